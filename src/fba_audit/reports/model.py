@@ -1,0 +1,70 @@
+"""What loading a folder produces: the datasets, a summary per file, and every problem found."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import polars as pl
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the input, located as precisely as the input allows.
+
+    `line` is the 1-based line in `file` (None for a whole-file problem); `column` is Amazon's own header
+    text, so that the seller finds it in the file; `hint` says what to do about it.
+    """
+
+    file: str
+    line: int | None
+    column: str | None
+    value: str | None
+    message: str
+    hint: str = ""
+    severity: str = "error"  # "error": the row or file was rejected; "warning": kept, but look at it
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        text = f"{where}: {self.message}"
+        return f"{text} {self.hint}".rstrip() if self.hint else text
+
+
+@dataclass
+class FileSummary:
+    """What `check` prints for one input file. rows_read = rows_kept + duplicates + rows_rejected."""
+
+    file: str
+    kind: str | None = None  # a ReportKind key, None when unrecognised
+    title: str | None = None
+    dataset: str | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+    rows_read: int = 0
+    rows_kept: int = 0
+    duplicates: int = 0
+    rows_rejected: int = 0
+    first_date: dt.date | None = None
+    last_date: dt.date | None = None
+    header_cells: tuple[str, ...] = ()
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def usable(self) -> bool:
+        return self.kind is not None and not any(p.severity == "error" and p.line is None for p in self.problems)
+
+
+@dataclass
+class LoadResult:
+    """Every dataset (an empty frame of the right schema when no file gave it), plus the accounting."""
+
+    datasets: dict[str, pl.DataFrame]
+    files: list[FileSummary]
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [p for f in self.files for p in f.problems]
+
+    def has(self, dataset: str) -> bool:
+        """True when at least one usable file fed the dataset (even if it had no rows)."""
+        return any(f.dataset == dataset and f.usable for f in self.files)
