@@ -37,7 +37,7 @@ class FileSummary:
     file: str
     kind: str | None = None  # a ReportKind key, None when unrecognised
     title: str | None = None
-    dataset: str | None = None
+    datasets: tuple[str, ...] = ()  # the datasets this file feeds
     encoding: str | None = None
     delimiter: str | None = None
     rows_read: int = 0
@@ -67,4 +67,4 @@ class LoadResult:
 
     def has(self, dataset: str) -> bool:
         """True when at least one usable file fed the dataset (even if it had no rows)."""
-        return any(f.dataset == dataset and f.usable for f in self.files)
+        return any(dataset in f.datasets and f.usable for f in self.files)
