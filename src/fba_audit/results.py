@@ -1,0 +1,28 @@
+"""What one audit run produces: the findings, which detectors ran or were skipped, and the input accounting."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from fba_audit.reports.model import LoadResult
+
+
+@dataclass(frozen=True)
+class SkippedDetector:
+    code: str  # "FBA05"
+    name: str  # "return-not-restocked"
+    reason: str  # "needs customer_returns: no FBA customer returns report in ./2026-10/"
+    download: str  # where in Seller Central to get the missing report
+
+
+@dataclass
+class AuditResult:
+    as_of: dt.date
+    marketplace: str
+    findings: pl.DataFrame  # fba_audit.findings.Findings, sorted by finding_id
+    ran: list[str] = field(default_factory=list)  # detector codes that ran
+    skipped: list[SkippedDetector] = field(default_factory=list)
+    load: LoadResult | None = None
