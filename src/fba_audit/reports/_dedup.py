@@ -1,0 +1,57 @@
+"""Nothing counted twice: the row identity of each dataset, and how overlapping downloads are merged.
+
+Sellers download the same report twice, or over overlapping date ranges. Within one file every row is a
+real event (two identical ledger rows are two units shipped), so duplicates are only ever dropped *across*
+files: for each identity, the merged dataset keeps as many rows as the file that has the most of them
+(a multiset union). Where a report's rows change after the event (reconciled quantities, return status,
+order status, shipment received counts), the identity leaves those columns out and the newest file wins.
+
+Settlement files are merged per settlement: a settlement is immutable once closed, so two files with the
+same settlement-id are the same settlement, and the richer format wins (V2, then V1, then Date Range lines
+that carry that settlement id). See docs/reports.md for the table of identities.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+IDENTITY: dict[str, tuple[str, ...]] = {
+    # Reconciled/Unreconciled Quantity change as Amazon finds or pays units: newest download wins.
+    "inventory_ledger": ("source_report", "date", "fnsku", "sku", "event_type", "reference_id", "quantity",
+                         "fulfillment_center", "disposition", "reason", "country"),
+    # status changes (Unit returned to inventory -> Reimbursed): newest wins.
+    "customer_returns": ("return_date", "order_id", "sku", "fnsku", "quantity", "detailed_disposition", "reason",
+                         "license_plate_number"),
+    "reimbursements": ("approval_date", "reimbursement_id", "amazon_order_id", "reason", "sku", "fnsku",
+                       "quantity_reimbursed_cash", "quantity_reimbursed_inventory", "quantity_reimbursed_total",
+                       "amount_total", "original_reimbursement_id"),
+    # A snapshot per SKU and store: the newest download wins.
+    "fee_preview": ("sku", "amazon_store"),
+    "transactions": ("source_format", "settlement_id", "transaction_type", "order_id", "adjustment_id",
+                     "shipment_id", "order_item_code", "sku", "posted_date", "posted_at", "amount_type",
+                     "amount_description", "amount", "quantity_purchased"),
+    "settlements": ("settlement_id",),
+    # Order and item status change until the order is closed: newest wins.
+    "orders": ("amazon_order_id", "sku", "asin"),
+    "inbound_shipments": ("shipment_id",),
+    # QuantityReceived grows while a shipment is received: newest wins.
+    "inbound_shipment_items": ("shipment_id", "sku", "fnsku"),
+    "products": ("sku",),
+}
+
+RANK = "_file_rank"
+
+
+def merge(dataset: str, frame: pl.DataFrame) -> pl.DataFrame:
+    """Drop rows that an other (newer) file already holds; `frame` carries `_file_rank` (higher = newer)."""
+    identity = [c for c in IDENTITY[dataset] if c in frame.columns]
+    if frame.is_empty() or frame["source_file"].n_unique() < 2:
+        return frame
+    # The n-th copy of an identity within one file is a distinct event; across files the n-th copies match.
+    numbered = frame.with_columns(
+        _occurrence=pl.int_range(pl.len()).over([*identity, "source_file"], order_by="source_line")
+    )
+    kept = numbered.sort([RANK, "source_line"], descending=[True, False]).unique(
+        subset=[*identity, "_occurrence"], keep="first", maintain_order=True
+    )
+    return kept.drop("_occurrence")

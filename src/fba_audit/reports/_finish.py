@@ -1,0 +1,198 @@
+"""Per report kind: turn the typed columns of one file into rows of the datasets detectors read."""
+
+from __future__ import annotations
+
+import re
+
+import polars as pl
+
+from fba_audit.reports.datasets import MONEY
+from fba_audit.reports.kinds import DATE_RANGE_AMOUNTS, V1_AMOUNT_COLUMNS, ReportKind
+
+SOURCE = ["source_file", "source_line"]
+
+# Settlement V1 writes reimbursements as their own transaction types, with the money in other-amount;
+# V2 writes the same codes as amount-description under amount-type "FBA Inventory Reimbursement"
+# (report_formats.md §9.3-9.4).
+REIMBURSEMENT_CODES = frozenset({
+    "WAREHOUSE_LOST", "WAREHOUSE_LOST_MANUAL", "WAREHOUSE_DAMAGE", "WAREHOUSE_DAMAGE_EXCEPTION",
+    "REVERSAL_REIMBURSEMENT", "MISSING_FROM_INBOUND", "MISSING_FROM_INBOUND_CLAWBACK", "REMOVAL_ORDER_LOST",
+    "FREE_REPLACEMENT_REFUND_ITEMS", "CS_ERROR_ITEMS", "CS_ERROR_NON_ITEMIZED", "INCORRECT_FEES_ITEMS",
+    "INCORRECT_FEES_NON_ITEMIZED", "COMPENSATED_CLAWBACK", "RE_EVALUATION", "INBOUND_CARRIER_DAMAGE",
+    "MULTICHANNEL_ORDER_LOST", "PAYMENT_RETRACTION_ITEMS", "CUSTOMER_DAMAGE",
+})
+
+# Date Range `description` of reimbursement adjustments -> the settlement code for the same thing
+# (report_formats.md §5.3, mapping S1; `Customer Return` -> REVERSAL_REIMBURSEMENT is an inference, LOW-MEDIUM).
+DATE_RANGE_REIMBURSEMENTS = {
+    "lost:warehouse": "WAREHOUSE_LOST",
+    "damaged:warehouse": "WAREHOUSE_DAMAGE",
+    "lost:inbound": "MISSING_FROM_INBOUND",
+    "damaged:inbound": "INBOUND_CARRIER_DAMAGE",
+    "customer return": "REVERSAL_REIMBURSEMENT",
+    "customer service issue": "CS_ERROR_ITEMS",
+    "fee correction": "INCORRECT_FEES_ITEMS",
+    "general adjustment": "RE_EVALUATION",
+}
+
+# Localized Date Range `type` values (report_formats.md §10.4).
+LOCALIZED_TYPES = {
+    "Bestellung": "Order", "Erstattung": "Refund", "Übertrag": "Transfer", "Servicegebühr": "Service Fee",
+    "Anpassung": "Adjustment", "Commande": "Order", "Remboursement": "Refund", "Transfert": "Transfer",
+    "Frais de service": "Service Fee", "Ajustement": "Adjustment", "Ordine": "Order", "Rimborso": "Refund",
+    "Pedido": "Order", "Reembolso": "Refund", "注文": "Order", "返金": "Refund", "調整": "Adjustment",
+}
+
+MARKETPLACE_CURRENCIES = {
+    "amazon.com": "USD", "amazon.ca": "CAD", "amazon.com.mx": "MXN", "amazon.co.uk": "GBP", "amazon.de": "EUR",
+    "amazon.fr": "EUR", "amazon.it": "EUR", "amazon.es": "EUR", "amazon.nl": "EUR", "amazon.co.jp": "JPY",
+    "amazon.in": "INR", "amazon.com.au": "AUD", "amazon.com.br": "BRL", "amazon.se": "SEK", "amazon.pl": "PLN",
+}
+
+
+def _keep(frame: pl.DataFrame, dataset_columns: list[str]) -> pl.DataFrame:
+    present = [c for c in dataset_columns if c in frame.columns]
+    return frame.select(present)
+
+
+def finish(kind: ReportKind, frame: pl.DataFrame, preamble: list[str]) -> dict[str, pl.DataFrame]:
+    """The dataset rows of one file (typed columns in, dataset columns out; schemas are applied later)."""
+    if kind.key in ("ledger_detail", "inventory_adjustments", "received_inventory"):
+        extra = {"source_report": pl.lit(kind.key)}
+        if kind.key == "inventory_adjustments":
+            extra["event_type"] = pl.lit("Adjustments")
+        if kind.key == "received_inventory":
+            extra["event_type"] = pl.lit("Receipts")
+        return {"inventory_ledger": frame.with_columns(**extra)}
+    if kind.key in ("settlement_v1", "settlement_v2"):
+        return _settlement(kind, frame)
+    if kind.key == "date_range":
+        return {"transactions": _date_range(frame, preamble)}
+    if kind.key == "inbound_shipment_items":
+        out = {"inbound_shipment_items": frame}
+        if "shipment_status" in frame.columns and frame["shipment_status"].is_not_null().any():
+            out["inbound_shipments"] = (
+                frame.filter(pl.col("shipment_id").is_not_null())
+                .sort("source_line")
+                .unique("shipment_id", keep="first", maintain_order=True)
+            )
+        return out
+    (dataset,) = kind.datasets
+    return {dataset: frame}
+
+
+def _is_summary() -> pl.Expr:
+    return pl.col("transaction_type").is_null() & pl.col("total_amount").is_not_null()
+
+
+def _settlement(kind: ReportKind, frame: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    fmt = kind.key
+    summary = frame.filter(_is_summary()).with_columns(source_format=pl.lit(fmt))
+    lines = frame.filter(~_is_summary() & pl.col("transaction_type").is_not_null())
+    currency = summary.select("settlement_id", pl.col("currency").alias("_currency")).unique("settlement_id")
+    lines = lines.join(currency, on="settlement_id", how="left").with_columns(
+        currency=pl.coalesce("currency", "_currency")
+    ).drop("_currency")
+    if fmt == "settlement_v1":
+        lines = _v1_long(lines)
+    else:
+        lines = lines.filter(pl.col("amount").is_not_null() | pl.col("quantity_purchased").is_not_null())
+    # V1 and V2 put quantity-purchased on one line of the order item only; every line of the item gets it.
+    item = ["settlement_id", "transaction_type", "order_id", "order_item_code", "sku", "posted_date"]
+    lines = lines.with_columns(
+        quantity_purchased=pl.col("quantity_purchased").max().over(item, order_by="source_line"),
+        source_format=pl.lit(fmt),
+    ).filter(pl.col("amount").is_not_null())
+    return {"transactions": lines, "settlements": summary}
+
+
+def _v1_long(lines: pl.DataFrame) -> pl.DataFrame:
+    """One V1 row can hold more than one amount (price and promotion, say): one output line per amount."""
+    parts = []
+    reimbursement = pl.col("transaction_type").is_in(list(REIMBURSEMENT_CODES))
+    for amount_column, label_column, amount_type in V1_AMOUNT_COLUMNS:
+        if amount_column not in lines.columns:
+            continue
+        if amount_column == "other_amount":
+            kind_expr = pl.when(reimbursement).then(pl.lit("FBA Inventory Reimbursement")).otherwise(
+                pl.lit(amount_type)
+            )
+            label = pl.col("transaction_type")
+        else:
+            kind_expr = pl.lit(amount_type)
+            label = pl.col(label_column) if label_column and label_column in lines.columns else pl.lit(
+                "MiscFee" if amount_column == "misc_fee_amount" else None, dtype=pl.String
+            )
+        parts.append(
+            lines.filter(pl.col(amount_column).is_not_null()).with_columns(
+                amount_type=kind_expr, amount_description=label, amount=pl.col(amount_column)
+            )
+        )
+    # Lines with no amount carry the order item's quantity-purchased only.
+    amount_columns = [c for c, _, _ in V1_AMOUNT_COLUMNS if c in lines.columns]
+    quantity_only = lines.filter(pl.all_horizontal(pl.col(amount_columns).is_null())).with_columns(
+        amount_type=pl.lit(None, pl.String), amount_description=pl.lit(None, pl.String),
+        amount=pl.lit(None, MONEY),
+    )
+    return pl.concat(parts + [quantity_only], how="diagonal_relaxed")
+
+
+def _date_range(frame: pl.DataFrame, preamble: list[str]) -> pl.DataFrame:
+    currency = _preamble_currency(preamble)
+    frame = frame.with_columns(
+        transaction_type=pl.col("transaction_type").replace(LOCALIZED_TYPES),
+        fulfillment_id=pl.when(pl.col("fulfillment_id").str.to_lowercase().str.contains("amazon"))
+        .then(pl.lit("AFN"))
+        .when(pl.col("fulfillment_id").is_not_null())
+        .then(pl.lit("MFN"))
+        .otherwise(None),
+        currency=pl.lit(currency, pl.String) if currency else pl.col("marketplace_name")
+        .str.to_lowercase()
+        .replace_strict(MARKETPLACE_CURRENCIES, default=None, return_dtype=pl.String),
+    )
+    described = pl.col("description").str.to_lowercase()
+    reimbursement_code = pl.coalesce(
+        [
+            pl.when(described.str.contains(f"reimbursement - {re.escape(text)}", literal=False)).then(pl.lit(code))
+            for text, code in DATE_RANGE_REIMBURSEMENTS.items()
+        ]
+    )
+    parts = []
+    for amount_column, amount_type, description in DATE_RANGE_AMOUNTS:
+        if amount_column not in frame.columns:
+            continue
+        part = frame.filter(pl.col(amount_column).is_not_null() & (pl.col(amount_column) != 0))
+        if amount_column == "other":
+            part = part.with_columns(
+                amount_type=pl.when(reimbursement_code.is_not_null())
+                .then(pl.lit("FBA Inventory Reimbursement"))
+                .otherwise(pl.lit(amount_type)),
+                amount_description=pl.coalesce(reimbursement_code, pl.col("description"), pl.lit(description)),
+            )
+        else:
+            part = part.with_columns(amount_type=pl.lit(amount_type), amount_description=pl.lit(description))
+        parts.append(part.with_columns(amount=pl.col(amount_column)))
+    # Transfers and some adjustments carry only a total: keep it as one line so no money goes missing.
+    amount_columns = [c for c, _, _ in DATE_RANGE_AMOUNTS if c in frame.columns]
+    only_total = frame.filter(
+        ~pl.any_horizontal([pl.col(c).is_not_null() & (pl.col(c) != 0) for c in amount_columns])
+        if amount_columns else pl.lit(True)
+    ).filter(pl.col("total").is_not_null() & (pl.col("total") != 0))
+    parts.append(only_total.with_columns(
+        amount_type=pl.when(reimbursement_code.is_not_null()).then(pl.lit("FBA Inventory Reimbursement"))
+        .otherwise(pl.lit("other-transaction")),
+        amount_description=pl.coalesce(reimbursement_code, pl.col("description"), pl.lit("Total")),
+        amount=pl.col("total"),
+    ))
+    long = pl.concat(parts, how="diagonal_relaxed") if parts else frame.head(0).with_columns(
+        amount_type=pl.lit(None, pl.String), amount_description=pl.lit(None, pl.String), amount=pl.lit(None, MONEY)
+    )
+    return long.with_columns(source_format=pl.lit("date_range"))
+
+
+def _preamble_currency(preamble: list[str]) -> str | None:
+    for line in preamble:
+        match = re.search(r"All amounts in ([A-Z]{3})", line)
+        if match:
+            return match.group(1)
+    return None

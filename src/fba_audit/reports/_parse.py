@@ -1,0 +1,155 @@
+"""Turn a report's text columns into typed columns, and find every value that does not parse.
+
+Everything here is a polars expression: no Python loop ever touches a row. A value that does not parse is
+never guessed at: the row is rejected and reported with its line, column and value.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from fba_audit.reports.datasets import MONEY, UTC_DATETIME
+from fba_audit.reports.kinds import DATE, FLOAT, INT, LOCAL_TIMESTAMP, MONEY as MONEY_TYPE, STR, TIMESTAMP, Col
+
+# Amazon writes "--" for not applicable (Fee Preview); empty and N/A mean the same.
+NULL_TOKENS = ("", "--", "N/A", "n/a")
+
+_INT = r"^[+-]?\d+$"
+_AMOUNT = r"^[+-]?\d+(\.\d{1,2})?$"
+_NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)$"
+
+# ISO 8601 with an offset (2026-05-12T09:59:13+00:00, ledger 2026-05-13T00:00:00-0700) and the V2 settlement
+# form (2026-03-13 20:21:38 UTC; EU files reportedly 13.03.2026 20:21:38 UTC).
+_AWARE_FORMATS = ("%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%d %H:%M:%S%z")
+_UTC_FORMATS = ("%Y-%m-%d %H:%M:%S UTC", "%d.%m.%Y %H:%M:%S UTC", "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S")
+# The printed date at the start of a timestamp; the FBA returns help page says DD-MM-YYYY.
+_DATE_PART_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d-%m-%Y")
+
+# Date Range reports print local time with a zone abbreviation: "Jan 5, 2026 1:23:45 PM PST" (US),
+# "a.m."/"p.m." in Canada, "05.01.2026 13:23:45 GMT+01:00"-like forms elsewhere. Offsets in hours.
+ZONE_OFFSETS = {
+    "PST": -8, "PDT": -7, "MST": -7, "MDT": -6, "CST": -6, "CDT": -5, "EST": -5, "EDT": -4, "AKST": -9,
+    "AKDT": -8, "HST": -10, "UTC": 0, "GMT": 0, "BST": 1, "CET": 1, "CEST": 2, "MEZ": 1, "MESZ": 2,
+    "JST": 9, "IST": 5.5, "AEST": 10, "AEDT": 11,
+}
+_LOCAL_FORMATS = (
+    "%b %d, %Y %I:%M:%S %p",  # Jan 5, 2026 1:23:45 PM (US, CA after a.m./p.m. folding)
+    "%d %b %Y %H:%M:%S",  # 5 Jan 2026 13:23:45 (UK)
+    "%d.%m.%Y %H:%M:%S",  # DE
+    "%d/%m/%Y %H:%M:%S",  # FR, IT, ES
+    "%Y/%m/%d %H:%M:%S",  # JP
+    "%d/%m/%Y %H:%M",
+    "%d.%m.%Y %H:%M",
+)
+
+
+def clean(column: str) -> pl.Expr:
+    """Trimmed text with Amazon's null spellings as null."""
+    text = pl.col(column).str.strip_chars()
+    return pl.when(text.is_in(NULL_TOKENS)).then(None).otherwise(text)
+
+
+def _number_text(raw: pl.Expr, decimal_comma: bool) -> pl.Expr:
+    if decimal_comma:
+        # 1.234,56 -> 1234.56 (Date Range files of EU marketplaces)
+        return raw.str.replace_all(r"[\s.\u00a0]", "").str.replace(",", ".", literal=True)
+    # "-1,052.64" (US Date Range files quote thousands separators)
+    return raw.str.replace_all(r"[\s,\u00a0]", "")
+
+
+def parse_int(raw: pl.Expr, decimal_comma: bool = False) -> pl.Expr:
+    text = _number_text(raw, decimal_comma)
+    return pl.when(text.str.contains(_INT)).then(text.cast(pl.Int64, strict=False)).otherwise(None)
+
+
+def parse_money(raw: pl.Expr, decimal_comma: bool = False) -> pl.Expr:
+    # NOTE: a cast to Decimal rounds silently ("0.005" -> 0.00); the regex rejects more than two decimals.
+    text = _number_text(raw, decimal_comma)
+    return pl.when(text.str.contains(_AMOUNT)).then(text.cast(MONEY, strict=False)).otherwise(None)
+
+
+def parse_float(raw: pl.Expr, decimal_comma: bool = False) -> pl.Expr:
+    text = _number_text(raw, decimal_comma)
+    return pl.when(text.str.contains(_NUMBER)).then(text.cast(pl.Float64, strict=False)).otherwise(None)
+
+
+def parse_date(raw: pl.Expr, formats: tuple[str, ...]) -> pl.Expr:
+    return pl.coalesce([raw.str.to_date(fmt, strict=False) for fmt in formats])
+
+
+def parse_timestamp(raw: pl.Expr) -> pl.Expr:
+    aware = [raw.str.to_datetime(fmt, strict=False, time_zone="UTC", time_unit="us") for fmt in _AWARE_FORMATS]
+    naive_utc = [
+        raw.str.to_datetime(fmt, strict=False, time_unit="us").dt.replace_time_zone("UTC") for fmt in _UTC_FORMATS
+    ]
+    date_only = [parse_date(raw, _DATE_PART_FORMATS).cast(pl.Datetime("us")).dt.replace_time_zone("UTC")]
+    return pl.coalesce(aware + naive_utc + date_only)
+
+
+def printed_date(raw: pl.Expr) -> pl.Expr:
+    """The calendar date as Amazon printed it, before any time zone conversion."""
+    return parse_date(raw.str.extract(r"^([^T\s]+)", 1), _DATE_PART_FORMATS)
+
+
+def _local_parts(raw: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    folded = (
+        raw.str.replace_all(r"(?i)a\.\s?m\.", "AM").str.replace_all(r"(?i)p\.\s?m\.", "PM")
+    )
+    zone = folded.str.extract(r"\s([A-Z]{2,5}|GMT[+-]\d{1,2}(?::?\d{2})?|UTC[+-]\d{1,2}(?::?\d{2})?)$", 1)
+    body = folded.str.replace(r"\s([A-Z]{2,5}|GMT[+-]\d{1,2}(?::?\d{2})?|UTC[+-]\d{1,2}(?::?\d{2})?)$", "")
+    return body, zone
+
+
+def parse_local_timestamp(raw: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """(UTC datetime, local date) of a Date Range `date/time` value."""
+    body, zone = _local_parts(raw)
+    local = pl.coalesce([body.str.to_datetime(fmt, strict=False, time_unit="us") for fmt in _LOCAL_FORMATS])
+    named = zone.replace_strict(
+        {k: int(v * 60) for k, v in ZONE_OFFSETS.items()}, default=None, return_dtype=pl.Int64
+    )
+    numeric = zone.str.extract(r"^(?:GMT|UTC)([+-]\d{1,2})", 1).cast(pl.Int64, strict=False) * 60 + (
+        zone.str.extract(r"^(?:GMT|UTC)[+-]\d{1,2}:?(\d{2})$", 1).cast(pl.Int64, strict=False).fill_null(0)
+        * pl.when(zone.str.contains(r"^(?:GMT|UTC)-")).then(-1).otherwise(1)
+    )
+    minutes = pl.when(zone.is_null()).then(0).otherwise(pl.coalesce([named, numeric]))
+    utc = (local - pl.duration(minutes=minutes)).dt.replace_time_zone("UTC")
+    return pl.when(minutes.is_not_null()).then(utc).otherwise(None), local.dt.date()
+
+
+def typed_columns(columns: list[Col], decimal_comma: bool) -> tuple[list[pl.Expr], list[tuple[Col, pl.Expr]]]:
+    """Expressions that type every column, and per column the mask of values that failed to parse.
+
+    Input columns are the cleaned text under the column's own name; outputs replace them (timestamps may add a
+    date column).
+    """
+    outputs: list[pl.Expr] = []
+    failures: list[tuple[Col, pl.Expr]] = []
+    for column in columns:
+        raw = pl.col(column.name)
+        if column.type == STR:
+            continue
+        if column.type == INT:
+            parsed = parse_int(raw, decimal_comma)
+        elif column.type == MONEY_TYPE:
+            parsed = parse_money(raw, decimal_comma)
+        elif column.type == FLOAT:
+            parsed = parse_float(raw, decimal_comma)
+        elif column.type == DATE:
+            parsed = parse_date(raw, column.formats)
+        elif column.type == TIMESTAMP:
+            parsed = parse_timestamp(raw)
+            if column.date_name:
+                outputs.append(printed_date(raw).alias(column.date_name))
+        elif column.type == LOCAL_TIMESTAMP:
+            parsed, local_date = parse_local_timestamp(raw)
+            if column.date_name:
+                outputs.append(local_date.alias(column.date_name))
+            # A known local time with an unknown zone still gives the date; only the UTC instant is lost.
+            failures.append((column, raw.is_not_null() & local_date.is_null()))
+            outputs.append(parsed.cast(UTC_DATETIME).alias(column.name))
+            continue
+        else:  # pragma: no cover - kinds.py only uses the types above
+            raise ValueError(f"unknown column type {column.type!r}")
+        failures.append((column, raw.is_not_null() & parsed.is_null()))
+        outputs.append(parsed.alias(column.name))
+    return outputs, failures

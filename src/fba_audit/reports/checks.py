@@ -1,0 +1,82 @@
+"""Checks that keep rows but tell the seller something is off: unknown codes, settlement totals."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from fba_audit.reports.kinds import ReportKind
+from fba_audit.reports.model import Problem
+
+# Amazon's enumerations are open sets (report_formats.md "How to use this"): an unknown value is reported as a
+# warning and the row is kept. These are the values documented or seen in real files so far.
+KNOWN_VALUES: dict[str, dict[str, frozenset[str]]] = {
+    "ledger_detail": {
+        "event_type": frozenset({"Shipments", "CustomerReturns", "Receipts", "Adjustments", "VendorReturns",
+                                 "WhseTransfers"}),
+        "disposition": frozenset({"SELLABLE", "DEFECTIVE", "CUSTOMER_DAMAGED", "CARRIER_DAMAGED",
+                                  "DISTRIBUTOR_DAMAGED", "WAREHOUSE_DAMAGED", "EXPIRED"}),
+        # Current ledger reason codes, help page G4FKT5KQWFFJ7LDN (report_formats.md §2.2).
+        "reason": frozenset("67EHKUDFNM534OPQG"),
+    },
+    "inventory_adjustments": {
+        # Legacy Inventory Adjustments codes (report_formats.md §3.3).
+        "reason": frozenset({"F", "M", "P", "6", "E", "H", "K", "Q", "U", "5", "D", "X", "1", "2", "J", "N", "O",
+                             "3", "4"}),
+    },
+    "customer_returns": {
+        "detailed_disposition": frozenset({"SELLABLE", "DAMAGED", "CUSTOMER_DAMAGED", "DEFECTIVE",
+                                           "CARRIER_DAMAGED", "EXPIRED", "WAREHOUSE_DAMAGED",
+                                           "DISTRIBUTOR_DAMAGED"}),
+        "status": frozenset({"Unit returned to inventory", "Reimbursed", "Repackaged Successfully",
+                             "Pending repackaging", "IMMEDIATE_DONATION", "IMMEDIATE_DISPOSAL", "Disposed"}),
+    },
+    "reimbursements": {
+        "reason": frozenset({"CustomerReturn", "Damaged_Warehouse", "Reimbursement_Reversal",
+                             "CustomerServiceIssue", "Lost_Warehouse", "Lost_Inbound", "Damaged_Inbound",
+                             "FeeCorrection"}),
+    },
+}
+
+
+def unknown_values(kind: ReportKind, frame: pl.DataFrame, headers: dict[str, str], file: str) -> list[Problem]:
+    problems = []
+    for column, known in KNOWN_VALUES.get(kind.key, {}).items():
+        if column not in frame.columns:
+            continue
+        unknown = (
+            frame.filter(pl.col(column).is_not_null() & ~pl.col(column).is_in(list(known)))
+            .group_by(column)
+            .agg(pl.len().alias("rows"), pl.col("source_line").min().alias("first"))
+            .sort("first")
+        )
+        header = headers.get(column, column)
+        for value, rows, first in unknown.iter_rows():
+            problems.append(Problem(
+                file, first, header, value,
+                f'column {header} has "{value}" on {rows} row{"s" if rows != 1 else ""} (first here), a value '
+                "fba-audit does not know; the rows were kept, but no detector acts on them.",
+                "If Amazon has added this value, please report it so the detectors learn it.",
+                severity="warning",
+            ))
+    return problems
+
+
+def settlement_totals(frames: dict[str, pl.DataFrame], file: str) -> list[Problem]:
+    """In Amazon's settlement files the amounts add up to total-amount; when not, rows are missing."""
+    summary, lines = frames["settlements"], frames["transactions"]
+    if summary.is_empty():
+        return []
+    sums = lines.group_by("settlement_id").agg(pl.col("amount").sum().alias("sum"))
+    checked = summary.join(sums, on="settlement_id", how="left").with_columns(pl.col("sum").fill_null(0))
+    problems = []
+    for settlement, total, added, line in checked.select(
+        "settlement_id", "total_amount", "sum", "source_line"
+    ).iter_rows():
+        if total is not None and added != total:
+            problems.append(Problem(
+                file, line, "total-amount", str(total),
+                f"settlement {settlement} has total-amount {total} but its rows add up to {added}: the file may be "
+                "incomplete or some rows were rejected.",
+                "Download the settlement flat file again.", severity="warning",
+            ))
+    return problems

@@ -1,0 +1,516 @@
+"""Load a folder of Seller Central exports: recognise, decode, parse, validate, de-duplicate, account.
+
+Every input row ends up in exactly one of: kept, duplicate (an other download holds it), rejected (with a
+Problem naming file, line, column and value). The work is columnar: polars reads each file (streaming from
+disk), typing and checks are expressions, and pandera validates the collected frames.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandera.errors
+import polars as pl
+
+from fba_audit.reports import _dedup, _finish, _parse, _text
+from fba_audit.reports._sources import ArchiveTooLarge, Source, WorkDir, discover, transcode_to_utf8
+from fba_audit.reports.checks import unknown_values, settlement_totals
+from fba_audit.reports.datasets import DATASET_MODELS, dataset_schema, empty_dataset
+from fba_audit.reports.kinds import (
+    EXPECTED, INBOUND_SHIPMENT_ITEMS, INBOUND_SHIPMENTS, ReportKind, match_columns, recognise,
+)
+from fba_audit.reports.model import FileSummary, LoadResult, Problem
+from fba_audit.reports.unused import recognise_unused
+
+MAX_PROBLEMS_PER_COLUMN = 20
+
+# The column whose dates say which period a file covers.
+PERIOD_COLUMN = {
+    "inventory_ledger": "date",
+    "customer_returns": "return_date",
+    "reimbursements": "approval_date",
+    "transactions": "posted_date",
+    "orders": "purchase_date",
+}
+
+
+@dataclass
+class _FileRead:
+    summary: FileSummary
+    kind: ReportKind | None = None
+    frames: dict[str, pl.DataFrame] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)  # dataset column -> the file's own header text
+    mtime: float = 0.0
+    settlement_ids: tuple[str, ...] = ()
+
+
+def load_folder(
+    folder: Path | str,
+    *,
+    only: Iterable[str] | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> LoadResult:
+    """Read every report under `folder`. `only` limits parsing to files feeding those datasets."""
+    folder = Path(folder)
+    wanted = set(only) if only is not None else None
+    sources, archive_problems = discover(folder)
+    reads: list[_FileRead] = []
+    with WorkDir() as workdir:
+        for number, source in enumerate(sources, start=1):
+            if progress:
+                progress(source.display, number, len(sources))
+            reads.append(_read_source(source, workdir, wanted))
+    for problem in archive_problems:
+        reads.append(_FileRead(FileSummary(file=problem.file, problems=[problem])))
+    _drop_repeated_settlements(reads)
+    datasets = _merge(reads)
+    reads.sort(key=lambda r: r.summary.file)
+    return LoadResult(datasets=datasets, files=[r.summary for r in reads])
+
+
+def _read_source(source: Source, workdir: Path, wanted: set[str] | None) -> _FileRead:
+    summary = FileSummary(file=source.display)
+    read = _FileRead(summary, mtime=source.mtime)
+    try:
+        head = source.head(_text.HEAD_BYTES)
+    except (OSError, ArchiveTooLarge, EOFError) as exc:
+        summary.problems.append(Problem(source.display, None, None, None, f"cannot be read ({exc}).",
+                                        "Download the report again."))
+        return read
+    complete = len(head) < _text.HEAD_BYTES
+    if not head.strip():
+        summary.problems.append(Problem(source.display, None, None, None, "is empty.",
+                                        "Download the report again; Seller Central sometimes serves an empty "
+                                        "file while a report is still being generated."))
+        return read
+    if head.lstrip()[:1] in (b"{", b"["):
+        return _read_json(source, read, wanted)
+    encoding = _text.guess_encoding(head, complete=complete)
+    text = _text.decode_head(head, encoding, complete=complete)
+    lines = _text.header_lines(text, complete=complete)
+    found = None
+    for index, line in enumerate(lines):
+        if not line.strip():
+            continue
+        delimiter = _text.delimiter_of(line)
+        cells = _text.split_cells(line, delimiter)
+        match = recognise(cells)
+        if match is not None:
+            found = (index, delimiter, cells, match)
+            break
+    if found is None:
+        first = next((line for line in lines if line.strip()), "")
+        cells = _text.split_cells(first, _text.delimiter_of(first))
+        summary.header_cells = tuple(cells[:8])
+        summary.encoding = _text.ENCODING_LABELS.get(encoding, encoding)
+        unused = recognise_unused(cells)
+        if unused is not None:
+            message = f"is a {unused} report, which fba-audit does not use; not read."
+            hint = ""
+            severity = "warning"
+        else:
+            message = "is not a report fba-audit recognises; its header starts: " + " | ".join(cells[:8]) + "."
+            hint = ("Put only Seller Central report downloads in the folder (see `fba-audit check --help` for the "
+                    "list), with their header line as Amazon wrote it.")
+            severity = "error"
+        summary.problems.append(Problem(source.display, None, None, None, message, hint, severity))
+        return read
+    header_index, delimiter, cells, (kind, positions) = found
+    summary.kind, summary.title, summary.datasets = kind.key, kind.title, kind.datasets
+    summary.header_cells = tuple(cells[:8])
+    summary.delimiter = {"\t": "tab", ",": "comma", ";": "semicolon"}[delimiter]
+    read.kind = kind
+    read.headers = {c.name: cells[positions[c.name]] for c in kind.columns if c.name in positions}
+    if wanted is not None and not wanted.intersection(kind.datasets):
+        summary.encoding = _text.ENCODING_LABELS.get(encoding, encoding)
+        return read
+    try:
+        path = source.materialize(workdir)
+    except (OSError, ArchiveTooLarge, EOFError) as exc:
+        summary.problems.append(Problem(source.display, None, None, None, f"cannot be read ({exc}).",
+                                        "Download the report again."))
+        return read
+    quoted = lines[header_index].lstrip().startswith('"') or delimiter == ","
+    table, encoding = _scan_table(path, workdir, encoding, delimiter, quoted, header_index, len(cells), summary)
+    summary.encoding = _text.ENCODING_LABELS.get(encoding, encoding)
+    if table is None:
+        return read
+    preamble = lines[:header_index]
+    _type_and_finish(read, table, positions, header_index, preamble)
+    return read
+
+
+def _scan_table(path: Path, workdir: Path, encoding: str, delimiter: str, quoted: bool, header_index: int,
+                width: int, summary: FileSummary) -> tuple[pl.DataFrame | None, str]:
+    """All rows of the file as text columns c0..cN plus `source_line`; blank lines dropped."""
+    if encoding not in ("utf-8", "utf-8-sig"):
+        path = transcode_to_utf8(path, encoding, workdir)
+    schema = {f"c{i}": pl.String for i in range(width)}
+
+    def scan(truncate: bool) -> pl.DataFrame:
+        return (
+            pl.scan_csv(path, separator=delimiter, has_header=False, skip_lines=header_index + 1, schema=schema,
+                        quote_char='"' if quoted else None, infer_schema=False, truncate_ragged_lines=truncate,
+                        raise_if_empty=False)
+            .with_row_index("_index")
+            .with_columns(source_line=(pl.col("_index") + header_index + 2).cast(pl.Int64))
+            .drop("_index")
+            .collect()
+        )
+
+    try:
+        table = scan(truncate=False)
+    except pl.exceptions.ComputeError as exc:
+        message = str(exc)
+        if "utf-8" in message.lower() or "utf8" in message.lower():
+            # The first 256 KB were UTF-8, a later byte is not: decide on the whole file.
+            encoding = _text.guess_file_encoding(path)
+            return _scan_table(path, workdir, encoding, delimiter, quoted, header_index, width, summary)
+        if "more fields" not in message:
+            summary.problems.append(Problem(summary.file, None, None, None, f"cannot be parsed: {message}",
+                                            "Download the report again."))
+            return None, encoding
+        table = scan(truncate=True)
+        ragged = _ragged_lines(path, delimiter, quoted, header_index, width, encoding="utf-8")
+        for line, count in ragged[:MAX_PROBLEMS_PER_COLUMN]:
+            summary.problems.append(Problem(
+                summary.file, line, None, None,
+                f"has {count} fields where the header has {width}; the row was rejected.",
+                "A value probably contains the delimiter. Download the report again, as tab-delimited text.",
+            ))
+        if len(ragged) > MAX_PROBLEMS_PER_COLUMN:
+            summary.problems.append(Problem(summary.file, None, None, None,
+                                            f"has {len(ragged) - MAX_PROBLEMS_PER_COLUMN} more rows with too many "
+                                            "fields; they were rejected.", "Download the report again."))
+        table = table.with_columns(_ragged=pl.col("source_line").is_in([line for line, _ in ragged]))
+        summary.rows_rejected += int(table.filter(pl.col("_ragged"))["source_line"].len())
+        table = table.filter(~pl.col("_ragged")).drop("_ragged")
+    value_columns = [c for c in table.columns if c != "source_line"]
+    blank = pl.all_horizontal([pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "") for c in value_columns])
+    table = table.filter(~blank)
+    summary.rows_read += table.height
+    _check_cut_short(path, delimiter, quoted, width, summary)
+    return table, encoding
+
+
+def _ragged_lines(path: Path, delimiter: str, quoted: bool, header_index: int, width: int,
+                  encoding: str) -> list[tuple[int, int]]:
+    """Slow path, only for files polars refused: which lines have more fields than the header."""
+    import csv
+
+    found = []
+    with open(path, encoding=encoding, newline="") as handle:
+        for _ in range(header_index + 1):
+            handle.readline()
+        reader = csv.reader(handle, delimiter=delimiter, quoting=csv.QUOTE_MINIMAL if quoted else csv.QUOTE_NONE)
+        for row in reader:
+            if len(row) > width:
+                found.append((header_index + reader.line_num + 1, len(row)))
+    return found
+
+
+def _check_cut_short(path: Path, delimiter: str, quoted: bool, width: int, summary: FileSummary) -> None:
+    """An interrupted download ends mid-line: the last line then has fewer fields and no line break."""
+    with open(path, "rb") as handle:
+        handle.seek(0, 2)
+        size = handle.tell()
+        handle.seek(max(0, size - 65536))
+        tail = handle.read()
+    if not tail or tail.endswith((b"\n", b"\r")):
+        return
+    last = tail.decode("utf-8", errors="replace").splitlines()[-1]
+    if len(_text.split_cells(last, delimiter)) < width:
+        summary.problems.append(Problem(
+            summary.file, None, None, None,
+            "ends in the middle of a line: the download looks cut short, so the last row may be incomplete.",
+            "Download the report again.", severity="warning",
+        ))
+
+
+def _type_and_finish(read: _FileRead, table: pl.DataFrame, positions: dict[str, int], header_index: int,
+                     preamble: list[str]) -> None:
+    kind, summary = read.kind, read.summary
+    assert kind is not None
+    present = [c for c in kind.columns if c.name in positions]
+    table = table.select(
+        "source_line",
+        *[_parse.clean(f"c{positions[c.name]}").alias(c.name) for c in present],
+    )
+    outputs, failures = _parse.typed_columns(present, kind.decimal_comma)
+    if failures:
+        flags = table.select([mask.alias(f"_bad_{i}") for i, (_, mask) in enumerate(failures)])
+        bad_any = flags.select(pl.any_horizontal(pl.all()).alias("bad"))["bad"]
+        if bad_any.any():
+            for i, (column, _) in enumerate(failures):
+                rows = table.filter(flags[f"_bad_{i}"]).select("source_line", column.name)
+                _report_rows(summary, rows, read.headers.get(column.name, column.name),
+                             f"expected {EXPECTED[column.type]}", kind)
+            summary.rows_rejected += int(bad_any.sum())
+            table = table.filter(~bad_any)
+    typed = table.with_columns(outputs).with_columns(source_file=pl.lit(summary.file))
+    missing = [c for c in kind.columns if c.name not in positions]
+    typed = typed.with_columns([pl.lit(None).alias(c.name) for c in missing])
+    for warning in unknown_values(kind, typed, read.headers, summary.file):
+        summary.problems.append(warning)
+    frames = _finish.finish(kind, typed, preamble)
+    if kind.key in ("settlement_v1", "settlement_v2"):
+        summary.problems.extend(settlement_totals(frames, summary.file))
+        ids = frames["settlements"]["settlement_id"].drop_nulls().unique().to_list()
+        read.settlement_ids = tuple(sorted(ids))
+    rejected_lines: set[int] = set()
+    for dataset, frame in frames.items():
+        frame, bad_lines = _validate(dataset, frame, read.headers, summary, kind)
+        rejected_lines |= bad_lines
+        read.frames[dataset] = frame
+    if rejected_lines:
+        summary.rows_rejected += len(rejected_lines)
+        for dataset, frame in read.frames.items():
+            read.frames[dataset] = frame.filter(~pl.col("source_line").is_in(list(rejected_lines)))
+    period = [PERIOD_COLUMN[d] for d in kind.datasets if d in PERIOD_COLUMN]
+    if period:
+        dates = read.frames[kind.datasets[0]][period[0]].drop_nulls()
+        if len(dates):
+            summary.first_date, summary.last_date = dates.min(), dates.max()
+
+
+_CHECK_TEXT = {
+    "not_nullable": "is empty; a value is required",
+    "unique": "repeats a value that must be unique",
+}
+
+
+def _describe_check(check: str) -> str:
+    if check in _CHECK_TEXT:
+        return _CHECK_TEXT[check]
+    if check.startswith("greater_than_or_equal_to("):
+        return f"must be {check[len('greater_than_or_equal_to('):-1]} or more"
+    if check.startswith("greater_than("):
+        return f"must be more than {check[len('greater_than('):-1]}"
+    if check.startswith("isin("):
+        return f"must be one of {check[len('isin('):-1]}"
+    return f"fails the check {check}"
+
+
+def _validate(dataset: str, frame: pl.DataFrame, headers: dict[str, str], summary: FileSummary,
+              kind: ReportKind) -> tuple[pl.DataFrame, set[int]]:
+    """Apply the dataset's pandera schema; rows that fail are reported and returned as rejected lines."""
+    model = DATASET_MODELS[dataset]
+    schema = dataset_schema(dataset)
+    frame = frame.with_columns(
+        [pl.col(c).cast(t, strict=False) if c in frame.columns else pl.lit(None, t).alias(c) for c, t in schema.items()]
+    ).select(list(schema))
+    try:
+        return model.validate(frame, lazy=True), set()
+    except pandera.errors.SchemaErrors as errors:
+        cases = errors.failure_cases
+    located = cases.filter(pl.col("index").is_not_null())
+    lines = frame.with_row_index("_row").select("_row", "source_line")
+    located = located.with_columns(pl.col("index").cast(pl.UInt32)).join(
+        lines, left_on="index", right_on="_row", how="left"
+    ).sort("column", "source_line")
+    bad_lines = set(located["source_line"].drop_nulls().to_list())
+    for (column, check), group in located.group_by(["column", "check"], maintain_order=True):
+        header = headers.get(column, column)
+        rows = group.select("source_line", pl.col("failure_case").alias(column))
+        _report_rows(summary, rows, header, _describe_check(check), kind)
+    unlocated = cases.filter(pl.col("index").is_null())
+    for row in unlocated.iter_rows(named=True):
+        summary.problems.append(Problem(summary.file, None, row["column"], None,
+                                        f"fails the {dataset} schema: {row['check']} ({row['failure_case']}).",
+                                        _redownload(kind)))
+    return frame.filter(~pl.col("source_line").is_in(list(bad_lines))), bad_lines
+
+
+def _redownload(kind: ReportKind) -> str:
+    return f"Check the file, or download the {kind.title} report again ({kind.download})."
+
+
+def _report_rows(summary: FileSummary, rows: pl.DataFrame, header: str, expected: str, kind: ReportKind) -> None:
+    value_column = rows.columns[1]
+    shown = rows.head(MAX_PROBLEMS_PER_COLUMN)
+    for line, value in shown.iter_rows():
+        text = "empty" if value is None else f'"{value}"'
+        message = (f"column {header} {expected}; the row was rejected." if value is None and "empty" in expected
+                   else f"column {header} has {text}, {expected}; the row was rejected.")
+        summary.problems.append(Problem(summary.file, line, header, None if value is None else str(value),
+                                        message, _redownload(kind)))
+    if rows.height > MAX_PROBLEMS_PER_COLUMN:
+        more = rows.height - MAX_PROBLEMS_PER_COLUMN
+        summary.problems.append(Problem(summary.file, None, header, None,
+                                        f"{more} more rows have the same problem in column {header} "
+                                        f"({expected}); they were rejected.", _redownload(kind)))
+    del value_column
+
+
+# ---------------------------------------------------------------------------------------------- JSON inputs
+
+_JSON_KINDS = {"ShipmentData": INBOUND_SHIPMENTS, "ItemData": INBOUND_SHIPMENT_ITEMS}
+
+
+def _read_json(source: Source, read: _FileRead, wanted: set[str] | None) -> _FileRead:
+    """Fulfillment Inbound API v0 responses saved as JSON: {"payload": {"ShipmentData": [...]}} and ItemData."""
+    summary = read.summary
+    summary.encoding, summary.delimiter = "UTF-8", "json"
+    try:
+        with WorkDir() as workdir:
+            raw = source.materialize(workdir).read_bytes()
+        document = json.loads(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError, OSError, ArchiveTooLarge) as exc:
+        summary.problems.append(Problem(source.display, getattr(exc, "lineno", None), None, None,
+                                        f"is not valid JSON ({exc}).", "Save the API response again."))
+        return read
+    payload = document.get("payload", document) if isinstance(document, dict) else None
+    key = next((k for k in _JSON_KINDS if isinstance(payload, dict) and isinstance(payload.get(k), list)), None)
+    if key is None:
+        keys = list(payload)[:8] if isinstance(payload, dict) else [type(document).__name__]
+        summary.header_cells = tuple(str(k) for k in keys)
+        summary.problems.append(Problem(
+            source.display, None, None, None,
+            "is JSON but not a Fulfillment Inbound API getShipments or getShipmentItems response "
+            "(no payload.ShipmentData or payload.ItemData list); its keys: " + ", ".join(map(str, keys)) + ".",
+            "Save the response of getShipments or getShipmentItems as it came from the API.",
+        ))
+        return read
+    kind = _JSON_KINDS[key]
+    items = payload[key]
+    summary.kind, summary.title, summary.datasets = kind.key, kind.title, kind.datasets
+    read.kind = kind
+    summary.header_cells = (f"payload.{key}",)
+    if wanted is not None and not wanted.intersection(kind.datasets):
+        return read
+    names = {header: c.name for c in kind.columns for header in c.headers}
+    rows = []
+    for number, item in enumerate(items, start=1):
+        if not isinstance(item, dict):
+            summary.problems.append(Problem(source.display, number, None, None,
+                                            f"item {number} of payload.{key} is not an object; rejected.",
+                                            "Save the API response again."))
+            summary.rows_read += 1
+            summary.rows_rejected += 1
+            continue
+        row = {names[k]: (None if v is None else str(v)) for k, v in item.items() if k in names}
+        row["source_line"] = number
+        rows.append(row)
+    text_schema = {c.name: pl.String for c in kind.columns} | {"source_line": pl.Int64}
+    table = pl.DataFrame(rows, schema=text_schema) if rows else pl.DataFrame(schema=text_schema)
+    summary.rows_read += table.height
+    positions = {c.name: i for i, c in enumerate(kind.columns)}
+    read.headers = {c.name: c.headers[0] for c in kind.columns}
+    renamed = table.select("source_line", *[pl.col(c.name).alias(f"c{positions[c.name]}") for c in kind.columns])
+    _type_and_finish(read, renamed, positions, header_index=0, preamble=[])
+    return read
+
+
+# ------------------------------------------------------------------------------------------- merging files
+
+_FORMAT_PREFERENCE = {"settlement_v2": 0, "settlement_v1": 1}
+
+
+def _drop_repeated_settlements(reads: list[_FileRead]) -> None:
+    """The same settlement in two files (downloaded twice, or as V1 and V2): read it once, from the richer file."""
+    owner: dict[str, _FileRead] = {}
+    for read in sorted(
+        (r for r in reads if r.settlement_ids),
+        key=lambda r: (_FORMAT_PREFERENCE[r.kind.key], -r.summary.rows_read, r.summary.file),
+    ):
+        first = read.settlement_ids[0]
+        if first in owner:
+            keeper = owner[first].summary.file
+            kept_before = read.summary.rows_read - read.summary.rows_rejected
+            read.summary.duplicates += kept_before
+            read.frames = {}
+            read.summary.problems.append(Problem(
+                read.summary.file, None, None, None,
+                f"holds settlement {first}, already read from {keeper}; its {kept_before} rows were counted "
+                "as duplicates.", severity="warning",
+            ))
+        else:
+            for settlement in read.settlement_ids:
+                owner[settlement] = read
+    if not owner:
+        return
+    # Date Range lines of a settlement that a flat file already gives are the same money again.
+    covered = pl.Series(list(owner), dtype=pl.String)
+    for read in reads:
+        frame = read.frames.get("transactions")
+        if frame is None or read.kind is None or read.kind.key != "date_range":
+            continue
+        dropped = frame.filter(pl.col("settlement_id").is_in(covered.implode()))
+        if dropped.height:
+            read.summary.duplicates += dropped["source_line"].n_unique()
+            read.frames["transactions"] = frame.filter(~pl.col("settlement_id").is_in(covered.implode()))
+
+
+def _file_rank(reads: list[_FileRead]) -> dict[str, int]:
+    """Newer downloads rank higher: by the last date they cover, then file time, then name."""
+    ordered = sorted(reads, key=lambda r: (r.summary.last_date or dt.date.min, r.mtime, r.summary.file))
+    return {r.summary.file: rank for rank, r in enumerate(ordered)}
+
+
+def _merge(reads: list[_FileRead]) -> dict[str, pl.DataFrame]:
+    ranks = _file_rank(reads)
+    by_file = {r.summary.file: r for r in reads}
+    datasets: dict[str, pl.DataFrame] = {}
+    for dataset in DATASET_MODELS:
+        frames = [r.frames[dataset].with_columns(pl.lit(ranks[r.summary.file]).alias(_dedup.RANK))
+                  for r in reads if dataset in r.frames]
+        if not frames:
+            datasets[dataset] = empty_dataset(dataset)
+            continue
+        combined = pl.concat(frames, how="vertical")
+        merged = _dedup.merge(dataset, combined)
+        if merged.height != combined.height:
+            _count_duplicates(dataset, combined, merged, by_file)
+        datasets[dataset] = merged.drop(_dedup.RANK).sort("source_file", "source_line")
+    _legacy_covered_by_ledger(datasets, by_file)
+    for read in reads:
+        s = read.summary
+        s.rows_kept = s.rows_read - s.rows_rejected - s.duplicates
+    return datasets
+
+
+def _count_duplicates(dataset: str, combined: pl.DataFrame, merged: pl.DataFrame,
+                      by_file: dict[str, _FileRead]) -> None:
+    # A line counts as a duplicate when none of its rows survived (one settlement V1 line can give two rows).
+    before = combined.select("source_file", "source_line").unique()
+    after = merged.select("source_file", "source_line").unique()
+    gone = before.join(after, on=["source_file", "source_line"], how="anti")
+    for (file,), group in gone.group_by(["source_file"]):
+        read = by_file[file]
+        if dataset == read.summary.datasets[0]:
+            read.summary.duplicates += group.height
+
+
+def _legacy_covered_by_ledger(datasets: dict[str, pl.DataFrame], by_file: dict[str, _FileRead]) -> None:
+    """Legacy Adjustments / Received Inventory rows inside the period a ledger download covers are the same
+    events again: the ledger wins."""
+    ledger = datasets["inventory_ledger"]
+    modern = ledger.filter(pl.col("source_report") == "ledger_detail")
+    if modern.is_empty():
+        return
+    first, last = modern["date"].min(), modern["date"].max()
+    legacy_inside = (pl.col("source_report") != "ledger_detail") & pl.col("date").is_between(first, last)
+    gone = ledger.filter(legacy_inside)
+    if gone.is_empty():
+        return
+    for (file,), group in gone.group_by(["source_file"]):
+        read = by_file[file]
+        read.summary.duplicates += group["source_line"].n_unique()
+        read.summary.problems.append(Problem(
+            file, None, None, None,
+            f"{group.height} rows fall inside the period of the Inventory Ledger download ({first} to {last}) and "
+            "were counted as duplicates of it.", severity="warning",
+        ))
+    datasets["inventory_ledger"] = ledger.filter(~legacy_inside)
+
+
+def load_reports(folder: Path | str, *, only: Iterable[str] | None = None) -> dict[str, pl.DataFrame]:
+    """Just the datasets (for tests and notebooks)."""
+    return load_folder(folder, only=only).datasets
+
+
+__all__ = ["load_folder", "load_reports", "match_columns"]
