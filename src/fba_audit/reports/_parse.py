@@ -57,6 +57,16 @@ def _number_text(raw: pl.Expr, decimal_comma: bool) -> pl.Expr:
     return raw.str.replace_all(r"[\s,\u00a0]", "")
 
 
+def uses_decimal_comma(table: pl.DataFrame, money_columns: list[str]) -> bool:
+    """True when the file's amounts are written 1.234,56 (EU Date Range files) rather than 1,234.56."""
+    if not money_columns:
+        return False
+    values = pl.concat([table.get_column(c).drop_nulls() for c in money_columns])
+    comma = values.str.contains(r",\d{1,2}$").sum()
+    point = values.str.contains(r"\.\d{1,2}$").sum()
+    return comma > point
+
+
 def parse_int(raw: pl.Expr, decimal_comma: bool = False) -> pl.Expr:
     text = _number_text(raw, decimal_comma)
     return pl.when(text.str.contains(_INT)).then(text.cast(pl.Int64, strict=False)).otherwise(None)

@@ -49,7 +49,7 @@ class ReportKind:
     columns: tuple[Col, ...]
     download: str  # where in Seller Central the seller gets it, and how
     any_of: tuple[str, ...] = ()  # header names of which at least one must be present (besides required ones)
-    decimal_comma: bool = False
+    localized_numbers: bool = False  # EU downloads may write 1.234,56: decided per file from its values
     source: str = ""  # section of report_formats.md
     notes: tuple[str, ...] = field(default=())
 
@@ -234,6 +234,7 @@ _SETTLEMENT_COMMON = (
 
 SETTLEMENT_V2 = ReportKind(
     key="settlement_v2",
+    localized_numbers=True,
     title="Settlement flat file V2",
     datasets=("transactions", "settlements"),
     source="report_formats.md §9.2 (GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2)",
@@ -314,6 +315,7 @@ DATE_RANGE_AMOUNTS = (
 
 DATE_RANGE = ReportKind(
     key="date_range",
+    localized_numbers=True,
     title="Date Range transaction report",
     datasets=("transactions",),
     source="report_formats.md §10 (GET_DATE_RANGE_FINANCIAL_TRANSACTION_DATA; US, CA, UK and localized)",

@@ -21,7 +21,7 @@ from fba_audit.reports._sources import ArchiveTooLarge, Source, WorkDir, discove
 from fba_audit.reports.checks import unknown_values, settlement_totals
 from fba_audit.reports.datasets import DATASET_MODELS, dataset_schema, empty_dataset
 from fba_audit.reports.kinds import (
-    EXPECTED, INBOUND_SHIPMENT_ITEMS, INBOUND_SHIPMENTS, ReportKind, match_columns, recognise,
+    EXPECTED, INBOUND_SHIPMENT_ITEMS, INBOUND_SHIPMENTS, MONEY, ReportKind, match_columns, recognise,
 )
 from fba_audit.reports.model import FileSummary, LoadResult, Problem
 from fba_audit.reports.unused import recognise_unused
@@ -240,7 +240,10 @@ def _type_and_finish(read: _FileRead, table: pl.DataFrame, positions: dict[str, 
         "source_line",
         *[_parse.clean(f"c{positions[c.name]}").alias(c.name) for c in present],
     )
-    outputs, failures = _parse.typed_columns(present, kind.decimal_comma)
+    decimal_comma = kind.localized_numbers and _parse.uses_decimal_comma(
+        table, [c.name for c in present if c.type == MONEY]
+    )
+    outputs, failures = _parse.typed_columns(present, decimal_comma)
     if failures:
         flags = table.select([mask.alias(f"_bad_{i}") for i, (_, mask) in enumerate(failures)])
         bad_any = flags.select(pl.any_horizontal(pl.all()).alias("bad"))["bad"]
@@ -326,7 +329,7 @@ def _validate(dataset: str, frame: pl.DataFrame, headers: dict[str, str], summar
 
 
 def _redownload(kind: ReportKind) -> str:
-    return f"Check the file, or download the {kind.title} report again ({kind.download})."
+    return f"Check the file, or download the {kind.title} again ({kind.download})."
 
 
 def _report_rows(summary: FileSummary, rows: pl.DataFrame, header: str, expected: str, kind: ReportKind) -> None:
