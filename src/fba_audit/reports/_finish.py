@@ -89,18 +89,20 @@ def _settlement(kind: ReportKind, frame: pl.DataFrame) -> dict[str, pl.DataFrame
     fmt = kind.key
     summary = frame.filter(_is_summary()).with_columns(source_format=pl.lit(fmt))
     lines = frame.filter(~_is_summary() & pl.col("transaction_type").is_not_null())
-    currency = summary.select("settlement_id", pl.col("currency").alias("_currency")).unique("settlement_id")
-    lines = lines.join(currency, on="settlement_id", how="left").with_columns(
-        currency=pl.coalesce("currency", "_currency")
-    ).drop("_currency")
+    # A settlement file holds one settlement: its currency is on the summary row only.
+    currencies = summary["currency"].drop_nulls().unique()
+    if len(currencies) == 1:
+        lines = lines.with_columns(currency=pl.col("currency").fill_null(pl.lit(currencies[0])))
     if fmt == "settlement_v1":
         lines = _v1_long(lines)
     else:
         lines = lines.filter(pl.col("amount").is_not_null() | pl.col("quantity_purchased").is_not_null())
     # V1 and V2 put quantity-purchased on one line of the order item only; every line of the item gets it.
-    item = ["settlement_id", "transaction_type", "order_id", "order_item_code", "sku", "posted_date"]
+    item = ["order_item_code", "transaction_type", "adjustment_id", "posted_date"]
     lines = lines.with_columns(
-        quantity_purchased=pl.col("quantity_purchased").max().over(item, order_by="source_line"),
+        quantity_purchased=pl.when(pl.col("order_item_code").is_null())
+        .then(pl.col("quantity_purchased"))
+        .otherwise(pl.col("quantity_purchased").max().over(item)),
         source_format=pl.lit(fmt),
     ).filter(pl.col("amount").is_not_null())
     return {"transactions": lines, "settlements": summary}

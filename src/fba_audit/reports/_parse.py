@@ -6,6 +6,8 @@ never guessed at: the row is rejected and reported with its line, column and val
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import polars as pl
 
 from fba_audit.reports.datasets import MONEY, UTC_DATETIME
@@ -87,18 +89,65 @@ def parse_date(raw: pl.Expr, formats: tuple[str, ...]) -> pl.Expr:
     return pl.coalesce([raw.str.to_date(fmt, strict=False) for fmt in formats])
 
 
-def parse_timestamp(raw: pl.Expr) -> pl.Expr:
-    aware = [raw.str.to_datetime(fmt, strict=False, time_zone="UTC", time_unit="us") for fmt in _AWARE_FORMATS]
-    naive_utc = [
-        raw.str.to_datetime(fmt, strict=False, time_unit="us").dt.replace_time_zone("UTC") for fmt in _UTC_FORMATS
-    ]
-    date_only = [parse_date(raw, _DATE_PART_FORMATS).cast(pl.Datetime("us")).dt.replace_time_zone("UTC")]
-    return pl.coalesce(aware + naive_utc + date_only)
+Parser = Callable[[pl.Expr], pl.Expr]
 
 
-def printed_date(raw: pl.Expr) -> pl.Expr:
+def _aware(fmt: str) -> Parser:
+    return lambda raw: raw.str.to_datetime(fmt, strict=False, time_zone="UTC", time_unit="us")
+
+
+def _naive_utc(fmt: str) -> Parser:
+    return lambda raw: raw.str.to_datetime(fmt, strict=False, time_unit="us").dt.replace_time_zone("UTC")
+
+
+def _date_as_utc(fmt: str) -> Parser:
+    return lambda raw: raw.str.to_date(fmt, strict=False).cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
+
+
+def _date(fmt: str) -> Parser:
+    return lambda raw: raw.str.to_date(fmt, strict=False)
+
+
+def _leading_date(fmt: str) -> Parser:
+    return lambda raw: raw.str.extract(r"^([^T\s]+)", 1).str.to_date(fmt, strict=False)
+
+
+TIMESTAMP_PARSERS: tuple[Parser, ...] = (
+    tuple(_aware(f) for f in _AWARE_FORMATS)
+    + tuple(_naive_utc(f) for f in _UTC_FORMATS)
+    + tuple(_date_as_utc(f) for f in _DATE_PART_FORMATS)
+)
+# ISO forms print the date in the first ten characters: slicing is much cheaper than a regex.
+PRINTED_DATE_PARSERS: tuple[Parser, ...] = (
+    lambda raw: raw.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False),
+) + tuple(_leading_date(f) for f in _DATE_PART_FORMATS[1:])
+
+
+def best_parser(parsers: tuple[Parser, ...], sample: pl.Series | None) -> Parser:
+    """The parser that reads most of the sample (a file uses one form throughout, so one parse pass is enough).
+
+    Trying every form on every row costs one full parse per form; on a 10 million row ledger that is seconds.
+    When no sample value parses, all forms are tried (the rows that still fail are then reported).
+    """
+    if len(parsers) == 1:
+        return parsers[0]
+    values = sample.drop_nulls() if sample is not None else None
+    if values is not None and len(values):
+        frame = values.to_frame("v")
+        scores = [frame.select(p(pl.col("v")).is_not_null().sum()).item() for p in parsers]
+        best = max(range(len(parsers)), key=lambda i: (scores[i], -i))
+        if scores[best] > 0:
+            return parsers[best]
+    return lambda raw: pl.coalesce([p(raw) for p in parsers])
+
+
+def parse_timestamp(raw: pl.Expr, sample: pl.Series | None = None) -> pl.Expr:
+    return best_parser(TIMESTAMP_PARSERS, sample)(raw)
+
+
+def printed_date(raw: pl.Expr, sample: pl.Series | None = None) -> pl.Expr:
     """The calendar date as Amazon printed it, before any time zone conversion."""
-    return parse_date(raw.str.extract(r"^([^T\s]+)", 1), _DATE_PART_FORMATS)
+    return best_parser(PRINTED_DATE_PARSERS, sample)(raw)
 
 
 def _local_parts(raw: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
@@ -126,16 +175,19 @@ def parse_local_timestamp(raw: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     return pl.when(minutes.is_not_null()).then(utc).otherwise(None), local.dt.date()
 
 
-def typed_columns(columns: list[Col], decimal_comma: bool) -> tuple[list[pl.Expr], list[tuple[Col, pl.Expr]]]:
+def typed_columns(
+    columns: list[Col], decimal_comma: bool, sample: pl.DataFrame | None = None
+) -> tuple[list[pl.Expr], list[tuple[Col, pl.Expr]]]:
     """Expressions that type every column, and per column the mask of values that failed to parse.
 
     Input columns are the cleaned text under the column's own name; outputs replace them (timestamps may add a
-    date column).
+    date column). `sample` (the first rows of the file) picks the one date form the file uses.
     """
     outputs: list[pl.Expr] = []
     failures: list[tuple[Col, pl.Expr]] = []
     for column in columns:
         raw = pl.col(column.name)
+        values = sample.get_column(column.name) if sample is not None and column.name in sample.columns else None
         if column.type == STR:
             continue
         if column.type == INT:
@@ -145,11 +197,11 @@ def typed_columns(columns: list[Col], decimal_comma: bool) -> tuple[list[pl.Expr
         elif column.type == FLOAT:
             parsed = parse_float(raw, decimal_comma)
         elif column.type == DATE:
-            parsed = parse_date(raw, column.formats)
+            parsed = best_parser(tuple(_date(f) for f in column.formats), values)(raw)
         elif column.type == TIMESTAMP:
-            parsed = parse_timestamp(raw)
+            parsed = parse_timestamp(raw, values)
             if column.date_name:
-                outputs.append(printed_date(raw).alias(column.date_name))
+                outputs.append(printed_date(raw, values).alias(column.date_name))
         elif column.type == LOCAL_TIMESTAMP:
             parsed, local_date = parse_local_timestamp(raw)
             if column.date_name:

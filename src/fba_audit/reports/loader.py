@@ -135,87 +135,142 @@ def _read_source(source: Source, workdir: Path, wanted: set[str] | None) -> _Fil
                                         "Download the report again."))
         return read
     quoted = lines[header_index].lstrip().startswith('"') or delimiter == ","
-    table, encoding = _scan_table(path, workdir, encoding, delimiter, quoted, header_index, len(cells), summary)
+    if encoding not in ("utf-8", "utf-8-sig"):
+        path = transcode_to_utf8(path, encoding, workdir)
+    layout = _Layout(path, delimiter, quoted, header_index, len(cells))
+    try:
+        table = _read_typed(read, layout, positions)
+    except _NotUtf8:
+        # The first 256 KB were UTF-8, a later byte is not: decide on the whole file and read it again.
+        encoding = _text.guess_file_encoding(path)
+        layout = _Layout(transcode_to_utf8(path, encoding, workdir), delimiter, quoted, header_index, len(cells))
+        table = _read_typed(read, layout, positions)
     summary.encoding = _text.ENCODING_LABELS.get(encoding, encoding)
     if table is None:
         return read
-    preamble = lines[:header_index]
-    _type_and_finish(read, table, positions, header_index, preamble)
+    _check_cut_short(layout, summary)
+    _finish_file(read, table, preamble=lines[:header_index])
     return read
 
 
-def _scan_table(path: Path, workdir: Path, encoding: str, delimiter: str, quoted: bool, header_index: int,
-                width: int, summary: FileSummary) -> tuple[pl.DataFrame | None, str]:
-    """All rows of the file as text columns c0..cN plus `source_line`; blank lines dropped."""
-    if encoding not in ("utf-8", "utf-8-sig"):
-        path = transcode_to_utf8(path, encoding, workdir)
-    schema = {f"c{i}": pl.String for i in range(width)}
+class _NotUtf8(Exception):
+    pass
 
-    def scan(truncate: bool) -> pl.DataFrame:
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where the rows of a text report are and how they are delimited."""
+
+    path: Path
+    delimiter: str
+    quoted: bool
+    header_index: int  # 0-based line of the header
+    width: int  # header cells
+
+    def scan(self, *, truncate: bool = False) -> pl.LazyFrame:
+        """All rows as text columns c0..cN plus `source_line` (the 1-based line in the file)."""
+        schema = {f"c{i}": pl.String for i in range(self.width)}
         return (
-            pl.scan_csv(path, separator=delimiter, has_header=False, skip_lines=header_index + 1, schema=schema,
-                        quote_char='"' if quoted else None, infer_schema=False, truncate_ragged_lines=truncate,
-                        raise_if_empty=False)
+            pl.scan_csv(self.path, separator=self.delimiter, has_header=False, skip_lines=self.header_index + 1,
+                        schema=schema, quote_char='"' if self.quoted else None, infer_schema=False,
+                        truncate_ragged_lines=truncate, raise_if_empty=False)
             .with_row_index("_index")
-            .with_columns(source_line=(pl.col("_index") + header_index + 2).cast(pl.Int64))
+            .with_columns(source_line=(pl.col("_index") + self.header_index + 2).cast(pl.Int64))
             .drop("_index")
-            .collect()
         )
 
+
+def _non_blank(width: int) -> pl.Expr:
+    return ~pl.all_horizontal([pl.col(f"c{i}").is_null() for i in range(width)])
+
+
+def _read_typed(read: _FileRead, layout: _Layout, positions: dict[str, int]) -> pl.DataFrame | None:
+    """One streaming pass: read, drop blank lines, clean, type, and flag values that do not parse."""
+    summary = read.summary
+    ragged: list[tuple[int, int]] = []
     try:
-        table = scan(truncate=False)
+        return _typed_pass(read, layout.scan(), positions, layout=layout)
     except pl.exceptions.ComputeError as exc:
         message = str(exc)
         if "utf-8" in message.lower() or "utf8" in message.lower():
-            # The first 256 KB were UTF-8, a later byte is not: decide on the whole file.
-            encoding = _text.guess_file_encoding(path)
-            return _scan_table(path, workdir, encoding, delimiter, quoted, header_index, width, summary)
+            raise _NotUtf8 from exc
         if "more fields" not in message:
             summary.problems.append(Problem(summary.file, None, None, None, f"cannot be parsed: {message}",
                                             "Download the report again."))
-            return None, encoding
-        table = scan(truncate=True)
-        ragged = _ragged_lines(path, delimiter, quoted, header_index, width, encoding="utf-8")
-        for line, count in ragged[:MAX_PROBLEMS_PER_COLUMN]:
-            summary.problems.append(Problem(
-                summary.file, line, None, None,
-                f"has {count} fields where the header has {width}; the row was rejected.",
-                "A value probably contains the delimiter. Download the report again, as tab-delimited text.",
-            ))
-        if len(ragged) > MAX_PROBLEMS_PER_COLUMN:
-            summary.problems.append(Problem(summary.file, None, None, None,
-                                            f"has {len(ragged) - MAX_PROBLEMS_PER_COLUMN} more rows with too many "
-                                            "fields; they were rejected.", "Download the report again."))
-        table = table.with_columns(_ragged=pl.col("source_line").is_in([line for line, _ in ragged]))
-        summary.rows_rejected += int(table.filter(pl.col("_ragged"))["source_line"].len())
-        table = table.filter(~pl.col("_ragged")).drop("_ragged")
-    value_columns = [c for c in table.columns if c != "source_line"]
-    blank = pl.all_horizontal([pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "") for c in value_columns])
-    table = table.filter(~blank)
+            return None
+    ragged = _ragged_lines(layout)
+    for line, count in ragged[:MAX_PROBLEMS_PER_COLUMN]:
+        summary.problems.append(Problem(
+            summary.file, line, None, None,
+            f"has {count} fields where the header has {layout.width}; the row was rejected.",
+            "A value probably contains the delimiter. Download the report again, as tab-delimited text.",
+        ))
+    if len(ragged) > MAX_PROBLEMS_PER_COLUMN:
+        summary.problems.append(Problem(summary.file, None, None, None,
+                                        f"has {len(ragged) - MAX_PROBLEMS_PER_COLUMN} more rows with too many "
+                                        "fields; they were rejected.", "Download the report again."))
+    summary.rows_read += len(ragged)
+    summary.rows_rejected += len(ragged)
+    lines = pl.Series([line for line, _ in ragged], dtype=pl.Int64)
+    lazy = layout.scan(truncate=True).filter(~pl.col("source_line").is_in(lines.implode()))
+    return _typed_pass(read, lazy, positions, layout=layout)
+
+
+def _typed_pass(read: _FileRead, lazy: pl.LazyFrame, positions: dict[str, int],
+                layout: _Layout | None) -> pl.DataFrame:
+    kind, summary = read.kind, read.summary
+    assert kind is not None
+    present = [c for c in kind.columns if c.name in positions]
+    width = max(positions.values()) + 1 if layout is None else layout.width
+    cleaned = lazy.filter(_non_blank(width)).select(
+        "source_line", *[_parse.clean(f"c{positions[c.name]}").alias(c.name) for c in present]
+    )
+    sample = cleaned.head(2000).collect()
+    decimal_comma = kind.localized_numbers and _parse.uses_decimal_comma(
+        sample, [c.name for c in present if c.type == MONEY]
+    )
+    outputs, failures = _parse.typed_columns(present, decimal_comma, sample)
+    flags = [mask.alias(f"_bad{i}") for i, (_, mask) in enumerate(failures)]
+    table = cleaned.with_columns(outputs + flags).collect()
     summary.rows_read += table.height
-    _check_cut_short(path, delimiter, quoted, width, summary)
-    return table, encoding
+    if not flags:
+        return table
+    bad = table.select(pl.any_horizontal([pl.col(f"_bad{i}") for i in range(len(flags))]))
+    bad = bad.to_series()
+    if bad.any():
+        bad_lines = table.filter(bad)["source_line"]
+        # The raw text of the rejected values, read again for those lines only (the typed pass dropped it).
+        raw = cleaned.filter(pl.col("source_line").is_in(bad_lines.implode())).collect()
+        flagged = table.filter(bad).select("source_line", *[f"_bad{i}" for i in range(len(flags))])
+        raw = raw.join(flagged, on="source_line", how="left")
+        for i, (column, _) in enumerate(failures):
+            rows = raw.filter(pl.col(f"_bad{i}")).select("source_line", column.name)
+            _report_rows(summary, rows, read.headers.get(column.name, column.name),
+                         f"expected {EXPECTED[column.type]}", kind)
+        summary.rows_rejected += int(bad.sum())
+        table = table.filter(~bad)
+    return table.drop([f"_bad{i}" for i in range(len(flags))])
 
 
-def _ragged_lines(path: Path, delimiter: str, quoted: bool, header_index: int, width: int,
-                  encoding: str) -> list[tuple[int, int]]:
+def _ragged_lines(layout: _Layout) -> list[tuple[int, int]]:
     """Slow path, only for files polars refused: which lines have more fields than the header."""
     import csv
 
     found = []
-    with open(path, encoding=encoding, newline="") as handle:
-        for _ in range(header_index + 1):
+    with open(layout.path, encoding="utf-8-sig", newline="") as handle:
+        for _ in range(layout.header_index + 1):
             handle.readline()
-        reader = csv.reader(handle, delimiter=delimiter, quoting=csv.QUOTE_MINIMAL if quoted else csv.QUOTE_NONE)
+        reader = csv.reader(handle, delimiter=layout.delimiter,
+                            quoting=csv.QUOTE_MINIMAL if layout.quoted else csv.QUOTE_NONE)
         for row in reader:
-            if len(row) > width:
-                found.append((header_index + reader.line_num + 1, len(row)))
+            if len(row) > layout.width:
+                found.append((layout.header_index + reader.line_num + 1, len(row)))
     return found
 
 
-def _check_cut_short(path: Path, delimiter: str, quoted: bool, width: int, summary: FileSummary) -> None:
+def _check_cut_short(layout: _Layout, summary: FileSummary) -> None:
     """An interrupted download ends mid-line: the last line then has fewer fields and no line break."""
-    with open(path, "rb") as handle:
+    with open(layout.path, "rb") as handle:
         handle.seek(0, 2)
         size = handle.tell()
         handle.seek(max(0, size - 65536))
@@ -223,7 +278,7 @@ def _check_cut_short(path: Path, delimiter: str, quoted: bool, width: int, summa
     if not tail or tail.endswith((b"\n", b"\r")):
         return
     last = tail.decode("utf-8", errors="replace").splitlines()[-1]
-    if len(_text.split_cells(last, delimiter)) < width:
+    if len(_text.split_cells(last, layout.delimiter)) < layout.width:
         summary.problems.append(Problem(
             summary.file, None, None, None,
             "ends in the middle of a line: the download looks cut short, so the last row may be incomplete.",
@@ -231,31 +286,12 @@ def _check_cut_short(path: Path, delimiter: str, quoted: bool, width: int, summa
         ))
 
 
-def _type_and_finish(read: _FileRead, table: pl.DataFrame, positions: dict[str, int], header_index: int,
-                     preamble: list[str]) -> None:
+def _finish_file(read: _FileRead, table: pl.DataFrame, preamble: list[str]) -> None:
     kind, summary = read.kind, read.summary
     assert kind is not None
-    present = [c for c in kind.columns if c.name in positions]
-    table = table.select(
-        "source_line",
-        *[_parse.clean(f"c{positions[c.name]}").alias(c.name) for c in present],
-    )
-    decimal_comma = kind.localized_numbers and _parse.uses_decimal_comma(
-        table, [c.name for c in present if c.type == MONEY]
-    )
-    outputs, failures = _parse.typed_columns(present, decimal_comma)
-    if failures:
-        flags = table.select([mask.alias(f"_bad_{i}") for i, (_, mask) in enumerate(failures)])
-        bad_any = flags.select(pl.any_horizontal(pl.all()).alias("bad"))["bad"]
-        if bad_any.any():
-            for i, (column, _) in enumerate(failures):
-                rows = table.filter(flags[f"_bad_{i}"]).select("source_line", column.name)
-                _report_rows(summary, rows, read.headers.get(column.name, column.name),
-                             f"expected {EXPECTED[column.type]}", kind)
-            summary.rows_rejected += int(bad_any.sum())
-            table = table.filter(~bad_any)
-    typed = table.with_columns(outputs).with_columns(source_file=pl.lit(summary.file))
-    missing = [c for c in kind.columns if c.name not in positions]
+    positions = {c.name for c in kind.columns if c.name in table.columns}
+    typed = table.with_columns(source_file=pl.lit(summary.file))
+    missing = [c for c in kind.columns if c.name not in positions and c.name not in typed.columns]
     typed = typed.with_columns([pl.lit(None).alias(c.name) for c in missing])
     for warning in unknown_values(kind, typed, read.headers, summary.file):
         summary.problems.append(warning)
@@ -400,11 +436,11 @@ def _read_json(source: Source, read: _FileRead, wanted: set[str] | None) -> _Fil
         rows.append(row)
     text_schema = {c.name: pl.String for c in kind.columns} | {"source_line": pl.Int64}
     table = pl.DataFrame(rows, schema=text_schema) if rows else pl.DataFrame(schema=text_schema)
-    summary.rows_read += table.height
     positions = {c.name: i for i, c in enumerate(kind.columns)}
     read.headers = {c.name: c.headers[0] for c in kind.columns}
     renamed = table.select("source_line", *[pl.col(c.name).alias(f"c{positions[c.name]}") for c in kind.columns])
-    _type_and_finish(read, renamed, positions, header_index=0, preamble=[])
+    typed = _typed_pass(read, renamed.lazy(), positions, layout=None)
+    _finish_file(read, typed, preamble=[])
     return read
 
 
@@ -468,7 +504,7 @@ def _merge(reads: list[_FileRead]) -> dict[str, pl.DataFrame]:
         merged = _dedup.merge(dataset, combined)
         if merged.height != combined.height:
             _count_duplicates(dataset, combined, merged, by_file)
-        datasets[dataset] = merged.drop(_dedup.RANK).sort("source_file", "source_line")
+        datasets[dataset] = merged.drop(_dedup.RANK)
     _legacy_covered_by_ledger(datasets, by_file)
     for read in reads:
         s = read.summary
