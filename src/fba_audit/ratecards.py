@@ -1,0 +1,296 @@
+"""Amazon rate cards as versioned data: FBA fulfillment fees, referral fees, and the Fee Preview code maps.
+
+The numbers live in `data/ratecards/*.toml`, each file with its marketplace, `effective_from`, source and
+`checked_on`; this module only reads them. Money is Decimal throughout. Every lookup answers None when no table
+covers the marketplace and date (or the row was not found), so a detector can never build a claim on a guess.
+See docs/rate-cards.md for the tables, their sources and what is not covered.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from dataclasses import dataclass
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+from functools import cache
+from importlib import resources
+from typing import Any
+
+CENT = Decimal("0.01")
+_INCHES_PER = {"inches": Decimal(1), "in": Decimal(1), "centimeters": 1 / Decimal("2.54"), "cm": 1 / Decimal("2.54")}
+_POUNDS_PER = {
+    "pounds": Decimal(1), "lb": Decimal(1), "lbs": Decimal(1),
+    "ounces": 1 / Decimal(16), "oz": 1 / Decimal(16),
+    "grams": 1 / Decimal("453.59237"), "g": 1 / Decimal("453.59237"),
+    "kilograms": 1000 / Decimal("453.59237"), "kg": 1000 / Decimal("453.59237"),
+}
+# Tables carrying money; the two mapping files have no dates.
+_DATED_KINDS = ("fulfillment", "referral")
+
+
+@dataclass(frozen=True)
+class RateCard:
+    id: str
+    kind: str
+    marketplace: str
+    effective_from: dt.date | None
+    effective_to: dt.date | None
+    source: str
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class TierResult:
+    tier: str
+    shipping_weight_lb: Decimal  # the weight the fee is charged on, after the tier's rounding rule
+    unit_weight_lb: Decimal
+    dimensional_weight_lb: Decimal  # as the tier computes it (2-inch minimum on bulky and extra-large tiers)
+    table_id: str
+    verified: bool  # False when the tier's limits come from a single unconfirmed source
+
+
+@dataclass(frozen=True)
+class FeeResult:
+    fee: Decimal | None  # None: no verified number for this unit and date; `reason` says why
+    tier: TierResult | None
+    price_band: str | None
+    peak: bool
+    surcharges_applied: tuple[str, ...]
+    table_id: str | None
+    source: str | None
+    verified: bool  # False when a value used is flagged unverified in the table; findings must then be `review`
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class ReferralResult:
+    fee: Decimal | None
+    category: str
+    table_id: str | None
+    source: str | None
+    verified: bool
+    reason: str | None = None
+
+
+def _dec(value: Any) -> Decimal:
+    # NOTE: str() first, so a float like 0.1 becomes Decimal("0.1") and not its binary expansion.
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def _as_date(value: Any) -> dt.date | None:
+    return value if isinstance(value, dt.date) or value is None else dt.date.fromisoformat(str(value))
+
+
+@cache
+def _cards() -> tuple[RateCard, ...]:
+    folder = resources.files("fba_audit").joinpath("data/ratecards")
+    cards = []
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".toml"):
+            data = tomllib.loads(entry.read_text(encoding="utf-8"))
+            cards.append(RateCard(
+                id=data["id"], kind=data["kind"], marketplace=data["marketplace"].upper(),
+                effective_from=_as_date(data.get("effective_from")), effective_to=_as_date(data.get("effective_to")),
+                source=data["source"], data=data,
+            ))
+    return tuple(cards)
+
+
+def table_for(kind: str, marketplace: str, on: dt.date) -> RateCard | None:
+    """The table of `kind` in force on `on`: the latest `effective_from` <= on that has not ended."""
+    if kind not in _DATED_KINDS:
+        raise ValueError(f"kind must be one of {_DATED_KINDS}, not {kind!r}")
+    in_force = [
+        card for card in _cards()
+        if card.kind == kind and card.marketplace == marketplace.upper()
+        and card.effective_from is not None and card.effective_from <= on
+        and (card.effective_to is None or on <= card.effective_to)
+    ]
+    return max(in_force, key=lambda card: card.effective_from, default=None)
+
+
+def _mapping(kind: str, marketplace: str) -> dict[str, str]:
+    for card in _cards():
+        if card.kind == kind and card.marketplace == marketplace.upper():
+            return card.data["groups" if kind == "product_groups" else "codes"]
+    return {}
+
+
+# ---------------------------------------------------------------------------------------------- size tier
+
+def _in_inches(value: Any, unit: str) -> Decimal:
+    try:
+        return _dec(value) * _INCHES_PER[unit.strip().lower()]
+    except KeyError:
+        raise ValueError(f"unknown dimension unit {unit!r}; use one of {', '.join(_INCHES_PER)}") from None
+
+
+def _in_pounds(value: Any, unit: str) -> Decimal:
+    try:
+        return _dec(value) * _POUNDS_PER[unit.strip().lower()]
+    except KeyError:
+        raise ValueError(f"unknown weight unit {unit!r}; use one of {', '.join(_POUNDS_PER)}") from None
+
+
+def _round_up(weight: Decimal, increment: Decimal) -> Decimal:
+    return (weight / increment).to_integral_value(rounding=ROUND_CEILING) * increment
+
+
+def _fits(tier: dict, sides: list[Decimal], weight: Decimal) -> bool:
+    longest, median, shortest = sides
+    limits = (
+        ("max_weight_lb", weight), ("max_longest_in", longest), ("max_median_in", median),
+        ("max_shortest_in", shortest), ("max_length_plus_girth_in", longest + 2 * (median + shortest)),
+    )
+    return all(key not in tier or value <= _dec(tier[key]) for key, value in limits)
+
+
+def _size_tier_on(card: RateCard, sides: list[Decimal], unit_weight: Decimal) -> TierResult | None:
+    divisor = _dec(card.data["dimensional_weight_divisor"])
+    longest, median, shortest = sides
+    for tier in card.data["tiers"]:
+        basis = tier["weight_basis"]
+        if basis == "greater_of_unit_and_dim_2in_min":
+            # Amazon assumes a 2-inch minimum width and height for bulky and extra-large (G53Z9EKF8VVZVH29).
+            dim_weight = longest * max(median, Decimal(2)) * max(shortest, Decimal(2)) / divisor
+        else:
+            dim_weight = longest * median * shortest / divisor
+        weight = unit_weight if basis == "unit" else max(unit_weight, dim_weight)
+        if _fits(tier, sides, weight):
+            rule = next(r for r in tier["weight_rounding"] if "up_to_lb" not in r or weight <= _dec(r["up_to_lb"]))
+            return TierResult(
+                tier=tier["name"], shipping_weight_lb=_round_up(weight, _dec(rule["increment_lb"])),
+                unit_weight_lb=unit_weight, dimensional_weight_lb=dim_weight, table_id=card.id,
+                verified=tier.get("verified", True),
+            )
+    return None
+
+
+def size_tier(length: Any, width: Any, height: Any, dimension_unit: str, weight: Any, weight_unit: str,
+              *, marketplace: str = "US", on: dt.date) -> TierResult | None:
+    """Size tier and shipping weight of a packaged unit under the table in force on `on` (None: no table)."""
+    card = table_for("fulfillment", marketplace, on)
+    if card is None:
+        return None
+    sides = sorted((_in_inches(side, dimension_unit) for side in (length, width, height)), reverse=True)
+    return _size_tier_on(card, sides, _in_pounds(weight, weight_unit))
+
+
+# ---------------------------------------------------------------------------------------------- fulfillment fee
+
+def _price_band(card: RateCard, price: Decimal) -> str:
+    for band in card.data["price_bands"]:
+        if ("below" in band and price < _dec(band["below"])) or ("up_to" in band and price <= _dec(band["up_to"])):
+            return band["name"]
+        if "below" not in band and "up_to" not in band:
+            return band["name"]
+    raise ValueError(f"table {card.id} has no catch-all price band")
+
+
+def _fee_on(card: RateCard, tier_name: str, shipping_weight: Decimal, price: Decimal, on: dt.date) -> FeeResult:
+    def no_fee(reason: str, band: str | None = None, peak: bool = False) -> FeeResult:
+        return FeeResult(None, None, band, peak, (), card.id, card.source, False, reason)
+
+    tier = next((t for t in card.data["tiers"] if t["name"] == tier_name), None)
+    if tier is None:
+        return no_fee(f"tier {tier_name!r} is not in table {card.id}")
+    band_name = _price_band(card, price)
+    period = next((p for p in card.data.get("peak_periods", []) if p["start"] <= on <= p["end"]), None)
+    if period is not None and not period["amounts_known"]:
+        return no_fee(f"holiday peak {period['start']}..{period['end']}: peak amounts not verified", band_name, True)
+    rule = next(r for r in tier["weight_rounding"] if "up_to_lb" not in r or shipping_weight <= _dec(r["up_to_lb"]))
+    weight = _round_up(shipping_weight, _dec(rule["increment_lb"]))
+    row = next((b for b in tier["bands"] if "up_to_lb" not in b or weight <= _dec(b["up_to_lb"])), None)
+    if row is None:
+        return no_fee(f"{weight} lb is above the {tier_name} weight bands of {card.id}", band_name)
+    fee = _dec(row["peak_fees" if period else "fees"][band_name])
+    if "step_lb" in row:
+        # Per-interval charge above the base weight ("+ $0.08 per 4-oz interval above first 3 lb").
+        steps = (max(Decimal(0), weight - _dec(row["base_lb"])) / _dec(row["step_lb"])).to_integral_value(ROUND_CEILING)
+        fee += steps * _dec(row["step_fee"])
+    applied = []
+    for surcharge in card.data.get("surcharges", []):
+        if surcharge["applied"] and surcharge["effective_from"] <= on:
+            fee = (fee * (1 + _dec(surcharge["rate"]))).quantize(CENT, ROUND_HALF_UP)
+            applied.append(surcharge["name"])
+    verified = tier.get("verified", True) and row.get("verified", True)
+    return FeeResult(fee, None, band_name, period is not None, tuple(applied), card.id, card.source, verified)
+
+
+def fulfillment_fee(tier: str, shipping_weight_lb: Any, price: Any, *, marketplace: str = "US",
+                    on: dt.date) -> Decimal | None:
+    """Per-unit FBA fulfillment fee (non-apparel) for a tier, shipping weight and item price on a date."""
+    card = table_for("fulfillment", marketplace, on)
+    return None if card is None else _fee_on(card, tier, _dec(shipping_weight_lb), _dec(price), on).fee
+
+
+def expected_fulfillment_fee(length: Any, width: Any, height: Any, dimension_unit: str, weight: Any, weight_unit: str,
+                             price: Any, *, marketplace: str = "US", on: dt.date, apparel: bool = False,
+                             dangerous_goods: bool = False) -> FeeResult:
+    """Size tier and per-unit fee of a packaged unit, with the table id and source to quote as evidence."""
+    card = table_for("fulfillment", marketplace, on)
+    if card is None:
+        return FeeResult(None, None, None, False, (), None, None, False, f"no {marketplace} fulfillment table on {on}")
+    tier = size_tier(length, width, height, dimension_unit, weight, weight_unit, marketplace=marketplace, on=on)
+    if apparel or dangerous_goods:
+        # Apparel and dangerous goods have their own rate cards, which are not in the data files.
+        kind = "apparel" if apparel else "dangerous-goods"
+        return FeeResult(None, tier, None, False, (), card.id, card.source, False, f"{kind} rate card not captured")
+    if tier is None:
+        return FeeResult(None, None, None, False, (), card.id, card.source, False, "no tier fits the unit")
+    result = _fee_on(card, tier.tier, tier.shipping_weight_lb, _dec(price), on)
+    return FeeResult(result.fee, tier, result.price_band, result.peak, result.surcharges_applied, card.id,
+                     card.source, result.verified and tier.verified, result.reason)
+
+
+def tier_for_size_tier_code(code: str, *, marketplace: str = "US") -> str | None:
+    """Fee Preview `product-size-tier` code (e.g. `UsLargeStandardSize`) -> tier name, or None if unknown."""
+    wanted = code.strip().lower()
+    return next((tier or None for key, tier in _mapping("size_tier_codes", marketplace).items()
+                 if key.lower() == wanted), None)
+
+
+# ---------------------------------------------------------------------------------------------- referral fee
+
+def _referral_on(card: RateCard, rule: dict, price: Decimal) -> Decimal:
+    if rule["kind"] == "flat":
+        fee = price * _dec(rule["rate"])
+    elif rule["kind"] == "whole":
+        # The total sales price picks one rate for the whole price ("for products with a total sales price of ...").
+        tier = next(t for t in rule["tiers"] if "up_to" not in t or price <= _dec(t["up_to"]))
+        fee = price * _dec(tier["rate"])
+    elif rule["kind"] == "portion":
+        # Marginal: each rate applies only to the part of the price inside its band ("for the portion ... up to").
+        fee, lower = Decimal(0), Decimal(0)
+        for tier in rule["tiers"]:
+            upper = _dec(tier["up_to"]) if "up_to" in tier else price
+            if price > lower:
+                fee += (min(price, upper) - lower) * _dec(tier["rate"])
+            lower = upper
+    else:
+        raise ValueError(f"{card.id}: unknown referral kind {rule['kind']!r} for {rule['name']!r}")
+    fee = fee.quantize(CENT, ROUND_HALF_UP)
+    return max(fee, _dec(rule["minimum"])) if "minimum" in rule else fee
+
+
+def expected_referral_fee(category: str, price: Any, *, marketplace: str = "US", on: dt.date) -> ReferralResult:
+    """Per-unit referral fee on the total sales price (item + shipping + gift wrap), with table id and source."""
+    card = table_for("referral", marketplace, on)
+    if card is None:
+        return ReferralResult(None, category, None, None, False, f"no {marketplace} referral schedule on {on}")
+    rule = next((r for r in card.data["categories"] if r["name"].lower() == category.strip().lower()), None)
+    if rule is None:
+        return ReferralResult(None, category, card.id, card.source, False, f"category {category!r} not in {card.id}")
+    return ReferralResult(_referral_on(card, rule, _dec(price)), rule["name"], card.id, card.source,
+                          rule.get("verified", True))
+
+
+def referral_fee(category: str, price: Any, *, marketplace: str = "US", on: dt.date) -> Decimal | None:
+    return expected_referral_fee(category, price, marketplace=marketplace, on=on).fee
+
+
+def category_for_product_group(product_group: str, *, marketplace: str = "US") -> str | None:
+    """Fee Preview `product-group` -> referral category. Always an inference: findings on it are `review`."""
+    wanted = product_group.strip().lower()
+    return next((category or None for key, category in _mapping("product_groups", marketplace).items()
+                 if key.lower() == wanted), None)
