@@ -1,0 +1,382 @@
+"""Netting claims against what Amazon already paid: one allocator for every detector.
+
+Two steps:
+
+1. `reimbursement_events(...)` builds one list of reimbursement events (signed units, a date, keys) from the
+   Reimbursements report and the reimbursement lines of the settlement / transaction files, counting each
+   reimbursement once (see "De-duplication" below).
+2. `allocate(claims, events, keys=...)` consumes those units **oldest claim event first**, each unit once, and
+   returns per claim `units_reimbursed`, `units_open` and which reimbursements covered it (for evidence).
+
+## Reading the Reimbursements report
+
+* Units are `quantity_reimbursed_total` (cash + inventory): a unit replaced in kind is as settled as one paid
+  in cash.
+* `Reimbursement_Reversal` rows count against their `original_reimbursement_type` (a reversal of a
+  `Lost_Warehouse` reimbursement nets `Lost_Warehouse` claims), and take units back from the reimbursement named
+  in `original_reimbursement_id`. Their `quantity_reimbursed_total` is what is given back. Amazon's own example
+  (report_formats.md §5.4) is `-6.38 -6.38 -1 1 0 <orig id> Lost_Warehouse`: cash -1, inventory +1, total 0.
+  We read it as "the cash for one unit was taken back because the unit was found and returned to your
+  inventory" (Amazon's policy G200213130: "if a reimbursed item is later found and returned to your inventory,
+  we reserve the right to reverse the reimbursement credit"). The unit is still settled (by the unit, not the
+  cash), so nothing is given back to claim. A reversal with total -1 (cash taken back, no unit returned) gives
+  one unit back, and the claim it covered becomes open again.
+* A reversal row without sku / fnsku / order id takes them from its original row when that row is present.
+
+## Reading settlement lines
+
+A `transactions` row is a reimbursement when its `amount_type` is `FBA Inventory Reimbursement` (V2; the code
+is in `amount_description`) or its `transaction_type` is one of `SETTLEMENT_REIMBURSEMENT_CODES` (V1 keeps the
+code there). Units are `quantity_purchased`, negative when the amount is negative (clawbacks); a line without
+a quantity counts as one unit (`units_assumed`), because under-netting would produce a false claim. Settlement
+lines carry a SKU, not an FNSKU: give `sku_map` (sku -> fnsku, see `sku_fnsku_map`) to net FNSKU-keyed claims.
+Date Range transaction files are not read here: the loader keeps no `description` column, which is where they
+name the reimbursement type.
+
+## De-duplication: the report first, settlement lines only where the report is silent
+
+The same reimbursement shows up in the Reimbursements report (on its approval date) and, some days later, in
+a settlement (on its posted date), without a shared id. A settlement line is dropped when
+(a) its posted date falls inside a date span the Reimbursements report covers (first to last approval date of
+    each report file): there the report is complete and authoritative; or
+(b) it pairs, one to one, with a report row of the same SKU, the same order id (or both without one), the same
+    sign of money, approved between `settlement_lag_days` before and 1 day after the posting (settlements post
+    after approval; the day of slack absorbs the UTC/local date difference).
+Every other settlement line is kept: it is a reimbursement the report does not show (a period it does not
+cover, or no report at all).
+
+The per-key allocation is a Python loop over the keys that have both claims and reimbursements (few, and each
+small); everything else is vectorised.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+import polars as pl
+
+REVERSAL = "Reimbursement_Reversal"
+
+# Settlement reimbursement codes (report_formats.md §5.3, §9.3) -> the Reimbursements-report reason they
+# correspond to. Codes mapped to None have no report counterpart; select them by their own code.
+SETTLEMENT_REIMBURSEMENT_CODES: dict[str, str | None] = {
+    "WAREHOUSE_LOST": "Lost_Warehouse",
+    "WAREHOUSE_LOST_MANUAL": "Lost_Warehouse",
+    "WAREHOUSE_DAMAGE": "Damaged_Warehouse",
+    "WAREHOUSE_DAMAGE_EXCEPTION": "Damaged_Warehouse",
+    "MISSING_FROM_INBOUND": "Lost_Inbound",
+    "MISSING_FROM_INBOUND_CLAWBACK": "Lost_Inbound",
+    "INBOUND_CARRIER_DAMAGE": "Damaged_Inbound",
+    # The refund-without-return reimbursement: the genuine V1 example in report_formats.md §9.5.
+    "REVERSAL_REIMBURSEMENT": "CustomerReturn",
+    "FREE_REPLACEMENT_REFUND_ITEMS": "CustomerReturn",
+    "Customer Return": "CustomerReturn",
+    "CS_ERROR_ITEMS": "CustomerServiceIssue",
+    "INCORRECT_FEES_ITEMS": "FeeCorrection",
+    "REMOVAL_ORDER_LOST": "Removal_Order_Lost",
+    "CUSTOMER_DAMAGE": None,
+    "MULTICHANNEL_ORDER_LOST": None,
+    "PAYMENT_RETRACTION_ITEMS": None,
+    "COMPENSATED_CLAWBACK": None,
+    "RE_EVALUATION": None,
+}
+SETTLEMENT_REIMBURSEMENT_AMOUNT_TYPE = "FBA Inventory Reimbursement"
+
+EVENT_SCHEMA: dict[str, pl.DataType] = {
+    "event_ref": pl.String(),  # reimbursement id, or `settlement <id> line <n>` for settlement lines
+    "source": pl.String(),  # "reimbursements" or "transactions"
+    "reason": pl.String(),  # Reimbursements-report reason (reversals: the original's type)
+    "code": pl.String(),  # the raw reason or settlement code
+    "date": pl.Date(),  # approval date (report) or posted date (settlement)
+    "order_id": pl.String(),
+    "sku": pl.String(),
+    "fnsku": pl.String(),
+    "units": pl.Int64(),  # signed: negative takes units back
+    "units_assumed": pl.Boolean(),  # settlement line without a quantity, counted as one unit
+    "original_reimbursement_id": pl.String(),
+    "amount": pl.Decimal(18, 2),
+    "currency": pl.String(),
+    "evidence": pl.String(),  # file:line
+}
+
+
+def empty_events() -> pl.DataFrame:
+    return pl.DataFrame(schema=EVENT_SCHEMA)
+
+
+def sku_fnsku_map(*frames: pl.DataFrame | None) -> pl.DataFrame:
+    """Unambiguous sku -> fnsku pairs seen in any of `frames` (those with both columns). A SKU seen with two
+    FNSKUs is left out: guessing would net the wrong item."""
+    parts = [
+        f.select(pl.col("sku").cast(pl.String), pl.col("fnsku").cast(pl.String))
+        for f in frames
+        if f is not None and {"sku", "fnsku"} <= set(f.columns)
+    ]
+    if not parts:
+        return pl.DataFrame(schema={"sku": pl.String, "fnsku": pl.String})
+    pairs = pl.concat(parts).drop_nulls().unique()
+    single = pairs.group_by("sku").agg(pl.len().alias("n")).filter(pl.col("n") == 1).select("sku")
+    return pairs.join(single, on="sku", how="semi").sort("sku")
+
+
+def _report_events(reimbursements: pl.DataFrame, currency: str | None) -> pl.DataFrame:
+    r = reimbursements
+    if currency is not None:
+        r = r.filter(pl.col("currency").is_null() | (pl.col("currency") == currency))
+    is_reversal = pl.col("reason") == REVERSAL
+    events = r.select(
+        event_ref=pl.col("reimbursement_id"),
+        source=pl.lit("reimbursements"),
+        reason=pl.when(is_reversal).then(pl.col("original_reimbursement_type")).otherwise(pl.col("reason")),
+        code=pl.col("reason"),
+        date=pl.col("approval_date"),
+        order_id=pl.col("amazon_order_id"),
+        sku=pl.col("sku"),
+        fnsku=pl.col("fnsku"),
+        units=pl.col("quantity_reimbursed_total").fill_null(0),
+        units_assumed=pl.lit(False),
+        original_reimbursement_id=pl.col("original_reimbursement_id"),
+        amount=pl.col("amount_total").cast(pl.Decimal(18, 2)),
+        currency=pl.col("currency"),
+        evidence=pl.format("{}:{}", pl.col("source_file"), pl.col("source_line")),
+    )
+    # A reversal missing its keys borrows them from the reimbursement it reverses.
+    originals = events.filter(pl.col("code") != REVERSAL).group_by("event_ref").agg(
+        pl.col("order_id").drop_nulls().first().alias("_o"),
+        pl.col("sku").drop_nulls().first().alias("_s"),
+        pl.col("fnsku").drop_nulls().first().alias("_f"),
+    )
+    events = events.join(
+        originals, left_on="original_reimbursement_id", right_on="event_ref", how="left"
+    ).with_columns(
+        order_id=pl.coalesce("order_id", "_o"),
+        sku=pl.coalesce("sku", "_s"),
+        fnsku=pl.coalesce("fnsku", "_f"),
+    ).drop("_o", "_s", "_f")
+    return events.select(list(EVENT_SCHEMA)).cast(EVENT_SCHEMA)
+
+
+def _settlement_events(transactions: pl.DataFrame, currency: str | None) -> pl.DataFrame:
+    t = transactions
+    if currency is not None:
+        t = t.filter(pl.col("currency").is_null() | (pl.col("currency") == currency))
+    code = (
+        pl.when(pl.col("amount_type") == SETTLEMENT_REIMBURSEMENT_AMOUNT_TYPE)
+        .then(pl.coalesce("amount_description", "transaction_type"))
+        .when(pl.col("transaction_type").is_in(list(SETTLEMENT_REIMBURSEMENT_CODES)))
+        .then(pl.col("transaction_type"))
+    )
+    t = t.with_columns(_code=code).filter(pl.col("_code").is_not_null() & (pl.col("amount") != 0))
+    qty = pl.col("quantity_purchased").abs()
+    sign = pl.when(pl.col("amount") < 0).then(-1).otherwise(1)
+    mapping = pl.DataFrame(
+        {"_code": list(SETTLEMENT_REIMBURSEMENT_CODES), "_reason": list(SETTLEMENT_REIMBURSEMENT_CODES.values())},
+        schema={"_code": pl.String, "_reason": pl.String},
+    )
+    t = t.join(mapping, on="_code", how="left")
+    events = t.select(
+        event_ref=pl.format("settlement {} line {}", pl.col("settlement_id").fill_null("?"), pl.col("source_line")),
+        source=pl.lit("transactions"),
+        reason=pl.col("_reason"),
+        code=pl.col("_code"),
+        date=pl.col("posted_date"),
+        order_id=pl.col("order_id"),
+        sku=pl.col("sku"),
+        fnsku=pl.lit(None, dtype=pl.String),
+        units=(qty.fill_null(1) * sign).cast(pl.Int64),
+        units_assumed=pl.col("quantity_purchased").is_null(),
+        original_reimbursement_id=pl.lit(None, dtype=pl.String),
+        amount=pl.col("amount").cast(pl.Decimal(18, 2)),
+        currency=pl.col("currency"),
+        evidence=pl.format("{}:{}", pl.col("source_file"), pl.col("source_line")),
+    )
+    return events.select(list(EVENT_SCHEMA)).cast(EVENT_SCHEMA)
+
+
+def _drop_settlement_duplicates(
+    settlement: pl.DataFrame, reimbursements: pl.DataFrame, report: pl.DataFrame, lag_days: int
+) -> pl.DataFrame:
+    if settlement.is_empty() or reimbursements.is_empty():
+        return settlement
+    # (a) Dates each report file covers: there the report is complete.
+    spans = reimbursements.group_by("source_file").agg(
+        pl.col("approval_date").min().alias("first"), pl.col("approval_date").max().alias("last")
+    ).sort("source_file").rows()
+    settlement = settlement.sort("date", "event_ref")
+    keep: list[bool] = []
+    # (b) One-to-one pairing with report rows, each report row used once, earliest approval first.
+    candidates = report.sort("date", "event_ref", "evidence").select(
+        "event_ref", "date", "order_id", "sku", "amount"
+    ).rows(named=True)
+    used: set[int] = set()
+    for line in settlement.iter_rows(named=True):
+        posted = line["date"]
+        if posted is not None and any(first <= posted <= last for _, first, last in spans):
+            keep.append(False)
+            continue
+        match = None
+        for n, row in enumerate(candidates):
+            if n in used or row["sku"] != line["sku"] or row["order_id"] != line["order_id"]:
+                continue
+            if (row["amount"] or 0) * (line["amount"] or 0) <= 0 or posted is None:
+                continue
+            if row["date"] - dt.timedelta(days=1) <= posted <= row["date"] + dt.timedelta(days=lag_days):
+                match = n
+                break
+        if match is not None:
+            used.add(match)
+        keep.append(match is None)
+    return settlement.filter(pl.Series(keep, dtype=pl.Boolean))
+
+
+def reimbursement_events(
+    reimbursements: pl.DataFrame | None,
+    transactions: pl.DataFrame | None = None,
+    *,
+    reasons: Collection[str] | None = None,
+    currency: str | None = None,
+    sku_map: pl.DataFrame | None = None,
+    settlement_lag_days: int = 30,
+) -> pl.DataFrame:
+    """Reimbursement events from the Reimbursements report and settlement lines, each reimbursement once.
+
+    reasons: keep events whose `reason` (report reason; for reversals the original's type; for settlement
+        lines the mapped reason) or raw `code` is in this set, e.g. {"Lost_Warehouse", "Damaged_Warehouse"}.
+        None keeps every event.
+    currency: keep only events in this currency (the Reimbursements report from the API covers a whole
+        region, e.g. USD, CAD and MXN together); rows without a currency are kept.
+    sku_map: sku -> fnsku pairs to give settlement lines an FNSKU; the report's own pairs are always used.
+    Returns a frame of `EVENT_SCHEMA`, sorted by date and event_ref.
+    """
+    has_report = reimbursements is not None and not reimbursements.is_empty()
+    report = _report_events(reimbursements, currency) if has_report else empty_events()
+    settlement = (
+        _settlement_events(transactions, currency)
+        if transactions is not None and not transactions.is_empty()
+        else empty_events()
+    )
+    if has_report:
+        settlement = _drop_settlement_duplicates(settlement, reimbursements, report, settlement_lag_days)
+    if not settlement.is_empty():
+        pairs = sku_fnsku_map(reimbursements, sku_map)
+        settlement = settlement.drop("fnsku").join(pairs, on="sku", how="left").select(list(EVENT_SCHEMA))
+    events = pl.concat([report, settlement])
+    if reasons is not None:
+        wanted = list(reasons)
+        events = events.filter(pl.col("reason").is_in(wanted) | pl.col("code").is_in(wanted))
+    return events.sort("date", "event_ref", "evidence")
+
+
+CLAIM_OUTPUT_SCHEMA: dict[str, pl.DataType] = {
+    "units_reimbursed": pl.Int64(),
+    "units_open": pl.Int64(),
+    "reimbursed_by": pl.List(pl.String()),  # event_ref of each reimbursement that covered part of the claim
+    "reimbursement_evidence": pl.List(pl.String()),  # file:line of those reimbursements
+}
+
+
+@dataclass
+class _Pool:
+    ref: str
+    date: dt.date
+    units: int
+    evidence: str
+
+
+def _net_reversals(events: list[dict]) -> list[_Pool]:
+    """Apply negative events to the positive ones: first to the reimbursement they name, then to the latest one
+    on or before them, then to any. What cannot be applied is dropped (nothing left to take back)."""
+    pools = [_Pool(e["event_ref"], e["date"], e["units"], e["evidence"]) for e in events if e["units"] > 0]
+    for e in events:
+        if e["units"] >= 0:
+            continue
+        owed = -e["units"]
+        named = [p for p in pools if e["original_reimbursement_id"] and p.ref == e["original_reimbursement_id"]]
+        before = sorted((p for p in pools if p.date <= e["date"]), key=lambda p: (p.date, p.ref), reverse=True)
+        rest = sorted(pools, key=lambda p: (p.date, p.ref), reverse=True)
+        for pool in named + before + rest:
+            take = min(owed, pool.units)
+            pool.units -= take
+            owed -= take
+            if owed == 0:
+                break
+    return [p for p in pools if p.units > 0]
+
+
+def allocate(
+    claims: pl.DataFrame,
+    events: pl.DataFrame,
+    *,
+    keys: Sequence[str],
+    claim_id: str = "claim_id",
+    event_date: str = "event_date",
+    quantity: str = "quantity",
+    only_on_or_after_event: bool = True,
+) -> pl.DataFrame:
+    """Net `claims` against reimbursement `events`, oldest claim event first, each unit consumed once.
+
+    claims: one row per claim with the `keys` columns, `event_date`, `quantity` (units claimed) and a unique
+        `claim_id`. events: from `reimbursement_events` (columns `keys`, `date`, `units`, `event_ref`,
+        `evidence`, `original_reimbursement_id`); rows with a null key never match.
+    only_on_or_after_event: a reimbursement only covers claims whose event is on or before its date (a
+        reimbursement approved in March cannot be for a loss in April).
+    Within a key, claims are served in (event_date, claim_id) order, each from the earliest reimbursement it
+    may use, which leaves the later reimbursements for the later claims.
+
+    Returns `claims` plus the columns of `CLAIM_OUTPUT_SCHEMA`, sorted by claim_id.
+    """
+    if claims[claim_id].is_duplicated().any():
+        raise ValueError(f"allocate: {claim_id} must be unique per claim")
+    keys = list(keys)
+    needed = {*keys, "date", "units", "event_ref", "evidence", "original_reimbursement_id"}
+    missing = needed - set(events.columns)
+    if missing:
+        raise ValueError(f"allocate: events lack columns {sorted(missing)}")
+    ev = events.select(*keys, "date", "units", "event_ref", "evidence", "original_reimbursement_id").drop_nulls(
+        [*keys, "date", "units"]
+    ).filter(pl.col("units") != 0)
+    # Only keys with both claims and reimbursements need the loop.
+    both = claims.select(keys).drop_nulls().unique().join(ev.select(keys).unique(), on=keys, how="inner")
+    results: dict[object, tuple[int, list[str], list[str]]] = {}
+    if not both.is_empty():
+        cl = claims.join(both, on=keys, how="semi").sort(event_date, claim_id)
+        ev_in = ev.join(both, on=keys, how="semi").sort("date", "event_ref", "evidence")
+        ev_groups = ev_in.partition_by(keys, as_dict=True, maintain_order=True)
+        for key, group in cl.partition_by(keys, as_dict=True, maintain_order=True).items():
+            pools = sorted(_net_reversals(ev_groups[key].to_dicts()), key=lambda p: (p.date, p.ref))
+            for claim in group.sort(event_date, claim_id).iter_rows(named=True):
+                want = max(int(claim[quantity] or 0), 0)
+                got, refs, evidence = 0, [], []
+                for pool in pools:
+                    if want == 0:
+                        break
+                    if pool.units == 0 or (only_on_or_after_event and pool.date < claim[event_date]):
+                        continue
+                    take = min(want, pool.units)
+                    pool.units -= take
+                    want -= take
+                    got += take
+                    refs.append(pool.ref)
+                    evidence.append(pool.evidence)
+                results[claim[claim_id]] = (got, refs, evidence)
+    ids = claims[claim_id].to_list()
+    covered = pl.DataFrame(
+        {
+            claim_id: ids,
+            "units_reimbursed": [results.get(i, (0, [], []))[0] for i in ids],
+            "reimbursed_by": [results.get(i, (0, [], []))[1] for i in ids],
+            "reimbursement_evidence": [results.get(i, (0, [], []))[2] for i in ids],
+        },
+        schema={
+            claim_id: claims.schema[claim_id],
+            "units_reimbursed": pl.Int64,
+            "reimbursed_by": pl.List(pl.String),
+            "reimbursement_evidence": pl.List(pl.String),
+        },
+    )
+    out = claims.join(covered, on=claim_id, how="left").with_columns(
+        units_open=(pl.col(quantity).clip(lower_bound=0) - pl.col("units_reimbursed")).cast(pl.Int64)
+    )
+    return out.select(*claims.columns, *CLAIM_OUTPUT_SCHEMA).sort(claim_id)

@@ -1,0 +1,109 @@
+"""One parametrised test over every detector case folder.
+
+tests/fixtures/detectors/FBA02/finds_<story>/     (or clean_<story>/)
+    case.toml       as_of, marketplace, story (one line)
+    reports/        tiny exports in Amazon's real format; they go through fba_audit.reports.load_folder
+    expected.csv    the golden findings, every column (header only for a clean_ case)
+
+`pytest -k FBA02` runs one detector's cases; `pytest --update-golden` rewrites the goldens (review with git diff).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from decimal import Decimal
+from pathlib import Path
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from fba_audit.context import AuditContext
+from fba_audit.detectors import BY_CODE
+from fba_audit.findings import FINDINGS_COLUMNS, FINDINGS_SCHEMA, empty_findings
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "detectors"
+CASES = sorted(p for p in FIXTURES.glob("FBA*/*") if p.is_dir())
+CASE_KEYS = {"as_of", "marketplace", "story"}
+
+
+def read_case(case: Path) -> dict:
+    """case.toml, checked: exactly as_of (a TOML date or ISO text), marketplace and a one-line story."""
+    meta = tomllib.loads((case / "case.toml").read_text(encoding="utf-8"))
+    assert set(meta) == CASE_KEYS, f"{case}/case.toml must have exactly {sorted(CASE_KEYS)}, has {sorted(meta)}"
+    assert "\n" not in meta["story"].strip(), f"{case}/case.toml: story is one line"
+    as_of = meta["as_of"]
+    meta["as_of"] = as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(as_of)
+    return meta
+
+
+def read_golden(path: Path) -> pl.DataFrame:
+    """expected.csv read with the findings schema: Decimal amounts and dates round-trip exactly."""
+    return pl.read_csv(path, schema=FINDINGS_SCHEMA)
+
+
+def write_golden(findings: pl.DataFrame, path: Path) -> None:
+    findings.select(FINDINGS_COLUMNS).sort("finding_id").write_csv(path)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_detector_case(case: Path, update_golden: bool) -> None:
+    from fba_audit.reports import load_folder
+
+    detector = BY_CODE.get(case.parent.name)
+    assert detector is not None, f"{case.parent.name} is not in fba_audit.detectors.ALL_DETECTORS"
+    assert case.name.startswith(("finds_", "clean_")), f"{case.name}: case folders start with finds_ or clean_"
+    meta = read_case(case)
+    ctx = AuditContext(as_of=meta["as_of"], marketplace=meta["marketplace"])
+
+    load = load_folder(case / "reports")
+    # Fixtures are clean input: a problem here is a broken fixture (or a loader regression), not a finding.
+    assert not load.problems, "fixture reports must load without problems:\n" + "\n".join(map(str, load.problems))
+    assert not detector.missing(load), f"{case}: reports/ lacks {detector.missing(load)}"
+
+    got = detector.run_on(load, ctx)
+    golden = case / "expected.csv"
+    if update_golden:
+        write_golden(got, golden)
+        pytest.skip(f"wrote {golden}; review it with git diff")
+    assert golden.exists(), f"no golden for {case}; run pytest --update-golden and review it"
+    expected = read_golden(golden)
+    if case.name.startswith("clean_"):
+        assert expected.is_empty(), f"{golden}: a clean_ case expects no findings"
+    else:
+        assert not expected.is_empty(), f"{golden}: a finds_ case expects at least one finding"
+    assert_frame_equal(got, expected)
+
+
+def test_golden_round_trip(tmp_path: Path) -> None:
+    """What write_golden writes, read_golden reads back identically: Decimal cents, dates, nulls, empty text."""
+    row = {
+        "finding_id": "FBA02:US:X00ABC123:21180001001",
+        "code": "FBA02",
+        "status": "claimable",
+        "marketplace": "US",
+        "currency": "USD",
+        "sku": "SKU-1",
+        "fnsku": "X00ABC123",
+        "asin": None,
+        "order_id": None,
+        "shipment_id": None,
+        "reference_id": "21180001001",
+        "quantity": 3,
+        "amount": Decimal("1234567890123.05"),
+        "valuation_basis": "cost_file",
+        "event_date": dt.date(2024, 2, 29),
+        "window_opens": dt.date(2024, 3, 14),
+        "window_closes": None,
+        "confidence": "high",
+        "message": 'Lost 3 units, "quoted", with, commas',
+        "evidence": "",
+        "case_text": "line one\nline two",
+    }
+    frame = pl.concat([empty_findings(), pl.DataFrame([row], schema=FINDINGS_SCHEMA)])
+    path = tmp_path / "expected.csv"
+    write_golden(frame, path)
+    back = read_golden(path)
+    assert_frame_equal(back, frame)
+    assert back["amount"][0] == Decimal("1234567890123.05")

@@ -1,0 +1,200 @@
+"""Netting: oldest claim first, each reimbursed unit once, reversals, report-vs-settlement de-duplication."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import polars as pl
+import pytest
+
+from fba_audit.netting import allocate, reimbursement_events, sku_fnsku_map
+from fba_audit.reports.datasets import dataset_schema
+
+D = dt.date
+
+
+def dataset(name: str, rows: list[dict]) -> pl.DataFrame:
+    schema = dataset_schema(name)
+    full = [{c: r.get(c) for c in schema} for r in rows]
+    return pl.DataFrame(full, schema=schema)
+
+
+def reimb(line: int, rid: str, date: dt.date, reason: str, units: int, *, fnsku: str = "X001", sku: str = "SKU-1",
+          order: str | None = None, amount: str = "10.00", orig: str | None = None, orig_type: str | None = None,
+          cash: int | None = None, inventory: int | None = None, currency: str = "USD",
+          file: str = "reimbursements.txt") -> dict:
+    return {
+        "source_file": file, "source_line": line, "approval_date": date, "reimbursement_id": rid, "reason": reason,
+        "amazon_order_id": order, "sku": sku, "fnsku": fnsku, "currency": currency,
+        "amount_per_unit": Decimal(amount), "amount_total": Decimal(amount) * units if units else Decimal(amount),
+        "quantity_reimbursed_cash": units if cash is None else cash, "quantity_reimbursed_inventory": inventory or 0,
+        "quantity_reimbursed_total": units, "original_reimbursement_id": orig, "original_reimbursement_type": orig_type,
+    }
+
+
+def settle(line: int, date: dt.date, code: str, qty: int | None, amount: str, *, sku: str = "SKU-1",
+           order: str | None = None, v1: bool = True, currency: str = "USD") -> dict:
+    base = {"source_file": "settlement.txt", "source_line": line, "settlement_id": "S1", "posted_date": date,
+            "sku": sku, "order_id": order, "quantity_purchased": qty, "amount": Decimal(amount), "currency": currency}
+    if v1:  # V1 keeps the code in transaction-type; the loader also copies it to amount-description
+        return base | {"transaction_type": code, "amount_type": "FBA Inventory Reimbursement",
+                       "amount_description": code, "source_format": "settlement_v1"}
+    return base | {"transaction_type": "other-transaction", "amount_type": "FBA Inventory Reimbursement",
+                   "amount_description": code, "source_format": "settlement_v2"}
+
+
+def claims(*rows: tuple[str, str, dt.date, int]) -> pl.DataFrame:
+    return pl.DataFrame(
+        [{"claim_id": c, "fnsku": f, "event_date": d, "quantity": q} for c, f, d, q in rows],
+        schema={"claim_id": pl.String, "fnsku": pl.String, "event_date": pl.Date, "quantity": pl.Int64},
+    )
+
+
+def net(cl: pl.DataFrame, events: pl.DataFrame, **kw) -> dict[str, tuple[int, int, list[str]]]:
+    out = allocate(cl, events, keys=["fnsku"], **kw)
+    return {r["claim_id"]: (r["units_reimbursed"], r["units_open"], r["reimbursed_by"]) for r in out.iter_rows(named=True)}
+
+
+def test_oldest_claim_is_covered_first_and_a_unit_is_consumed_once() -> None:
+    ev = reimbursement_events(dataset("reimbursements", [reimb(2, "R1", D(2025, 3, 1), "Lost_Warehouse", 1)]))
+    cl = claims(("b", "X001", D(2025, 2, 1), 1), ("a", "X001", D(2025, 1, 1), 1))
+    assert net(cl, ev) == {"a": (1, 0, ["R1"]), "b": (0, 1, [])}
+
+
+def test_partial_coverage_across_reimbursements() -> None:
+    rows = [reimb(2, "R1", D(2025, 3, 1), "Lost_Warehouse", 2), reimb(3, "R2", D(2025, 3, 9), "Damaged_Warehouse", 1)]
+    ev = reimbursement_events(dataset("reimbursements", rows))
+    out = allocate(claims(("a", "X001", D(2025, 1, 1), 5)), ev, keys=["fnsku"])
+    assert out.row(0, named=True) == {
+        "claim_id": "a", "fnsku": "X001", "event_date": D(2025, 1, 1), "quantity": 5,
+        "units_reimbursed": 3, "units_open": 2, "reimbursed_by": ["R1", "R2"],
+        "reimbursement_evidence": ["reimbursements.txt:2", "reimbursements.txt:3"],
+    }
+
+
+def test_reimbursement_before_the_event_does_not_cover_it_unless_allowed() -> None:
+    ev = reimbursement_events(dataset("reimbursements", [reimb(2, "R1", D(2025, 1, 1), "Lost_Warehouse", 1)]))
+    cl = claims(("a", "X001", D(2025, 2, 1), 1))
+    assert net(cl, ev) == {"a": (0, 1, [])}
+    assert net(cl, ev, only_on_or_after_event=False) == {"a": (1, 0, ["R1"])}
+
+
+def test_each_claim_takes_the_earliest_reimbursement_it_may_use() -> None:
+    rows = [reimb(2, "R-feb", D(2025, 2, 1), "Lost_Warehouse", 1), reimb(3, "R-apr", D(2025, 4, 1), "Lost_Warehouse", 1)]
+    ev = reimbursement_events(dataset("reimbursements", rows))
+    cl = claims(("jan", "X001", D(2025, 1, 1), 1), ("mar", "X001", D(2025, 3, 1), 1))
+    assert net(cl, ev) == {"jan": (1, 0, ["R-feb"]), "mar": (1, 0, ["R-apr"])}
+
+
+def test_reversal_with_negative_total_gives_the_unit_back() -> None:
+    rows = [
+        reimb(2, "R1", D(2025, 2, 1), "Lost_Warehouse", 1),
+        reimb(3, "R9", D(2025, 4, 1), "Reimbursement_Reversal", -1, amount="-10.00", orig="R1",
+              orig_type="Lost_Warehouse", fnsku=None, sku=None),
+    ]
+    ev = reimbursement_events(dataset("reimbursements", rows), reasons={"Lost_Warehouse"})
+    assert ev["fnsku"].to_list() == ["X001", "X001"], "the reversal borrows its keys from the original"
+    assert net(claims(("a", "X001", D(2025, 1, 1), 1)), ev) == {"a": (0, 1, [])}
+
+
+def test_amazons_reversal_example_cash_back_unit_returned_keeps_the_unit_settled() -> None:
+    # report_formats.md §5.4: Reimbursement_Reversal -6.38 -6.38 -1 1 0 <orig> Lost_Warehouse
+    rows = [
+        reimb(2, "12345678800", D(2026, 4, 1), "Lost_Warehouse", 1, amount="6.38"),
+        reimb(3, "12345678902", D(2026, 4, 29), "Reimbursement_Reversal", 0, amount="-6.38", cash=-1, inventory=1,
+              orig="12345678800", orig_type="Lost_Warehouse"),
+    ]
+    ev = reimbursement_events(dataset("reimbursements", rows), reasons={"Lost_Warehouse"})
+    assert net(claims(("a", "X001", D(2026, 3, 1), 1)), ev) == {"a": (1, 0, ["12345678800"])}
+
+
+def test_reversal_counts_against_its_original_type_only() -> None:
+    rows = [
+        reimb(2, "R1", D(2025, 2, 1), "CustomerReturn", 1),
+        reimb(3, "R9", D(2025, 4, 1), "Reimbursement_Reversal", -1, orig="R1", orig_type="CustomerReturn"),
+    ]
+    ev = reimbursement_events(dataset("reimbursements", rows), reasons={"Lost_Warehouse", "Damaged_Warehouse"})
+    assert ev.is_empty()
+
+
+def test_report_and_settlement_copy_of_one_reimbursement_count_once() -> None:
+    report = dataset("reimbursements", [reimb(2, "R1", D(2025, 3, 1), "Damaged_Warehouse", 1, amount="15.25")])
+    tx = dataset("transactions", [settle(7, D(2025, 3, 6), "WAREHOUSE_DAMAGE", 1, "15.25")])
+    ev = reimbursement_events(report, tx, reasons={"Damaged_Warehouse"})
+    assert ev["event_ref"].to_list() == ["R1"]
+    assert net(claims(("a", "X001", D(2025, 2, 1), 2)), ev) == {"a": (1, 1, ["R1"])}
+
+
+def test_settlement_line_inside_the_report_span_is_dropped_even_without_a_pair() -> None:
+    report = dataset("reimbursements", [reimb(2, "R1", D(2025, 1, 1), "CustomerReturn", 1, sku="OTHER"),
+                                        reimb(3, "R2", D(2025, 6, 30), "CustomerReturn", 1, sku="OTHER")])
+    tx = dataset("transactions", [settle(7, D(2025, 3, 6), "WAREHOUSE_DAMAGE", 1, "15.25")])
+    assert reimbursement_events(report, tx, reasons={"Damaged_Warehouse"}).is_empty()
+
+
+def test_settlement_lines_the_report_does_not_cover_are_used() -> None:
+    report = dataset("reimbursements", [reimb(2, "R1", D(2025, 3, 1), "Damaged_Warehouse", 1, amount="15.25")])
+    tx = dataset("transactions", [
+        # Posted after the report's last date, same SKU, but a second reimbursement (the report row is taken).
+        settle(7, D(2025, 3, 4), "WAREHOUSE_DAMAGE", 1, "15.25"),
+        settle(8, D(2025, 3, 5), "WAREHOUSE_DAMAGE", 1, "15.25"),
+        # Long before the report's span: the report was not downloaded for that period.
+        settle(9, D(2024, 11, 2), "WAREHOUSE_LOST", 2, "30.50", v1=False),
+    ])
+    ev = reimbursement_events(report, tx, reasons={"Damaged_Warehouse", "Lost_Warehouse"})
+    assert ev.select("event_ref", "reason", "fnsku", "units").rows() == [
+        ("settlement S1 line 9", "Lost_Warehouse", "X001", 2),
+        ("R1", "Damaged_Warehouse", "X001", 1),
+        ("settlement S1 line 8", "Damaged_Warehouse", "X001", 1),
+    ]
+
+
+def test_settlement_only_refund_without_return_reimbursement_by_order() -> None:
+    # The genuine V1 shape (report_formats.md §9.5): REVERSAL_REIMBURSEMENT, order id, sku, qty 1, positive amount.
+    tx = dataset("transactions", [
+        settle(4, D(2025, 9, 17), "REVERSAL_REIMBURSEMENT", 1, "43.29", sku="SALTT30-MELN", order="702-1278184-4976266"),
+        settle(5, D(2025, 9, 20), "MISSING_FROM_INBOUND_CLAWBACK", 1, "-8.00", sku="SALTT30-MELN", v1=False),
+    ])
+    ev = reimbursement_events(None, tx)
+    assert ev.select("reason", "code", "order_id", "units").rows() == [
+        ("CustomerReturn", "REVERSAL_REIMBURSEMENT", "702-1278184-4976266", 1),
+        ("Lost_Inbound", "MISSING_FROM_INBOUND_CLAWBACK", None, -1),
+    ]
+    cl = pl.DataFrame({"claim_id": ["o1"], "order_id": ["702-1278184-4976266"], "event_date": [D(2025, 8, 14)],
+                       "quantity": [1]})
+    out = allocate(cl, ev.filter(pl.col("reason") == "CustomerReturn"), keys=["order_id"])
+    assert out.select("units_reimbursed", "units_open", "reimbursement_evidence").row(0) == (1, 0, ["settlement.txt:4"])
+
+
+def test_settlement_line_without_quantity_counts_as_one_unit() -> None:
+    ev = reimbursement_events(None, dataset("transactions", [settle(4, D(2025, 9, 17), "WAREHOUSE_LOST", None, "9.00")]))
+    assert ev.select("units", "units_assumed").row(0) == (1, True)
+
+
+def test_v1_code_in_transaction_type_alone_is_recognised() -> None:
+    line = settle(4, D(2025, 9, 17), "WAREHOUSE_DAMAGE", 2, "9.00") | {"amount_type": None, "amount_description": None}
+    order = settle(5, D(2025, 9, 17), "Order", 1, "9.00") | {"amount_type": "ItemPrice", "amount_description": "Principal"}
+    ev = reimbursement_events(None, dataset("transactions", [line, order]))
+    assert ev.select("code", "reason", "units").rows() == [("WAREHOUSE_DAMAGE", "Damaged_Warehouse", 2)]
+
+
+def test_other_currencies_and_null_keys_never_net() -> None:
+    rows = [reimb(2, "R-cad", D(2025, 3, 1), "Lost_Warehouse", 1, currency="CAD"),
+            reimb(3, "R-nokey", D(2025, 3, 1), "Lost_Warehouse", 1, fnsku=None, sku=None)]
+    ev = reimbursement_events(dataset("reimbursements", rows), currency="USD")
+    assert ev["event_ref"].to_list() == ["R-nokey"]
+    cl = claims(("a", "X001", D(2025, 1, 1), 1), ("b", None, D(2025, 1, 1), 1))
+    assert net(cl, ev) == {"a": (0, 1, []), "b": (0, 1, [])}
+
+
+def test_sku_map_leaves_out_ambiguous_skus() -> None:
+    a = pl.DataFrame({"sku": ["S1", "S2", "S2"], "fnsku": ["F1", "F2", "F3"]})
+    b = pl.DataFrame({"sku": ["S1", None], "fnsku": ["F1", "F9"]})
+    assert sku_fnsku_map(a, b, None).rows() == [("S1", "F1")]
+
+
+def test_claim_ids_must_be_unique() -> None:
+    with pytest.raises(ValueError, match="unique"):
+        allocate(claims(("a", "X001", D(2025, 1, 1), 1), ("a", "X001", D(2025, 1, 2), 1)),
+                 reimbursement_events(None), keys=["fnsku"])
