@@ -1,0 +1,538 @@
+"""claims.xlsx: the workbook staff file claims from.
+
+Sheets, in order: Summary (totals and a bar chart), Cases (claimable findings grouped for filing), Expiring
+soon, one sheet per detector code, Skipped, Input problems, Files, Evidence.
+
+The workbook is written in openpyxl's write-only mode, so memory stays flat however many findings there are.
+That mode streams rows, which is why column widths and frozen panes are set before the first row and why
+every cell is built here rather than edited afterwards.
+
+Report text is never trusted: every string goes into a cell explicitly typed as text (openpyxl would
+otherwise store a string starting with `=` as a formula, and one like `#N/A` as an error), and characters
+XML cannot hold are replaced with U+FFFD, visibly, rather than crashing the run or vanishing silently.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import itertools
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.chart import BarChart, Reference
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from fba_audit.findings import FINDINGS_COLUMNS, STATUSES
+from fba_audit.policy import CODE_FAMILY
+from fba_audit.results import AuditResult
+from fba_audit.writers._common import GENERATED_BY, atomic_write, input_files, input_problems
+from fba_audit.writers.i18n import texts_for
+
+MONEY_FORMAT = "#,##0.00"
+DATE_FORMAT = "yyyy-mm-dd"
+# Amazon's inbound claims are filed per shipment; every other claim per item (FNSKU).
+INBOUND_CODES = frozenset(code for code, family in CODE_FAMILY.items() if family == "inbound")
+EXPIRING_WITHIN_DAYS = 7
+URGENT_STATUSES = ("claimable", "review")
+# claimable and review share the top of a detector sheet, so that the nearest deadline comes first.
+STATUS_RANK = {"claimable": 0, "review": 0, "waiting": 1, "expired": 2}
+OUTCOME_KEYS = ("outcome.filed", "outcome.reimbursed", "outcome.denied", "outcome.not_filing")
+COMMENT_AUTHOR = "fba-audit"
+
+# What openpyxl refuses (ILLEGAL_CHARACTERS_RE) plus the two non-characters XML 1.0 also forbids.
+XML_ILLEGAL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+TEXT_WIDTH_CAP = 50
+WRAP_WIDTH = 80
+HEADER_FONT = Font(bold=True)
+WRAP_ALIGNMENT = Alignment(wrap_text=True, vertical="top")
+
+
+@dataclass(frozen=True)
+class CaseGroup:
+    """Claimable findings that go into one Seller Central case."""
+
+    label: str  # "FBA02-X00ABC123-1": detector, shipment id or FNSKU, running number
+    code: str
+    findings: tuple[dict[str, Any], ...]  # rows of the findings frame, nearest deadline first
+
+
+def write_workbook(
+    result: AuditResult,
+    path: Path,
+    *,
+    lang: str = "en",
+    per_case: int = 5,
+    detector_titles: Mapping[str, str] | None = None,
+) -> Path:
+    """Write the claims workbook to `path` (atomically) and return `path`."""
+    texts = texts_for(lang)
+    cases = group_cases(result.findings, per_case)
+
+    def write(temporary: Path) -> None:
+        workbook = _Workbook(result, texts, cases, detector_titles or {})
+        try:
+            workbook.build()
+            workbook.book.save(temporary)
+        except BaseException:
+            workbook.close_open_sheets()
+            raise
+
+    return atomic_write(path, write)
+
+
+def group_cases(findings: pl.DataFrame, per_case: int = 5) -> list[CaseGroup]:
+    """Claimable findings grouped by detector and shipment (inbound codes) or FNSKU, at most `per_case` each.
+
+    When a finding lacks its grouping id it falls back to the SKU, then the reference id, then its own id,
+    so that it is still filed, just on its own. Labels are deterministic for the same findings.
+    """
+    if per_case < 1:
+        raise ValueError(f"per_case must be at least 1, got {per_case}")
+    claimable = findings.filter(pl.col("status") == "claimable").sort(
+        ["code", "window_closes", "finding_id"], nulls_last=True
+    )
+    by_key: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for row in claimable.iter_rows(named=True):
+        by_key.setdefault((row["code"], _case_key(row)), []).append(row)
+    groups = []
+    for code, key in sorted(by_key):
+        rows = by_key[code, key]
+        for number, start in enumerate(range(0, len(rows), per_case), start=1):
+            groups.append(CaseGroup(f"{code}-{key}-{number}", code, tuple(rows[start : start + per_case])))
+    return groups
+
+
+def evidence_items(evidence: str) -> list[tuple[str, int | None]]:
+    """Split `"file:line; file:line"` into (file, line); an item without a numeric line keeps line None."""
+    items = []
+    for item in evidence.split(";"):
+        item = item.strip()
+        if not item:
+            continue
+        file, separator, line = item.rpartition(":")
+        # NOTE: only a numeric tail is a line, so "C:\reports\x.tsv" or "reimbursements:(no match)" stay whole.
+        if separator and line.isdigit():
+            items.append((file, int(line)))
+        else:
+            items.append((item, None))
+    return items
+
+
+def _case_key(row: Mapping[str, Any]) -> str:
+    preferred = row["shipment_id"] if row["code"] in INBOUND_CODES else row["fnsku"]
+    return preferred or row["sku"] or row["reference_id"] or row["finding_id"]
+
+
+@dataclass
+class _Totals:
+    """Count, units and value (per currency, exact) of a set of findings."""
+
+    findings: int = 0
+    units: int = 0
+    not_valued: int = 0
+    value: dict[str, Decimal] = field(default_factory=dict)
+
+    def add(self, row: Mapping[str, Any]) -> None:
+        self.findings += 1
+        self.units += row["quantity"]
+        if row["amount"] is None:
+            self.not_valued += 1
+        else:
+            currency = row["currency"] or ""
+            self.value[currency] = self.value.get(currency, Decimal("0")) + row["amount"]
+
+    @classmethod
+    def of(cls, rows: Iterable[Mapping[str, Any]]) -> _Totals:
+        totals = cls()
+        for row in rows:
+            totals.add(row)
+        return totals
+
+
+@dataclass(frozen=True)
+class _Column:
+    header: str
+    kind: str = "text"  # text | wrap | int | money | date
+    note: str | None = None  # shown as a comment on the header cell
+
+
+class _Workbook:
+    """Builds the sheets of one claims workbook; `book` is the openpyxl workbook to save."""
+
+    def __init__(
+        self,
+        result: AuditResult,
+        texts: Mapping[str, str],
+        cases: list[CaseGroup],
+        detector_titles: Mapping[str, str],
+    ) -> None:
+        self.result = result
+        self.texts = texts
+        self.cases = cases
+        self.detector_titles = detector_titles
+        self.book = Workbook(write_only=True)
+        self.rows = list(result.findings.select(FINDINGS_COLUMNS).iter_rows(named=True))
+        self.case_of = {row["finding_id"]: case.label for case in cases for row in case.findings}
+        valued_currencies = {row["currency"] or "" for row in self.rows if row["amount"] is not None}
+        self.currencies = sorted(valued_currencies)
+
+    def build(self) -> None:
+        self._summary_sheet()
+        self._cases_sheet()
+        self._expiring_sheet()
+        self._detector_sheets()
+        self._skipped_sheet()
+        self._problems_sheet()
+        self._files_sheet()
+        self._evidence_sheet()
+
+    def close_open_sheets(self) -> None:
+        """After a failure, finish the sheets openpyxl is still streaming to its spool files.
+
+        Otherwise their row generators are closed during garbage collection, after their files, and Python
+        prints "Exception ignored" tracebacks that bury the real error. openpyxl deletes the spool files
+        when the interpreter exits.
+        """
+        for ws in self.book.worksheets:
+            if not ws.closed:
+                # NOTE: a second error here would hide the one being raised, which is the one that matters.
+                with contextlib.suppress(Exception):
+                    ws.close()
+
+    # ---- sheets ----
+
+    def _summary_sheet(self) -> None:
+        t = self.texts
+        ws = self.book.create_sheet(t["sheet.summary"])
+        widths = [40, 28, 12, 12, 12] + [16] * len(self.currencies)
+        for index, width in enumerate(widths, start=1):
+            ws.column_dimensions[get_column_letter(index)].width = width
+        ws.append([self._cell(ws, t["summary.title"], font=HEADER_FONT)])
+        ws.append([self._cell(ws, t["summary.as_of"]), self._cell(ws, self.result.as_of, "date")])
+        ws.append([self._cell(ws, t["summary.marketplace"]), self._cell(ws, self.result.marketplace)])
+        ws.append([self._cell(ws, t["summary.generated_by"]), self._cell(ws, GENERATED_BY)])
+        ws.append([])
+
+        ws.append([self._cell(ws, t["summary.by_detector"], font=HEADER_FONT)])
+        value_headers = [self._value_header(currency) for currency in self.currencies]
+        headers = [t["col.code"], t["col.title"], t["col.findings"], t["col.units"], t["col.not_valued"]]
+        ws.append([self._cell(ws, header, font=HEADER_FONT) for header in headers + value_headers])
+        header_row = 7  # below the title, three facts, a blank row and the heading
+        claimable = [row for row in self.rows if row["status"] == "claimable"]
+        codes = sorted({row["code"] for row in claimable})
+        for code in codes:
+            totals = _Totals.of(row for row in claimable if row["code"] == code)
+            ws.append(self._totals_cells(ws, [code, self.detector_titles.get(code)], totals))
+        ws.append(self._totals_cells(ws, [t["summary.total"], None], _Totals.of(claimable), font=HEADER_FONT))
+        ws.append([])
+
+        ws.append([self._cell(ws, t["summary.by_status"], font=HEADER_FONT)])
+        status_headers = [None, t["col.status"], *headers[2:], *value_headers]
+        ws.append([self._cell(ws, header, font=HEADER_FONT) for header in status_headers])
+        for status in STATUSES:
+            totals = _Totals.of(row for row in self.rows if row["status"] == status)
+            ws.append(self._totals_cells(ws, [t[f"summary.{status}"], t[f"status.{status}"]], totals))
+        ws.append([])
+
+        ws.append([self._cell(ws, t["summary.key_dates"], font=HEADER_FONT)])
+        urgent = [r for r in self.rows if r["status"] in URGENT_STATUSES and r["window_closes"] is not None]
+        waiting = [r for r in self.rows if r["status"] == "waiting" and r["window_opens"] is not None]
+        ws.append(self._key_date_cells(ws, t["summary.nearest_deadline"], urgent, "window_closes"))
+        ws.append(self._key_date_cells(ws, t["summary.earliest_opening"], waiting, "window_opens"))
+
+        if codes and self.currencies:
+            self._add_claimable_chart(ws, header_row, len(codes), first_value_column=len(headers) + 1)
+
+    def _add_claimable_chart(self, ws: Any, header_row: int, detector_rows: int, first_value_column: int) -> None:
+        """A bar per detector and currency, drawn from the by-detector table's value columns."""
+        chart = BarChart()
+        chart.type = "col"
+        chart.title = self.texts["summary.chart_title"]
+        chart.y_axis.numFmt = MONEY_FORMAT
+        # NOTE: openpyxl 3.1 leaves `delete` unset and recent Excel then hides both axes.
+        chart.x_axis.delete = False
+        chart.y_axis.delete = False
+        last_value_column = first_value_column + len(self.currencies) - 1
+        data = Reference(
+            ws,
+            min_col=first_value_column,
+            max_col=last_value_column,
+            min_row=header_row,
+            max_row=header_row + detector_rows,
+        )
+        codes = Reference(ws, min_col=1, min_row=header_row + 1, max_row=header_row + detector_rows)
+        chart.add_data(data, titles_from_data=True)
+        chart.set_categories(codes)
+        chart.width, chart.height = 18, 9
+        ws.add_chart(chart, f"{get_column_letter(last_value_column + 2)}2")
+
+    def _cases_sheet(self) -> None:
+        t = self.texts
+        columns = [
+            _Column(t["col.case_group"]),
+            _Column(t["col.code"]),
+            _Column(t["col.findings"], "int"),
+            _Column(t["col.units"], "int"),
+            _Column(t["col.value"], "money"),
+            _Column(t["col.currency"]),
+            _Column(t["col.earliest_deadline"], "date"),
+            _Column(t["col.reference_ids"]),
+            _Column(t["col.finding_ids"], "wrap"),
+            _Column(t["col.case_text"], "wrap", t["note.case_text"]),
+        ]
+        rows = []
+        for case in self.cases:
+            totals = _Totals.of(case.findings)
+            # A run covers one marketplace, so one currency; should a case ever mix currencies, its value
+            # cannot be added up and is left empty with every currency named.
+            value = next(iter(totals.value.values())) if len(totals.value) == 1 else None
+            deadlines = [row["window_closes"] for row in case.findings if row["window_closes"] is not None]
+            references = dict.fromkeys(row["reference_id"] for row in case.findings if row["reference_id"])
+            rows.append([
+                case.label,
+                case.code,
+                totals.findings,
+                totals.units,
+                value,
+                ", ".join(totals.value) or None,
+                min(deadlines, default=None),
+                ", ".join(references),
+                "\n".join(row["finding_id"] for row in case.findings),
+                "\n\n".join(row["case_text"] for row in case.findings),
+            ])
+        self._table_sheet(t["sheet.cases"], columns, rows)
+
+    def _expiring_sheet(self) -> None:
+        t = self.texts
+        as_of = self.result.as_of
+        last_day = as_of + dt.timedelta(days=EXPIRING_WITHIN_DAYS)
+        expiring = sorted(
+            (
+                row
+                for row in self.rows
+                if row["status"] in URGENT_STATUSES
+                and row["window_closes"] is not None
+                and as_of <= row["window_closes"] <= last_day
+            ),
+            key=lambda row: (row["window_closes"], row["finding_id"]),
+        )
+        columns = [
+            _Column(t["col.finding_id"]),
+            _Column(t["col.code"]),
+            _Column(t["col.status"]),
+            _Column(t["col.window_closes"], "date"),
+            _Column(t["col.days_left"], "int"),
+            _Column(t["col.reference_id"]),
+            _Column(t["col.sku"]),
+            _Column(t["col.fnsku"]),
+            _Column(t["col.quantity"], "int"),
+            _Column(t["col.amount"], "money"),
+            _Column(t["col.currency"]),
+            _Column(t["col.case_group"]),
+            _Column(t["col.message"], "text", t["note.message"]),
+        ]
+        rows = [
+            [
+                row["finding_id"],
+                row["code"],
+                t[f"status.{row['status']}"],
+                row["window_closes"],
+                (row["window_closes"] - as_of).days,
+                row["reference_id"],
+                row["sku"],
+                row["fnsku"],
+                row["quantity"],
+                row["amount"],
+                row["currency"],
+                self.case_of.get(row["finding_id"]),
+                row["message"],
+            ]
+            for row in expiring
+        ]
+        self._table_sheet(t["sheet.expiring"], columns, rows)
+
+    def _detector_sheets(self) -> None:
+        t = self.texts
+        columns = [self._finding_column(name) for name in FINDINGS_COLUMNS] + [
+            _Column(t["col.case_group"]),
+            _Column(t["col.filed_on"], "date"),
+            _Column(t["col.case_id"]),
+            _Column(t["col.outcome"], "text", t["note.outcome"]),
+            _Column(t["col.notes"], "wrap"),
+        ]
+        status_at = FINDINGS_COLUMNS.index("status")
+        outcome_letter = get_column_letter(len(columns) - 1)
+        ordered = sorted(
+            self.rows,
+            key=lambda row: (
+                row["code"],
+                STATUS_RANK[row["status"]],
+                row["window_closes"] is None,
+                row["window_closes"] or dt.date.min,
+                row["finding_id"],
+            ),
+        )
+        for code, findings in itertools.groupby(ordered, key=lambda row: row["code"]):
+            rows = []
+            for finding in findings:
+                values = [finding[name] for name in FINDINGS_COLUMNS]
+                values[status_at] = t[f"status.{finding['status']}"]
+                rows.append([*values, self.case_of.get(finding["finding_id"]), None, None, None, None])
+            ws = self._table_sheet(code, columns, rows)
+            outcomes = ",".join(t[key] for key in OUTCOME_KEYS)
+            dropdown = DataValidation(type="list", formula1=f'"{outcomes}"', allow_blank=True, showErrorMessage=True)
+            dropdown.add(f"{outcome_letter}2:{outcome_letter}{len(rows) + 1}")
+            ws.data_validations.append(dropdown)
+
+    def _skipped_sheet(self) -> None:
+        t = self.texts
+        columns = [_Column(t[key]) for key in ("col.code", "col.name", "col.reason", "col.download")]
+        rows = [[s.code, s.name, s.reason, s.download] for s in self.result.skipped]
+        self._table_sheet(t["sheet.skipped"], columns, rows)
+
+    def _problems_sheet(self) -> None:
+        t = self.texts
+        columns = [
+            _Column(t["col.file"]),
+            _Column(t["col.line"], "int"),
+            _Column(t["col.column"]),
+            _Column(t["col.problem_value"]),
+            _Column(t["col.message"], "text", t["note.message"]),
+            _Column(t["col.hint"]),
+            _Column(t["col.severity"]),
+        ]
+        rows = [[p.file, p.line, p.column, p.value, p.message, p.hint, p.severity] for p in input_problems(self.result)]
+        self._table_sheet(t["sheet.problems"], columns, rows)
+
+    def _files_sheet(self) -> None:
+        t = self.texts
+        columns = [
+            _Column(t["col.file"]),
+            _Column(t["col.kind"]),
+            _Column(t["col.rows_read"], "int"),
+            _Column(t["col.rows_kept"], "int"),
+            _Column(t["col.duplicates"], "int"),
+            _Column(t["col.rows_rejected"], "int"),
+            _Column(t["col.first_date"], "date"),
+            _Column(t["col.last_date"], "date"),
+            _Column(t["col.encoding"]),
+        ]
+        rows = [
+            [f.file, f.kind, f.rows_read, f.rows_kept, f.duplicates, f.rows_rejected, f.first_date, f.last_date,
+             f.encoding]
+            for f in input_files(self.result)
+        ]
+        self._table_sheet(t["sheet.files"], columns, rows)
+
+    def _evidence_sheet(self) -> None:
+        t = self.texts
+        columns = [_Column(t["col.finding_id"]), _Column(t["col.code"]), _Column(t["col.file"]),
+                   _Column(t["col.line"], "int")]
+        rows = [
+            [row["finding_id"], row["code"], file, line]
+            for row in sorted(self.rows, key=lambda row: row["finding_id"])
+            for file, line in evidence_items(row["evidence"])
+        ]
+        self._table_sheet(t["sheet.evidence"], columns, rows)
+
+    # ---- building blocks ----
+
+    def _table_sheet(self, title: str, columns: Sequence[_Column], rows: Sequence[Sequence[object]]) -> Any:
+        """A sheet with a bold, frozen, filterable header row and one row per item."""
+        ws = self.book.create_sheet(title)
+        # Write-only sheets emit widths and panes before the rows, so they are settled first.
+        for index, column in enumerate(columns, start=1):
+            values = (row[index - 1] for row in rows)
+            ws.column_dimensions[get_column_letter(index)].width = _column_width(column, values)
+        ws.freeze_panes = "A2"
+        ws.append([self._header_cell(ws, column) for column in columns])
+        for row in rows:
+            ws.append([self._cell(ws, value, column.kind) for value, column in zip(row, columns, strict=True)])
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(rows) + 1}"
+        return ws
+
+    def _header_cell(self, ws: Any, column: _Column) -> WriteOnlyCell:
+        cell = self._cell(ws, column.header, font=HEADER_FONT)
+        if column.note:
+            cell.comment = Comment(column.note, COMMENT_AUTHOR, width=300, height=80)
+        return cell
+
+    def _cell(self, ws: Any, value: object, kind: str = "text", *, font: Font | None = None) -> WriteOnlyCell | None:
+        """One cell, typed on purpose: text stays text, money and dates get their formats even when empty."""
+        if value is None and kind not in ("money", "date"):
+            return None
+        if isinstance(value, str):
+            cell = WriteOnlyCell(ws, value=XML_ILLEGAL_CHARACTERS.sub("\ufffd", value))
+            # NOTE: assigning a str starting with "=" makes openpyxl store a formula; "s" undoes that.
+            cell.data_type = "s"
+        else:
+            cell = WriteOnlyCell(ws, value=value)
+        if kind == "money":
+            cell.number_format = MONEY_FORMAT
+        elif kind == "date":
+            cell.number_format = DATE_FORMAT
+        elif kind == "wrap":
+            cell.alignment = WRAP_ALIGNMENT
+        if font is not None:
+            cell.font = font
+        return cell
+
+    def _totals_cells(self, ws: Any, labels: list[object], totals: _Totals, font: Font | None = None) -> list[object]:
+        counts = [self._cell(ws, n, "int", font=font) for n in (totals.findings, totals.units, totals.not_valued)]
+        values = [self._cell(ws, totals.value.get(currency), "money", font=font) for currency in self.currencies]
+        return [self._cell(ws, label, font=font) for label in labels] + counts + values
+
+    def _key_date_cells(self, ws: Any, label: str, rows: list[dict[str, Any]], date_field: str) -> list[object]:
+        if not rows:
+            return [self._cell(ws, label), self._cell(ws, self.texts["summary.none"])]
+        first = min(rows, key=lambda row: (row[date_field], row["finding_id"]))
+        return [self._cell(ws, label), self._cell(ws, first[date_field], "date"), self._cell(ws, first["finding_id"])]
+
+    def _value_header(self, currency: str) -> str:
+        return self.texts["col.value_in"].format(currency=currency) if currency else self.texts["col.value"]
+
+    def _finding_column(self, name: str) -> _Column:
+        header = self.texts[f"col.{name}"]
+        if name == "quantity":
+            return _Column(header, "int")
+        if name == "amount":
+            return _Column(header, "money")
+        if name in ("event_date", "window_opens", "window_closes"):
+            return _Column(header, "date")
+        if name == "case_text":
+            return _Column(header, "wrap", self.texts["note.case_text"])
+        if name == "message":
+            return _Column(header, "text", self.texts["note.message"])
+        return _Column(header)
+
+
+def _column_width(column: _Column, values: Iterable[object]) -> float:
+    """Wide enough for the header and the longest value, within a cap so one long text cannot take the screen."""
+    header = _display_width(column.header) + 2
+    if column.kind == "wrap":
+        return WRAP_WIDTH
+    if column.kind == "date":
+        return max(header, 12)
+    if column.kind == "money":
+        return max(header, 14)
+    longest = max((_display_width(str(value)) for value in values if value is not None), default=0)
+    return min(max(header, longest + 2, 8), TEXT_WIDTH_CAP)
+
+
+def _display_width(text: str) -> int:
+    # Chinese characters take two columns in Excel's default fonts.
+    longest_line = max(text.split("\n"), key=len, default="")
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in longest_line)

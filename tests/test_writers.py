@@ -1,0 +1,731 @@
+"""The run's outputs: claims.xlsx read back cell by cell, findings.json and findings.csv compared exactly.
+
+Workbooks are never compared as bytes: openpyxl stamps the save time into them (STYLE.md §12.6).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import re
+import zipfile
+from decimal import Decimal
+from pathlib import Path
+from xml.etree import ElementTree
+
+import openpyxl
+import polars as pl
+import pytest
+
+import fba_audit
+from fba_audit.findings import FINDINGS_COLUMNS, FINDINGS_SCHEMA, Findings
+from fba_audit.reports.model import FileSummary, LoadResult, Problem
+from fba_audit.results import AuditResult, SkippedDetector
+from fba_audit.writers import write_all
+from fba_audit.writers.csv_out import defuse_formula, write_csv
+from fba_audit.writers.excel import evidence_items, group_cases, write_workbook
+from fba_audit.writers.i18n import EN, ZH, texts_for
+from fba_audit.writers.json_out import write_json
+
+AS_OF = dt.date(2026, 10, 31)
+EVIL_SKU = '=HYPERLINK("http://x","y")'
+EVIL_MESSAGE = "@SUM(A1) refunded\x01 without return"
+STAFF_COLUMNS = ["case_group", "filed_on", "case_id", "outcome", "notes"]
+SHEET_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+CHART = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
+
+
+def finding(finding_id: str, **fields: object) -> dict[str, object]:
+    """One valid finding; tests override only what their story needs."""
+    code = finding_id.split(":")[0]
+    event_date = fields.pop("event_date", dt.date(2026, 10, 1))
+    row: dict[str, object] = {
+        "finding_id": finding_id,
+        "code": code,
+        "status": "claimable",
+        "marketplace": "US",
+        "currency": "USD",
+        "sku": "SKU-A",
+        "fnsku": "X00ABC123",
+        "asin": "B000000001",
+        "order_id": None,
+        "shipment_id": None,
+        "reference_id": None,
+        "quantity": 1,
+        "amount": Decimal("10.00"),
+        "valuation_basis": "cost_file",
+        "event_date": event_date,
+        "window_opens": event_date + dt.timedelta(days=14),
+        "window_closes": event_date + dt.timedelta(days=60),
+        "confidence": "high",
+        "message": f"{finding_id}: units lost in the warehouse, not reimbursed",
+        "evidence": "ledger.tsv:10",
+        "case_text": f"Please reimburse {finding_id}.",
+    }
+    row.update(fields)
+    return row
+
+
+def findings_frame(rows: list[dict[str, object]]) -> pl.DataFrame:
+    frame = pl.DataFrame(rows, schema=FINDINGS_SCHEMA, orient="row")
+    return Findings.validate(frame).sort("finding_id")
+
+
+def fba02_lost(n: int, window_closes: dt.date, **fields: object) -> dict[str, object]:
+    return finding(
+        f"FBA02:US:X00ABC123:2118000100{n}", reference_id=f"2118000100{n}", window_closes=window_closes, **fields
+    )
+
+
+def audit_result(findings: pl.DataFrame) -> AuditResult:
+    missing_quantity = Problem(
+        file="reimbursements.tsv",
+        line=14,
+        column="quantity-reimbursed-total",
+        value="=cmd|' /C calc'!A0",
+        message='column quantity-reimbursed-total has "=cmd|\' /C calc\'!A0", expected a whole number.',
+        hint="Re-download the Reimbursements report as tab-delimited text.",
+    )
+    unknown_column = Problem(
+        file="ledger.tsv", line=None, column=None, value=None, message="unexpected column Foo", severity="warning"
+    )
+    files = [
+        FileSummary(
+            file="reimbursements.tsv",
+            kind="reimbursements",
+            datasets=("reimbursements",),
+            encoding="utf-8",
+            delimiter="\t",
+            rows_read=20,
+            rows_kept=18,
+            duplicates=1,
+            rows_rejected=1,
+            first_date=dt.date(2026, 9, 1),
+            last_date=dt.date(2026, 10, 30),
+            problems=[missing_quantity],
+        ),
+        FileSummary(
+            file="ledger.tsv",
+            kind="inventory_ledger",
+            datasets=("inventory_ledger",),
+            encoding="cp1252",
+            rows_read=5,
+            rows_kept=5,
+            problems=[unknown_column],
+        ),
+    ]
+    return AuditResult(
+        as_of=AS_OF,
+        marketplace="US",
+        findings=findings,
+        ran=["FBA02", "FBA07", "FBA08"],
+        skipped=[
+            SkippedDetector(
+                code="FBA05",
+                name="return-not-restocked",
+                reason="needs customer_returns: no FBA customer returns report in ./2026-10/",
+                download="Reports > Fulfillment > Customer Returns",
+            )
+        ],
+        load=LoadResult(datasets={}, files=files),
+    )
+
+
+@pytest.fixture(scope="module")
+def month() -> AuditResult:
+    """A month with three detectors and every status.
+
+    FBA02 X00ABC123: seven claimable losses (two closing within a week), plus one waiting and one expired;
+    FBA07: one review finding full of formula-like report text and a control character, one claimable;
+    FBA08: one inbound shipment with two short FNSKUs.
+    """
+    rows = [
+        fba02_lost(1, dt.date(2026, 11, 3), amount=Decimal("1234.50")),
+        fba02_lost(2, dt.date(2026, 11, 7)),
+        *(fba02_lost(n, dt.date(2026, 12, n)) for n in range(3, 7)),
+        fba02_lost(7, dt.date(2026, 12, 7), amount=None, valuation_basis="none"),
+        finding(
+            "FBA02:US:X00ZZZ999:21170000001",
+            fnsku="X00ZZZ999",
+            amount=Decimal("5.00"),
+            status="expired",
+            window_closes=dt.date(2026, 9, 30),
+        ),
+        finding(
+            "FBA02:US:X00ABC123:21190000001",
+            amount=Decimal("7.25"),
+            status="waiting",
+            event_date=dt.date(2026, 10, 27),
+            window_opens=dt.date(2026, 11, 10),
+            window_closes=dt.date(2027, 1, 10),
+        ),
+        finding(
+            "FBA07:US:111-1234567-1234567:EVIL",
+            status="review",
+            sku=EVIL_SKU,
+            fnsku="-2+3",
+            asin="+1-555",
+            order_id="111-1234567-1234567",
+            reference_id="111-1234567-1234567",
+            amount=None,
+            valuation_basis="none",
+            confidence="medium",
+            window_closes=dt.date(2026, 11, 5),
+            message=EVIL_MESSAGE,
+            evidence="settlement.tsv:12; reimbursements.tsv:(no match)",
+            case_text="Order 111-1234567-1234567 was refunded and not returned.",
+        ),
+        finding(
+            "FBA07:US:111-7654321-7654321:SKU-B",
+            sku="SKU-B",
+            fnsku="X00FBA07",
+            order_id="111-7654321-7654321",
+            reference_id="111-7654321-7654321",
+            amount=Decimal("15.00"),
+            valuation_basis="order_refund",
+            window_closes=dt.date(2026, 11, 10),
+        ),
+        *(
+            finding(
+                f"FBA08:US:FBA15ABCDEF:{fnsku}",
+                fnsku=fnsku,
+                shipment_id="FBA15ABCDEF",
+                reference_id="FBA15ABCDEF",
+                quantity=quantity,
+                amount=amount,
+                window_closes=dt.date(2027, 6, 30),
+                evidence=f"shipments.tsv:{line}; ledger.tsv:{line + 1}",
+            )
+            for fnsku, quantity, amount, line in (
+                ("X00SHIP01", 3, Decimal("20.00"), 2),
+                ("X00SHIP02", 2, Decimal("30.00"), 4),
+            )
+        ),
+    ]
+    return audit_result(findings_frame(rows))
+
+
+@pytest.fixture(scope="module")
+def workbook_path(month: AuditResult, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_workbook(
+        month,
+        tmp_path_factory.mktemp("en") / "claims.xlsx",
+        detector_titles={"FBA02": "Lost or damaged in the warehouse", "FBA07": "Refund without return"},
+    )
+
+
+@pytest.fixture(scope="module")
+def workbook(workbook_path: Path) -> openpyxl.Workbook:
+    return openpyxl.load_workbook(workbook_path)
+
+
+@pytest.fixture(scope="module")
+def zh_workbook_path(month: AuditResult, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_workbook(month, tmp_path_factory.mktemp("zh") / "claims.xlsx", lang="zh")
+
+
+def values(ws) -> list[list[object]]:
+    return [list(row) for row in ws.iter_rows(values_only=True)]
+
+
+def column(ws, header: str) -> list[object]:
+    headers = [cell.value for cell in ws[1]]
+    index = headers.index(header)
+    return [row[index] for row in ws.iter_rows(min_row=2, values_only=True)]
+
+
+# ---- i18n ----
+
+
+def test_english_and_chinese_have_the_same_keys() -> None:
+    assert EN.keys() == ZH.keys()
+    assert all(ZH.values()), "every Chinese string is filled in"
+
+
+def test_unknown_language_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown language 'fr'"):
+        texts_for("fr")
+
+
+# ---- workbook structure ----
+
+
+def test_sheet_names_in_english(workbook: openpyxl.Workbook) -> None:
+    assert workbook.sheetnames == [
+        "Summary", "Cases", "Expiring soon", "FBA02", "FBA07", "FBA08",
+        "Skipped", "Input problems", "Files", "Evidence",
+    ]
+
+
+def test_sheet_names_headers_statuses_and_dropdown_in_chinese(zh_workbook_path: Path) -> None:
+    book = openpyxl.load_workbook(zh_workbook_path)
+    assert book.sheetnames == [
+        "汇总", "索赔案件", "即将到期", "FBA02", "FBA07", "FBA08", "未运行的检测", "输入问题", "输入文件", "证据",
+    ]
+    ws = book["FBA07"]
+    headers = [cell.value for cell in ws[1]]
+    assert headers[:4] == ["发现编号", "检测代码", "状态", "站点"]
+    assert headers[-5:] == ["案件分组", "提交日期", "案件编号", "结果", "备注"]
+    assert column(ws, "状态") == ["待审核", "可索赔"]  # review closes first
+    # Amazon reads cases in English; the header says so.
+    assert column(ws, "案件文本（英文）")[0] == "Order 111-1234567-1234567 was refunded and not returned."
+    assert "英文" in ws.cell(row=1, column=FINDINGS_COLUMNS.index("case_text") + 1).comment.text
+    assert ws.data_validations.dataValidation[0].formula1 == '"已提交,已赔付,被拒绝,不提交"'
+    summary = book["汇总"]
+    assert summary["A1"].value == "FBA 审计：亚马逊应付款项"
+    assert summary["A6"].value == "现可索赔（按检测）"
+    assert summary["F7"].value == "金额（USD）"
+
+
+def test_detector_sheet_has_every_field_then_staff_columns(workbook: openpyxl.Workbook) -> None:
+    ws = workbook["FBA02"]
+    assert [cell.value for cell in ws[1]] == [*FINDINGS_COLUMNS, *STAFF_COLUMNS]
+    assert ws.freeze_panes == "A2"
+    assert ws.auto_filter.ref == "A1:Z10"  # 26 columns, header + 9 findings
+    # claimable (by window_closes), then waiting, then expired
+    assert column(ws, "finding_id") == [
+        *(f"FBA02:US:X00ABC123:2118000100{n}" for n in range(1, 8)),
+        "FBA02:US:X00ABC123:21190000001",
+        "FBA02:US:X00ZZZ999:21170000001",
+    ]
+    assert column(ws, "status") == ["claimable"] * 7 + ["waiting", "expired"]
+
+
+def test_detector_sheet_row_values_types_and_formats(workbook: openpyxl.Workbook) -> None:
+    ws = workbook["FBA02"]
+    first = {header.value: cell for header, cell in zip(ws[1], ws[2], strict=True)}
+    assert {name: cell.value for name, cell in first.items()} == {
+        "finding_id": "FBA02:US:X00ABC123:21180001001",
+        "code": "FBA02",
+        "status": "claimable",
+        "marketplace": "US",
+        "currency": "USD",
+        "sku": "SKU-A",
+        "fnsku": "X00ABC123",
+        "asin": "B000000001",
+        "order_id": None,
+        "shipment_id": None,
+        "reference_id": "21180001001",
+        "quantity": 1,
+        "amount": 1234.5,
+        "valuation_basis": "cost_file",
+        "event_date": dt.datetime(2026, 10, 1),
+        "window_opens": dt.datetime(2026, 10, 15),
+        "window_closes": dt.datetime(2026, 11, 3),
+        "confidence": "high",
+        "message": "FBA02:US:X00ABC123:21180001001: units lost in the warehouse, not reimbursed",
+        "evidence": "ledger.tsv:10",
+        "case_text": "Please reimburse FBA02:US:X00ABC123:21180001001.",
+        "case_group": "FBA02-X00ABC123-1",
+        "filed_on": None,
+        "case_id": None,
+        "outcome": None,
+        "notes": None,
+    }
+    assert first["amount"].number_format == "#,##0.00"
+    for name in ("event_date", "window_opens", "window_closes", "filed_on"):
+        assert first[name].number_format == "yyyy-mm-dd"
+    assert first["event_date"].is_date
+    assert first["case_text"].alignment.wrap_text
+    # A null amount stays empty, not zero.
+    assert column(ws, "amount")[6] is None
+    assert ws.column_dimensions["A"].width == len("FBA02:US:X00ABC123:21180001001") + 2
+    assert ws.column_dimensions["S"].width == 50  # message: capped
+    assert ws.column_dimensions["U"].width == 80  # case_text: wrapped
+
+
+def test_outcome_dropdown_lists_the_staff_outcomes(workbook: openpyxl.Workbook) -> None:
+    ws = workbook["FBA02"]
+    (dropdown,) = ws.data_validations.dataValidation
+    assert dropdown.type == "list"
+    assert dropdown.formula1 == '"filed,reimbursed,denied,not filing"'
+    assert str(dropdown.sqref) == "Y2:Y10"
+    assert ws["Y1"].value == "outcome"
+
+
+# ---- safety ----
+
+
+def test_report_text_is_never_a_formula(workbook_path: Path, workbook: openpyxl.Workbook) -> None:
+    ws = workbook["FBA07"]
+    evil = {header.value: cell for header, cell in zip(ws[1], ws[2], strict=True)}
+    assert evil["sku"].value == EVIL_SKU
+    assert evil["fnsku"].value == "-2+3"
+    assert evil["asin"].value == "+1-555"
+    for name in ("sku", "fnsku", "asin", "message"):
+        assert evil[name].data_type == "s"
+    assert workbook["Input problems"]["D2"].value == "=cmd|' /C calc'!A0"
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", f"{sheet.title}!{cell.coordinate} is a formula"
+    # And in the file itself: no worksheet holds a formula element.
+    with zipfile.ZipFile(workbook_path) as archive:
+        sheet_parts = [name for name in archive.namelist() if name.startswith("xl/worksheets/sheet")]
+        assert len(sheet_parts) == 10
+        for part in sheet_parts:
+            tree = ElementTree.fromstring(archive.read(part))
+            assert tree.find(f".//{SHEET_MAIN}f") is None, part
+
+
+def test_control_characters_are_replaced_visibly(workbook: openpyxl.Workbook) -> None:
+    assert column(workbook["FBA07"], "message")[0] == "@SUM(A1) refunded\ufffd without return"
+
+
+def test_formula_like_status_words_and_error_codes_stay_text(tmp_path: Path) -> None:
+    # "#N/A" would otherwise be stored as an Excel error value.
+    result = audit_result(findings_frame([finding("FBA02:US:X:1", sku="#N/A", message="=1+1")]))
+    ws = openpyxl.load_workbook(write_workbook(result, tmp_path / "claims.xlsx"))["FBA02"]
+    assert (ws["F2"].value, ws["F2"].data_type) == ("#N/A", "s")
+    assert (ws["S2"].value, ws["S2"].data_type) == ("=1+1", "s")
+
+
+# ---- cases ----
+
+
+def test_seven_claimable_findings_of_one_fnsku_make_cases_of_five_and_two(month: AuditResult) -> None:
+    cases = group_cases(month.findings, per_case=5)
+    assert [(case.label, len(case.findings)) for case in cases] == [
+        ("FBA02-X00ABC123-1", 5),
+        ("FBA02-X00ABC123-2", 2),
+        ("FBA07-X00FBA07-1", 1),
+        ("FBA08-FBA15ABCDEF-1", 2),
+    ]
+    # Nearest deadline first, so the first case is the urgent one.
+    assert [row["finding_id"][-1] for row in cases[0].findings] == ["1", "2", "3", "4", "5"]
+
+
+def test_cases_group_inbound_codes_by_shipment_and_fall_back_when_the_id_is_missing() -> None:
+    frame = findings_frame([
+        finding("FBA04:US:FBA15X:A", fnsku="A1", shipment_id="FBA15X"),
+        finding("FBA04:US:FBA15X:B", fnsku="B1", shipment_id="FBA15X"),
+        finding("FBA10:US:SKU-Z", fnsku=None, sku="SKU-Z"),
+        finding("FBA10:US:REF", fnsku=None, sku=None, reference_id="REF-1"),
+        finding("FBA10:US:REVIEW", status="review"),
+    ])
+    assert [(case.label, len(case.findings)) for case in group_cases(frame, per_case=1)] == [
+        ("FBA04-FBA15X-1", 1),
+        ("FBA04-FBA15X-2", 1),
+        ("FBA10-REF-1-1", 1),
+        ("FBA10-SKU-Z-1", 1),
+    ]
+
+
+def test_per_case_below_one_is_refused(month: AuditResult) -> None:
+    with pytest.raises(ValueError, match="per_case must be at least 1"):
+        group_cases(month.findings, per_case=0)
+
+
+def test_cases_sheet_has_one_row_per_case(workbook: openpyxl.Workbook) -> None:
+    ws = workbook["Cases"]
+    assert values(ws)[0] == [
+        "case_group", "code", "findings", "units", "value", "currency", "earliest deadline",
+        "reference_ids", "finding_ids", "case_text",
+    ]
+    assert [row[:8] for row in values(ws)[1:]] == [
+        ["FBA02-X00ABC123-1", "FBA02", 5, 5, 1274.5, "USD", dt.datetime(2026, 11, 3),
+         "21180001001, 21180001002, 21180001003, 21180001004, 21180001005"],
+        ["FBA02-X00ABC123-2", "FBA02", 2, 2, 10, "USD", dt.datetime(2026, 12, 6), "21180001006, 21180001007"],
+        ["FBA07-X00FBA07-1", "FBA07", 1, 1, 15, "USD", dt.datetime(2026, 11, 10), "111-7654321-7654321"],
+        ["FBA08-FBA15ABCDEF-1", "FBA08", 2, 5, 50, "USD", dt.datetime(2027, 6, 30), "FBA15ABCDEF"],
+    ]
+    second = values(ws)[2]
+    assert second[8] == "FBA02:US:X00ABC123:21180001006\nFBA02:US:X00ABC123:21180001007"
+    assert second[9] == (
+        "Please reimburse FBA02:US:X00ABC123:21180001006.\n\nPlease reimburse FBA02:US:X00ABC123:21180001007."
+    )
+    assert ws["E2"].number_format == "#,##0.00"
+    assert ws.freeze_panes == "A2"
+    assert ws.auto_filter.ref == "A1:J5"
+
+
+def test_case_group_is_written_only_for_claimable_findings(workbook: openpyxl.Workbook) -> None:
+    fba02_groups = column(workbook["FBA02"], "case_group")
+    assert fba02_groups == ["FBA02-X00ABC123-1"] * 5 + ["FBA02-X00ABC123-2"] * 2 + [None, None]
+    assert column(workbook["FBA07"], "case_group") == [None, "FBA07-X00FBA07-1"]
+
+
+def test_expiring_soon_lists_open_findings_closing_within_seven_days(workbook: openpyxl.Workbook) -> None:
+    rows = values(workbook["Expiring soon"])
+    assert rows[0] == [
+        "finding_id", "code", "status", "window_closes", "days left", "reference_id", "sku", "fnsku",
+        "quantity", "amount", "currency", "case_group", "message",
+    ]
+    # 2026-11-10 (10 days) is out; the expired and waiting findings are out; the 7th day is in.
+    assert [(row[0], row[2], row[4], row[11]) for row in rows[1:]] == [
+        ("FBA02:US:X00ABC123:21180001001", "claimable", 3, "FBA02-X00ABC123-1"),
+        ("FBA07:US:111-1234567-1234567:EVIL", "review", 5, None),
+        ("FBA02:US:X00ABC123:21180001002", "claimable", 7, "FBA02-X00ABC123-1"),
+    ]
+
+
+# ---- summary ----
+
+
+def test_summary_totals_by_detector_and_status(workbook: openpyxl.Workbook) -> None:
+    ws = workbook["Summary"]
+    assert values(ws) == [
+        ["FBA audit: money Amazon owes", None, None, None, None, None],
+        ["As of", dt.datetime(2026, 10, 31), None, None, None, None],
+        ["Marketplace", "US", None, None, None, None],
+        ["Generated by", f"fba-audit {fba_audit.__version__}", None, None, None, None],
+        [None] * 6,
+        ["Claimable now, by detector", None, None, None, None, None],
+        ["code", "detector", "findings", "units", "not valued", "value USD"],
+        ["FBA02", "Lost or damaged in the warehouse", 7, 7, 1, 1284.5],
+        ["FBA07", "Refund without return", 1, 1, 0, 15],
+        ["FBA08", None, 2, 5, 0, 50],
+        ["Total", None, 10, 13, 1, 1349.5],
+        [None] * 6,
+        ["All findings, by status", None, None, None, None, None],
+        [None, "status", "findings", "units", "not valued", "value USD"],
+        ["Claimable now", "claimable", 10, 13, 1, 1349.5],
+        ["Needs review before filing", "review", 1, 1, 1, None],
+        ["Waiting for the window to open", "waiting", 1, 1, 0, 7.25],
+        ["Lost: window expired", "expired", 1, 1, 0, 5],
+        [None] * 6,
+        ["Key dates", None, None, None, None, None],
+        ["Nearest deadline (claimable or review)", dt.datetime(2026, 11, 3), "FBA02:US:X00ABC123:21180001001",
+         None, None, None],
+        ["Earliest waiting window opens", dt.datetime(2026, 11, 10), "FBA02:US:X00ABC123:21190000001",
+         None, None, None],
+    ]
+    assert ws["F8"].number_format == "#,##0.00"
+    assert ws["B2"].is_date
+
+
+def test_summary_has_a_bar_chart_of_claimable_value(workbook_path: Path, workbook: openpyxl.Workbook) -> None:
+    (chart,) = workbook["Summary"]._charts
+    assert chart.tagname == "barChart"
+    with zipfile.ZipFile(workbook_path) as archive:
+        chart_xml = ElementTree.fromstring(archive.read("xl/charts/chart1.xml"))
+    references = [element.text for element in chart_xml.iter(f"{CHART}f")]
+    # One series (USD): titled by its header cell, over the three detector rows, labelled by their codes.
+    assert references == ["'Summary'!F7", "'Summary'!$A$8:$A$10", "'Summary'!$F$8:$F$10"]
+
+
+def test_summary_without_findings_says_none_and_has_no_chart(tmp_path: Path) -> None:
+    result = audit_result(findings_frame([]))
+    book = openpyxl.load_workbook(write_all(result, tmp_path)["xlsx"])
+    assert book.sheetnames == ["Summary", "Cases", "Expiring soon", "Skipped", "Input problems", "Files", "Evidence"]
+    summary = book["Summary"]
+    assert summary._charts == []
+    assert [row[:2] for row in values(summary)[-2:]] == [
+        ["Nearest deadline (claimable or review)", "none"],
+        ["Earliest waiting window opens", "none"],
+    ]
+    assert values(book["Cases"])[1:] == []
+    assert book["Cases"].auto_filter.ref == "A1:J1"
+
+
+# ---- the other sheets ----
+
+
+def test_skipped_problems_and_files_sheets(workbook: openpyxl.Workbook) -> None:
+    assert values(workbook["Skipped"]) == [
+        ["code", "name", "reason", "what to download"],
+        ["FBA05", "return-not-restocked", "needs customer_returns: no FBA customer returns report in ./2026-10/",
+         "Reports > Fulfillment > Customer Returns"],
+    ]
+    assert values(workbook["Input problems"]) == [
+        ["file", "line", "column", "value", "message", "hint", "severity"],
+        ["reimbursements.tsv", 14, "quantity-reimbursed-total", "=cmd|' /C calc'!A0",
+         'column quantity-reimbursed-total has "=cmd|\' /C calc\'!A0", expected a whole number.',
+         "Re-download the Reimbursements report as tab-delimited text.", "error"],
+        ["ledger.tsv", None, None, None, "unexpected column Foo", None, "warning"],
+    ]
+    assert values(workbook["Files"]) == [
+        ["file", "report kind", "rows read", "rows kept", "duplicates", "rows rejected", "first date", "last date",
+         "encoding"],
+        ["reimbursements.tsv", "reimbursements", 20, 18, 1, 1, dt.datetime(2026, 9, 1), dt.datetime(2026, 10, 30),
+         "utf-8"],
+        ["ledger.tsv", "inventory_ledger", 5, 5, 0, 0, None, None, "cp1252"],
+    ]
+    for sheet in ("Skipped", "Input problems", "Files", "Evidence"):
+        assert workbook[sheet].freeze_panes == "A2"
+
+
+def test_evidence_sheet_has_one_row_per_evidence_item(workbook: openpyxl.Workbook) -> None:
+    rows = values(workbook["Evidence"])
+    assert rows[0] == ["finding_id", "code", "file", "line"]
+    assert len(rows) == 1 + 12 + 2 * 2
+    assert [row for row in rows[1:] if row[1] != "FBA02"] == [
+        ["FBA07:US:111-1234567-1234567:EVIL", "FBA07", "settlement.tsv", 12],
+        ["FBA07:US:111-1234567-1234567:EVIL", "FBA07", "reimbursements.tsv:(no match)", None],
+        ["FBA07:US:111-7654321-7654321:SKU-B", "FBA07", "ledger.tsv", 10],
+        ["FBA08:US:FBA15ABCDEF:X00SHIP01", "FBA08", "shipments.tsv", 2],
+        ["FBA08:US:FBA15ABCDEF:X00SHIP01", "FBA08", "ledger.tsv", 3],
+        ["FBA08:US:FBA15ABCDEF:X00SHIP02", "FBA08", "shipments.tsv", 4],
+        ["FBA08:US:FBA15ABCDEF:X00SHIP02", "FBA08", "ledger.tsv", 5],
+    ]
+
+
+def test_evidence_items_split_only_at_a_numeric_line() -> None:
+    assert evidence_items("ledger.tsv:10; C:\\reports\\x.tsv;reimbursements.tsv:(no match); ") == [
+        ("ledger.tsv", 10),
+        ("C:\\reports\\x.tsv", None),
+        ("reimbursements.tsv:(no match)", None),
+    ]
+
+
+# ---- JSON and CSV ----
+
+
+@pytest.fixture
+def two_findings() -> AuditResult:
+    return audit_result(
+        findings_frame([
+            finding("FBA07:US:111-1:EVIL", sku=EVIL_SKU, fnsku="-2+3", asin=None, amount=None,
+                    valuation_basis="none", status="review", message=EVIL_MESSAGE, case_text="Refund\rno return."),
+            finding("FBA02:US:X00ABC123:1", amount=Decimal("1234.50"), quantity=3, reference_id="1"),
+        ])
+    )
+
+
+def test_json_is_exact(two_findings: AuditResult, tmp_path: Path) -> None:
+    document = json.loads(write_json(two_findings, tmp_path / "findings.json").read_text(encoding="utf-8"))
+    assert document == {
+        "as_of": "2026-10-31",
+        "generated_by": f"fba-audit {fba_audit.__version__}",
+        "marketplace": "US",
+        "findings": [
+            {
+                "finding_id": "FBA02:US:X00ABC123:1", "code": "FBA02", "status": "claimable", "marketplace": "US",
+                "currency": "USD", "sku": "SKU-A", "fnsku": "X00ABC123", "asin": "B000000001", "order_id": None,
+                "shipment_id": None, "reference_id": "1", "quantity": 3, "amount": "1234.50",
+                "valuation_basis": "cost_file", "event_date": "2026-10-01", "window_opens": "2026-10-15",
+                "window_closes": "2026-11-30", "confidence": "high",
+                "message": "FBA02:US:X00ABC123:1: units lost in the warehouse, not reimbursed",
+                "evidence": "ledger.tsv:10", "case_text": "Please reimburse FBA02:US:X00ABC123:1.",
+            },
+            {
+                "finding_id": "FBA07:US:111-1:EVIL", "code": "FBA07", "status": "review", "marketplace": "US",
+                "currency": "USD", "sku": EVIL_SKU, "fnsku": "-2+3", "asin": None, "order_id": None,
+                "shipment_id": None, "reference_id": None, "quantity": 1, "amount": None,
+                "valuation_basis": "none", "event_date": "2026-10-01", "window_opens": "2026-10-15",
+                "window_closes": "2026-11-30", "confidence": "high", "message": EVIL_MESSAGE,
+                "evidence": "ledger.tsv:10", "case_text": "Refund\rno return.",
+            },
+        ],
+        "skipped": [
+            {"code": "FBA05", "name": "return-not-restocked",
+             "reason": "needs customer_returns: no FBA customer returns report in ./2026-10/",
+             "download": "Reports > Fulfillment > Customer Returns"},
+        ],
+        "input_problems": [
+            {"file": "reimbursements.tsv", "line": 14, "column": "quantity-reimbursed-total",
+             "value": "=cmd|' /C calc'!A0",
+             "message": 'column quantity-reimbursed-total has "=cmd|\' /C calc\'!A0", expected a whole number.',
+             "hint": "Re-download the Reimbursements report as tab-delimited text.", "severity": "error"},
+            {"file": "ledger.tsv", "line": None, "column": None, "value": None, "message": "unexpected column Foo",
+             "hint": "", "severity": "warning"},
+        ],
+        "files": [
+            {"file": "reimbursements.tsv", "kind": "reimbursements", "title": None, "datasets": ["reimbursements"],
+             "encoding": "utf-8", "delimiter": "\t", "rows_read": 20, "rows_kept": 18, "duplicates": 1,
+             "rows_rejected": 1, "first_date": "2026-09-01", "last_date": "2026-10-30"},
+            {"file": "ledger.tsv", "kind": "inventory_ledger", "title": None, "datasets": ["inventory_ledger"],
+             "encoding": "cp1252", "delimiter": None, "rows_read": 5, "rows_kept": 5, "duplicates": 0,
+             "rows_rejected": 0, "first_date": None, "last_date": None},
+        ],
+    }
+    # Key order is part of the format.
+    assert list(document) == ["as_of", "generated_by", "marketplace", "findings", "skipped", "input_problems", "files"]
+    assert list(document["findings"][0]) == list(FINDINGS_COLUMNS)
+
+
+def test_csv_is_exact_and_defuses_formulas(two_findings: AuditResult, tmp_path: Path) -> None:
+    # Bytes, not read_text(): universal newlines would hide the line ends.
+    text = write_csv(two_findings, tmp_path / "findings.csv").read_bytes().decode("utf-8")
+    assert text == (
+        ",".join(FINDINGS_COLUMNS) + "\r\n"
+        "FBA02:US:X00ABC123:1,FBA02,claimable,US,USD,SKU-A,X00ABC123,B000000001,,,1,3,1234.50,cost_file,"
+        "2026-10-01,2026-10-15,2026-11-30,high,"
+        '"FBA02:US:X00ABC123:1: units lost in the warehouse, not reimbursed",'
+        "ledger.tsv:10,Please reimburse FBA02:US:X00ABC123:1.\r\n"
+        "FBA07:US:111-1:EVIL,FBA07,review,US,USD,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",'-2+3,,,,,1,,none,"
+        "2026-10-01,2026-10-15,2026-11-30,high,'@SUM(A1) refunded\x01 without return,ledger.tsv:10,"
+        '"Refund\rno return."\r\n'
+    )
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    assert rows[0]["amount"] == "1234.50"
+    assert rows[1]["sku"] == "'" + EVIL_SKU
+    assert rows[1]["case_text"] == "Refund\rno return."
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("=1+1", "'=1+1"), ("+1-555", "'+1-555"), ("-2+3", "'-2+3"), ("@SUM(A1)", "'@SUM(A1)"),
+     ("\tx", "'\tx"), ("\rx", "'\rx"), ("SKU-1", "SKU-1"), ("", "")],
+)
+def test_defuse_formula(text: str, expected: str) -> None:
+    assert defuse_formula(text) == expected
+
+
+# ---- files on disk ----
+
+
+def test_write_all_creates_the_folder_and_writes_only_the_three_files(month: AuditResult, tmp_path: Path) -> None:
+    out_dir = tmp_path / "2026-10" / "out"
+    paths = write_all(month, out_dir, lang="zh", per_case=3)
+    assert paths == {
+        "xlsx": out_dir / "claims.xlsx", "json": out_dir / "findings.json", "csv": out_dir / "findings.csv",
+    }
+    written = sorted(p.name for p in tmp_path.rglob("*") if p.is_file())
+    assert written == ["claims.xlsx", "findings.csv", "findings.json"]
+    cases = openpyxl.load_workbook(paths["xlsx"])["索赔案件"]
+    assert [row[0] for row in values(cases)[1:]][:3] == ["FBA02-X00ABC123-1", "FBA02-X00ABC123-2", "FBA02-X00ABC123-3"]
+
+
+def test_a_failed_write_leaves_no_partial_workbook(
+    month: AuditResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def crash_half_way(self, filename) -> None:
+        Path(filename).write_bytes(b"PK\x03\x04 half a zip")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(openpyxl.Workbook, "save", crash_half_way)
+    with pytest.raises(OSError, match="disk full"):
+        write_workbook(month, tmp_path / "claims.xlsx")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failure_while_building_sheets_leaves_nothing_behind(
+    month: AuditResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken_evidence(evidence: str) -> list[tuple[str, int | None]]:
+        raise ValueError("unreadable evidence")
+
+    # The Evidence sheet comes last, so every other sheet has been streamed by then.
+    monkeypatch.setattr("fba_audit.writers.excel.evidence_items", broken_evidence)
+    with pytest.raises(ValueError, match="unreadable evidence"):
+        write_workbook(month, tmp_path / "claims.xlsx")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failed_write_keeps_the_previous_workbook(
+    month: AuditResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    previous = write_workbook(month, tmp_path / "claims.xlsx")
+    before = previous.read_bytes()
+
+    def crash(self, filename) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(openpyxl.Workbook, "save", crash)
+    with pytest.raises(RuntimeError):
+        write_workbook(month, tmp_path / "claims.xlsx")
+    assert previous.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["claims.xlsx"]
+
+
+def test_no_file_name_comes_from_report_content(tmp_path: Path) -> None:
+    sneaky = finding("FBA02:US:../../evil:1", fnsku="../../evil", sku="/etc/passwd")
+    paths = write_all(audit_result(findings_frame([sneaky])), tmp_path / "out")
+    assert {p.name for p in paths.values()} == {"claims.xlsx", "findings.json", "findings.csv"}
+    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")) == [
+        "out", "out/claims.xlsx", "out/findings.csv", "out/findings.json",
+    ]
+    assert re.fullmatch(r"FBA02-\.\./\.\./evil-1", openpyxl.load_workbook(paths["xlsx"])["Cases"]["A2"].value)
