@@ -8,6 +8,7 @@ Files written (each starts with a "generated - do not edit" line):
 - docs/detectors/FBANN.md   from each detector's docstring via render_doc (claim windows from policy), plus an
                             example taken from its first finds_ fixture
 - docs/findings.md          from the Findings model's field descriptions
+- docs/reports.md           from fba_audit.reports: every report kind, its headers, and the datasets' columns
 """
 
 from __future__ import annotations
@@ -117,9 +118,68 @@ def findings_page() -> str:
     return HEADER + "\n".join(lines) + "\n"
 
 
+REPORTS_INTRO = """\
+# The reports fba-audit reads
+
+A file is recognised by its header, never by its name: the first header line (within the first 30 lines, so
+that the Date Range report's preamble is skipped) that holds every *required* header of a kind decides it.
+Columns are found by name, so Amazon's added, inserted and reordered columns do not matter; extra columns are
+ignored. Amazon's null spellings (`--`, `N/A`, empty) become empty. Encodings are detected per file: UTF-8,
+UTF-8 with BOM, Shift_JIS (cp932) when the bytes read as Japanese, else Windows-1252. `.zip` and `.gz`
+downloads are read in place; archive members whose path would leave the folder, and archives that would expand
+past 8 GB (or past a 200:1 ratio above 64 MB), are refused.
+
+Every row read ends up in exactly one place: **kept**, **duplicate** (another download holds the same row) or
+**rejected** (a problem names the file, line, column and value). `fba-audit check` prints the counts per file.
+
+## Nothing counted twice
+
+Within one file every row is a real event (two identical ledger rows are two units). Across files the same
+rows are dropped: for each row identity below, the merged data keeps as many rows as the file with the most of
+them. Where Amazon changes a row after the fact (reconciled quantities, return status, order status, received
+counts), the identity leaves those columns out and the newest download wins (newest = the file covering the
+latest date, then the latest file time). Settlements are merged whole: two files with the same settlement id
+are the same settlement (the V2 flat file is preferred to V1), and Date Range lines of a settlement a flat file
+already gives are duplicates. Legacy Inventory Adjustments and Received Inventory rows dated inside the period
+of an Inventory Ledger download are duplicates of the ledger's rows.
+
+| Dataset | Row identity |
+| --- | --- |
+"""
+
+
+def reports_page() -> str:
+    from fba_audit.reports._dedup import IDENTITY
+    from fba_audit.reports.datasets import DATASET_MODELS
+    from fba_audit.reports.kinds import REPORT_KINDS
+
+    lines = [REPORTS_INTRO.rstrip("\n")]
+    lines += [f"| `{name}` | {', '.join(f'`{c}`' for c in IDENTITY[name])} |" for name in DATASET_MODELS]
+    lines += ["", "## Report kinds", ""]
+    for kind in REPORT_KINDS:
+        lines += [f"### {kind.title} (`{kind.key}`)", "", f"Feeds: {', '.join(f'`{d}`' for d in kind.datasets)}. "
+                  f"Source: {kind.source}.", "", f"Download: {kind.download}.", ""]
+        if kind.any_of:
+            lines += [f"Also needs one of: {', '.join(f'`{h}`' for h in kind.any_of)}.", ""]
+        lines += ["| Column | Header(s) | Type | Required |", "| --- | --- | --- | --- |"]
+        for column in kind.columns:
+            headers = ", ".join(f"`{h}`" for h in column.headers)
+            lines.append(f"| `{column.name}` | {cell(headers)} | {column.type} | {'yes' if column.required else ''} |")
+        lines.append("")
+    lines += ["## Datasets (what detectors read)", ""]
+    for name, model in DATASET_MODELS.items():
+        lines += [f"### `{name}`", "", cell((model.__doc__ or "").strip()), "", "| Column | Empty allowed | Meaning |",
+                  "| --- | --- | --- |"]
+        for column_name, column in model.to_schema().columns.items():
+            lines.append(f"| `{column_name}` | {'yes' if column.nullable else 'no'} | {cell(column.description)} |")
+        lines.append("")
+    return HEADER + "\n".join(lines).rstrip("\n") + "\n"
+
+
 def render_all() -> dict[Path, str]:
     """Every generated file, path relative to the repository root -> content."""
-    pages = {Path("docs/detectors/index.md"): index_page(), Path("docs/findings.md"): findings_page()}
+    pages = {Path("docs/detectors/index.md"): index_page(), Path("docs/findings.md"): findings_page(),
+             Path("docs/reports.md"): reports_page()}
     for detector in ALL_DETECTORS:
         pages[Path(f"docs/detectors/{detector.code}.md")] = detector_page(detector)
     return pages

@@ -127,6 +127,7 @@ def _read_source(source: Source, workdir: Path, wanted: set[str] | None) -> _Fil
     read.headers = {c.name: cells[positions[c.name]] for c in kind.columns if c.name in positions}
     if wanted is not None and not wanted.intersection(kind.datasets):
         summary.encoding = _text.ENCODING_LABELS.get(encoding, encoding)
+        summary.problems.append(_not_needed(summary.file))
         return read
     try:
         path = source.materialize(workdir)
@@ -151,6 +152,11 @@ def _read_source(source: Source, workdir: Path, wanted: set[str] | None) -> _Fil
     _check_cut_short(layout, summary)
     _finish_file(read, table, preamble=lines[:header_index])
     return read
+
+
+def _not_needed(file: str) -> Problem:
+    return Problem(file, None, None, None, "was recognised but not read: none of the selected detectors uses it.",
+                   severity="info")
 
 
 class _NotUtf8(Exception):
@@ -420,6 +426,7 @@ def _read_json(source: Source, read: _FileRead, wanted: set[str] | None) -> _Fil
     read.kind = kind
     summary.header_cells = (f"payload.{key}",)
     if wanted is not None and not wanted.intersection(kind.datasets):
+        summary.problems.append(_not_needed(summary.file))
         return read
     names = {header: c.name for c in kind.columns for header in c.headers}
     rows = []

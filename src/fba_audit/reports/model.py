@@ -22,7 +22,8 @@ class Problem:
     value: str | None
     message: str
     hint: str = ""
-    severity: str = "error"  # "error": the row or file was rejected; "warning": kept, but look at it
+    # "error": the row or file was rejected; "warning": kept, but look at it; "info": nothing wrong, for the record
+    severity: str = "error"
 
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"

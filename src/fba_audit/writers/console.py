@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import polars as pl
 from rich.console import Console
 from rich.table import Table
 
+from fba_audit.findings import STATUSES
 from fba_audit.reports.model import FileSummary, Problem
+from fba_audit.results import SkippedDetector
 
 MAX_PROBLEMS_SHOWN = 200
 
@@ -41,7 +44,7 @@ def files_table(files: Sequence[FileSummary]) -> Table:
 
 def print_problems(console: Console, problems: Sequence[Problem]) -> None:
     errors = [p for p in problems if p.severity == "error"]
-    warnings = [p for p in problems if p.severity != "error"]
+    warnings = [p for p in problems if p.severity == "warning"]
     for label, group, style in (("Problems", errors, "red"), ("Warnings", warnings, "yellow")):
         if not group:
             continue
@@ -51,3 +54,41 @@ def print_problems(console: Console, problems: Sequence[Problem]) -> None:
         if len(group) > MAX_PROBLEMS_SHOWN:
             console.print(f"  ... and {len(group) - MAX_PROBLEMS_SHOWN} more (see the Input problems sheet of "
                           "`fba-audit run`).")
+
+
+def findings_summary(findings: pl.DataFrame, titles: dict[str, str]) -> Table:
+    """Claims by detector and status: count, units, value, and the nearest deadline."""
+    table = Table(title="Findings")
+    for header, justify in (("Code", "left"), ("Detector", "left"), ("Status", "left"), ("Findings", "right"),
+                            ("Units", "right"), ("Value", "right"), ("Nearest deadline", "left")):
+        table.add_column(header, justify=justify)
+    if findings.is_empty():
+        table.add_row("", "no findings", "", "0", "0", "", "")
+        return table
+    order = {status: i for i, status in enumerate(STATUSES)}
+    grouped = (
+        findings.group_by("code", "status", "currency")
+        .agg(
+            pl.len().alias("findings"),
+            pl.col("quantity").sum().alias("units"),
+            pl.col("amount").sum().alias("value"),
+            pl.col("window_closes").filter(pl.col("status").is_in(["claimable", "review"])).min().alias("deadline"),
+        )
+        .with_columns(pl.col("status").replace_strict(order, return_dtype=pl.Int32).alias("_order"))
+        .sort("code", "_order", "currency", nulls_last=True)
+    )
+    for row in grouped.iter_rows(named=True):
+        value = "" if row["value"] is None else f"{row['value']:,.2f} {row['currency'] or ''}".strip()
+        deadline = row["deadline"].isoformat() if row["deadline"] else ""
+        table.add_row(row["code"], titles.get(row["code"], ""), row["status"], f"{row['findings']:,}",
+                      f"{row['units']:,}", value, deadline)
+    return table
+
+
+def skipped_lines(console: Console, skipped: Sequence[SkippedDetector]) -> None:
+    if not skipped:
+        return
+    console.print(f"\n[bold yellow]Skipped detectors ({len(skipped)})[/bold yellow]")
+    for item in skipped:
+        console.print(f"  {item.code} {item.name}: {item.reason}. Download: {item.download}", markup=False,
+                      highlight=False)

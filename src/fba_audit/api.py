@@ -1,0 +1,105 @@
+"""The library entry point: audit a folder of reports. The CLI is a thin layer over `audit`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import traceback
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import polars as pl
+
+from fba_audit.context import AuditContext
+from fba_audit.detectors import ALL_DETECTORS, BY_CODE
+from fba_audit.detectors._base import Detector
+from fba_audit.findings import FINDINGS_COLUMNS, empty_findings
+from fba_audit.readiness import download_hint
+from fba_audit.reports import load_folder
+from fba_audit.reports.kinds import DATASET_DOWNLOADS
+from fba_audit.reports.model import LoadResult
+from fba_audit.results import AuditResult, SkippedDetector
+
+
+class UnknownDetector(ValueError):
+    pass
+
+
+def select_detectors(select: Iterable[str] | None = None, ignore: Iterable[str] | None = None) -> list[Detector]:
+    """The registered detectors named by `select` (all when None) minus `ignore`, in code order."""
+    chosen = {c.strip().upper() for c in select if c.strip()} if select else set(BY_CODE)
+    dropped = {c.strip().upper() for c in ignore if c.strip()} if ignore else set()
+    unknown = sorted((chosen | dropped) - set(BY_CODE))
+    if unknown:
+        known = ", ".join(BY_CODE) or "none registered"
+        raise UnknownDetector(f"unknown detector code {', '.join(unknown)}; known codes: {known}")
+    return [d for d in ALL_DETECTORS if d.code in chosen and d.code not in dropped]
+
+
+def audit(
+    folder: Path | str,
+    *,
+    as_of: dt.date,
+    marketplace: str = "US",
+    select: Iterable[str] | None = None,
+    ignore: Iterable[str] | None = None,
+    claimed: Iterable[str] = (),
+    progress: Callable[[str, int, int], None] | None = None,
+) -> AuditResult:
+    """Load the reports the chosen detectors need, run each detector that has them, and collect the findings.
+
+    A detector whose reports are missing is skipped with the reason and the report to download; a detector that
+    fails is skipped with the error, and the others still run. `claimed` holds finding ids already filed: they
+    are left out of the result (the seller's own record of filed claims, keyed by the stable id).
+    """
+    ctx = AuditContext(as_of=as_of, marketplace=marketplace)
+    detectors = select_detectors(select, ignore)
+    wanted = {d for det in detectors for d in (*det.needs, *det.optional)}
+    load = load_folder(folder, only=wanted, progress=progress)
+    return run_detectors(load, detectors, ctx, claimed=claimed, folder=Path(folder))
+
+
+def run_detectors(load: LoadResult, detectors: list[Detector], ctx: AuditContext, *, claimed: Iterable[str] = (),
+                  folder: Path | None = None) -> AuditResult:
+    ran: list[str] = []
+    skipped: list[SkippedDetector] = []
+    frames: list[pl.DataFrame] = []
+    where = f" in {folder}" if folder is not None else ""
+    for detector in detectors:
+        missing = detector.missing(load)
+        if missing:
+            skipped.append(SkippedDetector(
+                detector.code, detector.name,
+                f"needs {', '.join(missing)}: no usable report for it{where}",
+                "; ".join(detector.downloads.get(d) or download_hint(d) for d in missing),
+            ))
+            continue
+        try:
+            frames.append(detector.run_on(load, ctx))
+        except Exception as exc:  # noqa: BLE001 - one broken detector must not stop the others
+            skipped.append(SkippedDetector(
+                detector.code, detector.name,
+                f"failed: {type(exc).__name__}: {exc}",
+                "This is a bug in fba-audit; please report it with the traceback: "
+                + traceback.format_exc(limit=3).strip().splitlines()[-1],
+            ))
+            continue
+        ran.append(detector.code)
+    findings = pl.concat(frames, how="vertical") if frames else empty_findings()
+    filed = set(claimed)
+    if filed:
+        findings = findings.filter(~pl.col("finding_id").is_in(list(filed)))
+    findings = findings.select(FINDINGS_COLUMNS).sort("finding_id")
+    return AuditResult(as_of=ctx.as_of, marketplace=ctx.marketplace, findings=findings, ran=ran, skipped=skipped,
+                       load=load)
+
+
+def read_claimed(path: Path) -> list[str]:
+    """Finding ids already filed: one per line, or a CSV with a `finding_id` column (e.g. an old findings.csv)."""
+    text = path.read_text(encoding="utf-8-sig")
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if lines and "finding_id" in lines[0].split(","):
+        return pl.read_csv(path, infer_schema=False)["finding_id"].drop_nulls().to_list()
+    return [line for line in lines if not line.startswith("#")]
+
+
+__all__ = ["DATASET_DOWNLOADS", "UnknownDetector", "audit", "read_claimed", "run_detectors", "select_detectors"]
