@@ -18,6 +18,7 @@ HEAD_BYTES = 256 * 1024
 MAX_PREAMBLE_LINES = 30  # the Date Range report has 1 to 13 lines of preamble before its header
 
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff\uff66-\uff9f]")
+_KANA = re.compile(r"[\u3040-\u30ff]")  # hiragana and katakana
 
 ENCODING_LABELS = {
     "utf-8": "UTF-8",
@@ -38,8 +39,10 @@ def _decodes(data: bytes, encoding: str, *, final: bool) -> str | None:
 
 
 def _looks_japanese(text: str) -> bool:
+    # NOTE: Windows-1252 accents often decode as cp932 kanji ("Crème" -> "Cr鑪e"); real Japanese text has kana.
     non_ascii = sum(1 for ch in text if ord(ch) > 127)
-    return non_ascii > 0 and len(_JAPANESE.findall(text)) >= 0.8 * non_ascii
+    return (non_ascii > 0 and len(_JAPANESE.findall(text)) >= 0.8 * non_ascii
+            and _KANA.search(text) is not None)
 
 
 def guess_encoding(data: bytes, *, complete: bool) -> str:

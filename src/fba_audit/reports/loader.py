@@ -109,7 +109,8 @@ def _read_source(source: Source, workdir: Path, wanted: set[str] | None) -> _Fil
         summary.encoding = _text.ENCODING_LABELS.get(encoding, encoding)
         unused = recognise_unused(cells)
         if unused is not None:
-            message = f"is a {unused} report, which fba-audit does not use; not read."
+            article = "an" if unused[0].lower() in "aeiou" else "a"
+            message = f"is {article} {unused} report, which fba-audit does not use; not read."
             hint = ""
             severity = "warning"
         else:
@@ -179,7 +180,9 @@ class _Layout:
         return (
             pl.scan_csv(self.path, separator=self.delimiter, has_header=False, skip_lines=self.header_index + 1,
                         schema=schema, quote_char='"' if self.quoted else None, infer_schema=False,
-                        truncate_ragged_lines=truncate, raise_if_empty=False)
+                        truncate_ragged_lines=truncate, raise_if_empty=False,
+                        # An extra field on the first row is a SchemaError, not a ragged line, unless ignored.
+                        extra_columns="ignore" if truncate else "raise")
             .with_row_index("_index")
             .with_columns(source_line=(pl.col("_index") + self.header_index + 2).cast(pl.Int64))
             .drop("_index")
@@ -196,11 +199,11 @@ def _read_typed(read: _FileRead, layout: _Layout, positions: dict[str, int]) -> 
     ragged: list[tuple[int, int]] = []
     try:
         return _typed_pass(read, layout.scan(), positions, layout=layout)
-    except pl.exceptions.ComputeError as exc:
+    except (pl.exceptions.ComputeError, pl.exceptions.SchemaError) as exc:
         message = str(exc)
         if "utf-8" in message.lower() or "utf8" in message.lower():
             raise _NotUtf8 from exc
-        if "more fields" not in message:
+        if "more fields" not in message and "not specified in schema" not in message:
             summary.problems.append(Problem(summary.file, None, None, None, f"cannot be parsed: {message}",
                                             "Download the report again."))
             return None
@@ -235,7 +238,7 @@ def _typed_pass(read: _FileRead, lazy: pl.LazyFrame, positions: dict[str, int],
     decimal_comma = kind.localized_numbers and _parse.uses_decimal_comma(
         sample, [c.name for c in present if c.type == MONEY]
     )
-    outputs, failures = _parse.typed_columns(present, decimal_comma, sample)
+    outputs, failures = _parse.typed_columns(present, decimal_comma, sample, thousands=kind.localized_numbers)
     flags = [mask.alias(f"_bad{i}") for i, (_, mask) in enumerate(failures)]
     table = cleaned.with_columns(outputs + flags).collect()
     summary.rows_read += table.height

@@ -1,0 +1,163 @@
+"""Broken samples, one per problem: the exact message (file:line: message hint), its severity, the accounting,
+and that the other rows of the file survive (hledger's test/errors/, STYLE.md §9.3)."""
+
+from __future__ import annotations
+
+import pytest
+from loader_helpers import accounting, redownload
+
+from fba_audit.reports import KINDS_BY_KEY
+
+UNKNOWN = ("a value fba-audit does not know; the rows were kept, but no detector acts on them. If Amazon has added "
+           "this value, please report it so the detectors learn it.")
+REJECTED = "the row was rejected."
+WHOLE = "a whole number such as 3 or -1"
+AMOUNT = "an amount with at most two decimals such as 12.34 or -6.38"
+INSTANT = "a date and time such as 2026-05-12T09:59:13+00:00"
+
+
+def row_error(file: str, line: int, text: str, kind: str) -> tuple[str, str]:
+    return "error", f"{file}:{line}: {text}; {REJECTED} {redownload(kind)}"
+
+
+# fixture, kind, (read, kept, rejected), the lines kept in the kind's first dataset, [(severity, str(problem))]
+BAD = [
+    ("ledger_detail/bad_quantity.txt", "ledger_detail", (3, 2, 1), [2, 4], [
+        row_error("bad_quantity.txt", 3, f'column Quantity has "one", expected {WHOLE}', "ledger_detail")]),
+    ("ledger_detail/bad_date.txt", "ledger_detail", (3, 1, 2), [2], [
+        row_error("bad_date.txt", 3, 'column Date has "2026-05-04", expected a date', "ledger_detail"),
+        row_error("bad_date.txt", 4, 'column Date has "13/05/2026", expected a date', "ledger_detail")]),
+    ("ledger_detail/bad_empty_fnsku.txt", "ledger_detail", (2, 1, 1), [3], [
+        row_error("bad_empty_fnsku.txt", 2, "column FNSKU is empty; a value is required", "ledger_detail")]),
+    ("ledger_detail/bad_extra_field.txt", "ledger_detail", (3, 2, 1), [2, 4], [
+        ("error", "bad_extra_field.txt:3: has 15 fields where the header has 14; the row was rejected. A value "
+                  "probably contains the delimiter. Download the report again, as tab-delimited text.")]),
+    # The same on the first data row (polars raises a different error there).
+    ("ledger_detail/bad_extra_field_first_row.txt", "ledger_detail", (3, 2, 1), [3, 4], [
+        ("error", "bad_extra_field_first_row.txt:2: has 15 fields where the header has 14; the row was rejected. A "
+                  "value probably contains the delimiter. Download the report again, as tab-delimited text.")]),
+    # The last line stops after "Widg": the file is flagged, the incomplete row rejected, the others kept.
+    ("ledger_detail/bad_cut_short.txt", "ledger_detail", (3, 2, 1), [2, 3], [
+        ("warning", "bad_cut_short.txt: ends in the middle of a line: the download looks cut short, so the last "
+                    "row may be incomplete. Download the report again."),
+        row_error("bad_cut_short.txt", 4, "column Event Type is empty; a value is required", "ledger_detail"),
+        row_error("bad_cut_short.txt", 4, "column Quantity is empty; a value is required", "ledger_detail")]),
+    ("ledger_detail/bad_unknown_reason.txt", "ledger_detail", (3, 3, 0), [2, 3, 4], [
+        ("warning", f'bad_unknown_reason.txt:2: column Reason has "W" on 2 rows (first here), {UNKNOWN}')]),
+    ("inventory_adjustments/bad_date.txt", "inventory_adjustments", (2, 1, 1), [2], [
+        row_error("bad_date.txt", 3, f'column adjusted-date has "03/04/2021 11:22", expected {INSTANT}',
+                  "inventory_adjustments")]),
+    # 7 is a current ledger code but not a legacy Inventory Adjustments code.
+    ("inventory_adjustments/bad_unknown_reason.txt", "inventory_adjustments", (1, 1, 0), [2], [
+        ("warning", f'bad_unknown_reason.txt:2: column reason has "7" on 1 row (first here), {UNKNOWN}')]),
+    ("received_inventory/bad_empty_fnsku.txt", "received_inventory", (2, 1, 1), [3], [
+        row_error("bad_empty_fnsku.txt", 2, "column fnsku is empty; a value is required", "received_inventory")]),
+    ("customer_returns/bad_empty_order_id.txt", "customer_returns", (2, 1, 1), [3], [
+        row_error("bad_empty_order_id.txt", 2, "column order-id is empty; a value is required",
+                  "customer_returns")]),
+    ("customer_returns/bad_negative_quantity.txt", "customer_returns", (2, 1, 1), [3], [
+        row_error("bad_negative_quantity.txt", 2, 'column quantity has "-1", must be 0 or more',
+                  "customer_returns")]),
+    ("customer_returns/bad_unknown_status.txt", "customer_returns", (1, 1, 0), [2], [
+        ("warning", f'bad_unknown_status.txt:2: column status has "LIQUIDATED" on 1 row (first here), {UNKNOWN}')]),
+    ("reimbursements/bad_amount_three_decimals.txt", "reimbursements", (2, 1, 1), [3], [
+        row_error("bad_amount_three_decimals.txt", 2, f'column amount-total has "15.455", expected {AMOUNT}',
+                  "reimbursements")]),
+    ("reimbursements/bad_empty_reimbursement_id.txt", "reimbursements", (2, 1, 1), [3], [
+        row_error("bad_empty_reimbursement_id.txt", 2, "column reimbursement-id is empty; a value is required",
+                  "reimbursements")]),
+    ("reimbursements/bad_unknown_reason.txt", "reimbursements", (1, 1, 0), [2], [
+        ("warning", f'bad_unknown_reason.txt:2: column reason has "Damaged_Outbound" on 1 row (first here), '
+                    f'{UNKNOWN}')]),
+    # "12,99" in a US file is not 1299.00.
+    ("fee_preview/bad_price.txt", "fee_preview", (3, 1, 2), [3], [
+        row_error("bad_price.txt", 2, f'column your-price has "12,99", expected {AMOUNT}', "fee_preview"),
+        row_error("bad_price.txt", 4, 'column longest-side has "six", expected a number such as 7.72',
+                  "fee_preview")]),
+    ("settlement_v2/bad_total.txt", "settlement_v2", (8, 8, 0), [3, 4, 5, 6, 7, 8, 9], [
+        ("warning", "bad_total.txt:2: settlement 24000000001 has total-amount 31.79 but its rows add up to 21.79: "
+                    "the file may be incomplete or some rows were rejected. Download the settlement flat file "
+                    "again.")]),
+    # A rejected amount line also makes the settlement not add up: both are said.
+    ("settlement_v2/bad_amount_three_decimals.txt", "settlement_v2", (8, 7, 1), [3, 4, 6, 7, 8, 9], [
+        row_error("bad_amount_three_decimals.txt", 5, f'column amount has "2.005", expected {AMOUNT}',
+                  "settlement_v2"),
+        ("warning", "bad_amount_three_decimals.txt:2: settlement 24000000001 has total-amount 21.79 but its rows "
+                    "add up to 23.79: the file may be incomplete or some rows were rejected. Download the "
+                    "settlement flat file again.")]),
+    ("settlement_v1/bad_total.txt", "settlement_v1", (8, 8, 0), [4, 5, 6, 7, 8, 9], [
+        ("warning", "bad_total.txt:2: settlement 24000000001 has total-amount 30.00 but its rows add up to 21.79: "
+                    "the file may be incomplete or some rows were rejected. Download the settlement flat file "
+                    "again.")]),
+    ("date_range/bad_date.csv", "date_range", (2, 1, 1), [4], [
+        row_error("bad_date.csv", 5, 'column date/time has "2026-01-06 09:00", expected a date and time such as '
+                  "Jan 5, 2026 1:23:45 PM PST", "date_range")]),
+    ("all_orders/bad_date.txt", "all_orders", (2, 1, 1), [3], [
+        row_error("bad_date.txt", 2, f'column purchase-date has "08/05/2026", expected {INSTANT}', "all_orders")]),
+    ("inbound_shipment_items/bad_negative_shipped.csv", "inbound_shipment_items", (2, 1, 1), [3], [
+        row_error("bad_negative_shipped.csv", 2, 'column QuantityShipped has "-24", must be 0 or more',
+                  "inbound_shipment_items")]),
+    ("inbound_shipment_items/bad_item_not_object.json", "inbound_shipment_items", (2, 1, 1), [1], [
+        ("error", "bad_item_not_object.json:2: item 2 of payload.ItemData is not an object; rejected. Save the API "
+                  "response again.")]),
+    # Problems are grouped by column, then line.
+    ("products/bad_negative_cost.csv", "products", (3, 1, 2), [4], [
+        row_error("bad_negative_cost.csv", 3, 'column length has "0.0", must be more than 0', "products"),
+        row_error("bad_negative_cost.csv", 2, 'column unit_cost has "-6.40", must be 0 or more', "products")]),
+]
+
+
+@pytest.mark.parametrize(("name", "kind", "counts", "kept_lines", "problems"), BAD, ids=[b[0] for b in BAD])
+def test_bad_sample(load_fixtures, name, kind, counts, kept_lines, problems) -> None:
+    result = load_fixtures(name)
+    file = name.split("/")[-1]
+    (summary,) = result.files
+    assert summary.kind == kind
+    read, kept, rejected = counts
+    assert accounting(result) == {file: (read, kept, 0, rejected)}
+    assert [(p.severity, str(p)) for p in summary.problems] == problems
+    dataset = result.datasets[KINDS_BY_KEY[kind].datasets[0]]
+    assert sorted(set(dataset["source_line"].to_list())) == kept_lines
+
+
+# Whole-file problems: nothing read, the file still listed with what the loader could tell about it.
+FILE_PROBLEMS = [
+    ("ledger_detail/empty.txt", None, "error",
+     "empty.txt: is empty. Download the report again; Seller Central sometimes serves an empty file while a report "
+     "is still being generated."),
+    ("ledger_detail/bad_header_no_spaces.txt", "UTF-8", "error",
+     "bad_header_no_spaces.txt: is not a report fba-audit recognises; its header starts: Date | FNSKU | ASIN | "
+     "MSKU | Title | EventType | ReferenceID | Quantity. Put only Seller Central report downloads in the folder "
+     "(see `fba-audit check --help` for the list), with their header line as Amazon wrote it."),
+    # Known to fba-audit but not used: a warning, not an error.
+    ("ledger_detail/summary_view.txt", "UTF-8", "warning",
+     "summary_view.txt: is an Inventory Ledger (summary view) report, which fba-audit does not use; not read."),
+    ("inbound_shipments/bad_not_a_response.json", "UTF-8", "error",
+     "bad_not_a_response.json: is JSON but not a Fulfillment Inbound API getShipments or getShipmentItems response "
+     "(no payload.ShipmentData or payload.ItemData list); its keys: errors. Save the response of getShipments or "
+     "getShipmentItems as it came from the API."),
+]
+
+
+@pytest.mark.parametrize(("name", "encoding", "severity", "message"), FILE_PROBLEMS, ids=[f[0] for f in FILE_PROBLEMS])
+def test_file_not_read(load_fixtures, name, encoding, severity, message) -> None:
+    result = load_fixtures(name)
+    (summary,) = result.files
+    assert (summary.kind, summary.encoding, summary.usable) == (None, encoding, False)
+    assert accounting(result) == {name.split("/")[-1]: (0, 0, 0, 0)}
+    assert [(p.severity, p.line, str(p)) for p in summary.problems] == [(severity, None, message)]
+    assert all(frame.is_empty() for frame in result.datasets.values())
+
+
+def test_bad_file_does_not_stop_the_good_ones(load_fixtures) -> None:
+    result = load_fixtures("ledger_detail/empty.txt", "ledger_detail/bad_header_no_spaces.txt",
+                           "reimbursements/ok.txt", "ledger_detail/ok_14col.txt")
+    assert accounting(result) == {
+        "bad_header_no_spaces.txt": (0, 0, 0, 0),
+        "empty.txt": (0, 0, 0, 0),
+        "ok.txt": (3, 3, 0, 0),
+        "ok_14col.txt": (4, 4, 0, 0),
+    }
+    assert result.datasets["reimbursements"].height == 3
+    assert result.datasets["inventory_ledger"].height == 4
+    assert [p.file for p in result.problems] == ["bad_header_no_spaces.txt", "empty.txt"]
