@@ -1,0 +1,90 @@
+"""Helpers shared by the inbound detectors FBA04 (carrier lost / damaged) and FBA08 (inbound shortfall).
+
+Private to those two detectors: receipts per shipment, the dates a shipment can be dated by, and the one set of
+inbound reimbursements both net against.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from fba_audit.detectors._base import evidence_agg
+from fba_audit.netting import reimbursement_events
+
+# Inbound reimbursements: report reasons; the settlement codes MISSING_FROM_INBOUND(_CLAWBACK) and
+# INBOUND_CARRIER_DAMAGE map onto them in fba_audit.netting.
+LOST_INBOUND = "Lost_Inbound"
+DAMAGED_INBOUND = "Damaged_Inbound"
+
+# A partnered-carrier charge names the shipment: V1 `transaction-type` "Inbound Transportation Fee" (genuine
+# Amazon.ca file, report_formats.md §9.4), V2 `amount-description` "FBAInboundTransportationFee" or
+# "AGSGlobalInboundTransportation" (§9.3), each with the FBA shipment id in `shipment-id`.
+_PARTNERED_CHARGE = r"(?i)inbound\s*transportation"
+
+# Amazon's default shipment name carries its creation time, "FBA STA (04/20/2026 10:14)-RDU2" (US),
+# "FBA STA (21/12/2025 10:34)-..." (EU/UK), "FBA STA (2024/08/04 10:40)-TYO9" (JP), as seen in public SP-API
+# integrations; renamed shipments have no date.
+_NAME_DATE = r"\((\d{1,4})/(\d{1,2})/(\d{1,4})[ )]"
+_MONTH_FIRST = {"US", "CA", "MX", "BR"}
+
+
+def receipts(inventory_ledger: pl.DataFrame) -> pl.DataFrame:
+    """Ledger (and legacy Received Inventory) `Receipts` rows; their Reference ID is the FBA shipment id."""
+    return inventory_ledger.filter(
+        (pl.col("event_type") == "Receipts") & pl.col("reference_id").is_not_null()
+    ).with_columns(shipment_id=pl.col("reference_id"))
+
+
+def receipt_dates(rcpts: pl.DataFrame) -> pl.DataFrame:
+    """Per shipment: the first positive receipt (delivery, when the claim window starts counting) and the last
+    one (when receiving ended)."""
+    positive = rcpts.filter(pl.col("quantity") > 0)
+    return positive.group_by("shipment_id").agg(
+        first_receipt=pl.col("date").min(), last_receipt=pl.col("date").max()
+    ).sort("shipment_id")
+
+
+def partnered_charges(transactions: pl.DataFrame | None) -> pl.DataFrame:
+    """Per shipment: the first Amazon-partnered-carrier charge (proof the carrier worked for Amazon, and a date on
+    or before the shipment left the seller) with its evidence."""
+    schema = {"shipment_id": pl.String, "charged_on": pl.Date, "charge_evidence": pl.String}
+    if transactions is None or transactions.is_empty():
+        return pl.DataFrame(schema=schema)
+    charge = pl.coalesce("amount_description", pl.lit("")).str.contains(_PARTNERED_CHARGE) | pl.col(
+        "transaction_type"
+    ).str.contains(_PARTNERED_CHARGE)
+    rows = transactions.filter(charge & pl.col("shipment_id").is_not_null())
+    return rows.group_by("shipment_id").agg(
+        charged_on=pl.col("posted_date").min(), charge_evidence=evidence_agg()
+    ).sort("shipment_id").cast(schema)
+
+
+def name_dates(inbound_shipments: pl.DataFrame, marketplace: str) -> pl.DataFrame:
+    """Per shipment: the creation date printed in Amazon's default shipment name, when there is one."""
+    parts = pl.col("shipment_name").str.extract_groups(_NAME_DATE)
+    a, b, c = (parts.struct.field(f"{n}") for n in (1, 2, 3))
+    if marketplace in _MONTH_FIRST:
+        ymd = (c, a, b)
+    else:
+        ymd = (c, b, a)
+    year_first = a.str.len_chars() == 4
+    text = pl.when(year_first).then(pl.concat_str([a, b, c], separator="-")).otherwise(
+        pl.concat_str(list(ymd), separator="-")
+    )
+    return inbound_shipments.select(
+        "shipment_id", created_on=text.str.to_date("%Y-%m-%d", strict=False)
+    ).filter(pl.col("created_on").is_not_null()).unique("shipment_id").sort("shipment_id")
+
+
+def inbound_reimbursements(
+    reimbursements: pl.DataFrame | None,
+    transactions: pl.DataFrame | None,
+    inventory_ledger: pl.DataFrame,
+    *,
+    reasons: set[str],
+    currency: str,
+) -> pl.DataFrame:
+    """Inbound reimbursement events (report first, settlement lines where the report is silent), keyed by FNSKU."""
+    return reimbursement_events(
+        reimbursements, transactions, reasons=reasons, currency=currency, sku_map=inventory_ledger
+    )
