@@ -1,0 +1,141 @@
+"""Helpers shared by the customer-return detectors (FBA07 refund-without-return, FBA09 return-damaged-by-amazon).
+
+Refunds, order prices and reimbursements are all read by Amazon order id here; nothing in this module knows a
+claim window or a status (those come from `to_findings`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import ROUND_HALF_UP, Decimal
+
+import polars as pl
+
+from fba_audit.detectors._base import evidence_agg
+from fba_audit.netting import CLAIM_OUTPUT_SCHEMA, allocate
+
+CENT = Decimal("0.01")
+# The principal of an item: `Principal` in settlement files, `ProductSales` in Date Range files.
+PRINCIPAL = ["Principal", "ProductSales"]
+# The referral fee credited back on a refund: settlement `Commission` (positive on Refund lines); Date Range
+# files only give the net `SellingFees` of the refund line.
+FEE_RETURNED = ["Commission", "SellingFees"]
+
+
+def money_div(num: Decimal | None, den: int | Decimal | None) -> Decimal | None:
+    """Exact Decimal division rounded half-up to the cent (never float money)."""
+    if num is None or den in (None, 0):
+        return None
+    return (Decimal(num) / Decimal(den)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _in_currency(transactions: pl.DataFrame, currency: str) -> pl.DataFrame:
+    return transactions.filter(pl.col("currency").is_null() | (pl.col("currency") == currency))
+
+
+def refund_events(transactions: pl.DataFrame, currency: str) -> pl.DataFrame:
+    """One row per refund of an order item: (order_id, sku, refund_date) with the refunded principal (positive),
+    the referral fee credited back, and the file:line of every refund line."""
+    t = _in_currency(transactions, currency).filter(
+        (pl.col("transaction_type") == "Refund") & pl.col("order_id").is_not_null()
+        & pl.col("posted_date").is_not_null()
+    )
+    is_principal = (pl.col("amount_type") == "ItemPrice") & pl.col("amount_description").is_in(PRINCIPAL)
+    is_fee = (pl.col("amount_type") == "ItemFees") & pl.col("amount_description").is_in(FEE_RETURNED)
+    lines = t.filter(is_principal | is_fee)
+    out = lines.group_by("order_id", "sku", pl.col("posted_date").alias("refund_date")).agg(
+        (-pl.col("amount").filter(is_principal)).sum().cast(pl.Decimal(18, 2)).alias("refunded"),
+        pl.col("amount").filter(is_fee).sum().cast(pl.Decimal(18, 2)).alias("fee_returned"),
+        evidence_agg().alias("refund_evidence"),
+    )
+    return out.filter(pl.col("refunded") > 0).sort("order_id", "sku", "refund_date")
+
+
+def order_prices(transactions: pl.DataFrame, orders: pl.DataFrame | None, currency: str) -> pl.DataFrame:
+    """Unit price per (order_id, sku): the Order's principal / quantity_purchased from the transactions, else
+    All Orders item-price / quantity. Columns: unit_price, quantity_ordered, price_source, price_evidence."""
+    t = _in_currency(transactions, currency).filter(
+        (pl.col("transaction_type") == "Order") & (pl.col("amount_type") == "ItemPrice")
+        & pl.col("amount_description").is_in(PRINCIPAL) & pl.col("order_id").is_not_null()
+    )
+    # One order item = one order-item-code (Date Range lines have none: each line is its own item).
+    item = pl.coalesce("order_item_code", pl.format("{}:{}", "source_file", "source_line"))
+    items = t.group_by("order_id", "sku", item.alias("_item"), "posted_date").agg(
+        pl.col("amount").sum().alias("_principal"),
+        pl.col("quantity_purchased").max().alias("_qty"),
+        evidence_agg().alias("_ev"),
+    )
+    settled = items.group_by("order_id", "sku").agg(
+        pl.col("_principal").sum().alias("_principal"),
+        # An item without a quantity makes the price unknown (null propagates through the sum).
+        pl.when(pl.col("_qty").is_null().any()).then(None).otherwise(pl.col("_qty").sum()).alias("quantity_ordered"),
+        pl.col("_ev").sort().str.join("; ").alias("price_evidence"),
+    ).filter(pl.col("quantity_ordered") > 0).with_columns(price_source=pl.lit("the Order lines"))
+    parts = [settled]
+    if orders is not None and not orders.is_empty():
+        o = orders.filter(
+            (pl.col("quantity") > 0) & pl.col("item_price").is_not_null()
+            & (pl.col("currency").is_null() | (pl.col("currency") == currency))
+        ).group_by(pl.col("amazon_order_id").alias("order_id"), "sku").agg(
+            pl.col("item_price").sum().alias("_principal"),
+            pl.col("quantity").sum().alias("quantity_ordered"),
+            evidence_agg().alias("price_evidence"),
+        ).with_columns(price_source=pl.lit("All Orders"))
+        parts.append(o.join(settled, on=["order_id", "sku"], how="anti"))
+    prices = pl.concat(parts, how="diagonal_relaxed").filter(pl.col("_principal") > 0)
+    unit = [money_div(p, q) for p, q in zip(prices["_principal"].to_list(), prices["quantity_ordered"].to_list(),
+                                             strict=True)]
+    return prices.with_columns(unit_price=pl.Series(unit, dtype=pl.Decimal(18, 2))).select(
+        "order_id", "sku", "unit_price", pl.col("quantity_ordered").cast(pl.Int64), "price_source", "price_evidence"
+    ).sort("order_id", "sku")
+
+
+def fulfillment_channels(transactions: pl.DataFrame, orders: pl.DataFrame | None) -> pl.DataFrame:
+    """Per order id: `afn` (some line says fulfilled by Amazon) and `mfn` (some line says the seller shipped)."""
+    parts = [transactions.select("order_id", pl.col("fulfillment_id").alias("_f"))]
+    if orders is not None:
+        parts.append(orders.select(
+            pl.col("amazon_order_id").alias("order_id"),
+            pl.col("fulfillment_channel").replace({"Amazon": "AFN", "Merchant": "MFN"}).alias("_f"),
+        ))
+    return pl.concat(parts).drop_nulls().group_by("order_id").agg(
+        (pl.col("_f") == "AFN").any().alias("afn"), (pl.col("_f") == "MFN").any().alias("mfn")
+    ).sort("order_id")
+
+
+def net_by_order(
+    claims: pl.DataFrame, events: pl.DataFrame, *, items: Sequence[str] = ("sku",), only_on_or_after_event: bool = False
+) -> pl.DataFrame:
+    """`netting.allocate` keyed by order: an event naming an item (sku, then fnsku) that a claim of the same
+    order has nets that item's claims; every other event of the order nets any claim of the order (oldest first).
+    Each event is used in exactly one pass, so each unit is consumed once.
+
+    Reimbursements and returns rarely carry a wrong SKU, but when they do, a strict (order, sku) match would leave
+    a paid claim open: a false claim. The order-level pass prefers a missed claim to that.
+    """
+    events = events.with_columns(_used=pl.lit(False))
+    open_ = claims.with_columns(_got=pl.lit(0, pl.Int64), _by=pl.lit([], pl.List(pl.String)),
+                                _ev=pl.lit([], pl.List(pl.String))).sort("claim_id")
+    for keys in [["order_id", item] for item in items] + [["order_id"]]:
+        if len(keys) > 1:
+            # Only events whose (order, item) some claim has; the rest wait for the next pass.
+            known = claims.select(keys).drop_nulls().unique().with_columns(_hit=pl.lit(True))
+            hit = events.join(known, on=keys, how="left", maintain_order="left")["_hit"].fill_null(False)
+            mark = hit & ~events["_used"]
+        else:
+            mark = ~events["_used"]
+        batch = events.filter(mark)
+        events = events.with_columns(_used=events["_used"] | mark)
+        if batch.is_empty():
+            continue
+        netted = allocate(open_.with_columns(_want=pl.col("quantity") - pl.col("_got")), batch, keys=keys,
+                          quantity="_want", only_on_or_after_event=only_on_or_after_event)
+        open_ = netted.with_columns(
+            _got=pl.col("_got") + pl.col("units_reimbursed"),
+            _by=pl.concat_list("_by", "reimbursed_by"),
+            _ev=pl.concat_list("_ev", "reimbursement_evidence"),
+        ).drop("_want", *CLAIM_OUTPUT_SCHEMA)
+    return open_.with_columns(
+        units_reimbursed=pl.col("_got"), units_open=(pl.col("quantity").clip(lower_bound=0) - pl.col("_got")),
+        reimbursed_by=pl.col("_by"), reimbursement_evidence=pl.col("_ev"),
+    ).drop("_got", "_by", "_ev").sort("claim_id")
