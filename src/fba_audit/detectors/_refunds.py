@@ -1,0 +1,72 @@
+"""Order and refund principal per order and SKU, from the settlement / transaction lines (FBA03, FBA06).
+
+Settlement V1 and V2 write the item price as `ItemPrice` / `Principal`; Date Range files as `ItemPrice` /
+`ProductSales` (report_formats.md §9.3, §10; fba_audit.reports.kinds.DATE_RANGE_AMOUNTS). `Promotion` /
+`Principal` lines (discounts), `Shipping`, `Tax`, `Goodwill` and `RestockingFee` are not principal and are never
+added in. Amounts keep Amazon's sign: an Order principal line is positive (credited to the seller), a Refund
+principal line negative (debited).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from fba_audit.detectors._base import evidence_agg
+
+PRINCIPAL = ("Principal", "ProductSales")
+MONEY = pl.Decimal(18, 2)
+
+
+def principal_lines(transactions: pl.DataFrame, currency: str) -> pl.DataFrame:
+    """Order and Refund item-price principal lines with an order id, in the audit's currency."""
+    return transactions.filter(
+        pl.col("transaction_type").is_in(["Order", "Refund"])
+        & (pl.col("amount_type") == "ItemPrice")
+        & pl.col("amount_description").is_in(list(PRINCIPAL))
+        & pl.col("order_id").is_not_null()
+        & (pl.col("currency").is_null() | (pl.col("currency") == currency))
+    )
+
+
+def charged_per_item(lines: pl.DataFrame) -> pl.DataFrame:
+    """Per order and SKU: principal charged, units purchased, first order date, AFN/MFN and the rows behind it.
+
+    Units come from `quantity_purchased` of the Order principal lines (the loader copies it onto every line of
+    the order item, and there is one principal line per item)."""
+    return (
+        lines.filter(pl.col("transaction_type") == "Order")
+        .group_by("order_id", "sku")
+        .agg(
+            pl.col("amount").sum().cast(MONEY).alias("charged"),
+            # Null, not 0, when an order line names no quantity (a V2 file may leave it empty).
+            pl.when(pl.col("quantity_purchased").is_not_null().all())
+            .then(pl.col("quantity_purchased").sum()).alias("units_purchased"),
+            pl.col("quantity_purchased").is_null().any().alias("units_unknown"),
+            pl.col("posted_date").min().alias("order_date"),
+            pl.col("fulfillment_id").drop_nulls().unique().sort().str.join("/").alias("order_fulfillment"),
+            evidence_agg().alias("order_evidence"),
+        )
+    )
+
+
+def refund_events(lines: pl.DataFrame) -> pl.DataFrame:
+    """Per order, SKU and refund (adjustment id, else posting date): principal refunded (positive), the units
+    the refund lines name (null when they name none), the date and the rows behind it."""
+    refunds = lines.filter(pl.col("transaction_type") == "Refund").with_columns(
+        refund_key=pl.coalesce("adjustment_id", pl.col("posted_date").cast(pl.String), pl.lit("-"))
+    )
+    return (
+        refunds.group_by("order_id", "sku", "refund_key")
+        .agg(
+            (-pl.col("amount").sum()).cast(MONEY).alias("refunded"),
+            pl.col("quantity_purchased").drop_nulls().abs().sum().alias("units_named"),
+            pl.col("quantity_purchased").is_not_null().any().alias("has_units"),
+            pl.col("posted_date").min().alias("refund_date"),
+            pl.col("fulfillment_id").drop_nulls().unique().sort().str.join("/").alias("refund_fulfillment"),
+            pl.col("source_format").first().alias("refund_format"),
+            evidence_agg().alias("refund_evidence"),
+        )
+        .with_columns(units_named=pl.when(pl.col("has_units")).then(pl.col("units_named")))
+        .drop("has_units")
+        .sort("order_id", "sku", "refund_date", "refund_key")
+    )
