@@ -1,0 +1,160 @@
+"""Referral fees charged above the rate of the item's fee category.
+
+## What it finds
+SKUs whose referral fee per unit (settlement `Commission` lines of an order item, divided by its units) is higher
+than the referral fee schedule gives for the item's category, by more than max($0.05, 1 % of the sales price).
+The expected fee uses the schedule in force on the **charge date** and the total sales price per unit: item price
+plus shipping and gift wrap charged to the buyer. Whole-price tiers (Clothing: 5 % up to $15, 10 % up to $20, 17 %
+above), portion-based rates (Jewelry: 20 % of the part up to $250, 5 % of the rest) and the per-item minimum
+($0.30) come from the rate card. When a promotion lowered what the buyer paid, the fee is computed with and without
+the promotion and the **higher** one is expected, so the doubt never becomes a claim.
+
+The category comes from your `products.csv` column `referral_category` (named as in the fee schedule, see
+docs/rate-cards.md): such findings can be `claimable`. Without it, the Fee Preview `product-group` is mapped to a
+category; a product group is not Amazon's fee category, so those findings are always `review`. A category or product
+group the rate card does not know gives no finding (no guess).
+
+Also `review`: charges from a Date Range report (its `selling fees` column includes variable closing fees),
+categories whose rate is marked unverified, and SKUs for which Amazon already credited a fee correction (subtracted
+from the amount). Order items that were refunded are skipped: the refund gives part of the referral fee back, so
+the excess is no longer what was charged.
+
+One finding per SKU and fee-schedule period for the charges inside the claim window; older charges form a separate
+`expired` finding. The amount is the excess summed over the flagged charges (basis `fee_difference`).
+
+## Why Amazon owes you
+Amazon's "Referral Fees Reimbursement Policy" reimburses referral fees charged at the wrong rate, based on the rate in
+effect on the date of the transaction. The request must list the transactions, the fee charged and the fee you
+believe is correct with your rationale, and the category guidelines that place the product in that category; it
+must be made within 90 calendar days of the date the fee was charged.
+Source: https://sellercentral.amazon.com/gp/help/external/GRRJCFXD6474GRLY (rates: "Referral fees",
+https://sellercentral.amazon.com/help/hub/reference/external/GTG4BAWSY39Z98Z3).
+
+## Evidence to attach
+- the order ids, dates, sales prices and referral fees listed in the finding (Transaction or settlement report)
+- the referral fee you expect for each, and the fee category with the category guideline that places the product there
+
+## Claim window
+{claim_window}
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from fba_audit import ratecards as rc
+from fba_audit.context import AuditContext
+from fba_audit.detectors import _fees
+from fba_audit.detectors._base import Detector, finding_id_str, to_findings
+
+CODE = "FBA10"
+SELLER = "your products.csv"
+GROSS = ("ItemPrice/Principal", "ItemPrice/Shipping", "ItemPrice/GiftWrap",
+         "ItemPrice/ProductSales", "ItemPrice/ShippingCredits", "ItemPrice/GiftWrapCredits")
+PROMOTION = ("Promotion/Principal", "Promotion/Shipping", "Promotion/PromotionalRebates")
+
+
+def _category(fp: dict | None, prod: dict | None, ctx: AuditContext) -> tuple[str, str] | None:
+    """(category, where it came from): the seller's own category first, else the inferred one."""
+    if prod and (prod["referral_category"] or "").strip():
+        return prod["referral_category"].strip(), SELLER
+    group = (fp["product_group"] or "").strip() if fp else ""
+    category = rc.category_for_product_group(group, marketplace=ctx.marketplace) if group else None
+    return (category, f"inferred from the Fee Preview product group '{group}'") if category else None
+
+
+def _expected(item: dict, category: tuple[str, str], ctx: AuditContext) -> dict | None:
+    units, on = item["units"], item["posted_date"]
+    if not item["gross"] or item["gross"] <= 0:
+        return None  # no sales price on the order: nothing to compare with
+    gross_pu, net_pu = item["gross"] / units, (item["gross"] + (item["promo"] or 0)) / units
+    prices = [gross_pu] + ([net_pu] if 0 < net_pu != gross_pu else [])
+    results = [rc.expected_referral_fee(category[0], p, marketplace=ctx.marketplace, on=on) for p in prices]
+    if any(r.fee is None for r in results):
+        return None  # category or date not in the schedule: never a guess
+    # NOTE: with a promotion, the higher of the two fees is expected (benefit of the doubt to Amazon).
+    best = max(results, key=lambda r: r.fee)
+    charged_pu = item["charged"] / units
+    if charged_pu - best.fee <= _fees.tolerance(gross_pu, floor="0.05", share="0.01"):
+        return None
+    reasons = set()
+    if category[1] != SELLER:
+        reasons.add(f"the category is {category[1]}")
+    if not best.verified:
+        reasons.add(f"the {best.category} rate is marked unverified in {best.table_id}")
+    if item["source_format"] == _fees.DATE_RANGE:
+        reasons.add("the Date Range 'selling fees' column includes variable closing fees")
+    return {
+        "order_id": item["order_id"], "sku": item["sku"], "posted_date": on, "units": units, "price_pu": gross_pu,
+        "charged_pu": charged_pu, "expected_pu": best.fee, "overcharge": item["charged"] - best.fee * units,
+        "table_id": best.table_id, "reasons": reasons, "evidence": item["evidence"], "category": best.category,
+    }
+
+
+def detect(*, transactions: pl.DataFrame, fee_preview: pl.DataFrame | None = None,
+           products: pl.DataFrame | None = None, reimbursements: pl.DataFrame | None = None,
+           ctx: AuditContext) -> pl.DataFrame:
+    # Referral fee charged per order item, with the total sales price (and promotions) of that item.
+    items = _fees.order_items(transactions, ctx, fee={"settlement": "Commission", "date_range": "SellingFees"},
+                              price={"gross": GROSS, "promo": PROMOTION})
+    # Skip refunded order items: part of the fee was given back.
+    refunded = transactions.filter(
+        (pl.col("transaction_type") == "Refund") & pl.col("amount_description").is_in(["Commission", "SellingFees"])
+        & (pl.col("posted_date").is_null() | (pl.col("posted_date") <= ctx.as_of))
+    ).select("order_id", "sku").unique()
+    items = items.join(refunded, on=["order_id", "sku"], how="anti").sort("order_id", "sku", "item")
+    previews = {}
+    if fee_preview is not None:
+        previews = _fees.one_per_sku(fee_preview.filter(
+            (pl.col("amazon_store").is_null() | (pl.col("amazon_store") == ctx.marketplace))
+            & (pl.col("currency").is_null() | (pl.col("currency") == ctx.currency))))
+    catalog = _fees.one_per_sku(products)
+    charges = []
+    for item in items.iter_rows(named=True):
+        fp, prod = previews.get(item["sku"]), catalog.get(item["sku"])
+        category = _category(fp, prod, ctx)
+        if category is not None and (charge := _expected(item, category, ctx)) is not None:
+            # The row the category came from is evidence too.
+            source_row = prod if category[1] == SELLER else fp
+            charges.append(charge | {"source": category[1],
+                                     "ref": f"{source_row['source_file']}:{source_row['source_line']}"})
+    rows = []
+    for g in _fees.group_charges(CODE, ctx, charges, _fees.fee_corrections(reimbursements, transactions, ctx)):
+        fp, c = previews.get(g["sku"]), g["charges"][-1]
+        charged = _fees.span([r["charged_pu"] for r in g["charges"]])
+        expected = _fees.span([r["expected_pu"] for r in g["charges"]])
+        review = "; review: " + "; ".join(g["reasons"]) if g["reasons"] else ""
+        rows.append({
+            "finding_id": finding_id_str(CODE, ctx.marketplace, g["sku"], g["table_id"], g["event_date"]),
+            "sku": g["sku"], "fnsku": fp and fp["fnsku"], "asin": fp and fp["asin"], "reference_id": fp and fp["asin"],
+            "event_date": g["event_date"], "quantity": g["quantity"], "amount": g["amount"],
+            "valuation_basis": "fee_difference", "needs_review": bool(g["reasons"]),
+            "confidence": "high" if not g["reasons"] else ("medium" if c["source"] == SELLER else "low"),
+            "message": (
+                f"SKU {g['sku']} was charged {charged} per unit in referral fees on {g['quantity']} unit(s) from "
+                f"{g['event_date']} to {g['last_date']}, but {c['category']} ({c['source']}) gives {expected} per "
+                f"unit ({g['table_id']}): {_fees.money(g['amount'])} overcharged{review}."
+            ),
+            "evidence": _fees.join_refs(g["evidence"], c["ref"]),
+            "case_text": (
+                f"Please review the referral fees charged for SKU {g['sku']} (ASIN {fp and fp['asin'] or '-'}). "
+                f"The product belongs in the fee category {c['category']}, whose rate on the sales prices below gives "
+                f"{expected} per unit, but {charged} per unit was charged. Transactions: "
+                f"{_fees.order_list(g['charges'])}. Total overcharge: {_fees.money(g['gross'])} {ctx.currency} on "
+                f"{g['quantity']} unit(s). {_fees.correction_note(g)}Attached: the category guidelines that place the product in "
+                f"{c['category']}. Please reimburse the difference under the Referral Fees Reimbursement Policy."
+            ),
+        })
+    frame = pl.DataFrame(rows, schema={
+        "finding_id": pl.String, "sku": pl.String, "fnsku": pl.String, "asin": pl.String, "reference_id": pl.String,
+        "event_date": pl.Date, "quantity": pl.Int64, "amount": pl.Decimal(18, 2), "valuation_basis": pl.String,
+        "needs_review": pl.Boolean, "confidence": pl.String, "message": pl.String, "evidence": pl.String,
+        "case_text": pl.String,
+    })
+    return to_findings(frame, code=CODE, ctx=ctx)
+
+
+DETECTOR = Detector(
+    code=CODE, name="referral-fee-rate", family="fee", needs=("transactions",),
+    optional=("fee_preview", "products", "reimbursements"), run=detect, doc=__doc__,
+)
