@@ -1,0 +1,146 @@
+"""The command line: every exit status, the options a CI job relies on, and the files it writes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from fba_audit.cli import app
+
+FIXTURES = Path(__file__).parent / "fixtures" / "detectors"
+LOST_UNITS = FIXTURES / "FBA02" / "finds_basic_misplaced_and_damaged_not_reimbursed" / "reports"
+NOTHING_TO_CLAIM = FIXTURES / "FBA02" / "clean_already_reimbursed" / "reports"
+FBA02_IDS = ["FBA02:US:X00ABC1234:2107733001", "FBA02:US:X00ABC1234:2107733002"]
+
+runner = CliRunner()
+
+
+def run(*args: str):
+    return runner.invoke(app, list(args), catch_exceptions=False)
+
+
+def test_run_writes_the_three_outputs_and_exits_0(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = run("run", str(LOST_UNITS), "--out", str(out), "--as-of", "2026-05-15")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == ["claims.xlsx", "findings.csv", "findings.json"]
+    document = json.loads((out / "findings.json").read_text(encoding="utf-8"))
+    assert list(document) == ["as_of", "generated_by", "marketplace", "findings", "skipped", "input_problems",
+                              "files"]
+    assert document["as_of"] == "2026-05-15"
+    assert [f["finding_id"] for f in document["findings"]] == FBA02_IDS
+    assert [(f["status"], f["quantity"], f["amount"]) for f in document["findings"]] == [
+        ("claimable", 2, "13.00"), ("claimable", 1, "6.50")]
+    assert "FBA02" in result.output and "claimable" in result.output
+
+
+def test_fail_on_findings_exits_1_when_something_is_claimable(tmp_path: Path) -> None:
+    result = run("run", str(LOST_UNITS), "--out", str(tmp_path), "--as-of", "2026-05-15", "--fail-on-findings")
+    assert result.exit_code == 1
+
+
+def test_fail_on_findings_exits_0_when_nothing_is_claimable(tmp_path: Path) -> None:
+    result = run("run", str(NOTHING_TO_CLAIM), "--out", str(tmp_path), "--as-of", "2026-05-15",
+                 "--fail-on-findings")
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "findings.json").read_text())["findings"] == []
+
+
+def test_waiting_findings_do_not_fail_the_job(tmp_path: Path) -> None:
+    # Five days after the losses the warehouse window has not opened: the findings wait, nothing is claimable.
+    result = run("run", str(LOST_UNITS), "--out", str(tmp_path), "--as-of", "2026-04-15", "--fail-on-findings")
+    assert result.exit_code == 0, result.output
+    statuses = [f["status"] for f in json.loads((tmp_path / "findings.json").read_text())["findings"]]
+    assert statuses == ["waiting", "waiting"]
+
+
+def test_claimed_ids_are_left_out(tmp_path: Path) -> None:
+    filed = tmp_path / "filed.txt"
+    filed.write_text(FBA02_IDS[0] + "\n", encoding="utf-8")
+    result = run("run", str(LOST_UNITS), "--out", str(tmp_path / "out"), "--as-of", "2026-05-15",
+                 "--claimed", str(filed))
+    assert result.exit_code == 0, result.output
+    ids = [f["finding_id"] for f in json.loads((tmp_path / "out" / "findings.json").read_text())["findings"]]
+    assert ids == FBA02_IDS[1:]
+
+
+def test_select_and_ignore(tmp_path: Path) -> None:
+    result = run("run", str(LOST_UNITS), "--out", str(tmp_path / "a"), "--as-of", "2026-05-15", "--select",
+                 "FBA07,fba09")
+    document = json.loads((tmp_path / "a" / "findings.json").read_text())
+    assert result.exit_code == 0 and document["findings"] == []
+    assert {s["code"] for s in document["skipped"]} == {"FBA07", "FBA09"}
+    result = run("run", str(LOST_UNITS), "--out", str(tmp_path / "b"), "--as-of", "2026-05-15", "--ignore", "FBA02")
+    document = json.loads((tmp_path / "b" / "findings.json").read_text())
+    assert result.exit_code == 0 and all(f["code"] != "FBA02" for f in document["findings"])
+
+
+def test_missing_reports_skip_the_detector_with_the_report_to_download(tmp_path: Path) -> None:
+    result = run("run", str(LOST_UNITS), "--out", str(tmp_path), "--as-of", "2026-05-15", "--select", "FBA07")
+    skipped = json.loads((tmp_path / "findings.json").read_text())["skipped"]
+    assert [s["code"] for s in skipped] == ["FBA07"]
+    assert skipped[0]["reason"].startswith("needs transactions, customer_returns: no usable report for it in ")
+    assert "Seller Central > Reports > Payments > All Statements" in skipped[0]["download"]
+    assert "FBA07 refund-without-return: needs transactions" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--as-of", "15/05/2026"], "--as-of '15/05/2026' is not a date; write it as YYYY-MM-DD"),
+        (["--select", "FBA99"], "unknown detector code FBA99; known codes: FBA01, FBA02"),
+        (["--lang", "fr"], "--lang 'fr': use en or zh."),
+        (["--marketplace", "XX"], "unknown marketplace 'XX'"),
+    ],
+)
+def test_unusable_options_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
+    result = runner.invoke(app, ["run", str(LOST_UNITS), "--out", str(tmp_path), *args])
+    assert result.exit_code == 2
+    assert message in result.output
+    assert not (tmp_path / "claims.xlsx").exists()
+
+
+def test_a_folder_without_any_report_exits_2(tmp_path: Path) -> None:
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    (reports / "notes.txt").write_text("hello\tworld\n", encoding="utf-8")
+    result = runner.invoke(app, ["run", str(reports), "--out", str(tmp_path / "out"), "--as-of", "2026-05-15"])
+    assert result.exit_code == 2
+    assert "No Seller Central report recognised in" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_unreadable_file_among_good_ones_still_runs(tmp_path: Path) -> None:
+    reports = tmp_path / "reports"
+    shutil.copytree(LOST_UNITS, reports)
+    (reports / "notes.txt").write_text("hello\tworld\n", encoding="utf-8")
+    result = run("run", str(reports), "--out", str(tmp_path / "out"), "--as-of", "2026-05-15")
+    assert result.exit_code == 0
+    problems = json.loads((tmp_path / "out" / "findings.json").read_text())["input_problems"]
+    assert [p["file"] for p in problems] == ["notes.txt"]
+
+
+def test_detectors_lists_all_ten() -> None:
+    result = run("detectors")
+    assert result.exit_code == 0
+    for code in [f"FBA{n:02d}" for n in range(1, 11)]:
+        assert code in result.output
+
+
+def test_explain_prints_the_documentation() -> None:
+    result = run("explain", "fba07")
+    assert result.exit_code == 0
+    assert result.output.startswith("FBA07 (refund-without-return)\n")
+    for heading in ("## What it finds", "## Why Amazon owes you", "## Evidence to attach", "## Claim window"):
+        assert heading in result.output
+    assert "{claim_window}" not in result.output
+
+
+def test_explain_unknown_code_exits_2() -> None:
+    result = runner.invoke(app, ["explain", "FBA99"])
+    assert result.exit_code == 2
+    assert "Unknown detector 'FBA99'. Run `fba-audit detectors` for the list." in result.output
