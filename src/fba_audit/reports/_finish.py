@@ -88,7 +88,8 @@ def _is_summary() -> pl.Expr:
 def _settlement(kind: ReportKind, frame: pl.DataFrame) -> dict[str, pl.DataFrame]:
     fmt = kind.key
     summary = frame.filter(_is_summary()).with_columns(source_format=pl.lit(fmt))
-    lines = frame.filter(~_is_summary() & pl.col("transaction_type").is_not_null())
+    # One lazy plan for the (large) lines, so the filters below cost one pass instead of a copy each.
+    lines = frame.lazy().filter(~_is_summary() & pl.col("transaction_type").is_not_null())
     # A settlement file holds one settlement: its currency is on the summary row only.
     currencies = summary["currency"].drop_nulls().unique()
     if len(currencies) == 1:
@@ -105,15 +106,16 @@ def _settlement(kind: ReportKind, frame: pl.DataFrame) -> dict[str, pl.DataFrame
         .otherwise(pl.col("quantity_purchased").max().over(item)),
         source_format=pl.lit(fmt),
     ).filter(pl.col("amount").is_not_null())
-    return {"transactions": lines, "settlements": summary}
+    return {"transactions": lines.collect(), "settlements": summary}
 
 
-def _v1_long(lines: pl.DataFrame) -> pl.DataFrame:
+def _v1_long(lines: pl.LazyFrame) -> pl.LazyFrame:
     """One V1 row can hold more than one amount (price and promotion, say): one output line per amount."""
     parts = []
+    columns = lines.collect_schema().names()
     reimbursement = pl.col("transaction_type").is_in(list(REIMBURSEMENT_CODES))
     for amount_column, label_column, amount_type in V1_AMOUNT_COLUMNS:
-        if amount_column not in lines.columns:
+        if amount_column not in columns:
             continue
         if amount_column == "other_amount":
             kind_expr = pl.when(reimbursement).then(pl.lit("FBA Inventory Reimbursement")).otherwise(
@@ -122,7 +124,7 @@ def _v1_long(lines: pl.DataFrame) -> pl.DataFrame:
             label = pl.col("transaction_type")
         else:
             kind_expr = pl.lit(amount_type)
-            label = pl.col(label_column) if label_column and label_column in lines.columns else pl.lit(
+            label = pl.col(label_column) if label_column and label_column in columns else pl.lit(
                 "MiscFee" if amount_column == "misc_fee_amount" else None, dtype=pl.String
             )
         parts.append(
@@ -131,7 +133,7 @@ def _v1_long(lines: pl.DataFrame) -> pl.DataFrame:
             )
         )
     # Lines with no amount carry the order item's quantity-purchased only.
-    amount_columns = [c for c, _, _ in V1_AMOUNT_COLUMNS if c in lines.columns]
+    amount_columns = [c for c, _, _ in V1_AMOUNT_COLUMNS if c in columns]
     quantity_only = lines.filter(pl.all_horizontal(pl.col(amount_columns).is_null())).with_columns(
         amount_type=pl.lit(None, pl.String), amount_description=pl.lit(None, pl.String),
         amount=pl.lit(None, MONEY),

@@ -185,18 +185,25 @@ def parse_local_timestamp(raw: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     return pl.when(minutes.is_not_null()).then(utc).otherwise(None), local.dt.date()
 
 
+TYPED_PREFIX = "__typed_"
+
+
 def typed_columns(
     columns: list[Col], decimal_comma: bool, sample: pl.DataFrame | None = None, thousands: bool = False
 ) -> tuple[list[pl.Expr], list[tuple[Col, pl.Expr]]]:
     """Expressions that type every column, and per column the mask of values that failed to parse.
 
-    Input columns are the cleaned text under the column's own name; outputs replace them (timestamps may add a
-    date column). `sample` (the first rows of the file) picks the one date form the file uses.
+    Input columns are the cleaned text under the column's own name. Outputs are named `TYPED_PREFIX + name`
+    (a timestamp's printed date goes straight to its `date_name`), and the masks compare the text with those
+    outputs: apply the outputs first, then the masks, then drop the text and strip the prefix. Parsing once
+    per column and reading the result twice costs half of re-parsing inside the mask. `sample` (the first
+    rows of the file) picks the one date form the file uses.
     """
     outputs: list[pl.Expr] = []
     failures: list[tuple[Col, pl.Expr]] = []
     for column in columns:
         raw = pl.col(column.name)
+        typed = TYPED_PREFIX + column.name
         values = sample.get_column(column.name) if sample is not None and column.name in sample.columns else None
         if column.type == STR:
             continue
@@ -214,14 +221,21 @@ def typed_columns(
                 outputs.append(printed_date(raw, values).alias(column.date_name))
         elif column.type == LOCAL_TIMESTAMP:
             parsed, local_date = parse_local_timestamp(raw)
-            if column.date_name:
-                outputs.append(local_date.alias(column.date_name))
+            assert column.date_name, f"{column.name}: a local timestamp needs a date_name"
             # A known local time with an unknown zone still gives the date; only the UTC instant is lost.
-            failures.append((column, raw.is_not_null() & local_date.is_null()))
-            outputs.append(parsed.cast(UTC_DATETIME).alias(column.name))
+            outputs.append(local_date.alias(column.date_name))
+            failures.append((column, raw.is_not_null() & pl.col(column.date_name).is_null()))
+            outputs.append(parsed.cast(UTC_DATETIME).alias(typed))
             continue
         else:  # pragma: no cover - kinds.py only uses the types above
             raise ValueError(f"unknown column type {column.type!r}")
-        failures.append((column, raw.is_not_null() & parsed.is_null()))
-        outputs.append(parsed.alias(column.name))
+        failures.append((column, raw.is_not_null() & pl.col(typed).is_null()))
+        outputs.append(parsed.alias(typed))
     return outputs, failures
+
+
+def finish_typing(frame: pl.LazyFrame | pl.DataFrame) -> pl.LazyFrame | pl.DataFrame:
+    """Replace each text column by its typed twin (see `typed_columns`)."""
+    typed = [c for c in frame.collect_schema().names() if c.startswith(TYPED_PREFIX)]
+    names = [c[len(TYPED_PREFIX):] for c in typed]
+    return frame.drop([n for n in names if n in frame.collect_schema().names()]).rename(dict(zip(typed, names)))

@@ -240,7 +240,7 @@ def _typed_pass(read: _FileRead, lazy: pl.LazyFrame, positions: dict[str, int],
     )
     outputs, failures = _parse.typed_columns(present, decimal_comma, sample, thousands=kind.localized_numbers)
     flags = [mask.alias(f"_bad{i}") for i, (_, mask) in enumerate(failures)]
-    table = cleaned.with_columns(outputs + flags).collect()
+    table = _parse.finish_typing(cleaned.with_columns(outputs).with_columns(flags)).collect()
     summary.rows_read += table.height
     if not flags:
         return table
