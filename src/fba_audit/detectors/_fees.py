@@ -140,7 +140,12 @@ def join_refs(*groups: object) -> str:
 
 
 def group_charges(code: str, ctx: AuditContext, charges: list[dict], corrections: pl.DataFrame) -> list[dict]:
-    """Flagged charges -> one group per SKU, rate-card table and window state (open or expired).
+    """Flagged charges -> one group per SKU, rate-card table, charge month and window state (open or expired).
+
+    NOTE: grouping by calendar month keeps finding ids stable from run to run (`FBA01:US:SKU-1:<table>:2026-03`):
+    a month's charges do not change once it is over, so an id the seller filed is never reused for other
+    charges (Amazon accepts one request per fee charge). Charges of the month that have aged past the window
+    form their own group, with `:expired` after the month.
 
     Each charge dict has order_id, sku, posted_date, units, overcharge (Decimal, whole item), table_id, reasons
     (set of review reasons) and evidence. A group adds event_date (its earliest charge: the claim window counts
@@ -151,10 +156,11 @@ def group_charges(code: str, ctx: AuditContext, charges: list[dict], corrections
     """
     buckets: dict[tuple, list[dict]] = {}
     for charge in charges:
-        key = (charge["sku"], charge["table_id"], is_expired(code, ctx, charge["posted_date"]))
+        month = charge["posted_date"].strftime("%Y-%m")
+        key = (charge["sku"], charge["table_id"], month, is_expired(code, ctx, charge["posted_date"]))
         buckets.setdefault(key, []).append(charge)
     groups = []
-    for (sku, table_id, expired), rows in sorted(buckets.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2])):
+    for (sku, table_id, month, expired), rows in sorted(buckets.items()):
         rows.sort(key=lambda r: (r["posted_date"], r["order_id"]))
         first = rows[0]["posted_date"]
         gross = sum((r["overcharge"] for r in rows), Decimal(0)).quantize(Decimal("0.01"))
@@ -169,6 +175,7 @@ def group_charges(code: str, ctx: AuditContext, charges: list[dict], corrections
             continue
         groups.append({
             "sku": sku, "table_id": table_id, "expired": expired, "charges": rows, "event_date": first,
+            "period": f"{month}:expired" if expired else month,
             "last_date": rows[-1]["posted_date"], "quantity": sum(r["units"] for r in rows), "gross": gross,
             "amount": amount, "reasons": sorted(reasons), "corrections": found,
             "evidence": join_refs([r["evidence"] for r in rows], [c["evidence"] for c in found]),

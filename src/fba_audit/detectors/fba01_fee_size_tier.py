@@ -160,7 +160,7 @@ def detect(*, transactions: pl.DataFrame, fee_preview: pl.DataFrame, products: p
         theirs = (f"{fp['longest_side']:g} x {fp['median_side']:g} x {fp['shortest_side']:g} {fp['unit_of_dimension']}, "
                   f"{fp['item_package_weight']:g} {fp['unit_of_weight']}") if fp and fp["longest_side"] else "not shown"
         rows.append({
-            "finding_id": finding_id_str(CODE, ctx.marketplace, g["sku"], g["table_id"], g["event_date"]),
+            "finding_id": finding_id_str(CODE, ctx.marketplace, g["sku"], g["table_id"], g["period"]),
             "sku": g["sku"], "fnsku": fp and fp["fnsku"], "asin": fp and fp["asin"],
             "reference_id": fp and fp["asin"], "event_date": g["event_date"], "quantity": g["quantity"],
             "amount": g["amount"], "valuation_basis": "fee_difference", "needs_review": bool(g["reasons"]),

@@ -125,7 +125,7 @@ def detect(*, transactions: pl.DataFrame, fee_preview: pl.DataFrame | None = Non
         expected = _fees.span([r["expected_pu"] for r in g["charges"]])
         review = "; review: " + "; ".join(g["reasons"]) if g["reasons"] else ""
         rows.append({
-            "finding_id": finding_id_str(CODE, ctx.marketplace, g["sku"], g["table_id"], g["event_date"]),
+            "finding_id": finding_id_str(CODE, ctx.marketplace, g["sku"], g["table_id"], g["period"]),
             "sku": g["sku"], "fnsku": fp and fp["fnsku"], "asin": fp and fp["asin"], "reference_id": fp and fp["asin"],
             "event_date": g["event_date"], "quantity": g["quantity"], "amount": g["amount"],
             "valuation_basis": "fee_difference", "needs_review": bool(g["reasons"]),
