@@ -30,8 +30,9 @@ is in `amount_description`) or its `transaction_type` is one of `SETTLEMENT_REIM
 code there). Units are `quantity_purchased`, negative when the amount is negative (clawbacks); a line without
 a quantity counts as one unit (`units_assumed`), because under-netting would produce a false claim. Settlement
 lines carry a SKU, not an FNSKU: give `sku_map` (sku -> fnsku, see `sku_fnsku_map`) to net FNSKU-keyed claims.
-Date Range transaction files are not read here: the loader keeps no `description` column, which is where they
-name the reimbursement type.
+Date Range transaction files take the same path: the loader turns their `FBA Inventory Reimbursement - Lost:
+Warehouse`-style adjustments into `amount_type` "FBA Inventory Reimbursement" with the settlement code
+(`WAREHOUSE_LOST`, ...) as `amount_description`.
 
 ## De-duplication: the report first, settlement lines only where the report is silent
 
