@@ -80,3 +80,25 @@ def settlement_totals(frames: dict[str, pl.DataFrame], file: str) -> list[Proble
                 "Download the settlement flat file again.", severity="warning",
             ))
     return problems
+
+
+def date_range_totals(frame: pl.DataFrame, file: str) -> list[Problem]:
+    """In a Date Range report the amount columns of a row add up to its `total`; when not, a column is missing."""
+    from fba_audit.reports.kinds import DATE_RANGE_AMOUNTS
+
+    amounts = [c for c, _, _ in DATE_RANGE_AMOUNTS if c in frame.columns and frame[c].dtype != pl.Null]
+    if "total" not in frame.columns or not amounts:
+        return []
+    added = pl.sum_horizontal([pl.col(c).fill_null(0) for c in amounts])
+    # Transfers print only a total; those rows are read as one line of that total.
+    itemised = pl.any_horizontal([pl.col(c).is_not_null() & (pl.col(c) != 0) for c in amounts])
+    off = frame.filter(pl.col("total").is_not_null() & itemised & (added != pl.col("total")))
+    if off.is_empty():
+        return []
+    first = off.sort("source_line").row(0, named=True)
+    return [Problem(
+        file, first["source_line"], "total", str(first["total"]),
+        f"{off.height} row{'s' if off.height != 1 else ''} (first here) have amounts that do not add up to their "
+        "total: the file may have a column fba-audit does not read; the rows were kept.",
+        "Please report the file's header so that fba-audit learns the column.", severity="warning",
+    )]

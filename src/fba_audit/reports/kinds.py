@@ -310,6 +310,7 @@ DATE_RANGE_AMOUNTS = (
     ("selling_fees", "ItemFees", "SellingFees"),
     ("fba_fees", "ItemFees", "FBAFees"),
     ("other_transaction_fees", "ItemFees", "OtherTransactionFees"),
+    ("amazon_points", "ItemPrice", "AmazonPointsCost"),
     ("other", "other-transaction", "Other"),
 )
 
@@ -374,6 +375,7 @@ DATE_RANGE = ReportKind(
         col("other_transaction_fees", "other transaction fees", "Andere Transaktionsgebühren",
             "autres frais de transaction", "Altri costi relativi alle transazioni", "tarifas de otras transacciones",
             "トランザクションに関するその他の手数料", "tarifas de otra transacción", type=MONEY),
+        col("amazon_points", "Amazonポイントの費用", type=MONEY),  # JP only (report_formats.md §10.4)
         col("other", "other", "Andere", "autre", "Altro", "otro", "その他", type=MONEY),
         col("total", "total", "Gesamt", "totale", "合計", type=MONEY, required=True),
     ),

@@ -18,7 +18,7 @@ import polars as pl
 
 from fba_audit.reports import _dedup, _finish, _parse, _text
 from fba_audit.reports._sources import ArchiveTooLarge, Source, WorkDir, discover, transcode_to_utf8
-from fba_audit.reports.checks import unknown_values, settlement_totals
+from fba_audit.reports.checks import date_range_totals, settlement_totals, unknown_values
 from fba_audit.reports.datasets import DATASET_MODELS, dataset_schema, empty_dataset
 from fba_audit.reports.kinds import (
     EXPECTED, INBOUND_SHIPMENT_ITEMS, INBOUND_SHIPMENTS, MONEY, ReportKind, match_columns, recognise,
@@ -295,15 +295,25 @@ def _check_cut_short(layout: _Layout, summary: FileSummary) -> None:
         ))
 
 
+# The dtype of a column the file does not have (older or localized downloads), so expressions on it still work.
+_EMPTY_TYPES = {"str": pl.String, "int": pl.Int64, "money": pl.Decimal(18, 2), "float": pl.Float64,
+                "date": pl.Date, "timestamp": pl.Datetime("us", "UTC"), "local_timestamp": pl.Datetime("us", "UTC")}
+
+
 def _finish_file(read: _FileRead, table: pl.DataFrame, preamble: list[str]) -> None:
     kind, summary = read.kind, read.summary
     assert kind is not None
     positions = {c.name for c in kind.columns if c.name in table.columns}
     typed = table.with_columns(source_file=pl.lit(summary.file))
     missing = [c for c in kind.columns if c.name not in positions and c.name not in typed.columns]
-    typed = typed.with_columns([pl.lit(None).alias(c.name) for c in missing])
+    empty = [pl.lit(None, _EMPTY_TYPES[c.type]).alias(c.name) for c in missing]
+    empty += [pl.lit(None, pl.Date).alias(c.date_name) for c in missing
+              if c.date_name and c.date_name not in typed.columns]
+    typed = typed.with_columns(empty)
     for warning in unknown_values(kind, typed, read.headers, summary.file):
         summary.problems.append(warning)
+    if kind.key == "date_range":
+        summary.problems.extend(date_range_totals(typed, summary.file))
     frames = _finish.finish(kind, typed, preamble)
     if kind.key in ("settlement_v1", "settlement_v2"):
         summary.problems.extend(settlement_totals(frames, summary.file))
@@ -490,7 +500,14 @@ def _drop_repeated_settlements(reads: list[_FileRead]) -> None:
             continue
         dropped = frame.filter(pl.col("settlement_id").is_in(covered.implode()))
         if dropped.height:
-            read.summary.duplicates += dropped["source_line"].n_unique()
+            lines = dropped["source_line"].n_unique()
+            read.summary.duplicates += lines
+            settlements = ", ".join(sorted(dropped["settlement_id"].unique().to_list()))
+            read.summary.problems.append(Problem(
+                read.summary.file, None, None, None,
+                f"{lines} rows belong to settlement {settlements}, already read from a settlement flat file; "
+                "they were counted as duplicates.", severity="info",
+            ))
             read.frames["transactions"] = frame.filter(~pl.col("settlement_id").is_in(covered.implode()))
 
 

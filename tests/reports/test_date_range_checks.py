@@ -1,0 +1,66 @@
+"""Date Range reports: rows whose amounts do not add up to their total, the JP points column, and lines a
+settlement flat file already gives."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from fba_audit.reports import load_folder
+
+HEADER = ('"date/time","settlement id","type","order id","sku","description","quantity","marketplace",'
+          '"fulfillment","product sales","selling fees","fba fees","other","total"')
+
+
+def test_row_whose_amounts_miss_the_total_is_kept_with_a_warning(tmp_path: Path) -> None:
+    (tmp_path / "range.csv").write_text("\n".join([
+        HEADER,
+        '"Jan 5, 2026 1:23:45 PM PST","111","Order","113-1","SKU-1","Widget","1","amazon.com","Amazon","25.00",'
+        '"-3.75","-4.05","0","17.20"',
+        '"Jan 6, 2026 1:23:45 PM PST","111","Order","113-2","SKU-1","Widget","1","amazon.com","Amazon","25.00",'
+        '"-3.75","-4.05","0","20.00"',
+    ]) + "\n", encoding="utf-8")
+    result = load_folder(tmp_path)
+    assert [str(p) for p in result.problems] == [
+        "range.csv:3: 1 row (first here) have amounts that do not add up to their total: the file may have a "
+        "column fba-audit does not read; the rows were kept. Please report the file's header so that fba-audit "
+        "learns the column."
+    ]
+    assert result.files[0].rows_kept == 2
+
+
+def test_japanese_points_column_is_a_money_line(tmp_path: Path) -> None:
+    header = '"日付/時間","決済番号","トランザクションの種類","注文番号","SKU","説明","数量","商品売上","Amazonポイントの費用","合計"'
+    row = '"2026/01/05 13:23:45 JST","222","注文","250-1","SKU-J","品物","1","1000","-10","990"'
+    (tmp_path / "jp.csv").write_bytes((header + "\n" + row + "\n").encode("cp932"))
+    result = load_folder(tmp_path)
+    assert result.problems == []
+    lines = result.datasets["transactions"].sort("amount_description")
+    assert lines.select("transaction_type", "amount_description", "amount").rows() == [
+        ("Order", "AmazonPointsCost", Decimal("-10.00")), ("Order", "ProductSales", Decimal("1000.00"))]
+
+
+def test_lines_of_a_settlement_read_from_a_flat_file_are_duplicates(tmp_path: Path) -> None:
+    v2_header = ("settlement-id\tsettlement-start-date\tsettlement-end-date\tdeposit-date\ttotal-amount\tcurrency\t"
+                 "transaction-type\torder-id\tmerchant-order-id\tadjustment-id\tshipment-id\tmarketplace-name\t"
+                 "amount-type\tamount-description\tamount\tfulfillment-id\tposted-date\tposted-date-time\t"
+                 "order-item-code\tmerchant-order-item-id\tmerchant-adjustment-item-id\tsku\tquantity-purchased\t"
+                 "promotion-id")
+    summary = "333\t2026-01-01 00:00:00 UTC\t2026-01-15 00:00:00 UTC\t2026-01-17 00:00:00 UTC\t25.00\tUSD" + "\t" * 18
+    line = ("333\t\t\t\t\t\tOrder\t113-3\t113-3\t\tShp1\tAmazon.com\tItemPrice\tPrincipal\t25.00\tAFN\t2026-01-05\t"
+            "2026-01-05 20:00:00 UTC\t999\t\t\tSKU-1\t1\t")
+    (tmp_path / "settlement.txt").write_text("\n".join([v2_header, summary, line]) + "\n", encoding="utf-8")
+    (tmp_path / "range.csv").write_text("\n".join([
+        HEADER,
+        '"Jan 5, 2026 12:00:00 PM PST","333","Order","113-3","SKU-1","Widget","1","amazon.com","Amazon","25.00",'
+        '"0","0","0","25.00"',
+    ]) + "\n", encoding="utf-8")
+    result = load_folder(tmp_path)
+    by_file = {f.file: f for f in result.files}
+    assert (by_file["range.csv"].rows_read, by_file["range.csv"].duplicates, by_file["range.csv"].rows_kept) == (
+        1, 1, 0)
+    assert [str(p) for p in by_file["range.csv"].problems] == [
+        "range.csv: 1 rows belong to settlement 333, already read from a settlement flat file; they were counted "
+        "as duplicates."
+    ]
+    assert result.datasets["transactions"]["source_format"].to_list() == ["settlement_v2"]
