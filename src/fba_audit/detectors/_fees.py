@@ -139,6 +139,15 @@ def join_refs(*groups: object) -> str:
     return "; ".join(sorted(refs, key=_line_key))
 
 
+# The columns both fee detectors hand to `to_findings`, one row per charge group.
+FINDING_ROW_SCHEMA: dict[str, pl.DataType] = {
+    "finding_id": pl.String, "sku": pl.String, "fnsku": pl.String, "asin": pl.String, "reference_id": pl.String,
+    "event_date": pl.Date, "quantity": pl.Int64, "amount": pl.Decimal(18, 2), "valuation_basis": pl.String,
+    "needs_review": pl.Boolean, "confidence": pl.String, "message": pl.String, "evidence": pl.String,
+    "case_text": pl.String,
+}
+
+
 def group_charges(code: str, ctx: AuditContext, charges: list[dict], corrections: pl.DataFrame) -> list[dict]:
     """Flagged charges -> one group per SKU, rate-card table, charge month and window state (open or expired).
 

@@ -188,12 +188,7 @@ def detect(*, transactions: pl.DataFrame, fee_preview: pl.DataFrame, products: p
                 "for weight and dimensions."
             ),
         })
-    frame = pl.DataFrame(rows, schema={
-        "finding_id": pl.String, "sku": pl.String, "fnsku": pl.String, "asin": pl.String, "reference_id": pl.String,
-        "event_date": pl.Date, "quantity": pl.Int64, "amount": pl.Decimal(18, 2), "valuation_basis": pl.String,
-        "needs_review": pl.Boolean, "confidence": pl.String, "message": pl.String, "evidence": pl.String,
-        "case_text": pl.String,
-    })
+    frame = pl.DataFrame(rows, schema=_fees.FINDING_ROW_SCHEMA)
     return to_findings(frame, code=CODE, ctx=ctx)
 
 
