@@ -277,6 +277,9 @@ def test_sheet_names_headers_statuses_and_dropdown_in_chinese(zh_workbook_path: 
     assert summary["A1"].value == "FBA 审计：亚马逊应付款项"
     assert summary["A6"].value == "现可索赔（按检测）"
     assert summary["F7"].value == "金额（USD）"
+    # The detectors are explained in Chinese beside their codes.
+    assert summary["A8"].value == "FBA02"
+    assert summary["B8"].value == "商品在亚马逊运营中心丢失或损坏，既未找回也未获赔偿。"
 
 
 def test_detector_sheet_has_every_field_then_staff_columns(workbook: openpyxl.Workbook) -> None:

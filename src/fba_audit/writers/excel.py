@@ -38,7 +38,7 @@ from fba_audit.findings import FINDINGS_COLUMNS, STATUSES
 from fba_audit.policy import CODE_FAMILY
 from fba_audit.results import AuditResult
 from fba_audit.writers._common import GENERATED_BY, atomic_write, input_files, input_problems
-from fba_audit.writers.i18n import texts_for
+from fba_audit.writers.i18n import DETECTOR_TITLES_ZH, texts_for
 
 MONEY_FORMAT = "#,##0.00"
 DATE_FORMAT = "yyyy-mm-dd"
@@ -80,6 +80,8 @@ def write_workbook(
     """Write the claims workbook to `path` (atomically) and return `path`."""
     texts = texts_for(lang)
     cases = group_cases(result.findings, per_case)
+    if lang == "zh":
+        detector_titles = {**(detector_titles or {}), **DETECTOR_TITLES_ZH}
 
     def write(temporary: Path) -> None:
         workbook = _Workbook(result, texts, cases, detector_titles or {})

@@ -211,3 +211,19 @@ def texts_for(lang: str) -> Mapping[str, str]:
         return LANGUAGES[lang]
     except KeyError:
         raise ValueError(f"unknown language {lang!r}; use one of {', '.join(LANGUAGES)}") from None
+
+
+# What each detector finds, in Simplified Chinese, shown beside the code on the Summary sheet of a zh workbook
+# (the English workbook shows each detector's own docstring title).
+DETECTOR_TITLES_ZH: dict[str, str] = {
+    "FBA01": "配送费按更大的尺寸或重量分段收取：按真实尺寸重量应收更低的费用，可申请退还差额。",
+    "FBA02": "商品在亚马逊运营中心丢失或损坏，既未找回也未获赔偿。",
+    "FBA03": "退款金额高于订单实际收取的金额，或退款件数多于购买件数。",
+    "FBA04": "入库途中被承运人丢失或损坏的商品（或从未送达的货件），未获赔偿。",
+    "FBA05": "买家退回并判定为可售的商品，从未重新计入您的库存。",
+    "FBA06": "退货时向买家收取的重新入库费未转给您。",
+    "FBA07": "亚马逊配送的订单已退款，但买家未退回商品，亚马逊也未赔偿。",
+    "FBA08": "已关闭的入库货件中缺少的商品，或关闭后被扣减的已接收数量。",
+    "FBA09": "买家退货被承运人或亚马逊损坏（DAMAGED / CARRIER_DAMAGED），未获赔偿。",
+    "FBA10": "销售佣金按错误的类目费率收取，高于该类目应收的佣金。",
+}
