@@ -180,3 +180,35 @@ def explain(code: Annotated[str, typer.Argument(help="Detector code, e.g. FBA07.
         typer.echo(f"Unknown detector {code!r}. Run `fba-audit detectors` for the list.", err=True)
         raise typer.Exit(Exit.ERROR)
     typer.echo(f"{detector.code} ({detector.name})\n\n{render_doc(detector)}")
+
+
+@app.command()
+def simulate(
+    out_dir: Annotated[Path, typer.Argument(help="Folder to write the simulated account into (created if missing).",
+                                            file_okay=False)],
+    skus: Annotated[int, typer.Option("--skus", min=1, help="Number of SKUs.")] = 50,
+    months: Annotated[int, typer.Option("--months", min=1, max=24, help="Months of history.")] = 3,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed: the same seed writes the same bytes.")] = 1,
+    marketplace: Annotated[str, typer.Option("--marketplace", help="Marketplace (US only for now).")] = "US",
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Audit date the truth is computed for "
+                                                              "(YYYY-MM-DD). Default: 2026-11-22.")] = None,
+) -> None:
+    """Write a simulated seller account with known truth: every report kind in Amazon's formats, plus truth.json
+    listing every planted claim and trap (for accuracy tests and benchmarks)."""
+    import datetime as dt
+
+    from fba_audit.simulate import simulate as write_account
+
+    err = Console(stderr=True, highlight=False)
+    try:
+        audit_date = dt.date.fromisoformat(as_of) if as_of else None
+        summary = write_account(out_dir, skus=skus, months=months, seed=seed, marketplace=marketplace,
+                                as_of=audit_date)
+    except ValueError as exc:
+        err.print(str(exc))
+        raise typer.Exit(Exit.ERROR)
+    console = _console()
+    console.print(f"wrote {len(summary.files)} files ({summary.bytes_written:,} bytes) to {out_dir}, "
+                  f"{summary.start} to {summary.end}; truth in {summary.truth_path}")
+    console.print("planted claims: " + ", ".join(f"{k} {v}" for k, v in sorted(summary.claims.items())))
+    console.print("planted traps: " + ", ".join(f"{k} {v}" for k, v in sorted(summary.traps.items())))

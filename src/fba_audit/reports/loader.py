@@ -421,6 +421,12 @@ def _read_json(source: Source, read: _FileRead, wanted: set[str] | None) -> _Fil
         summary.problems.append(Problem(source.display, getattr(exc, "lineno", None), None, None,
                                         f"is not valid JSON ({exc}).", "Save the API response again."))
         return read
+    if isinstance(document, dict) and document.get("generator") == "fba_audit.simulate":
+        summary.title = "truth of a simulated account (not a report)"
+        summary.problems.append(Problem(source.display, None, None, None,
+                                        "is the truth file of a simulated account (fba-audit simulate); not a report.",
+                                        severity="info"))
+        return read
     payload = document.get("payload", document) if isinstance(document, dict) else None
     key = next((k for k in _JSON_KINDS if isinstance(payload, dict) and isinstance(payload.get(k), list)), None)
     if key is None:

@@ -1,0 +1,764 @@
+"""A simulated seller account with known truth: every report fba-audit reads, in Amazon's real formats.
+
+`simulate(out_dir, skus=..., months=..., seed=...)` writes the files a US seller would download from Seller
+Central (and save from the Fulfillment Inbound API) for the months before the audit date, plus `truth.json`:
+every planted claim (detector code, business keys, expected status on the audit date, units, value) and every
+planted trap (what must not be claimed, and why). The loader recognises the truth file by its content and
+leaves it out, so the folder reads as a seller's folder.
+
+The account's ordinary business is clean by construction (every refund has its return, every lost unit is
+found or reimbursed inside the data, every closed shipment was received in full, every fee matches the rate
+card); the planted stories are the only claims. Output is deterministic: the same arguments give the same bytes.
+Generation is vectorised polars over integer cents; Python loops only over report files, settlements and
+story variants, never over rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+import polars as pl
+
+from fba_audit import policy
+from fba_audit.simulate import _catalog, _write
+from fba_audit.simulate._catalog import SMALL_STANDARD, catalog, code, fee_table, money as money_str, scrambled
+from fba_audit.simulate._rng import Rng
+from fba_audit.simulate._stories import Planter
+from fba_audit.simulate._world import (
+    ALNUM62, DAY_US, HOUR_US, Period, at_expr, daytime, describe_returns, finish_orders, make_period, natural_inbound,
+    natural_orders, natural_returns, natural_transfers, natural_warehouse,
+)
+
+DEFAULT_AS_OF = dt.date(2026, 11, 22)
+TRUTH_FILE = "truth.json"
+SUPPORTED_MARKETPLACES = ("US",)
+_SETTLEMENT_CODE = {
+    "Lost_Warehouse": "WAREHOUSE_LOST", "Damaged_Warehouse": "WAREHOUSE_DAMAGE", "Lost_Inbound": "MISSING_FROM_INBOUND",
+    "Damaged_Inbound": "INBOUND_CARRIER_DAMAGE", "CustomerReturn": "REVERSAL_REIMBURSEMENT",
+    "Reimbursement_Reversal": "COMPENSATED_CLAWBACK",
+}
+
+
+@dataclass
+class SimulationSummary:
+    out_dir: Path
+    truth_path: Path
+    seed: int
+    skus: int
+    months: int
+    marketplace: str
+    as_of: dt.date
+    start: dt.date
+    end: dt.date
+    files: dict[str, int] = field(default_factory=dict)  # file name -> data rows
+    bytes_written: int = 0
+    claims: dict[str, int] = field(default_factory=dict)  # detector code -> planted claims
+    traps: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def _p(*exprs) -> list[pl.Expr]:
+    """Columns by position (c0, c1, ...): a report row, in header order."""
+    return [(pl.col(e) if isinstance(e, str) else e).alias(f"c{i}") for i, e in enumerate(exprs)]
+
+
+def _iso(col: str | pl.Expr) -> pl.Expr:
+    c = pl.col(col) if isinstance(col, str) else col
+    return c.dt.strftime("%Y-%m-%dT%H:%M:%S+00:00")
+
+
+def simulate(out_dir: Path, *, skus: int, months: int, seed: int, marketplace: str = "US",
+             as_of: dt.date | None = None, truth_path: Path | None = None) -> SimulationSummary:
+    """Write a simulated seller account into `out_dir` (created if needed) and its truth file."""
+    started = time.perf_counter()
+    if marketplace.upper() not in SUPPORTED_MARKETPLACES:
+        raise ValueError(f"simulate supports {', '.join(SUPPORTED_MARKETPLACES)} only (rate cards), not {marketplace!r}")
+    if skus < 1 or months < 1:
+        raise ValueError("skus and months must be at least 1")
+    as_of = as_of or DEFAULT_AS_OF
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rng = Rng(seed)
+    period = make_period(as_of, months)
+    last = period.days - 1
+    cat = catalog(rng, skus)
+
+    # ---------------------------------------------------------------- stories: who gets what
+    planter = Planter(rng, period, cat)
+    sales_pool = planter.perm["sku_idx"].to_list()
+    fee_skus, fee_plan = planter.fees(sales_pool, set(SMALL_STANDARD))
+    restock_skus = planter.restock(sales_pool)
+    planter.customer(list(sales_pool))
+    warehouse_skus = planter.warehouse()
+    planter.inbound()
+    out = planter.out
+
+    # ---------------------------------------------------------------- fees: Amazon's view and the charges
+    cat = cat.join(fee_plan.select("sku_idx", fee_code="code", fee_variant="variant"), on="sku_idx", how="left")
+    fba01_claim = pl.col("fee_variant") == "size_tier_seller_catalog"
+    fba01_review = pl.col("fee_variant") == "size_tier_amazon_inconsistent"
+    cat = cat.with_columns(
+        amz_length=pl.col("length"), amz_width=pl.col("width"),
+        amz_height=pl.when(fba01_claim).then(pl.lit(1.2)).otherwise(pl.col("height")),
+        amz_weight=pl.when(fba01_claim).then(pl.col("weight") + 0.35).otherwise(pl.col("weight")),
+        chg_height=pl.when(fba01_claim | fba01_review).then(pl.lit(1.2)).otherwise(pl.col("height")),
+        chg_weight=pl.when(fba01_claim | fba01_review).then(pl.col("weight") + 0.35).otherwise(pl.col("weight")),
+    )
+    units = pl.concat([
+        cat.select("length", "width", height="chg_height", weight="chg_weight", price_cents="price_cents"),
+        cat.select("length", "width", "height", "weight", "price_cents"),
+    ]).unique().sort(pl.all()).with_row_index("fee_key").with_columns(pl.col("fee_key").cast(pl.Int64))
+    cat = cat.join(units.rename({"fee_key": "charge_key", "height": "chg_height", "weight": "chg_weight"}),
+                   on=["length", "width", "chg_height", "chg_weight", "price_cents"], how="left")
+    cat = cat.join(units.rename({"fee_key": "true_key"}), on=["length", "width", "height", "weight", "price_cents"],
+                   how="left")
+    fees = fee_table(units, period.start, period.end).with_columns(
+        day=(pl.col("day") - pl.lit(period.start)).dt.total_days().cast(pl.Int64))
+    ref = cat.select("category", "price_cents").unique().sort(pl.all())
+    ref = ref.with_columns(
+        ref_expected=pl.Series([_catalog.referral_cents(c, p, period.end) for c, p in ref.iter_rows()], dtype=pl.Int64),
+        ref_jewelry=pl.Series([_catalog.referral_cents("Jewelry", p, period.end) for _, p in ref.iter_rows()],
+                              dtype=pl.Int64),
+    )
+    cat = cat.join(ref, on=["category", "price_cents"], how="left").with_columns(
+        ref_charged=pl.when(pl.col("fee_variant").is_in(["referral_rate_seller_category",
+                                                          "referral_rate_inferred_category"]))
+        .then("ref_jewelry")
+        .when((pl.col("fee_code") == "FBA10") & (pl.col("fee_variant") == "trap_within_tolerance"))
+        .then(pl.col("ref_expected") + 2)
+        .otherwise("ref_expected"),
+        fee_trap=(pl.col("fee_code") == "FBA01") & (pl.col("fee_variant") == "trap_within_tolerance"),
+    ).sort("sku_idx")
+
+    # ---------------------------------------------------------------- orders
+    planted_orders = pl.concat(out.orders, how="diagonal_relaxed") if out.orders else None
+    orders = natural_orders(rng, period, cat)
+    if planted_orders is not None:
+        orders = pl.concat([orders, planted_orders], how="diagonal_relaxed")
+    orders = finish_orders(rng, period, orders, cat)
+    orders = orders.join(
+        cat.select("sku_idx", "charge_key", "true_key", "ref_charged", "ref_expected", "fee_trap"),
+        on="sku_idx", how="left",
+    ).join(
+        fees.select(charge_key="fee_key", ship_day="day", fee_charged="charged_fee_cents"),
+        on=["charge_key", "ship_day"], how="left",
+    ).join(
+        fees.select(true_key="fee_key", ship_day="day", fee_expected="expected_fee_cents"),
+        on=["true_key", "ship_day"], how="left",
+    ).with_columns(
+        fee_charged=pl.col("fee_charged") + pl.when("fee_trap").then(3).otherwise(0),
+    ).sort("order_no")
+    shipped = orders.filter(pl.col("status") == "Shipped")
+
+    # ---------------------------------------------------------------- refunds and returns
+    no_returns = pl.Series(fee_skus + restock_skus, dtype=pl.Int64)
+    refunds, units_returned = natural_returns(rng, period, orders, cat, no_returns)
+    story_orders = orders.filter(pl.col("story").is_not_null()).select("story", "order_no")
+    if out.refunds:
+        planted_refunds = pl.concat(out.refunds, how="diagonal_relaxed").join(story_orders, on="story")
+        refunds = pl.concat([refunds, planted_refunds.drop("story")], how="diagonal_relaxed")
+    refunds = refunds.join(orders.select("order_no", "sku_idx", "ref_charged", "price_cents"), on="order_no",
+                           how="left").with_columns(
+        commission_back=(pl.col("ref_charged") * pl.col("refund_qty") * pl.col("commission_share")).round(0)
+        .cast(pl.Int64),
+    ).with_columns(
+        refund_commission=-pl.min_horizontal(pl.col("refund_qty") * 500, (pl.col("commission_back") * 0.2).round(0)
+                                             .cast(pl.Int64)),
+        refund_us=daytime(rng, "refund-time", "order_no"),
+    ).sort("refund_day", "order_no").with_row_index("refund_no").with_columns(pl.col("refund_no").cast(pl.Int64))
+    refunds = refunds.with_columns(
+        refund_at=at_expr(period, "refund_day", pl.col("refund_us")),
+        adjustment_id=pl.lit("amzn1:crow:")
+        + code(scrambled(pl.col("refund_no"), 62**10, 5_555_555_557, rng.offset("adj", 62**10)), 10, ALNUM62)
+        + code(scrambled(pl.col("refund_no"), 62**10, 3_141_592_653, rng.offset("adj2", 62**10)), 10, ALNUM62)
+        + pl.lit("Ag"),
+        adjustment_item_id=(scrambled(pl.col("refund_no"), 9 * 10**17, 9_876_543_211, rng.offset("adj-item", 9 * 10**17))
+                            + 10**18).cast(pl.String),
+    )
+    if out.units:
+        planted_units = pl.concat(out.units, how="diagonal_relaxed").join(story_orders, on="story")
+        units_returned = pl.concat([units_returned, planted_units], how="diagonal_relaxed")
+    units_returned = describe_returns(rng, units_returned).sort("return_day", "order_no", "unit").with_row_index(
+        "return_no").with_columns(pl.col("return_no").cast(pl.Int64))
+    units_returned = units_returned.with_columns(
+        lpn=pl.lit("LPN") + code(scrambled(pl.col("return_no"), 36**9, 1_000_000_007, rng.offset("lpn", 36**9)), 9),
+        ledger_ref=(scrambled(pl.col("return_no"), 9 * 10**13, 4_444_444_447, rng.offset("ret-ref", 9 * 10**13))
+                    + 10**13).cast(pl.String),
+        returned_at=at_expr(period, "return_day", pl.col("return_us")),
+    ).join(orders.select("order_no", "order_id", "price_cents", "fc"), on="order_no", how="left")
+
+    # ---------------------------------------------------------------- reimbursements
+    adjustments, reimbursements = natural_warehouse(rng, period, cat, pl.Series(warehouse_skus, dtype=pl.Int64))
+    damaged_returns = units_returned.filter(pl.col("reimburse_day").is_not_null()).select(
+        "sku_idx", "order_no", day="reimburse_day", reason=pl.lit("CustomerReturn"), cash=pl.lit(1, pl.Int64),
+        inventory=pl.lit(0, pl.Int64), per_unit=(pl.col("price_cents") * 0.85).round(0).cast(pl.Int64),
+        tag=pl.lit("damaged-return"), original_tag=pl.lit(None, pl.String), case_id=pl.lit(None, pl.String),
+        story=pl.lit(None, pl.Int64))
+    frames = [reimbursements, damaged_returns]
+    if out.reimbursements:
+        planted_reimb = pl.concat(out.reimbursements, how="diagonal_relaxed").join(
+            story_orders.rename({"story": "order_story"}), on="order_story", how="left").drop("order_story")
+        frames.append(planted_reimb)
+    reimbursements = pl.concat(frames, how="diagonal_relaxed").filter(pl.col("day") <= last)
+    reimbursements = reimbursements.with_columns(link=pl.col("story").fill_null(-1)).sort(
+        "day", "sku_idx", "reason", "link", "tag").with_row_index("reimb_no").with_columns(
+        pl.col("reimb_no").cast(pl.Int64))
+    reimbursements = reimbursements.with_columns(
+        reimbursement_id=(scrambled(pl.col("reimb_no"), 9 * 10**10, 7_000_000_001, rng.offset("reimb", 9 * 10**10))
+                          + 10**10).cast(pl.String),
+        approved_at=at_expr(period, "day", daytime(rng, "approval", "reimb_no")),
+    )
+    originals = reimbursements.filter(pl.col("tag").is_in(["original", "natural-reversed-original"])).select(
+        "sku_idx", "link", original_tag="tag", original_id="reimbursement_id", original_reason="reason")
+    reimbursements = reimbursements.join(originals, on=["sku_idx", "link", "original_tag"], how="left").join(
+        orders.select("order_no", "order_id"), on="order_no", how="left").join(
+        cat.select("sku_idx", "sku", "fnsku", "asin", "title"), on="sku_idx", how="left").sort("reimb_no")
+
+    # ---------------------------------------------------------------- inbound shipments
+    shipments, items, receipts = natural_inbound(rng, period, cat)
+    shipments = shipments.with_columns(story=pl.lit(None, pl.Int64))
+    if out.shipments:
+        shipments = pl.concat([shipments, pl.concat(out.shipments, how="diagonal_relaxed")], how="diagonal_relaxed")
+        items = pl.concat([items, pl.concat(out.items, how="diagonal_relaxed")], how="diagonal_relaxed")
+        if out.receipts:
+            receipts = pl.concat([receipts, pl.concat(out.receipts, how="diagonal_relaxed")], how="diagonal_relaxed")
+    ship_key = ["group", "k", "story"]
+    shipments = shipments.with_columns(pl.col("group").fill_null(-1), pl.col("k").fill_null(-1),
+                                       pl.col("story").fill_null(-1)).sort("create_day", "planted", *ship_key)
+    shipments = shipments.with_row_index("shipment_no").with_columns(pl.col("shipment_no").cast(pl.Int64)).with_columns(
+        shipment_id=pl.lit("FBA") + code(scrambled(pl.col("shipment_no"), 36**9, 2_147_483_647,
+                                                   rng.offset("shipment", 36**9)), 9),
+        created_at=at_expr(period, "create_day", daytime(rng, "created", "shipment_no")),
+    )
+    for name in ("items", "receipts"):
+        frame = items if name == "items" else receipts
+        frame = frame.with_columns(*(pl.col(c).fill_null(-1) if c in frame.columns else pl.lit(-1, pl.Int64).alias(c)
+                                     for c in ship_key))
+        frame = frame.join(shipments.select(*ship_key, "shipment_id", "status"), on=ship_key, how="inner")
+        if name == "items":
+            items = frame
+        else:
+            receipts = frame.filter(pl.col("day").is_between(0, last))
+
+    # ---------------------------------------------------------------- ledger
+    ledger = _ledger(rng, period, cat, shipped, units_returned, receipts, adjustments, out)
+
+    # ---------------------------------------------------------------- write the files
+    summary = SimulationSummary(out_dir=out_dir, truth_path=truth_path or out_dir / TRUTH_FILE, seed=seed,
+                                skus=skus, months=months, marketplace=marketplace.upper(), as_of=as_of,
+                                start=period.start, end=period.end)
+    ids = _ReportIds(rng)
+    _write_ledger(out_dir, period, ledger, ids, summary)
+    _write_returns(out_dir, cat, units_returned, ids, summary)
+    _write_reimbursements(out_dir, reimbursements, ids, summary)
+    _write_fee_preview(out_dir, period, cat, fees, ids, summary)
+    _write_settlements(out_dir, rng, period, cat, shipped, refunds, reimbursements, summary)
+    _write_all_orders(out_dir, orders, cat, ids, summary)
+    _write_inbound(out_dir, period, shipments, items, cat, summary)
+    _write_products(out_dir, rng, cat, summary)
+
+    # ---------------------------------------------------------------- truth
+    truth = _truth(period, cat, orders, shipments, ledger, out, fee_plan, seed, skus, months)
+    summary.truth_path.write_text(json.dumps(truth, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    for claim in truth["claims"]:
+        summary.claims[claim["code"]] = summary.claims.get(claim["code"], 0) + 1
+    for trap in truth["traps"]:
+        summary.traps[trap["code"]] = summary.traps.get(trap["code"], 0) + 1
+    summary.bytes_written = sum(p.stat().st_size for p in out_dir.iterdir() if p.is_file())
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+class _ReportIds:
+    """Seller Central report ids (file names): 11-digit numbers, one per download."""
+
+    def __init__(self, rng: Rng) -> None:
+        self.next = 20_000_000_000 + rng.offset("report-ids", 9_000_000_000)
+
+    def __call__(self) -> str:
+        self.next += 1_000_003
+        return str(self.next)
+
+
+# ------------------------------------------------------------------------------------------- ledger
+
+def _ledger(rng: Rng, period: Period, cat: pl.DataFrame, shipped: pl.DataFrame, returned: pl.DataFrame,
+            receipts: pl.DataFrame, adjustments: pl.DataFrame, out) -> pl.DataFrame:
+    cols = ["sku_idx", "day", "event_type", "reference", "qty", "fc", "disposition", "reason", "reconciled",
+            "unreconciled", "story", "tag"]
+    none_i, none_s = pl.lit(None, pl.Int64), pl.lit(None, pl.String)
+    parts = [
+        shipped.select("sku_idx", day="ship_day", event_type=pl.lit("Shipments"), reference=none_s,
+                       qty=-pl.col("qty"), fc="fc", disposition=pl.lit("SELLABLE"), reason=none_s, reconciled=none_i,
+                       unreconciled=none_i, story=none_i, tag=none_s),
+        returned.filter(pl.col("ledger_day").is_not_null()).select(
+            "sku_idx", day="ledger_day", event_type=pl.lit("CustomerReturns"), reference="ledger_ref",
+            qty=pl.lit(1, pl.Int64), fc="fc", disposition="disposition", reason=none_s, reconciled=none_i,
+            unreconciled=none_i, story=pl.col("story") if "story" in returned.columns else none_i, tag=none_s),
+        receipts.select("sku_idx", "day", event_type=pl.lit("Receipts"), reference="shipment_id", qty="qty",
+                        fc="dest_fc", disposition="disposition", reason=none_s, reconciled=none_i,
+                        unreconciled=none_i, story=pl.when(pl.col("story") >= 0).then("story"), tag=none_s),
+        adjustments.with_columns(story=none_i).select(cols),
+        natural_transfers(rng, period, cat).with_columns(story=none_i).select(cols),
+    ]
+    if out.adjustments:
+        parts.append(pl.concat(out.adjustments, how="diagonal_relaxed").with_columns(reference=none_s).select(cols))
+    ledger = pl.concat([p.select(cols) for p in parts], how="vertical_relaxed").filter(
+        pl.col("day").is_between(0, period.days - 1))
+    ledger = ledger.join(cat.select("sku_idx", "sku", "fnsku", "asin", "title"), on="sku_idx", how="left")
+    order = {"Receipts": 0, "Shipments": 1, "CustomerReturns": 2, "WhseTransfers": 3, "Adjustments": 4}
+    ledger = ledger.with_columns(_ord=pl.col("event_type").replace_strict(order, return_dtype=pl.Int64)).sort(
+        "day", "_ord", "fnsku", "fc", "qty", "reason", "story", "tag", "reference", nulls_last=True, maintain_order=True
+    ).drop("_ord").with_row_index("row_no").with_columns(pl.col("row_no").cast(pl.Int64))
+    # Adjustment and transfer rows carry numeric reference ids; shipments carry none (as in real files).
+    numeric = (scrambled(pl.col("row_no"), 9 * 10**13, 6_666_666_667, rng.offset("ledger-ref", 9 * 10**13))
+               + 10**13).cast(pl.String)
+    ledger = ledger.with_columns(
+        reference=pl.when(pl.col("event_type").is_in(["Adjustments"])).then(numeric)
+        .otherwise(pl.col("reference")),
+    )
+    # The two rows of a warehouse transfer share one reference id.
+    transfer_ref = (scrambled(pl.col("day") * 1_000_003 + pl.col("sku_idx"), 9 * 10**13, 8_888_888_889,
+                              rng.offset("transfer-ref", 9 * 10**13)) + 10**13).cast(pl.String)
+    ledger = ledger.with_columns(reference=pl.when(pl.col("event_type") == "WhseTransfers").then(transfer_ref)
+                                 .otherwise(pl.col("reference")))
+    return ledger
+
+
+def _pacific_offsets(period: Period) -> pl.DataFrame:
+    """`-0700` in US daylight saving time, `-0800` otherwise, per day (for `Date and Time`)."""
+    rows = []
+    for day in range(period.days):
+        date = period.date(day)
+        march = dt.date(date.year, 3, 8) + dt.timedelta(days=(6 - dt.date(date.year, 3, 8).weekday()) % 7)
+        november = dt.date(date.year, 11, 1) + dt.timedelta(days=(6 - dt.date(date.year, 11, 1).weekday()) % 7)
+        rows.append("-0700" if march <= date < november else "-0800")
+    return pl.DataFrame({"day": list(range(period.days)), "tz": rows}, schema={"day": pl.Int64, "tz": pl.String})
+
+
+def _ledger_frame(period: Period, ledger: pl.DataFrame) -> pl.DataFrame:
+    date = pl.lit(period.start) + pl.duration(days=pl.col("day"))
+    return ledger.join(_pacific_offsets(period), on="day", how="left").select(*_p(
+        date.dt.strftime("%m/%d/%Y"), "fnsku", "asin", "sku", "title", "event_type", "reference", "qty", "fc",
+        "disposition", "reason", pl.lit("US"), "reconciled", "unreconciled",
+        pl.format("{}T00:00:00{}", date.dt.strftime("%Y-%m-%d"), pl.col("tz")), pl.lit(""),
+    ))
+
+
+def _write_ledger(out_dir: Path, period: Period, ledger: pl.DataFrame, ids: _ReportIds, s: SimulationSummary) -> None:
+    name = f"{ids()}.txt"
+    s.files[name] = _write.write_tab(out_dir / name, _ledger_frame(period, ledger), _write.LEDGER_HEADER, bom=True)
+    # A second download, as quoted .csv, of the last 40 % of the same period: its rows are duplicates.
+    overlap_from = int(period.days * 0.6)
+    name = f"{ids()}.csv"
+    s.files[name] = _write.write_quoted_csv(
+        out_dir / name, _ledger_frame(period, ledger.filter(pl.col("day") >= overlap_from)), _write.LEDGER_HEADER)
+
+
+def _write_returns(out_dir: Path, cat: pl.DataFrame, units: pl.DataFrame, ids: _ReportIds,
+                   s: SimulationSummary) -> None:
+    frame = units.join(cat.select("sku_idx", "sku", "asin", "fnsku", "title"), on="sku_idx", how="left").sort(
+        "returned_at", "order_id", "lpn").select(*_p(
+        _iso("returned_at"), "order_id", "sku", "asin", "fnsku", "title", pl.lit("1"), "fc", "disposition", "reason",
+        "status", "lpn", "customer_comments"))
+    name = f"{ids()}.txt"
+    s.files[name] = _write.write_tab(out_dir / name, frame, _write.RETURNS_HEADER)
+
+
+def _write_reimbursements(out_dir: Path, reimb: pl.DataFrame, ids: _ReportIds, s: SimulationSummary) -> None:
+    total_qty = pl.col("cash") + pl.col("inventory")
+    frame = reimb.sort("approved_at", "reimbursement_id").select(*_p(
+        _iso("approved_at"), "reimbursement_id", "case_id", "order_id", "reason", "sku", "fnsku", "asin", "title",
+        pl.lit("NewItem"), pl.lit("USD"), _write.money("per_unit"), _write.money(pl.col("per_unit") * pl.col("cash").abs()
+                                                                              * pl.col("cash").sign()),
+        "cash", "inventory", total_qty, "original_id", "original_reason"))
+    # Reversals print the original's type; the reason column says Reimbursement_Reversal.
+    name = f"{ids()}.txt"
+    s.files[name] = _write.write_tab(out_dir / name, frame, _write.REIMBURSEMENTS_HEADER, encoding="cp1252")
+
+
+def _write_fee_preview(out_dir: Path, period: Period, cat: pl.DataFrame, fees: pl.DataFrame, ids: _ReportIds,
+                       s: SimulationSummary) -> None:
+    today = fees.filter(pl.col("day") == period.days - 1).select(charge_key="fee_key", fee="charged_fee_cents")
+    tier_of = cat.select("amz_length", "amz_width", "amz_height", "amz_weight").unique().sort(pl.all())
+    tier_of = tier_of.with_columns(tier_code=pl.Series(
+        [_catalog.size_tier_code(row, period.end)[0] for row in tier_of.iter_rows()], dtype=pl.String))
+    frame = cat.join(today, on="charge_key", how="left").join(
+        tier_of, on=["amz_length", "amz_width", "amz_height", "amz_weight"], how="left").with_columns(
+        tier_code=pl.when(pl.col("fee_variant") == "size_tier_amazon_inconsistent")
+        .then(pl.lit("UsLargeStandardSize")).otherwise("tier_code"),
+        fee=pl.col("fee") + pl.when("fee_trap").then(3).otherwise(0),
+    )
+    dims = lambda c: pl.col(c).round(2).cast(pl.String)  # noqa: E731
+    frame = frame.sort("sku").select(*_p(
+        "sku", "fnsku", "asin", pl.lit("US"), "title", "product_group", "brand", pl.lit("Amazon"),
+        _write.money("price_cents"), _write.money("price_cents"), dims("amz_length"), dims("amz_width"),
+        dims("amz_height"), (pl.col("amz_length") + 2 * (pl.col("amz_width") + pl.col("amz_height"))).round(2)
+        .cast(pl.String), pl.lit("inches"), dims("amz_weight"), pl.lit("pounds"), "tier_code", pl.lit("USD"),
+        _write.money(pl.col("ref_charged") + pl.col("fee")), _write.money("ref_charged"), pl.lit("0.00"),
+        pl.lit("--"), pl.lit("--"), pl.lit("--"), _write.money("fee"), pl.lit("--"), pl.lit("--"), pl.lit("--"),
+        pl.lit("--"), pl.lit("--")))
+    name = f"{ids()}.txt"
+    s.files[name] = _write.write_tab(out_dir / name, frame, _write.FEE_PREVIEW_HEADER, encoding="cp1252")
+
+
+# ------------------------------------------------------------------------------------------- settlements
+
+def _settlement_lines(rng: Rng, period: Period, cat: pl.DataFrame, shipped: pl.DataFrame, refunds: pl.DataFrame,
+                      reimb: pl.DataFrame, first: int, last: int) -> pl.DataFrame:
+    """The money lines (V2 shape: amount-type, amount-description, amount) posted on days first..last."""
+    orders_all = shipped
+    shipped = shipped.filter(pl.col("ship_day").is_between(first, last))
+    refunds = refunds.filter(pl.col("refund_day").is_between(first, last))
+    reimb = reimb.filter((pl.col("day") + 3).is_between(first, last))
+    s_str = pl.lit(None, pl.String)
+    common = dict(adjustment_id=s_str, shipment_id=s_str, order_item_code=s_str, adjustment_item=s_str,
+                  qty=pl.lit(None, pl.Int64))
+    o = shipped.join(cat.select("sku_idx", "sku"), on="sku_idx", how="left")
+    base = dict(tx=pl.lit("Order"), order_id="order_id", adjustment_id=s_str, shipment_id="settlement_shipment_id",
+                order_item_code="order_item_code", adjustment_item=s_str, sku="sku", posted_day="ship_day",
+                posted_us="ship_us_of_day")
+    orders = pl.concat([
+        o.select(**base, amount_type=pl.lit("ItemPrice"), description=pl.lit("Principal"),
+                 amount="principal_cents", qty="qty", line=pl.lit(0)),
+        o.select(**base, amount_type=pl.lit("ItemFees"), description=pl.lit("Commission"),
+                 amount=-pl.col("ref_charged") * pl.col("qty"), qty=pl.lit(None, pl.Int64), line=pl.lit(1)),
+        o.select(**base, amount_type=pl.lit("ItemFees"), description=pl.lit("FBAPerUnitFulfillmentFee"),
+                 amount=-pl.col("fee_charged") * pl.col("qty"), qty=pl.lit(None, pl.Int64), line=pl.lit(2)),
+    ])
+    r = refunds.join(orders_all.select("order_no", "order_id", "order_item_code", "settlement_shipment_id"),
+                     on="order_no", how="inner").join(cat.select("sku_idx", "sku"), on="sku_idx", how="left")
+    rbase = dict(tx=pl.lit("Refund"), order_id="order_id", adjustment_id="adjustment_id", shipment_id=s_str,
+                 order_item_code="order_item_code", adjustment_item="adjustment_item_id", sku="sku",
+                 posted_day="refund_day", posted_us="refund_us")
+    refund_lines = [
+        r.select(**rbase, amount_type=pl.lit("ItemPrice"), description=pl.lit("Principal"),
+                 amount="principal_refund_cents", qty="refund_qty", line=pl.lit(0)),
+        r.filter(pl.col("restocking_cents").is_not_null()).select(
+            **rbase, amount_type=pl.lit("ItemPrice"), description=pl.lit("RestockingFee"), amount="restocking_cents",
+            qty=pl.lit(None, pl.Int64), line=pl.lit(1)),
+        r.select(**rbase, amount_type=pl.lit("ItemFees"), description=pl.lit("Commission"), amount="commission_back",
+                 qty=pl.lit(None, pl.Int64), line=pl.lit(2)),
+        r.select(**rbase, amount_type=pl.lit("ItemFees"), description=pl.lit("RefundCommission"),
+                 amount="refund_commission", qty=pl.lit(None, pl.Int64), line=pl.lit(3)),
+    ]
+    m = reimb.filter(pl.col("cash") != 0).with_columns(posted_day=pl.col("day") + 3)
+    reimb_lines = m.select(
+        tx=pl.lit("other-transaction"), order_id="order_id", adjustment_id="reimbursement_id", shipment_id=s_str,
+        order_item_code=s_str, adjustment_item=s_str, sku="sku", posted_day="posted_day",
+        posted_us=daytime(rng, "reimb-posted", "reimb_no"),
+        amount_type=pl.lit("FBA Inventory Reimbursement"),
+        description=pl.col("reason").replace_strict(_SETTLEMENT_CODE, return_dtype=pl.String),
+        amount=pl.col("per_unit") * pl.col("cash").abs() * pl.col("cash").sign(), qty="cash", line=pl.lit(0))
+    # Monthly subscription and storage fees, posted on the 2nd and the 8th of each month.
+    months = pl.DataFrame({"day": list(range(first, last + 1))}, schema={"day": pl.Int64}).with_columns(
+        dom=(pl.lit(period.start) + pl.duration(days=pl.col("day"))).dt.day())
+    subs = months.filter(pl.col("dom") == 2).select(
+        tx=pl.lit("other-transaction"), order_id=s_str, **{k: v for k, v in common.items() if k != "qty"}, sku=s_str,
+        posted_day="day", posted_us=pl.lit(9 * HOUR_US + 1_234_000_000, pl.Int64),
+        amount_type=pl.lit("other-transaction"), description=pl.lit("Subscription Fee"), amount=pl.lit(-3999),
+        qty=pl.lit(None, pl.Int64), line=pl.lit(0))
+    storage_cents = -(cat.height * 31 + 250)
+    storage = months.filter(pl.col("dom") == 8).select(
+        tx=pl.lit("other-transaction"), order_id=s_str, **{k: v for k, v in common.items() if k != "qty"}, sku=s_str,
+        posted_day="day", posted_us=pl.lit(11 * HOUR_US + 2_345_000_000, pl.Int64),
+        amount_type=pl.lit("other-transaction"), description=pl.lit("Storage Fee"),
+        amount=(pl.lit(storage_cents) * (0.8 + 0.4 * rng.uniform("storage", "day"))).round(0).cast(pl.Int64),
+        qty=pl.lit(None, pl.Int64), line=pl.lit(0))
+    lines = pl.concat([orders, *refund_lines, reimb_lines, subs, storage], how="vertical_relaxed").filter(
+        pl.col("posted_day").is_between(0, period.days - 1))
+    return lines.with_columns(settlement=pl.col("posted_day") // 14).sort(
+        "settlement", "posted_day", "posted_us", "order_id", "tx", "line", nulls_last=True, maintain_order=True)
+
+
+def _write_settlements(out_dir: Path, rng: Rng, period: Period, cat: pl.DataFrame, shipped: pl.DataFrame,
+                       refunds: pl.DataFrame, reimb: pl.DataFrame, s: SimulationSummary) -> None:
+    first_id = 24_000_000_000 + rng.offset("settlement", 900_000_000)
+    boundary_us = 7 * HOUR_US + 41 * 60_000_000 + 12_000_000
+    zipped = period.settlements - 2  # one recent settlement arrives zipped
+    for k in range(period.settlements):
+        part = _settlement_lines(rng, period, cat, shipped, refunds, reimb, 14 * k, 14 * k + 13)
+        settlement_id = str(first_id + k * 12_345_679)
+        start = dt.datetime.combine(period.date(14 * k), dt.time()) + dt.timedelta(microseconds=boundary_us)
+        end = start + dt.timedelta(days=14)
+        deposit = end + dt.timedelta(days=2)
+        total = int(part["amount"].sum()) if part.height else 0
+        posted = (pl.lit(dt.datetime.combine(period.start, dt.time()), dtype=pl.Datetime("us"))
+                  + pl.duration(microseconds=pl.col("posted_day") * DAY_US + pl.col("posted_us")))
+        v1 = k == 0 and period.settlements >= 3
+        if v1:
+            iso = "%Y-%m-%dT%H:%M:%S+00:00"
+            summary_row = [settlement_id, start.strftime(iso), end.strftime(iso), deposit.strftime(iso),
+                           money_str(total), "USD"] + [""] * 30
+            frame = _v1_frame(part, posted, settlement_id)
+            header = _write.SETTLEMENT_V1_HEADER
+        else:
+            fmt = "%Y-%m-%d %H:%M:%S UTC"
+            summary_row = [settlement_id, start.strftime(fmt), end.strftime(fmt), deposit.strftime(fmt),
+                           money_str(total), "USD"] + [""] * 18
+            frame = part.select(*_p(
+                pl.lit(settlement_id), *[pl.lit("")] * 5, "tx", "order_id", "order_id", "adjustment_id",
+                "shipment_id", pl.lit("Amazon.com"), "amount_type", "description", _write.money("amount"),
+                pl.when(pl.col("tx") == "other-transaction").then(pl.lit("")).otherwise(pl.lit("AFN")),
+                posted.dt.strftime("%Y-%m-%d"), posted.dt.strftime("%Y-%m-%d %H:%M:%S UTC"), "order_item_code",
+                pl.lit(""), "adjustment_item", "sku", "qty", pl.lit("")))
+            header = _write.SETTLEMENT_V2_HEADER
+        frame = frame.select(pl.all().cast(pl.String).fill_null(""))
+        frame.columns = [f"c{i}" for i in range(len(header))]
+        head = pl.DataFrame([summary_row], schema=frame.columns, orient="row")
+        name = f"{settlement_id}.txt"
+        rows = _write.write_tab(out_dir / name, pl.concat([head, frame]), header)
+        if k == zipped and not v1:
+            _write.zip_file(out_dir / name, out_dir / f"{settlement_id}.zip", deposit.timetuple()[:6])
+            name = f"{settlement_id}.zip"
+        s.files[name] = rows
+
+
+def _v1_frame(part: pl.DataFrame, posted: pl.Expr, settlement_id: str) -> pl.DataFrame:
+    """Settlement V1 (wide) rows: price, fee and other amounts in their own columns."""
+    amount = _write.money("amount")
+    is_price = pl.col("amount_type") == "ItemPrice"
+    is_fee = pl.col("amount_type") == "ItemFees"
+    is_other = ~is_price & ~is_fee
+    reimb = pl.col("amount_type") == "FBA Inventory Reimbursement"
+    tx = pl.when(reimb).then(pl.col("description")).when(pl.col("tx") == "other-transaction").then(
+        pl.col("description")).otherwise(pl.col("tx"))
+    empty = pl.lit("")
+    return part.select(*_p(
+        pl.lit(settlement_id), *[empty] * 5, tx, "order_id", "order_id", "adjustment_id", "shipment_id", pl.lit("Amazon.com"),
+        empty, empty, empty, empty,
+        pl.when(pl.col("tx").is_in(["Order", "Refund"])).then(pl.lit("AFN")).otherwise(empty),
+        posted.dt.strftime("%Y-%m-%dT%H:%M:%S+00:00"), "order_item_code", empty, "adjustment_item", "sku",
+        pl.when((pl.col("tx") == "Order") | reimb).then(pl.col("qty").cast(pl.String)).otherwise(empty),
+        pl.when(is_price).then("description"), pl.when(is_price).then(amount),
+        pl.when(is_fee).then("description"), pl.when(is_fee).then(amount),
+        empty, empty, empty, empty, empty, empty, empty, empty,
+        pl.when(is_other).then(amount),
+    ))
+
+
+# ------------------------------------------------------------------------------------------- orders, inbound, products
+
+def _write_all_orders(out_dir: Path, orders: pl.DataFrame, cat: pl.DataFrame, ids: _ReportIds,
+                      s: SimulationSummary) -> None:
+    o = orders.join(cat.select("sku_idx", "sku", "asin", "title"), on="sku_idx", how="left")
+    shipped = pl.col("status") == "Shipped"
+    priced = pl.col("status") != "Pending"
+    cancelled = pl.col("status") == "Cancelled"
+    updated = pl.when(shipped).then(pl.col("ship_at") + pl.duration(hours=2)).otherwise(
+        pl.col("purchase_at") + pl.duration(minutes=21))
+    frame = o.sort("purchase_at", "order_id").select(*_p(
+        "order_id", "order_id", _iso("purchase_at"), _iso(updated), "status", pl.lit("Amazon"), pl.lit("Amazon.com"),
+        pl.lit(""), "service", "title", "sku", "asin",
+        pl.when(shipped).then(pl.lit("Shipped")).when(cancelled).then(pl.lit("Cancelled")).otherwise(pl.lit("Unshipped")),
+        pl.when(cancelled).then(0).otherwise(pl.col("qty")),
+        pl.when(priced & ~cancelled).then(pl.lit("USD")),
+        pl.when(priced & ~cancelled).then(_write.money("principal_cents")),
+        pl.when(priced & ~cancelled).then(_write.money("tax_cents")),
+        *[pl.lit("")] * 6, "ship_city", "ship_state", "ship_postal", pl.lit("US"), pl.lit(""), pl.lit(""),
+        pl.when("business").then(pl.lit("true")).otherwise(pl.lit("false")), pl.lit(""), pl.lit(""),
+        pl.lit("false")))
+    name = f"{ids()}.txt"
+    s.files[name] = _write.write_tab(out_dir / name, frame, _write.ALL_ORDERS_HEADER, bom=True)
+
+
+def _template(text: str, *values: str | pl.Expr) -> pl.Expr:
+    """Fill the `{}` slots of `text` (which may hold other braces, e.g. JSON) with the values, in order."""
+    pieces = text.split("{}")
+    assert len(pieces) == len(values) + 1
+    parts: list[pl.Expr] = []
+    for piece, value in zip(pieces, [*values, None]):
+        parts.append(pl.lit(piece))
+        if value is not None:
+            parts.append((pl.col(value) if isinstance(value, str) else value).cast(pl.String))
+    return pl.concat_str(parts)
+
+
+def _write_inbound(out_dir: Path, period: Period, shipments: pl.DataFrame, items: pl.DataFrame,
+                   cat: pl.DataFrame, s: SimulationSummary) -> None:
+    ship = shipments.filter(pl.col("create_day") <= period.days - 1).sort("shipment_no")
+    need_by = (pl.lit(period.start) + pl.duration(days=pl.col("need_by_day"))).dt.strftime("%Y-%m-%d")
+    created = pl.col("created_at").dt.strftime("%m/%d/%Y %H:%M")
+    objects = ship.select(_template(
+        '{"ShipmentId": "{}", "ShipmentName": "FBA STA ({})-{}", "ShipFromAddress": {"Name": "Northlake Goods LLC", '
+        '"AddressLine1": "1200 Commerce Way", "City": "Reno", "StateOrProvinceCode": "NV", "CountryCode": "US", '
+        '"PostalCode": "89502"}, "DestinationFulfillmentCenterId": "{}", "ShipmentStatus": "{}", '
+        '"LabelPrepType": "SELLER_LABEL", "AreCasesRequired": true, "ConfirmedNeedByDate": "{}", '
+        '"BoxContentsSource": "FEED"}',
+        "shipment_id", created, "dest_fc", "dest_fc", "status", need_by).alias("o"))["o"]
+    s.files["getShipments.json"] = _write.json_array(out_dir / "getShipments.json", "ShipmentData", objects)
+    it = items.join(ship.select("shipment_id", "shipment_no"), on="shipment_id", how="inner").join(
+        cat.select("sku_idx", "sku", "fnsku"), on="sku_idx", how="left").sort("shipment_no", "sku")
+    objects = it.select(_template(
+        '{"ShipmentId": "{}", "SellerSKU": "{}", "FulfillmentNetworkSKU": "{}", "QuantityShipped": {}, '
+        '"QuantityReceived": {}, "QuantityInCase": {}, "PrepDetailsList": [{"PrepInstruction": "Labeling", '
+        '"PrepOwner": "SELLER"}]}',
+        "shipment_id", "sku", "fnsku", "shipped", "received", "case").alias("o"))["o"]
+    s.files["getShipmentItems.json"] = _write.json_array(out_dir / "getShipmentItems.json", "ItemData", objects)
+
+
+def _write_products(out_dir: Path, rng: Rng, cat: pl.DataFrame, s: SimulationSummary) -> None:
+    variant = pl.col("fee_variant")
+    no_dims = (variant == "size_tier_amazon_inconsistent") | (
+        variant.is_null() & (rng.uniform("no-dims", "sku_idx") < 0.1))
+    no_category = (variant == "referral_rate_inferred_category") | (
+        variant.is_null() & (rng.uniform("no-category", "sku_idx") < 0.15))
+    dim = lambda c: pl.when(no_dims).then(None).otherwise(pl.col(c).round(2).cast(pl.String))  # noqa: E731
+    frame = cat.sort("sku").select(*_p(
+        "sku", _write.money("unit_cost_cents"), pl.lit("USD"), dim("length"), dim("width"), dim("height"),
+        pl.when(no_dims).then(None).otherwise(pl.lit("in")), dim("weight"),
+        pl.when(no_dims).then(None).otherwise(pl.lit("lb")),
+        pl.when(no_category).then(None).otherwise(pl.col("category"))))
+    s.files["products.csv"] = _write.write_plain_csv(out_dir / "products.csv", frame, _write.PRODUCTS_HEADER)
+
+
+# ------------------------------------------------------------------------------------------- truth
+
+def _dec(cents: int | None) -> str | None:
+    return None if cents is None else str((Decimal(cents) / 100).quantize(Decimal("0.01")))
+
+
+def _window(code: str, event: dt.date, as_of: dt.date) -> tuple[dt.date | None, dt.date | None, str]:
+    window = policy.window_for(code, "US", as_of)
+    if window is None:
+        return None, None, "review"
+    opens, closes = window.opens_on(event), window.closes_on(event)
+    if as_of < opens:
+        return opens, closes, "waiting"
+    if as_of > closes:
+        return opens, closes, "expired"
+    return opens, closes, "review" if window.status_cap == "review" else "claimable"
+
+
+def _truth(period: Period, cat: pl.DataFrame, orders: pl.DataFrame, shipments: pl.DataFrame, ledger: pl.DataFrame,
+           out, fee_plan: pl.DataFrame, seed: int, skus: int, months: int) -> dict:
+    as_of = period.as_of
+    claims, traps = [], []
+    if out.cases:
+        cases = pl.concat(out.cases, how="vertical_relaxed")
+        by_story_order = orders.filter(pl.col("story").is_not_null()).select("story", "order_id")
+        by_story_ship = shipments.filter(pl.col("story") >= 0).select("story", "shipment_id")
+        by_story_ref = ledger.filter(pl.col("tag") == "event").select("story", ledger_reference="reference")
+        cases = cases.join(cat.select("sku_idx", "sku", "fnsku", "asin", "price_cents", "ref_charged"), on="sku_idx",
+                           how="left").with_columns(
+            # claim_rules.md valuation after an order: the refunded principal minus the referral fee returned.
+            value_cents=pl.when(pl.col("code").is_in(["FBA07", "FBA09"]) & pl.col("value_cents").is_not_null())
+            .then(pl.col("units") * (pl.col("price_cents") - pl.col("ref_charged")))
+            .otherwise(pl.col("value_cents")),
+            refunded_principal_cents=pl.when(pl.col("code").is_in(["FBA07", "FBA09"]))
+            .then(pl.col("units") * pl.col("price_cents")),
+        ).join(
+            by_story_order, on="story", how="left").join(by_story_ship, on="story", how="left").join(
+            by_story_ref, on="story", how="left").sort("code", "variant", "story")
+        for row in cases.iter_rows(named=True):
+            keys = {"marketplace": "US", "sku": row["sku"], "fnsku": row["fnsku"],
+                    "order_id": row["order_id"] if row["has_order"] else None,
+                    "shipment_id": row["shipment_id"] if row["has_shipment"] else None,
+                    "reference_id": row["ledger_reference"] if row["has_reference"] else None}
+            event = period.date(row["event_day"])
+            opens, closes, computed = _window(row["code"], event, as_of)
+            if row["status"] == "trap":
+                traps.append({"code": row["code"], "variant": row["variant"], "keys": keys,
+                              "event_date": event.isoformat(), "why": row["why"]})
+                continue
+            if computed != row["status"]:
+                raise AssertionError(f"{row['code']} {row['variant']}: planned {row['status']}, window says {computed}")
+            claims.append({
+                "code": row["code"], "variant": row["variant"], "status": row["status"], "keys": keys,
+                "event_date": event.isoformat(), "window_opens": opens and opens.isoformat(),
+                "window_closes": closes and closes.isoformat(), "units": row["units"],
+                "value": _dec(row["value_cents"]), "currency": "USD", "valuation_basis": row["basis"],
+                "explanation": row["why"],
+            })
+            if row["refunded_principal_cents"] is not None:
+                claims[-1]["refunded_principal"] = _dec(row["refunded_principal_cents"])
+    claims += _fee_truth(period, cat, orders, fee_plan, traps)
+    claims.sort(key=lambda c: (c["code"], c["variant"], json.dumps(c["keys"], sort_keys=True)))
+    traps.sort(key=lambda t: (t["code"], t["variant"], json.dumps(t["keys"], sort_keys=True)))
+    return {
+        "generator": "fba_audit.simulate", "format": 1, "seed": seed, "skus": skus, "months": months,
+        "marketplace": "US", "currency": "USD", "as_of": as_of.isoformat(),
+        "period": {"start": period.start.isoformat(), "end": period.end.isoformat(),
+                   "settlements": period.settlements},
+        "complete": True,
+        "notes": [
+            "claims lists every finding a correct audit should report on as_of; anything else is a false claim. "
+            "The account's ordinary activity is clean by construction.",
+            "keys are the business keys a finding id is built from; null where the claim has none.",
+            "value: products.csv unit_cost x units for losses before an order (FBA02, FBA04, FBA05, FBA08); the "
+            "refunded principal for FBA07 and FBA09 (the referral fee Amazon returned is not subtracted); the "
+            "excess refunded / principal not refunded for FBA03 / FBA06; the fee difference summed over the "
+            "window's charges for FBA01 / FBA10.",
+            "FBA01 / FBA10: one claim per SKU for the charges inside the 90-day window and one expired claim for "
+            "those before it; a detector may split the expired part further (e.g. per rate-card table): compare "
+            "units and values summed per SKU and status.",
+            "FBA01: charges on days the rate card gives no fee (the 2026 holiday peak, whose amounts are unknown) "
+            "are not counted; the account was charged the last known fee + 0.30 on those days.",
+            "FBA02 ledger rows: Reconciled Quantity counts found units only; units Amazon reimbursed stay in "
+            "Unreconciled Quantity (claim_rules.md subtracts reimbursements from it).",
+            "FBA04 shipment_never_arrived: the v0 API gives no ship date; event_date is the ConfirmedNeedByDate.",
+            "The settlement covering the first 14 days is a V1 flat file; one recent V2 settlement is zipped; the "
+            "Inventory Ledger is downloaded twice (tab .txt, and a quoted .csv of the last 40 % of the period).",
+        ],
+        "claims": claims,
+        "traps": traps,
+    }
+
+
+def _fee_truth(period: Period, cat: pl.DataFrame, orders: pl.DataFrame, fee_plan: pl.DataFrame,
+               traps: list) -> list[dict]:
+    """FBA01 / FBA10: the fee difference over the charges inside the 90-day window, from the simulated orders."""
+    claims = []
+    if fee_plan.is_empty():
+        return claims
+    window = policy.window_for("FBA01", "US", period.as_of)
+    first_day = period.day(period.as_of - dt.timedelta(days=window.closes_after))
+    shipped = orders.filter(pl.col("status") == "Shipped")
+    plan = fee_plan.join(cat.select("sku_idx", "sku", "fnsku"), on="sku_idx", how="left").sort("code", "variant", "sku")
+    for sku_idx, code_, variant, status, sku, fnsku in plan.select(
+            "sku_idx", "code", "variant", "status", "sku", "fnsku").iter_rows():
+        keys = {"marketplace": "US", "sku": sku, "fnsku": fnsku, "order_id": None, "shipment_id": None,
+                "reference_id": None}
+        why = _stories_fee_why(code_, variant)
+        if status == "trap":
+            traps.append({"code": code_, "variant": variant, "keys": keys, "event_date": None, "why": why})
+            continue
+        mine = shipped.filter(pl.col("sku_idx") == sku_idx)
+        if code_ == "FBA01":
+            mine = mine.filter(pl.col("fee_expected").is_not_null())
+            diff = (pl.col("fee_charged") - pl.col("fee_expected")) * pl.col("qty")
+        else:
+            diff = (pl.col("ref_charged") - pl.col("ref_expected")) * pl.col("qty")
+        # One finding for the charges inside the 90-day window, one (expired) for those before it.
+        for part, part_status, suffix in (
+            (mine.filter(pl.col("ship_day") >= first_day), status, ""),
+            (mine.filter(pl.col("ship_day") < first_day), "expired", "_expired"),
+        ):
+            if part.is_empty():
+                continue
+            units = int(part["qty"].sum())
+            value = int(part.select(diff.sum()).item())
+            first = period.date(int(part["ship_day"].min()))
+            last_charge = period.date(int(part["ship_day"].max()))
+            claims.append({
+                "code": code_, "variant": variant + suffix, "status": part_status, "keys": keys,
+                "event_date": first.isoformat(), "window_opens": first.isoformat(),
+                "window_closes": (last_charge + dt.timedelta(days=window.closes_after)).isoformat(),
+                "units": units, "value": _dec(value), "currency": "USD", "valuation_basis": "fee_difference",
+                "explanation": why + f" Charges posted {first} to {last_charge} with a known rate-card fee"
+                + (" (all before the 90-day window)." if suffix else " (inside the 90-day window)."),
+            })
+    return claims
+
+
+def _stories_fee_why(code_: str, variant: str) -> str:
+    from fba_audit.simulate._stories import FEE_WHY
+    return FEE_WHY[(code_, variant)]
+
+
+__all__ = ["DEFAULT_AS_OF", "SimulationSummary", "TRUTH_FILE", "simulate"]

@@ -1,0 +1,135 @@
+"""Write frames in Amazon's export formats (report_formats.md): headers, delimiters, quoting, encodings.
+
+Large files are written in chunks straight from polars; Windows-1252 files are written as text chunks encoded
+by Python. Every writer sorts nothing itself: callers pass frames in the row order Amazon would print.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import polars as pl
+
+CHUNK_ROWS = 1_000_000
+
+LEDGER_HEADER = ("Date", "FNSKU", "ASIN", "MSKU", "Title", "Event Type", "Reference ID", "Quantity",
+                 "Fulfillment Center", "Disposition", "Reason", "Country", "Reconciled Quantity",
+                 "Unreconciled Quantity", "Date and Time", "Store")
+RETURNS_HEADER = ("return-date", "order-id", "sku", "asin", "fnsku", "product-name", "quantity",
+                  "fulfillment-center-id", "detailed-disposition", "reason", "status", "license-plate-number",
+                  "customer-comments")
+REIMBURSEMENTS_HEADER = ("approval-date", "reimbursement-id", "case-id", "amazon-order-id", "reason", "sku", "fnsku",
+                         "asin", "product-name", "condition", "currency-unit", "amount-per-unit", "amount-total",
+                         "quantity-reimbursed-cash", "quantity-reimbursed-inventory", "quantity-reimbursed-total",
+                         "original-reimbursement-id", "original-reimbursement-type")
+FEE_PREVIEW_HEADER = (
+    "sku", "fnsku", "asin", "amazon-store", "product-name", "product-group", "brand", "fulfilled-by", "your-price",
+    "sales-price", "longest-side", "median-side", "shortest-side", "length-and-girth", "unit-of-dimension",
+    "item-package-weight", "unit-of-weight", "product-size-tier", "currency", "estimated-fee-total",
+    "estimated-referral-fee-per-unit", "estimated-variable-closing-fee", "estimated-order-handling-fee-per-order",
+    "estimated-pick-pack-fee-per-unit", "estimated-weight-handling-fee-per-unit", "expected-fulfillment-fee-per-unit",
+    "estimated-future-fee (Current Selling on Amazon + Future Fulfillment fees)",
+    "estimated-future-order-handling-fee-per-order", "estimated-future-pick-pack-fee-per-unit",
+    "estimated-future-weight-handling-fee-per-unit", "expected-future-fulfillment-fee-per-unit")
+SETTLEMENT_V2_HEADER = (
+    "settlement-id", "settlement-start-date", "settlement-end-date", "deposit-date", "total-amount", "currency",
+    "transaction-type", "order-id", "merchant-order-id", "adjustment-id", "shipment-id", "marketplace-name",
+    "amount-type", "amount-description", "amount", "fulfillment-id", "posted-date", "posted-date-time",
+    "order-item-code", "merchant-order-item-id", "merchant-adjustment-item-id", "sku", "quantity-purchased",
+    "promotion-id")
+SETTLEMENT_V1_HEADER = (
+    "settlement-id", "settlement-start-date", "settlement-end-date", "deposit-date", "total-amount", "currency",
+    "transaction-type", "order-id", "merchant-order-id", "adjustment-id", "shipment-id", "marketplace-name",
+    "shipment-fee-type", "shipment-fee-amount", "order-fee-type", "order-fee-amount", "fulfillment-id",
+    "posted-date", "order-item-code", "merchant-order-item-id", "merchant-adjustment-item-id", "sku",
+    "quantity-purchased", "price-type", "price-amount", "item-related-fee-type", "item-related-fee-amount",
+    "misc-fee-amount", "other-fee-amount", "other-fee-reason-description", "promotion-id", "promotion-type",
+    "promotion-amount", "direct-payment-type", "direct-payment-amount", "other-amount")
+ALL_ORDERS_HEADER = (
+    "amazon-order-id", "merchant-order-id", "purchase-date", "last-updated-date", "order-status",
+    "fulfillment-channel", "sales-channel", "order-channel", "ship-service-level", "product-name", "sku", "asin",
+    "item-status", "quantity", "currency", "item-price", "item-tax", "shipping-price", "shipping-tax",
+    "gift-wrap-price", "gift-wrap-tax", "item-promotion-discount", "ship-promotion-discount", "ship-city",
+    "ship-state", "ship-postal-code", "ship-country", "promotion-ids", "cpf", "is-business-order",
+    "purchase-order-number", "price-designation", "signature-confirmation-recommended")
+PRODUCTS_HEADER = ("sku", "unit_cost", "currency", "length", "width", "height", "dimension_unit", "weight",
+                   "weight_unit", "referral_category")
+
+
+def money(col: str | pl.Expr) -> pl.Expr:
+    """Integer cents -> `12.34` / `-0.05` text (null stays null)."""
+    c = pl.col(col) if isinstance(col, str) else col
+    sign = pl.when(c < 0).then(pl.lit("-")).otherwise(pl.lit(""))
+    a = c.abs()
+    return pl.format("{}{}.{}", sign, (a // 100).cast(pl.String), (a % 100).cast(pl.String).str.zfill(2))
+
+
+def _text(frame: pl.DataFrame, header: tuple[str, ...], **options) -> str:
+    text = pl.all().cast(pl.String)
+    # Seller Central's quoted .csv prints empty fields as "" too; elsewhere an empty field is just empty.
+    if options.get("quote_style") == "always":
+        text = text.fill_null("")
+    return frame.select(text).rename(dict(zip(frame.columns, header))).write_csv(**options)
+
+
+def write_tab(path: Path, frame: pl.DataFrame, header: tuple[str, ...], *, bom: bool = False,
+              encoding: str = "utf-8") -> int:
+    """A tab-delimited flat file, unquoted, as Amazon's .txt downloads; returns the number of data rows."""
+    assert len(frame.columns) == len(header), (path.name, len(frame.columns), len(header))
+    with open(path, "wb") as handle:
+        if bom:
+            handle.write(b"\xef\xbb\xbf")
+        for start in range(0, max(frame.height, 1), CHUNK_ROWS):
+            chunk = frame.slice(start, CHUNK_ROWS)
+            text = _text(chunk, header, separator="\t", quote_style="never", include_header=start == 0,
+                         line_terminator="\n")
+            handle.write(text.encode(encoding))
+    return frame.height
+
+
+def write_quoted_csv(path: Path, frame: pl.DataFrame, header: tuple[str, ...]) -> int:
+    """Seller Central's `.csv` download: comma-separated, every field double-quoted, UTF-8 with BOM."""
+    with open(path, "wb") as handle:
+        handle.write(b"\xef\xbb\xbf")
+        for start in range(0, max(frame.height, 1), CHUNK_ROWS):
+            chunk = frame.slice(start, CHUNK_ROWS)
+            text = _text(chunk, header, separator=",", quote_style="always", include_header=start == 0,
+                         line_terminator="\n")
+            handle.write(text.encode("utf-8"))
+    return frame.height
+
+
+def write_plain_csv(path: Path, frame: pl.DataFrame, header: tuple[str, ...]) -> int:
+    path.write_bytes(_text(frame, header, separator=",", quote_style="necessary", line_terminator="\n")
+                     .encode("utf-8"))
+    return frame.height
+
+
+def zip_file(source: Path, archive: Path, date_time: tuple[int, int, int, int, int, int]) -> None:
+    """Zip one file with a fixed timestamp, so the archive's bytes depend on its content only."""
+    info = zipfile.ZipInfo(source.name, date_time=date_time)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        with open(source, "rb") as handle, z.open(info, "w") as member:
+            while block := handle.read(16 * 1024 * 1024):
+                member.write(block)
+    archive.write_bytes(buffer.getvalue())
+    source.unlink()
+
+
+def json_array(path: Path, key: str, objects: pl.Series) -> int:
+    """`{"payload": {key: [ ... ]}}` from pre-rendered JSON object strings (Fulfillment Inbound API v0)."""
+    with open(path, "w", encoding="utf-8", newline="\n") as handle:
+        handle.write('{"payload": {"' + key + '": [\n')
+        if len(objects):
+            handle.write(",\n".join(objects.to_list()) if len(objects) < 200_000 else "")
+            if len(objects) >= 200_000:
+                for start in range(0, len(objects), 200_000):
+                    part = objects.slice(start, 200_000).to_list()
+                    handle.write(("" if start == 0 else ",\n") + ",\n".join(part))
+        handle.write("\n]}}\n")
+    return len(objects)

@@ -1,0 +1,134 @@
+"""The simulated seller account: real formats that load cleanly, every detector's truth, determinism."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from fba_audit.reports import load_folder
+from fba_audit.simulate import TRUTH_FILE, simulate
+
+AS_OF = dt.date(2026, 11, 22)
+CODES = [f"FBA{n:02d}" for n in range(1, 11)]
+
+
+def _digest(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def account(tmp_path_factory) -> tuple[Path, object]:
+    folder = tmp_path_factory.mktemp("sim") / "reports"
+    summary = simulate(folder, skus=30, months=3, seed=11, as_of=AS_OF)
+    return folder, summary
+
+
+@pytest.fixture(scope="module")
+def loaded(account):
+    return load_folder(account[0])
+
+
+def test_loads_without_any_problem(loaded) -> None:
+    problems = [str(p) for f in loaded.files for p in f.problems]
+    assert problems == []
+    for f in loaded.files:
+        assert f.rows_read > 0, f.file
+        assert f.rows_rejected == 0, f.file
+        assert f.rows_read == f.rows_kept + f.duplicates, f.file
+
+
+def test_every_report_kind_is_present(loaded) -> None:
+    kinds = {f.kind for f in loaded.files}
+    assert kinds >= {"ledger_detail", "customer_returns", "reimbursements", "fee_preview", "settlement_v2",
+                     "settlement_v1", "all_orders", "inbound_shipments", "inbound_shipment_items", "products"}
+    for dataset, frame in loaded.datasets.items():
+        assert frame.height > 0, dataset
+
+
+def test_real_formats_and_encodings(account, loaded) -> None:
+    folder, _ = account
+    by_kind: dict[str, list] = {}
+    for f in loaded.files:
+        by_kind.setdefault(f.kind, []).append(f)
+    assert {f.encoding for f in by_kind["reimbursements"]} == {"Windows-1252"}
+    assert {f.encoding for f in by_kind["fee_preview"]} == {"Windows-1252"}
+    assert {f.encoding for f in by_kind["all_orders"]} == {"UTF-8 with BOM"}
+    ledgers = sorted(by_kind["ledger_detail"], key=lambda f: f.file)
+    assert {f.delimiter for f in ledgers} == {"tab", "comma"}
+    assert any("!" in f.file for f in by_kind["settlement_v2"])  # one settlement read from inside a zip
+    reimbursements = (folder / by_kind["reimbursements"][0].file).read_bytes()
+    assert "Crème".encode("cp1252") in reimbursements
+    quoted = (folder / next(f.file for f in ledgers if f.delimiter == "comma")).read_bytes()
+    assert quoted.startswith(b'\xef\xbb\xbf"Date","FNSKU","ASIN","MSKU"')
+    fee_preview = (folder / by_kind["fee_preview"][0].file).read_text(encoding="cp1252").splitlines()
+    assert len(fee_preview[0].split("\t")) == 31 and "\t--\t" in fee_preview[1]
+    for items in (folder / "getShipments.json", folder / "getShipmentItems.json"):
+        assert set(json.loads(items.read_text())["payload"]) <= {"ShipmentData", "ItemData"}
+
+
+def test_overlapping_ledger_download_gives_duplicates_not_double_rows(loaded) -> None:
+    ledgers = [f for f in loaded.files if f.kind == "ledger_detail"]
+    assert sum(f.duplicates for f in ledgers) > 0
+    ledger = loaded.datasets["inventory_ledger"]
+    assert ledger.height == max(f.rows_read for f in ledgers)
+
+
+def test_settlement_amounts_add_up_to_their_total(loaded) -> None:
+    sums = loaded.datasets["transactions"].group_by("settlement_id").agg(
+        __import__("polars").col("amount").sum().alias("sum"))
+    totals = loaded.datasets["settlements"].join(sums, on="settlement_id")
+    assert totals.height == loaded.datasets["settlements"].height
+    assert (totals["sum"] == totals["total_amount"]).all()
+
+
+def test_truth_has_every_detector_and_traps(account) -> None:
+    folder, summary = account
+    truth = json.loads((folder / TRUTH_FILE).read_text(encoding="utf-8"))
+    assert truth["seed"] == 11 and truth["as_of"] == AS_OF.isoformat()
+    assert sorted({c["code"] for c in truth["claims"]}) == CODES
+    assert sorted({t["code"] for t in truth["traps"]}) == CODES
+    statuses = {c["status"] for c in truth["claims"]}
+    assert statuses >= {"claimable", "review", "waiting", "expired"}
+    for claim in truth["claims"]:
+        assert claim["status"] in ("claimable", "review", "waiting", "expired")
+        assert claim["keys"]["marketplace"] == "US" and claim["keys"]["sku"]
+        assert claim["units"] >= 0
+        if claim["value"] is not None:
+            assert claim["value"] == f"{float(claim['value']):.2f}"
+    for trap in truth["traps"]:
+        assert trap["why"]
+    assert summary.claims == {code: sum(c["code"] == code for c in truth["claims"]) for code in CODES}
+
+
+def test_truth_keys_exist_in_the_reports(account, loaded) -> None:
+    folder, _ = account
+    truth = json.loads((folder / TRUTH_FILE).read_text(encoding="utf-8"))
+    orders = set(loaded.datasets["orders"]["amazon_order_id"].to_list())
+    shipments = set(loaded.datasets["inbound_shipments"]["shipment_id"].to_list())
+    references = set(loaded.datasets["inventory_ledger"]["reference_id"].drop_nulls().to_list())
+    for case in truth["claims"] + truth["traps"]:
+        keys = case["keys"]
+        assert keys["order_id"] is None or keys["order_id"] in orders, case
+        assert keys["shipment_id"] is None or keys["shipment_id"] in shipments, case
+        assert keys["reference_id"] is None or keys["reference_id"] in references, case
+
+
+def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path: Path) -> None:
+    first = simulate(tmp_path / "a", skus=12, months=2, seed=5, as_of=AS_OF)
+    second = simulate(tmp_path / "b", skus=12, months=2, seed=5, as_of=AS_OF)
+    other = simulate(tmp_path / "c", skus=12, months=2, seed=6, as_of=AS_OF)
+    assert first.files == second.files
+    assert _digest(tmp_path / "a") == _digest(tmp_path / "b")
+    assert (tmp_path / "a" / TRUTH_FILE).read_bytes() == (tmp_path / "b" / TRUTH_FILE).read_bytes()
+    assert _digest(tmp_path / "a") != _digest(tmp_path / "c")
+    assert (tmp_path / "a" / TRUTH_FILE).read_bytes() != (tmp_path / "c" / TRUTH_FILE).read_bytes()
+
+
+def test_rejects_unsupported_marketplace(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="US"):
+        simulate(tmp_path, skus=5, months=1, seed=1, marketplace="DE")
