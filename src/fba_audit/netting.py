@@ -344,10 +344,17 @@ def allocate(
     if not both.is_empty():
         cl = claims.join(both, on=keys, how="semi").sort(event_date, claim_id)
         ev_in = ev.join(both, on=keys, how="semi").sort("date", "event_ref", "evidence")
-        ev_groups = ev_in.partition_by(keys, as_dict=True, maintain_order=True)
-        for key, group in cl.partition_by(keys, as_dict=True, maintain_order=True).items():
-            pools = sorted(_net_reversals(ev_groups[key].to_dicts()), key=lambda p: (p.date, p.ref))
-            for claim in group.sort(event_date, claim_id).iter_rows(named=True):
+        # NOTE: plain Python grouping: a polars frame per key costs milliseconds, and a large seller has tens of
+        # thousands of keys with a row or two each.
+        ev_groups: dict[tuple, list[dict]] = {}
+        for row in ev_in.iter_rows(named=True):
+            ev_groups.setdefault(tuple(row[k] for k in keys), []).append(row)
+        claim_groups: dict[tuple, list[dict]] = {}
+        for row in cl.iter_rows(named=True):  # already in (event_date, claim_id) order
+            claim_groups.setdefault(tuple(row[k] for k in keys), []).append(row)
+        for key, group in claim_groups.items():
+            pools = sorted(_net_reversals(ev_groups[key]), key=lambda p: (p.date, p.ref))
+            for claim in group:
                 want = max(int(claim[quantity] or 0), 0)
                 got, refs, evidence = 0, [], []
                 for pool in pools:

@@ -12,7 +12,7 @@ import datetime as dt
 import tomllib
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -96,6 +96,33 @@ def _cards() -> tuple[RateCard, ...]:
     return tuple(cards)
 
 
+@cache
+def _rule_changes(kind: str, marketplace: str) -> tuple[dt.date, ...]:
+    """Every date on which the `kind` fees of a marketplace may change: tables starting or ending, holiday peaks
+    starting or ending, surcharges starting. Between two such dates every fee is the same."""
+    days: set[dt.date] = set()
+    one = dt.timedelta(days=1)
+    for card in _cards():
+        if card.kind != kind or card.marketplace != marketplace.upper():
+            continue
+        days |= {d for d in (card.effective_from, card.effective_to and card.effective_to + one) if d}
+        for period in card.data.get("peak_periods", []):
+            days |= {period["start"], period["end"] + one}
+        for surcharge in card.data.get("surcharges", []):
+            if surcharge.get("effective_from"):
+                days.add(_as_date(surcharge["effective_from"]))
+            if surcharge.get("effective_to"):
+                days.add(_as_date(surcharge["effective_to"]) + one)
+    return tuple(sorted(days))
+
+
+def _regime_start(kind: str, marketplace: str, on: dt.date) -> dt.date:
+    """The first day of the stretch of unchanged fees that holds `on` (`on` itself before any table)."""
+    starts = [d for d in _rule_changes(kind, marketplace) if d <= on]
+    return starts[-1] if starts else on
+
+
+@cache
 def table_for(kind: str, marketplace: str, on: dt.date) -> RateCard | None:
     """The table of `kind` in force on `on`: the latest `effective_from` <= on that has not ended."""
     if kind not in _DATED_KINDS:
@@ -228,9 +255,21 @@ def expected_fulfillment_fee(length: Any, width: Any, height: Any, dimension_uni
                              price: Any, *, marketplace: str = "US", on: dt.date, apparel: bool = False,
                              dangerous_goods: bool = False) -> FeeResult:
     """Size tier and per-unit fee of a packaged unit, with the table id and source to quote as evidence."""
+    # NOTE: a year of charges is hundreds of thousands of order items but only a few fee regimes per SKU: the
+    # answer for `on` is the answer for the first day of its regime, so it is computed once and remembered.
+    return _expected_fulfillment_fee(length, width, height, dimension_unit, weight, weight_unit, _dec(price),
+                                     marketplace, _regime_start("fulfillment", marketplace, on), apparel,
+                                     dangerous_goods)
+
+
+@lru_cache(maxsize=200_000)
+def _expected_fulfillment_fee(length: Any, width: Any, height: Any, dimension_unit: str, weight: Any,
+                              weight_unit: str, price: Decimal, marketplace: str, on: dt.date, apparel: bool,
+                              dangerous_goods: bool) -> FeeResult:
     card = table_for("fulfillment", marketplace, on)
     if card is None:
-        return FeeResult(None, None, None, False, (), None, None, False, f"no {marketplace} fulfillment table on {on}")
+        return FeeResult(None, None, None, False, (), None, None, False,
+                         f"no {marketplace} fulfillment table for that date")
     tier = size_tier(length, width, height, dimension_unit, weight, weight_unit, marketplace=marketplace, on=on)
     if apparel or dangerous_goods:
         # Apparel and dangerous goods have their own rate cards, which are not in the data files.
@@ -275,9 +314,14 @@ def _referral_on(card: RateCard, rule: dict, price: Decimal) -> Decimal:
 
 def expected_referral_fee(category: str, price: Any, *, marketplace: str = "US", on: dt.date) -> ReferralResult:
     """Per-unit referral fee on the total sales price (item + shipping + gift wrap), with table id and source."""
+    return _expected_referral_fee(category, _dec(price), marketplace, _regime_start("referral", marketplace, on))
+
+
+@lru_cache(maxsize=200_000)
+def _expected_referral_fee(category: str, price: Decimal, marketplace: str, on: dt.date) -> ReferralResult:
     card = table_for("referral", marketplace, on)
     if card is None:
-        return ReferralResult(None, category, None, None, False, f"no {marketplace} referral schedule on {on}")
+        return ReferralResult(None, category, None, None, False, f"no {marketplace} referral schedule for that date")
     rule = next((r for r in card.data["categories"] if r["name"].lower() == category.strip().lower()), None)
     if rule is None:
         return ReferralResult(None, category, card.id, card.source, False, f"category {category!r} not in {card.id}")

@@ -51,13 +51,20 @@ def refund_events(transactions: pl.DataFrame, currency: str) -> pl.DataFrame:
     return out.filter(pl.col("refunded") > 0).sort("order_id", "sku", "refund_date")
 
 
-def order_prices(transactions: pl.DataFrame, orders: pl.DataFrame | None, currency: str) -> pl.DataFrame:
+def order_prices(transactions: pl.DataFrame, orders: pl.DataFrame | None, currency: str,
+                 only: pl.Series | None = None) -> pl.DataFrame:
     """Unit price per (order_id, sku): the Order's principal / quantity_purchased from the transactions, else
-    All Orders item-price / quantity. Columns: unit_price, quantity_ordered, price_source, price_evidence."""
+    All Orders item-price / quantity. Columns: unit_price, quantity_ordered, price_source, price_evidence.
+    `only` limits the work to these order ids (the refunded ones: a year of orders is millions of rows)."""
     t = _in_currency(transactions, currency).filter(
         (pl.col("transaction_type") == "Order") & (pl.col("amount_type") == "ItemPrice")
         & pl.col("amount_description").is_in(PRINCIPAL) & pl.col("order_id").is_not_null()
     )
+    if only is not None:
+        wanted = only.unique().implode()
+        t = t.filter(pl.col("order_id").is_in(wanted))
+        if orders is not None:
+            orders = orders.filter(pl.col("amazon_order_id").is_in(wanted))
     # One order item = one order-item-code (Date Range lines have none: each line is its own item).
     item = pl.coalesce("order_item_code", pl.format("{}:{}", "source_file", "source_line"))
     items = t.group_by("order_id", "sku", item.alias("_item"), "posted_date").agg(

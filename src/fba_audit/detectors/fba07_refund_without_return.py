@@ -88,7 +88,8 @@ def detect(*, transactions, customer_returns, reimbursements, orders=None, ctx):
     # Refunds of orders Amazon fulfilled (some line says AFN, none says MFN).
     channels = fulfillment_channels(transactions, orders).filter(pl.col("afn") & ~pl.col("mfn"))
     refunds = refund_events(transactions, ctx.currency).join(channels.select("order_id"), on="order_id", how="semi")
-    refunds = refunds.join(order_prices(transactions, orders, ctx.currency), on=["order_id", "sku"], how="left")
+    refunds = refunds.join(order_prices(transactions, orders, ctx.currency, only=refunds["order_id"]),
+                           on=["order_id", "sku"], how="left")
     # Units per refund; a partial refund of less than one unit is not a refund of a unit (see the docstring).
     derived = pl.DataFrame([_units(r) for r in refunds.iter_rows(named=True)],
                            schema={"units": pl.Int64, "review": pl.Boolean, "confidence": pl.String, "how": pl.String})

@@ -72,9 +72,9 @@ def detect(*, customer_returns, reimbursements, transactions=None, products=None
     )
     # The window counts from the refund nearest the return (same order and SKU), else from the return date.
     txn = transactions if transactions is not None else empty_dataset("transactions")
-    refunds = refund_events(txn, ctx.currency).join(
-        order_prices(txn, None, ctx.currency), on=["order_id", "sku"], how="left"
-    )
+    refunds = refund_events(txn, ctx.currency)
+    refunds = refunds.join(order_prices(txn, None, ctx.currency, only=refunds["order_id"]), on=["order_id", "sku"],
+                           how="left")
     nearest = damaged.select("claim_id", "order_id", "sku", "return_date").join(
         refunds, on=["order_id", "sku"], how="inner"
     ).sort("claim_id", (pl.col("refund_date") - pl.col("return_date")).abs(), "refund_date").unique(

@@ -1,0 +1,105 @@
+"""End-to-end speed and memory of `fba-audit run`, against a plain polars read of the same files.
+
+    python benchmarks/bench_audit.py --skus 5000 15000 50000 --months 12
+
+For each size it simulates a seller account (kept in benchmarks/.data/ between runs), then measures, each in a
+fresh process so that peak memory is its own:
+  plain: polars.read_csv of every report file (text columns, no parsing) and json of the API files
+  audit: `fba-audit run` (load, validate, de-duplicate, ten detectors, workbook + JSON + CSV)
+and prints wall time, CPU time, rows per second, peak RSS, the ratios audit/plain, and the input size on disk.
+The figures in docs/performance.md were taken this way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+DATA = Path(__file__).parent / ".data"
+AS_OF = "2026-11-22"
+
+
+def child(mode: str, folder: str, out: str) -> None:
+    import resource
+
+    import polars as pl
+
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    start = time.perf_counter()
+    rows = 0
+    if mode == "plain":
+        for path in sorted(Path(folder).iterdir()):
+            if path.suffix == ".json":
+                json.loads(path.read_text(encoding="utf-8"))
+            elif path.suffix == ".zip":
+                with zipfile.ZipFile(path) as archive:
+                    for name in archive.namelist():
+                        rows += pl.read_csv(archive.read(name), separator="\t", infer_schema=False,
+                                            quote_char=None).height
+            else:
+                separator = "," if path.suffix == ".csv" else "\t"
+                text = path.read_bytes()
+                try:
+                    text.decode("utf-8")
+                except UnicodeDecodeError:  # polars reads UTF-8 only: the Windows-1252 reports need decoding
+                    text = text.decode("cp1252").encode("utf-8")
+                rows += pl.read_csv(text, separator=separator, infer_schema=False,
+                                    quote_char='"' if separator == "," else None, truncate_ragged_lines=True).height
+    else:
+        from typer.testing import CliRunner
+
+        from fba_audit.cli import app
+
+        result = CliRunner().invoke(app, ["run", folder, "--out", out, "--as-of", AS_OF])
+        assert result.exit_code == 0, result.output[-3000:]
+        document = json.loads((Path(out) / "findings.json").read_text(encoding="utf-8"))
+        rows = sum(f["rows_read"] for f in document["files"])
+    seconds = time.perf_counter() - start
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = usage.ru_utime + usage.ru_stime - before.ru_utime - before.ru_stime
+    print(json.dumps({"mode": mode, "rows": rows, "seconds": seconds, "cpu_seconds": cpu,
+                      "peak_bytes": usage.ru_maxrss * 1024}))
+
+
+def measure(mode: str, folder: Path, out: Path) -> dict:
+    result = subprocess.run([sys.executable, __file__, "--child", mode, str(folder), str(out)], check=True,
+                            capture_output=True, text=True)
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--skus", type=int, nargs="+", default=[5000, 15000, 50000])
+    parser.add_argument("--months", type=int, default=12)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(*args.child)
+        return
+    from fba_audit.simulate import simulate
+
+    print("| SKUs x months | files on disk | rows read | plain read | fba-audit run | run/plain (wall) | "
+          "run/plain (cpu) | rows/s (run) | peak plain | peak run | peak run / disk |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for skus in args.skus:
+        folder = DATA / f"account_{skus}_{args.months}_{args.seed}"
+        if not folder.exists():
+            simulate(folder, skus=skus, months=args.months, seed=args.seed)
+        disk = sum(p.stat().st_size for p in folder.iterdir() if p.name != "truth.json")
+        plain = measure("plain", folder, DATA / "out")
+        run = measure("run", folder, DATA / "out")
+        print(f"| {skus:,} x {args.months} | {disk / 1e6:,.0f} MB | {run['rows']:,} | {plain['seconds']:.1f} s | "
+              f"{run['seconds']:.1f} s | {run['seconds'] / plain['seconds']:.2f}x | "
+              f"{run['cpu_seconds'] / plain['cpu_seconds']:.2f}x | {run['rows'] / run['seconds']:,.0f} | "
+              f"{plain['peak_bytes'] / 1e6:,.0f} MB | {run['peak_bytes'] / 1e6:,.0f} MB | "
+              f"{run['peak_bytes'] / disk:.2f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
