@@ -528,12 +528,14 @@ def _merge(reads: list[_FileRead]) -> dict[str, pl.DataFrame]:
     by_file = {r.summary.file: r for r in reads}
     datasets: dict[str, pl.DataFrame] = {}
     for dataset in DATASET_MODELS:
-        frames = [r.frames[dataset].with_columns(pl.lit(ranks[r.summary.file]).alias(_dedup.RANK))
+        # Each file's frame is handed over (popped) so that only the combined copy stays alive.
+        frames = [r.frames.pop(dataset).with_columns(pl.lit(ranks[r.summary.file]).alias(_dedup.RANK))
                   for r in reads if dataset in r.frames]
         if not frames:
             datasets[dataset] = empty_dataset(dataset)
             continue
-        combined = pl.concat(frames, how="vertical")
+        combined = pl.concat(frames, how="vertical", rechunk=False)
+        del frames
         merged = _dedup.merge(dataset, combined)
         if merged.height != combined.height:
             _count_duplicates(dataset, combined, merged, by_file)
@@ -561,10 +563,11 @@ def _legacy_covered_by_ledger(datasets: dict[str, pl.DataFrame], by_file: dict[s
     """Legacy Adjustments / Received Inventory rows inside the period a ledger download covers are the same
     events again: the ledger wins."""
     ledger = datasets["inventory_ledger"]
-    modern = ledger.filter(pl.col("source_report") == "ledger_detail")
-    if modern.is_empty():
+    modern = pl.col("source_report") == "ledger_detail"
+    if ledger.is_empty() or ledger.select(modern.all()).item() or not ledger.select(modern.any()).item():
         return
-    first, last = modern["date"].min(), modern["date"].max()
+    first, last = ledger.select(pl.col("date").filter(modern).min().alias("first"),
+                                pl.col("date").filter(modern).max().alias("last")).row(0)
     legacy_inside = (pl.col("source_report") != "ledger_detail") & pl.col("date").is_between(first, last)
     gone = ledger.filter(legacy_inside)
     if gone.is_empty():
