@@ -7,6 +7,7 @@ import hashlib
 import json
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from fba_audit.reports import load_folder
@@ -83,8 +84,7 @@ def test_overlapping_ledger_download_gives_duplicates_not_double_rows(loaded) ->
 
 
 def test_settlement_amounts_add_up_to_their_total(loaded) -> None:
-    sums = loaded.datasets["transactions"].group_by("settlement_id").agg(
-        __import__("polars").col("amount").sum().alias("sum"))
+    sums = loaded.datasets["transactions"].group_by("settlement_id").agg(pl.col("amount").sum().alias("sum"))
     totals = loaded.datasets["settlements"].join(sums, on="settlement_id")
     assert totals.height == loaded.datasets["settlements"].height
     assert (totals["sum"] == totals["total_amount"]).all()
@@ -120,6 +120,26 @@ def test_truth_keys_exist_in_the_reports(account, loaded) -> None:
         assert keys["order_id"] is None or keys["order_id"] in orders, case
         assert keys["shipment_id"] is None or keys["shipment_id"] in shipments, case
         assert keys["reference_id"] is None or keys["reference_id"] in references, case
+
+
+def test_partnered_carrier_charges_shipment_names_and_restocking_fee_tax(account, loaded) -> None:
+    """FBA04 reads Amazon's partnered-carrier charge and the date in the default shipment name; FBA06 the tax
+    withheld on a restocking fee the buyer paid."""
+    folder, _ = account
+    truth = json.loads((folder / TRUTH_FILE).read_text(encoding="utf-8"))
+    lines = loaded.datasets["transactions"]
+    shipments = loaded.datasets["inbound_shipments"]
+    charges = lines.filter(pl.col("amount_description") == "FBAInboundTransportationFee")
+    assert charges.height > 0 and (charges["amount"] < 0).all()
+    assert set(charges["shipment_id"]) <= set(shipments["shipment_id"])
+    assert shipments["shipment_name"].str.contains(r"^FBA STA \(\d\d/\d\d/\d{4} \d\d:\d\d\)-[A-Z0-9]{4}$").all()
+    by_variant = {(c["code"], c["variant"]): c for c in truth["claims"]}
+    partnered = by_variant[("FBA04", "carrier_damaged_receipt")]["keys"]["shipment_id"]
+    own = by_variant[("FBA04", "carrier_damaged_own_carrier")]["keys"]["shipment_id"]
+    assert partnered in set(charges["shipment_id"]) and own not in set(charges["shipment_id"])
+    tax = lines.filter(pl.col("amount_description") == "MarketplaceFacilitatorTax-RestockingFee")
+    fba06 = by_variant[("FBA06", "restocking_fee_not_credited")]["keys"]["order_id"]
+    assert fba06 in set(tax["order_id"]) and (tax["amount"] < 0).all()
 
 
 def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path: Path) -> None:

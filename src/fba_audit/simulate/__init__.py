@@ -24,7 +24,7 @@ from pathlib import Path
 
 import polars as pl
 
-from fba_audit import policy
+from fba_audit import policy, ratecards
 from fba_audit.simulate import _catalog, _write
 from fba_audit.simulate._catalog import SMALL_STANDARD, catalog, code, fee_table, money as money_str, scrambled
 from fba_audit.simulate._rng import Rng
@@ -162,8 +162,9 @@ def simulate(out_dir: Path, *, skus: int, months: int, seed: int, marketplace: s
     if out.refunds:
         planted_refunds = pl.concat(out.refunds, how="diagonal_relaxed").join(story_orders, on="story")
         refunds = pl.concat([refunds, planted_refunds.drop("story")], how="diagonal_relaxed")
-    refunds = refunds.join(orders.select("order_no", "sku_idx", "ref_charged", "price_cents"), on="order_no",
-                           how="left").with_columns(
+    refunds = refunds.join(orders.select("order_no", "sku_idx", "ref_charged", "price_cents", "tax_rate"),
+                           on="order_no", how="left").with_columns(
+        restocking_tax_cents=-(pl.col("restocking_tax_base_cents") * pl.col("tax_rate")).round(0).cast(pl.Int64),
         commission_back=(pl.col("ref_charged") * pl.col("refund_qty") * pl.col("commission_share")).round(0)
         .cast(pl.Int64),
     ).with_columns(
@@ -244,6 +245,12 @@ def simulate(out_dir: Path, *, skus: int, months: int, seed: int, marketplace: s
             items = frame
         else:
             receipts = frame.filter(pl.col("day").is_between(0, last))
+    # Amazon's partnered-carrier charge per shipment: 0.25 to 0.60 per unit shipped, posted in a settlement with
+    # the shipment id (FBA04 reads it as proof the carrier worked for Amazon).
+    inbound_charges = shipments.filter(pl.col("partnered")).join(
+        items.group_by("shipment_id").agg(units=pl.col("shipped").sum()), on="shipment_id", how="inner").select(
+        "shipment_id", "shipment_no", day="charge_day",
+        amount=-(pl.col("units") * rng.integer("inbound-rate", 25, 60, "shipment_no"))).sort("shipment_no")
 
     # ---------------------------------------------------------------- ledger
     ledger = _ledger(rng, period, cat, shipped, units_returned, receipts, adjustments, out)
@@ -257,7 +264,7 @@ def simulate(out_dir: Path, *, skus: int, months: int, seed: int, marketplace: s
     _write_returns(out_dir, cat, units_returned, ids, summary)
     _write_reimbursements(out_dir, reimbursements, ids, summary)
     _write_fee_preview(out_dir, period, cat, fees, ids, summary)
-    _write_settlements(out_dir, rng, period, cat, shipped, refunds, reimbursements, summary)
+    _write_settlements(out_dir, rng, period, cat, shipped, refunds, reimbursements, inbound_charges, summary)
     _write_all_orders(out_dir, orders, cat, ids, summary)
     _write_inbound(out_dir, period, shipments, items, cat, summary)
     _write_products(out_dir, rng, cat, summary)
@@ -410,7 +417,7 @@ def _write_fee_preview(out_dir: Path, period: Period, cat: pl.DataFrame, fees: p
 # ------------------------------------------------------------------------------------------- settlements
 
 def _settlement_lines(rng: Rng, period: Period, cat: pl.DataFrame, shipped: pl.DataFrame, refunds: pl.DataFrame,
-                      reimb: pl.DataFrame, first: int, last: int) -> pl.DataFrame:
+                      reimb: pl.DataFrame, inbound_charges: pl.DataFrame, first: int, last: int) -> pl.DataFrame:
     """The money lines (V2 shape: amount-type, amount-description, amount) posted on days first..last."""
     orders_all = shipped
     shipped = shipped.filter(pl.col("ship_day").is_between(first, last))
@@ -442,6 +449,9 @@ def _settlement_lines(rng: Rng, period: Period, cat: pl.DataFrame, shipped: pl.D
         r.filter(pl.col("restocking_cents").is_not_null()).select(
             **rbase, amount_type=pl.lit("ItemPrice"), description=pl.lit("RestockingFee"), amount="restocking_cents",
             qty=pl.lit(None, pl.Int64), line=pl.lit(1)),
+        r.filter(pl.col("restocking_tax_cents").is_not_null()).select(
+            **rbase, amount_type=pl.lit("ItemWithheldTax"),
+            description=pl.lit("MarketplaceFacilitatorTax-RestockingFee"), amount="restocking_tax_cents", qty=pl.lit(None, pl.Int64), line=pl.lit(4)),
         r.select(**rbase, amount_type=pl.lit("ItemFees"), description=pl.lit("Commission"), amount="commission_back",
                  qty=pl.lit(None, pl.Int64), line=pl.lit(2)),
         r.select(**rbase, amount_type=pl.lit("ItemFees"), description=pl.lit("RefundCommission"),
@@ -455,6 +465,13 @@ def _settlement_lines(rng: Rng, period: Period, cat: pl.DataFrame, shipped: pl.D
         amount_type=pl.lit("FBA Inventory Reimbursement"),
         description=pl.col("reason").replace_strict(_SETTLEMENT_CODE, return_dtype=pl.String),
         amount=pl.col("per_unit") * pl.col("cash").abs() * pl.col("cash").sign(), qty="cash", line=pl.lit(0))
+    charges = inbound_charges.filter(pl.col("day").is_between(first, last))
+    inbound = charges.select(
+        tx=pl.lit("other-transaction"), order_id=s_str, adjustment_id=s_str, shipment_id="shipment_id",
+        order_item_code=s_str, adjustment_item=s_str, sku=s_str, posted_day="day",
+        posted_us=daytime(rng, "inbound-charge-time", "shipment_no"), amount_type=pl.lit("other-transaction"),
+        description=pl.lit("FBAInboundTransportationFee"), amount="amount", qty=pl.lit(None, pl.Int64),
+        line=pl.lit(0))
     # Monthly subscription and storage fees, posted on the 2nd and the 8th of each month.
     months = pl.DataFrame({"day": list(range(first, last + 1))}, schema={"day": pl.Int64}).with_columns(
         dom=(pl.lit(period.start) + pl.duration(days=pl.col("day"))).dt.day())
@@ -470,19 +487,20 @@ def _settlement_lines(rng: Rng, period: Period, cat: pl.DataFrame, shipped: pl.D
         amount_type=pl.lit("other-transaction"), description=pl.lit("Storage Fee"),
         amount=(pl.lit(storage_cents) * (0.8 + 0.4 * rng.uniform("storage", "day"))).round(0).cast(pl.Int64),
         qty=pl.lit(None, pl.Int64), line=pl.lit(0))
-    lines = pl.concat([orders, *refund_lines, reimb_lines, subs, storage], how="vertical_relaxed").filter(
+    lines = pl.concat([orders, *refund_lines, reimb_lines, inbound, subs, storage], how="vertical_relaxed").filter(
         pl.col("posted_day").is_between(0, period.days - 1))
     return lines.with_columns(settlement=pl.col("posted_day") // 14).sort(
         "settlement", "posted_day", "posted_us", "order_id", "tx", "line", nulls_last=True, maintain_order=True)
 
 
 def _write_settlements(out_dir: Path, rng: Rng, period: Period, cat: pl.DataFrame, shipped: pl.DataFrame,
-                       refunds: pl.DataFrame, reimb: pl.DataFrame, s: SimulationSummary) -> None:
+                       refunds: pl.DataFrame, reimb: pl.DataFrame, inbound_charges: pl.DataFrame,
+                       s: SimulationSummary) -> None:
     first_id = 24_000_000_000 + rng.offset("settlement", 900_000_000)
     boundary_us = 7 * HOUR_US + 41 * 60_000_000 + 12_000_000
     zipped = period.settlements - 2  # one recent settlement arrives zipped
     for k in range(period.settlements):
-        part = _settlement_lines(rng, period, cat, shipped, refunds, reimb, 14 * k, 14 * k + 13)
+        part = _settlement_lines(rng, period, cat, shipped, refunds, reimb, inbound_charges, 14 * k, 14 * k + 13)
         settlement_id = str(first_id + k * 12_345_679)
         start = dt.datetime.combine(period.date(14 * k), dt.time()) + dt.timedelta(microseconds=boundary_us)
         end = start + dt.timedelta(days=14)
@@ -523,11 +541,15 @@ def _v1_frame(part: pl.DataFrame, posted: pl.Expr, settlement_id: str) -> pl.Dat
     """Settlement V1 (wide) rows: price, fee and other amounts in their own columns."""
     amount = _write.money("amount")
     is_price = pl.col("amount_type") == "ItemPrice"
-    is_fee = pl.col("amount_type") == "ItemFees"
+    # US V1 files print withheld marketplace tax as an item-related fee type (MarketplaceFacilitatorTax-...).
+    is_fee = pl.col("amount_type").is_in(["ItemFees", "ItemWithheldTax"])
     is_other = ~is_price & ~is_fee
     reimb = pl.col("amount_type") == "FBA Inventory Reimbursement"
+    # V1 names other transactions in transaction-type; the partnered-carrier charge is "Inbound Transportation
+    # Fee" there (genuine Amazon.ca V1 file, report_formats.md §9.4), with the shipment id in shipment-id.
+    other = pl.col("description").replace({"FBAInboundTransportationFee": "Inbound Transportation Fee"})
     tx = pl.when(reimb).then(pl.col("description")).when(pl.col("tx") == "other-transaction").then(
-        pl.col("description")).otherwise(pl.col("tx"))
+        other).otherwise(pl.col("tx"))
     empty = pl.lit("")
     return part.select(*_p(
         pl.lit(settlement_id), *[empty] * 5, tx, "order_id", "order_id", "adjustment_id", "shipment_id", pl.lit("Amazon.com"),
@@ -623,16 +645,19 @@ def _dec(cents: int | None) -> str | None:
     return None if cents is None else str((Decimal(cents) / 100).quantize(Decimal("0.01")))
 
 
-def _window(code: str, event: dt.date, as_of: dt.date) -> tuple[dt.date | None, dt.date | None, str]:
+def _window(code: str, event: dt.date, as_of: dt.date, *, needs_review: bool = False,
+            opens: dt.date | None = None) -> tuple[dt.date | None, dt.date | None, str]:
+    """(window opens, closes, status on as_of) as fba_audit.policy.with_window computes them; `opens` overrides
+    the computed opening (inbound: the day a closed shipment's receiving ended)."""
     window = policy.window_for(code, "US", as_of)
     if window is None:
         return None, None, "review"
-    opens, closes = window.opens_on(event), window.closes_on(event)
+    opens, closes = opens or window.opens_on(event), window.closes_on(event)
     if as_of < opens:
         return opens, closes, "waiting"
     if as_of > closes:
         return opens, closes, "expired"
-    return opens, closes, "review" if window.status_cap == "review" else "claimable"
+    return opens, closes, "review" if window.status_cap == "review" or needs_review else "claimable"
 
 
 def _truth(period: Period, cat: pl.DataFrame, orders: pl.DataFrame, shipments: pl.DataFrame, ledger: pl.DataFrame,
@@ -644,12 +669,18 @@ def _truth(period: Period, cat: pl.DataFrame, orders: pl.DataFrame, shipments: p
         by_story_order = orders.filter(pl.col("story").is_not_null()).select("story", "order_id")
         by_story_ship = shipments.filter(pl.col("story") >= 0).select("story", "shipment_id")
         by_story_ref = ledger.filter(pl.col("tag") == "event").select("story", ledger_reference="reference")
-        cases = cases.join(cat.select("sku_idx", "sku", "fnsku", "asin", "price_cents", "ref_charged"), on="sku_idx",
-                           how="left").with_columns(
-            # claim_rules.md valuation after an order: the refunded principal minus the referral fee returned.
-            value_cents=pl.when(pl.col("code").is_in(["FBA07", "FBA09"]) & pl.col("value_cents").is_not_null())
+        cases = cases.join(cat.select("sku_idx", "sku", "fnsku", "asin", "price_cents", "ref_charged",
+                                      "unit_cost_cents"), on="sku_idx", how="left").with_columns(
+            # FBA07 (claim_rules.md valuation after an order): the refunded principal minus the referral fee
+            # returned. FBA09 values a damaged return like other units damaged in Amazon's care: the products.csv
+            # unit cost (the refund is only its fallback when there is no cost and no past reimbursement).
+            value_cents=pl.when((pl.col("code") == "FBA07") & pl.col("value_cents").is_not_null())
             .then(pl.col("units") * (pl.col("price_cents") - pl.col("ref_charged")))
+            .when((pl.col("code") == "FBA09") & pl.col("value_cents").is_not_null())
+            .then(pl.col("units") * pl.col("unit_cost_cents"))
             .otherwise(pl.col("value_cents")),
+            basis=pl.when((pl.col("code") == "FBA09") & pl.col("value_cents").is_not_null())
+            .then(pl.lit("cost_file")).otherwise(pl.col("basis")),
             refunded_principal_cents=pl.when(pl.col("code").is_in(["FBA07", "FBA09"]))
             .then(pl.col("units") * pl.col("price_cents")),
         ).join(
@@ -661,7 +692,8 @@ def _truth(period: Period, cat: pl.DataFrame, orders: pl.DataFrame, shipments: p
                     "shipment_id": row["shipment_id"] if row["has_shipment"] else None,
                     "reference_id": row["ledger_reference"] if row["has_reference"] else None}
             event = period.date(row["event_day"])
-            opens, closes, computed = _window(row["code"], event, as_of)
+            opens, closes, computed = _window(row["code"], event, as_of, needs_review=row["status"] == "review",
+                                              opens=_inbound_opens(row, period))
             if row["status"] == "trap":
                 traps.append({"code": row["code"], "variant": row["variant"], "keys": keys,
                               "event_date": event.isoformat(), "why": row["why"]})
@@ -681,7 +713,7 @@ def _truth(period: Period, cat: pl.DataFrame, orders: pl.DataFrame, shipments: p
     claims.sort(key=lambda c: (c["code"], c["variant"], json.dumps(c["keys"], sort_keys=True)))
     traps.sort(key=lambda t: (t["code"], t["variant"], json.dumps(t["keys"], sort_keys=True)))
     return {
-        "generator": "fba_audit.simulate", "format": 1, "seed": seed, "skus": skus, "months": months,
+        "generator": "fba_audit.simulate", "format": 2, "seed": seed, "skus": skus, "months": months,
         "marketplace": "US", "currency": "USD", "as_of": as_of.isoformat(),
         "period": {"start": period.start.isoformat(), "end": period.end.isoformat(),
                    "settlements": period.settlements},
@@ -689,19 +721,30 @@ def _truth(period: Period, cat: pl.DataFrame, orders: pl.DataFrame, shipments: p
         "notes": [
             "claims lists every finding a correct audit should report on as_of; anything else is a false claim. "
             "The account's ordinary activity is clean by construction.",
-            "keys are the business keys a finding id is built from; null where the claim has none.",
-            "value: products.csv unit_cost x units for losses before an order (FBA02, FBA04, FBA05, FBA08); the "
-            "refunded principal for FBA07 and FBA09 (the referral fee Amazon returned is not subtracted); the "
-            "excess refunded / principal not refunded for FBA03 / FBA06; the fee difference summed over the "
-            "window's charges for FBA01 / FBA10.",
-            "FBA01 / FBA10: one claim per SKU for the charges inside the 90-day window and one expired claim for "
-            "those before it; a detector may split the expired part further (e.g. per rate-card table): compare "
-            "units and values summed per SKU and status.",
+            "keys are the business keys a finding id is built from; null where the claim has none. "
+            "fba_audit.accuracy.KEY_FIELDS says which keys identify a claim of each code.",
+            "value: products.csv unit_cost x units for units lost or damaged in Amazon's care (FBA02, FBA04, FBA05, "
+            "FBA08, FBA09: a damaged return is valued at cost, as fba_audit.valuation does, the refund being only "
+            "its fallback); for FBA07 the refunded principal minus the referral fee credited back (Commission); "
+            "the excess refunded for FBA03; none for FBA06 (the restocking fee is not in the reports); the fee "
+            "difference summed over the group's charges for FBA01 / FBA10.",
+            "FBA01 / FBA10: one claim per SKU, rate-card table (keys.table_id) and charge month (keys.period, "
+            "`YYYY-MM`), with the month's charges past the 90-day window in a separate expired claim "
+            "(`YYYY-MM:expired`), as the detectors group them (finding id FBA01:US:<sku>:<table_id>:<period>).",
             "FBA01: charges on days the rate card gives no fee (the 2026 holiday peak, whose amounts are unknown) "
-            "are not counted; the account was charged the last known fee + 0.30 on those days.",
+            "are not counted; the account was charged the last known fee + 0.30 on those days. FBA01 / FBA10: "
+            "charges before the first rate-card table fba-audit holds (fulfillment 2025-01-15, referral "
+            "2025-01-01) are not counted either.",
             "FBA02 ledger rows: Reconciled Quantity counts found units only; units Amazon reimbursed stay in "
             "Unreconciled Quantity (claim_rules.md subtracts reimbursements from it).",
-            "FBA04 shipment_never_arrived: the v0 API gives no ship date; event_date is the ConfirmedNeedByDate.",
+            "FBA04: carrier damage is claimable only on shipments whose partnered-carrier charge "
+            "(FBAInboundTransportationFee; V1 `Inbound Transportation Fee`) is in the settlements, else review; a "
+            "shipment that never arrived is always review, its event_date the later of that charge and the "
+            "creation date in Amazon's default shipment name (\"FBA STA (MM/DD/YYYY HH:MM)-FC\"). About 70 % of "
+            "ordinary shipments use the partnered carrier.",
+            "FBA06: only a refund that debited the full principal, withheld tax on a restocking fee "
+            "(MarketplaceFacilitatorTax-RestockingFee) and has no RestockingFee credit is a claim (review, no "
+            "amount); a partial refund is a trap (the unrefunded part already stayed with the seller).",
             "The settlement covering the first 14 days is a V1 flat file; one recent V2 settlement is zipped; the "
             "Inventory Ledger is downloaded twice (tab .txt, and a quoted .csv of the last 40 % of the period).",
         ],
@@ -710,49 +753,72 @@ def _truth(period: Period, cat: pl.DataFrame, orders: pl.DataFrame, shipments: p
     }
 
 
+def _inbound_opens(row: dict, period: Period) -> dt.date | None:
+    """FBA04 / FBA08 open the window of a CLOSED shipment on its last receipt (all planted receipts but the
+    negative one fall on the anchor day, the first receipt; the FBA08 shortfall story has a second one a day
+    later)."""
+    if row["code"] == "FBA08" and row["variant"] in ("shortfall",):
+        return period.date(row["event_day"] + 1)
+    if row["code"] in ("FBA04", "FBA08") and row["variant"] not in (
+            "carrier_damaged_waiting", "shipment_never_arrived", "shipment_never_arrived_own_carrier"):
+        return period.date(row["event_day"])
+    return None
+
+
 def _fee_truth(period: Period, cat: pl.DataFrame, orders: pl.DataFrame, fee_plan: pl.DataFrame,
                traps: list) -> list[dict]:
-    """FBA01 / FBA10: the fee difference over the charges inside the 90-day window, from the simulated orders."""
-    claims = []
+    """FBA01 / FBA10: the fee difference per SKU, rate-card table and charge month, split into the charges still
+    inside the 90-day window and those past it (`<YYYY-MM>:expired`), as the fee detectors group them."""
+    claims: list[dict] = []
     if fee_plan.is_empty():
         return claims
     window = policy.window_for("FBA01", "US", period.as_of)
     first_day = period.day(period.as_of - dt.timedelta(days=window.closes_after))
-    shipped = orders.filter(pl.col("status") == "Shipped")
-    plan = fee_plan.join(cat.select("sku_idx", "sku", "fnsku"), on="sku_idx", how="left").sort("code", "variant", "sku")
-    for sku_idx, code_, variant, status, sku, fnsku in plan.select(
-            "sku_idx", "code", "variant", "status", "sku", "fnsku").iter_rows():
-        keys = {"marketplace": "US", "sku": sku, "fnsku": fnsku, "order_id": None, "shipment_id": None,
-                "reference_id": None}
-        why = _stories_fee_why(code_, variant)
-        if status == "trap":
-            traps.append({"code": code_, "variant": variant, "keys": keys, "event_date": None, "why": why})
-            continue
-        mine = shipped.filter(pl.col("sku_idx") == sku_idx)
-        if code_ == "FBA01":
-            mine = mine.filter(pl.col("fee_expected").is_not_null())
-            diff = (pl.col("fee_charged") - pl.col("fee_expected")) * pl.col("qty")
-        else:
-            diff = (pl.col("ref_charged") - pl.col("ref_expected")) * pl.col("qty")
-        # One finding for the charges inside the 90-day window, one (expired) for those before it.
-        for part, part_status, suffix in (
-            (mine.filter(pl.col("ship_day") >= first_day), status, ""),
-            (mine.filter(pl.col("ship_day") < first_day), "expired", "_expired"),
-        ):
-            if part.is_empty():
-                continue
-            units = int(part["qty"].sum())
-            value = int(part.select(diff.sum()).item())
-            first = period.date(int(part["ship_day"].min()))
-            last_charge = period.date(int(part["ship_day"].max()))
-            claims.append({
-                "code": code_, "variant": variant + suffix, "status": part_status, "keys": keys,
-                "event_date": first.isoformat(), "window_opens": first.isoformat(),
-                "window_closes": (last_charge + dt.timedelta(days=window.closes_after)).isoformat(),
-                "units": units, "value": _dec(value), "currency": "USD", "valuation_basis": "fee_difference",
-                "explanation": why + f" Charges posted {first} to {last_charge} with a known rate-card fee"
-                + (" (all before the 90-day window)." if suffix else " (inside the 90-day window)."),
-            })
+    # The rate-card table in force on each charge day (a handful of Python calls per day, not per row).
+    dates = [period.date(d) for d in range(period.days)]
+    tables = pl.DataFrame({
+        "ship_day": list(range(period.days)),
+        "FBA01": [getattr(ratecards.table_for("fulfillment", "US", d), "id", None) for d in dates],
+        "FBA10": [getattr(ratecards.table_for("referral", "US", d), "id", None) for d in dates],
+    }, schema={"ship_day": pl.Int64, "FBA01": pl.String, "FBA10": pl.String}).unpivot(
+        index="ship_day", variable_name="code", value_name="table_id")
+    plan = fee_plan.join(cat.select("sku_idx", "sku", "fnsku"), on="sku_idx", how="left")
+    for row in plan.filter(pl.col("status") == "trap").sort("code", "variant", "sku").iter_rows(named=True):
+        keys = {"marketplace": "US", "sku": row["sku"], "fnsku": row["fnsku"], "order_id": None, "shipment_id": None,
+                "reference_id": None, "table_id": None, "period": None}
+        traps.append({"code": row["code"], "variant": row["variant"], "keys": keys, "event_date": None,
+                      "why": _stories_fee_why(row["code"], row["variant"])})
+    charges = orders.filter(pl.col("status") == "Shipped").join(
+        plan.filter(pl.col("status") != "trap").rename({"status": "plan_status"}), on="sku_idx", how="inner").join(
+        tables, on=["code", "ship_day"], how="left").filter(
+        # No claim on days the rate card has no amounts (FBA01: the 2026 holiday peak) or no table at all (before
+        # the first fulfillment / referral table fba-audit holds): the detectors never guess a fee.
+        ((pl.col("code") != "FBA01") | pl.col("fee_expected").is_not_null()) & pl.col("table_id").is_not_null()
+    ).with_columns(
+        diff=pl.when(pl.col("code") == "FBA01").then(pl.col("fee_charged") - pl.col("fee_expected"))
+        .otherwise(pl.col("ref_charged") - pl.col("ref_expected")) * pl.col("qty"),
+        month=(pl.lit(period.start) + pl.duration(days=pl.col("ship_day"))).dt.strftime("%Y-%m"),
+        expired=pl.col("ship_day") < first_day,
+    )
+    groups = charges.group_by("code", "variant", "plan_status", "sku", "fnsku", "table_id", "month", "expired").agg(
+        units=pl.col("qty").sum(), value=pl.col("diff").sum(), first=pl.col("ship_day").min(),
+        last=pl.col("ship_day").max(),
+    ).sort("code", "variant", "sku", "table_id", "month", "expired")
+    for g in groups.iter_rows(named=True):
+        first, last_charge = period.date(g["first"]), period.date(g["last"])
+        group = f"{g['month']}:expired" if g["expired"] else g["month"]
+        keys = {"marketplace": "US", "sku": g["sku"], "fnsku": g["fnsku"], "order_id": None, "shipment_id": None,
+                "reference_id": None, "table_id": g["table_id"], "period": group}
+        claims.append({
+            "code": g["code"], "variant": g["variant"] + ("_expired" if g["expired"] else ""),
+            "status": "expired" if g["expired"] else g["plan_status"], "keys": keys,
+            "event_date": first.isoformat(), "window_opens": first.isoformat(),
+            "window_closes": (first + dt.timedelta(days=window.closes_after)).isoformat(),
+            "units": g["units"], "value": _dec(g["value"]), "currency": "USD", "valuation_basis": "fee_difference",
+            "explanation": _stories_fee_why(g["code"], g["variant"]) + f" Charges posted {first} to {last_charge} "
+            f"under {g['table_id']} with a known rate-card fee"
+            + (" (all before the 90-day window)." if g["expired"] else " (inside the 90-day window)."),
+        })
     return claims
 
 

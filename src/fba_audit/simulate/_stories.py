@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from fba_audit.simulate._rng import Rng
-from fba_audit.simulate._world import HOUR_US, Period
+from fba_audit.simulate._world import HOUR_US, PLACES, Period
 
 RATE = 0.002  # planted cases per SKU, per variant (at least one each)
+TAXED_PLACES = tuple(i for i, p in enumerate(PLACES) if p[3] > 0)
 
 
 @dataclass(frozen=True)
@@ -68,11 +69,20 @@ CUSTOMER = (
     Variant("FBA03", "trap_within_tolerance", "trap", (10, 100), 8, 4,
             "Refund larger than the charge by 0.50, under the max(1.00, 5 %) tolerance."),
     Variant("FBA06", "restocking_fee_not_credited", "review", (10, 100), 8, 4,
-            "Returned (CUSTOMER_DAMAGED), refunded 80 % of the principal, no RestockingFee line."),
+            "Returned (CUSTOMER_DAMAGED), full principal debited, a MarketplaceFacilitatorTax-RestockingFee line "
+            "(the buyer paid a restocking fee) and no RestockingFee credit; no amount (the fee is not in the "
+            "reports)."),
     Variant("FBA06", "restocking_fee_not_credited_expired", "expired", (126, 170), 8, 4,
             "As above, refunded more than 120 days ago."),
+    Variant("FBA06", "trap_partial_refund", "trap", (10, 100), 8, 4,
+            "Returned, 80 % of the principal refunded and debited, no restocking-fee lines: the other 20 % already "
+            "stayed with the seller, nothing is owed."),
+    Variant("FBA06", "trap_partial_refund_fee_tax", "trap", (10, 100), 8, 4,
+            "Returned, 80 % of the principal debited, a MarketplaceFacilitatorTax-RestockingFee line and no credit: "
+            "the seller was debited only what the buyer got back, so the fee already stayed with the seller."),
     Variant("FBA06", "trap_restocking_fee_credited", "trap", (10, 100), 8, 4,
-            "Full principal refunded and a RestockingFee line (+20 %) credits the seller."),
+            "Full principal refunded, a MarketplaceFacilitatorTax-RestockingFee line and a RestockingFee line "
+            "(+20 %) crediting the seller."),
 )
 # Anchor: the return day (FBA05 counts from it). Order 12 days before, refund 3 days before.
 RESTOCK = (
@@ -122,16 +132,26 @@ INBOUND = (
     Variant("FBA08", "trap_still_receiving", "trap", (3, 8), 8, 0,
             "RECEIVING (not closed): shipped 40, received 30 so far."),
     Variant("FBA04", "carrier_damaged_receipt", "claimable", (40, 90), 8, 0,
-            "CLOSED, 60 shipped and received, 3 of them received CARRIER_DAMAGED, not reimbursed."),
+            "CLOSED, 60 shipped and received, 3 of them received CARRIER_DAMAGED, not reimbursed; the settlement "
+            "shows Amazon's partnered-carrier charge for the shipment (FBAInboundTransportationFee)."),
+    Variant("FBA04", "carrier_damaged_own_carrier", "review", (40, 90), 8, 0,
+            "CLOSED, 36 shipped and received, 2 of them CARRIER_DAMAGED, not reimbursed; no partnered-carrier "
+            "charge for the shipment (the seller's own carrier: a claim against the carrier, so only review)."),
     Variant("FBA04", "carrier_damaged_waiting", "waiting", (5, 15), 8, 0,
-            "RECEIVING: 2 units received CARRIER_DAMAGED less than 30 days ago."),
+            "RECEIVING (partnered carrier): 2 units received CARRIER_DAMAGED less than 30 days ago."),
     Variant("FBA04", "carrier_damaged_expired", "expired", (285, 330), 8, 0,
-            "CLOSED, 2 units received CARRIER_DAMAGED over 9 months ago."),
+            "CLOSED (partnered carrier), 2 units received CARRIER_DAMAGED over 9 months ago."),
     Variant("FBA04", "trap_carrier_damaged_reimbursed", "trap", (40, 90), 8, 14,
-            "CLOSED, 2 units received CARRIER_DAMAGED, Damaged_Inbound 2 units."),
-    Variant("FBA04", "shipment_never_arrived", "claimable", (50, 75), 8, 0,
-            "IN_TRANSIT, nothing received; created 58 to 83 days before the audit date, ConfirmedNeedByDate 14 days "
-            "after creation (the event date given here)."),
+            "CLOSED (partnered carrier), 2 units received CARRIER_DAMAGED, Damaged_Inbound 2 units."),
+    Variant("FBA04", "shipment_never_arrived", "review", (50, 75), 8, 0,
+            "IN_TRANSIT, nothing received; Amazon's partnered-carrier charge posted the day after creation (the "
+            "event date, 57 to 82 days before the audit date). Always review: only the seller knows when it left."),
+    Variant("FBA04", "shipment_never_arrived_own_carrier", "review", (50, 75), 8, 0,
+            "IN_TRANSIT, nothing received, no partnered-carrier charge: dated from the creation date in Amazon's "
+            "default shipment name \"FBA STA (MM/DD/YYYY HH:MM)-FC\" (the event date)."),
+    Variant("FBA04", "trap_in_transit_recent", "trap", (2, 14), 8, 0,
+            "IN_TRANSIT, nothing received, partnered-carrier charge 9 to 21 days before the audit date: under the "
+            "30 days after which a shipment counts as never arrived."),
 )
 FEES = (
     Variant("FBA01", "size_tier_seller_catalog", "claimable", (0, 90)),
@@ -241,18 +261,24 @@ class Planter:
                 continue
             self._customer_story(variant, s)
 
-    def _order(self, s: pl.DataFrame, purchase_day: pl.Expr, qty: int) -> None:
+    def _order(self, s: pl.DataFrame, purchase_day: pl.Expr, qty: int, place: pl.Expr | None = None) -> None:
         self.out.orders.append(s.select(
             "story", "sku_idx", day=purchase_day, qty=pl.lit(qty, pl.Int64),
             purchase_us=pl.lit(14 * HOUR_US, pl.Int64), ship_lag_us=pl.lit(20 * HOUR_US, pl.Int64),
-            cancelled=pl.lit(False), planted=pl.lit(True)))
+            cancelled=pl.lit(False), planted=pl.lit(True),
+            place=(place if place is not None else pl.lit(None)).cast(pl.Int64)))
 
     def _refund(self, s: pl.DataFrame, qty: int, principal: pl.Expr, restocking: pl.Expr | None = None,
-                share: float = 1.0) -> None:
+                share: float = 1.0, restocking_tax_base: pl.Expr | None = None) -> None:
+        """A refund on the anchor day. `restocking`: a RestockingFee credit to the seller; `restocking_tax_base`:
+        the restocking fee the buyer paid, on which Amazon withholds marketplace facilitator tax (a
+        MarketplaceFacilitatorTax-RestockingFee line, at the order's ship-to tax rate)."""
         self.out.refunds.append(s.select(
             "story", refund_day="anchor", refund_qty=pl.lit(qty, pl.Int64),
             principal_refund_cents=principal.cast(pl.Int64),
             restocking_cents=(restocking if restocking is not None else pl.lit(None)).cast(pl.Int64),
+            restocking_tax_base_cents=(restocking_tax_base if restocking_tax_base is not None
+                                       else pl.lit(None)).cast(pl.Int64),
             commission_share=pl.lit(share)))
 
     def _return(self, s: pl.DataFrame, day: pl.Expr, disposition: str, status: str, *, ledger: pl.Expr | None,
@@ -274,7 +300,10 @@ class Planter:
         price = pl.col("price_cents")
         name = v.name
         qty = 2 if name.endswith("partly_reimbursed") else 1
-        self._order(s, r - 8, qty)
+        # A restocking fee carries marketplace facilitator tax: ship those orders to a state with sales tax.
+        taxed = self.rng.integer("taxed-place", 0, len(TAXED_PLACES) - 1, "story").replace_strict(
+            dict(enumerate(TAXED_PLACES)), return_dtype=pl.Int64)
+        self._order(s, r - 8, qty, place=taxed if v.code == "FBA06" else None)
         if v.code == "FBA07":
             self._refund(s, qty, -price * qty)
             if name.endswith("partly_reimbursed"):
@@ -313,16 +342,18 @@ class Planter:
             self._case(s, v, event_day=r, units=pl.lit(0), value=None if name.startswith("trap") else excess,
                        basis="none" if name.startswith("trap") else "order_refund", order=True)
         elif v.code == "FBA06":
-            if name.startswith("trap"):
-                self._refund(s, 1, -price, restocking=(price * 0.2).round(0))
-                value = None
+            fee = (price * 0.2).round(0)
+            if name == "trap_partial_refund":
+                self._refund(s, 1, -(price - fee), share=0.8)
+            elif name == "trap_partial_refund_fee_tax":
+                self._refund(s, 1, -(price - fee), share=0.8, restocking_tax_base=fee)
+            elif name == "trap_restocking_fee_credited":
+                self._refund(s, 1, -price, restocking=fee, restocking_tax_base=fee)
             else:
-                refunded = (price * 0.8).round(0)
-                self._refund(s, 1, -refunded, share=0.8)
-                value = price - refunded
+                self._refund(s, 1, -price, restocking_tax_base=fee)
             self._return(s, r + 4, "CUSTOMER_DAMAGED", "Unit returned to inventory", ledger=r + 4)
-            self._case(s, v, event_day=r, units=pl.lit(1), value=value,
-                       basis="none" if value is None else "order_refund", order=True)
+            # The detector gives no amount: the restocking fee itself is not in the seller's reports.
+            self._case(s, v, event_day=r, units=pl.lit(1), value=None, basis="none", order=True)
 
     # --------------------------------------------------------------------------------- FBA05
     def restock(self, pool: list[int]) -> list[int]:
@@ -466,6 +497,9 @@ class Planter:
             elif name == "carrier_damaged_receipt":
                 shipped, received, units = 60, 60, 3
                 receipts = [(f, 57, "SELLABLE"), (f, 3, "CARRIER_DAMAGED")]
+            elif name == "carrier_damaged_own_carrier":
+                shipped, received, units = 36, 36, 2
+                receipts = [(f, 34, "SELLABLE"), (f, 2, "CARRIER_DAMAGED")]
             elif name == "carrier_damaged_waiting":
                 shipped, received, units, status = 48, 40, 2, "RECEIVING"
                 receipts = [(f, 38, "SELLABLE"), (f, 2, "CARRIER_DAMAGED")]
@@ -476,11 +510,15 @@ class Planter:
                 shipped, received, units = 30, 30, 0
                 receipts = [(f, 28, "SELLABLE"), (f, 2, "CARRIER_DAMAGED")]
                 reimb = ("Damaged_Inbound", 2, f + 12)
-            else:  # shipment_never_arrived: anchor is the (never happened) delivery
-                shipped, received, units, status = 24, 0, 24, "IN_TRANSIT"
+            else:  # shipment_never_arrived*, trap_in_transit_recent: the anchor is the (never happened) delivery
+                shipped, received, status = 24, 0, "IN_TRANSIT"
+                units = 0 if name.startswith("trap") else 24
+            # Amazon's partnered-carrier charge (FBAInboundTransportationFee) posts the day after creation; a
+            # shipment sent with the seller's own carrier has none.
+            partnered = not name.endswith("own_carrier")
             self.out.shipments.append(s.select(
                 "story", create_day=f - 8, need_by_day=f + 6, dest_fc="fc", status=pl.lit(status),
-                planted=pl.lit(True)))
+                planted=pl.lit(True), partnered=pl.lit(partnered), charge_day=f - 7))
             self.out.items.append(s.select("story", "sku_idx", shipped=pl.lit(shipped, pl.Int64),
                                            received=pl.lit(received, pl.Int64), case=pl.lit(6, pl.Int64)))
             for day, qty, disposition in receipts:
@@ -489,7 +527,9 @@ class Planter:
             if reimb is not None:
                 self._reimburse(s, reimb[2], reimb[0], reimb[1], pl.col("unit_cost_cents"), by_order=False)
             trap = v.status == "trap"
-            event = (f + 6) if name == "shipment_never_arrived" else f
+            # Never arrived: dated from the partnered-carrier charge, else from the creation date in the shipment
+            # name (FBA04 takes the later of the two); received: from the first receipt (delivery).
+            event = {"shipment_never_arrived": f - 7, "shipment_never_arrived_own_carrier": f - 8}.get(name, f)
             self._case(s, v, event_day=event, units=pl.lit(units),
                        value=None if trap else pl.col("unit_cost_cents") * units,
                        basis="none" if trap else "cost_file", shipment=True)

@@ -164,7 +164,9 @@ def finish_orders(rng: Rng, period: Period, orders: pl.DataFrame, skus: pl.DataF
         ship_lag_us=pl.coalesce("ship_lag_us", (2 * HOUR_US + rng.uniform("ship", "order_no") * 28 * HOUR_US)
                                 .floor().cast(pl.Int64)) if "ship_lag_us" in orders.columns
         else (2 * HOUR_US + rng.uniform("ship", "order_no") * 28 * HOUR_US).floor().cast(pl.Int64),
-        place=rng.integer("place", 0, n_places - 1, "order_no"),
+        # Planted orders may name their ship-to place (e.g. a state with sales tax).
+        place=pl.coalesce("place", rng.integer("place", 0, n_places - 1, "order_no")) if "place" in orders.columns
+        else rng.integer("place", 0, n_places - 1, "order_no"),
         service=rng.pick("service", ("Standard", "Expedited", "SecondDay"), "order_no", weights=[0.75, 0.1, 0.15]),
         business=rng.uniform("business", "order_no") < 0.06,
         order_id=pl.format(
@@ -220,6 +222,7 @@ def natural_returns(rng: Rng, period: Period, orders: pl.DataFrame, skus: pl.Dat
         "order_no", "refund_day", refund_qty="qty",
         principal_refund_cents=-pl.col("principal_cents"),
         restocking_cents=pl.lit(None, pl.Int64),
+        restocking_tax_base_cents=pl.lit(None, pl.Int64),
         commission_share=pl.lit(1.0),
     )
     units = returned.select("order_no", "sku_idx", "return_day", unit=pl.int_ranges(0, pl.col("qty"))).explode("unit")
@@ -297,9 +300,12 @@ def natural_inbound(rng: Rng, period: Period, skus: pl.DataFrame) -> tuple[pl.Da
         .when(pl.col("create_day") + 1 <= last).then(pl.lit("IN_TRANSIT"))
         .otherwise(pl.lit("WORKING")),
         need_by_day=pl.col("create_day") + 14,
+        # Most shipments go with Amazon's partnered carrier, charged (FBAInboundTransportationFee) the next day.
+        partnered=rng.uniform("partnered", "group", "k") < 0.7,
+        charge_day=pl.col("create_day") + 1,
     )
-    shipments = ship.select("group", "k", "create_day", "need_by_day", "dest_fc", "status",
-                            planted=pl.lit(False))
+    shipments = ship.select("group", "k", "create_day", "need_by_day", "dest_fc", "status", "partnered",
+                            "charge_day", planted=pl.lit(False))
     items = items.select("group", "k", "sku_idx", "shipped", "received", "case")
     return shipments, items, receipts.select("group", "k", "sku_idx", "day", "qty", "disposition", "dest_fc")
 
