@@ -71,7 +71,8 @@ def findings_summary(findings: pl.DataFrame, titles: dict[str, str]) -> Table:
         .agg(
             pl.len().alias("findings"),
             pl.col("quantity").sum().alias("units"),
-            pl.col("amount").sum().alias("value"),
+            # Findings without a basis for a value (amount empty) add nothing, and a group of only those shows none.
+            pl.when(pl.col("amount").is_not_null().any()).then(pl.col("amount").sum()).alias("value"),
             pl.col("window_closes").filter(pl.col("status").is_in(["claimable", "review"])).min().alias("deadline"),
         )
         .with_columns(pl.col("status").replace_strict(order, return_dtype=pl.Int32).alias("_order"))
