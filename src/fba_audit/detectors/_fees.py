@@ -8,10 +8,12 @@ those already past it. What differs (which fee line, which expected fee) stays i
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_HALF_UP, Decimal
+from collections.abc import Callable
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 import polars as pl
 
+from fba_audit import ratecards as rc
 from fba_audit.context import AuditContext
 from fba_audit.netting import reimbursement_events
 from fba_audit.policy import window_for
@@ -22,64 +24,142 @@ DATE_RANGE = "date_range"
 FEE_CORRECTIONS = {"FeeCorrection", "Fee_Correction", "INCORRECT_FEES_ITEMS", "INCORRECT_FEES_NON_ITEMIZED"}
 
 
+def _kind_is(kind: str) -> pl.Expr:
+    """Whether a line's `amount_type/amount_description` is `kind` (nulls read as empty)."""
+    typ, slash, desc = kind.partition("/")
+    if not slash or "/" in desc:  # the split is ambiguous: compare the whole text
+        return pl.format("{}/{}", pl.col("amount_type").fill_null(""),
+                         pl.col("amount_description").fill_null("")) == kind
+    return (pl.col("amount_type").fill_null("") == typ) & (pl.col("amount_description").fill_null("") == desc)
+
+
+ITEM_KEYS = ["order_id", "sku", "item"]
+
+
+class OrderItems:
+    """The order items charged a fee (`frame`); `with_evidence` adds the report lines read for some of them, so
+    that the evidence text is built only for the items that are flagged."""
+
+    def __init__(self, transactions: pl.DataFrame, ctx: AuditContext, fee: dict[str, str],
+                 price: dict[str, tuple[str, ...]]) -> None:
+        date_range = pl.col("source_format") == DATE_RANGE
+        self._fee = pl.any_horizontal([
+            (date_range if family == "date_range" else ~date_range.fill_null(False))
+            & (pl.col("amount_description") == desc) for family, desc in fee.items()
+        ]).fill_null(False)
+        self._kinds = {name: pl.any_horizontal([_kind_is(k) for k in kinds]) for name, kinds in price.items()}
+        self._orders = transactions.lazy().filter(
+            (pl.col("transaction_type") == "Order")
+            & (pl.col("currency").is_null() | (pl.col("currency") == ctx.currency))
+            & (pl.col("fulfillment_id").is_null() | (pl.col("fulfillment_id") == "AFN"))
+            & pl.col("order_id").is_not_null() & pl.col("sku").is_not_null()
+            & pl.col("posted_date").is_not_null() & (pl.col("posted_date") <= ctx.as_of)
+        )
+        on_fee, decimal = pl.col("_fee"), pl.Decimal(38, 2)
+        # NOTE: the amounts are masked before grouping: plain sums and minimums over millions of small groups are
+        # far faster than filters inside the aggregation.
+        self.frame = self._lines(self._orders).with_columns(
+            _posted=pl.when(on_fee).then("posted_date"),
+            _format=pl.when(on_fee).then("source_format"),
+            _units=pl.when(on_fee).then("quantity_purchased"),
+            _charged=pl.when(on_fee).then(pl.col("amount").cast(decimal)),
+            **{f"_{name}_amount": pl.when(f"_{name}").then(pl.col("amount").cast(decimal)) for name in self._kinds},
+        ).group_by(ITEM_KEYS).agg(
+            posted_date=pl.col("_posted").min(),
+            source_format=pl.col("_format").min(),
+            units=pl.col("_units").max(),
+            # Net of any credit line of the same fee on the order (a fee discount is not an overcharge).
+            charged=(-pl.col("_charged").sum()).cast(MONEY),
+            **{name: pl.col(f"_{name}_amount").sum().cast(MONEY) for name in self._kinds},
+        ).filter(
+            # NOTE: a line without a quantity cannot give a per-unit fee; assuming 1 unit could invent an overcharge.
+            (pl.col("charged") > 0) & (pl.col("units") > 0)
+        ).collect()
+
+    def _lines(self, orders: pl.LazyFrame) -> pl.LazyFrame:
+        """The fee lines and the price lines of `orders` (the evidence too, not the other amounts), with `item`."""
+        return orders.with_columns(
+            _fee=self._fee, **{f"_{name}": kind for name, kind in self._kinds.items()},
+        ).filter(pl.any_horizontal("_fee", *(f"_{name}" for name in self._kinds))).with_columns(
+            # NOTE: a Date Range row is one order item (several amount lines, one source line); settlement lines of
+            # one item share the order-item-code.
+            item=pl.when(pl.col("source_format") == DATE_RANGE).then(pl.format("{}:{}", "source_file", "source_line"))
+            .otherwise(pl.col("order_item_code").fill_null("")),
+        )
+
+    def with_evidence(self, items: pl.DataFrame) -> pl.DataFrame:
+        """`items` (rows of `frame`) with `evidence`: the fee and price lines read, `file:line; ...`."""
+        orders = self._orders.join(items.lazy().select("order_id", "sku").unique(), on=["order_id", "sku"],
+                                   how="semi")
+        evidence = self._lines(orders).join(items.lazy().select(ITEM_KEYS), on=ITEM_KEYS, how="semi").group_by(
+            ITEM_KEYS,
+        ).agg(
+            evidence=pl.format("{}:{}", "source_file", "source_line")
+            .sort_by("source_file", "source_line").unique(maintain_order=True).str.join("; "),
+        ).collect()
+        return items.join(evidence, on=ITEM_KEYS, how="left")
+
+
 def order_items(transactions: pl.DataFrame, ctx: AuditContext, fee: dict[str, str],
-                price: dict[str, tuple[str, ...]]) -> pl.DataFrame:
-    """One row per order item charged the fee: order_id, sku, item (key), posted_date, source_format, units,
-    charged (total, positive), one Decimal column per `price` entry (totals), evidence.
+                price: dict[str, tuple[str, ...]]) -> OrderItems:
+    """`frame`: one row per order item charged the fee: order_id, sku, item (key), posted_date, source_format,
+    units, charged (total, positive), one Decimal column per `price` entry (totals); unsorted, without evidence
+    (see `OrderItems.with_evidence`).
 
     fee: source family ("settlement" or "date_range") -> amount_description of the fee line.
     price: output column -> the amount_type/amount_description pairs (as "type/description") summed into it.
     Only AFN (or unmarked) Order lines in the marketplace currency posted on or before the audit date count: a re-run
     dated last month must give last month's answer.
     """
-    t = transactions.filter(
-        (pl.col("transaction_type") == "Order")
-        & (pl.col("currency").is_null() | (pl.col("currency") == ctx.currency))
-        & (pl.col("fulfillment_id").is_null() | (pl.col("fulfillment_id") == "AFN"))
-        & pl.col("order_id").is_not_null() & pl.col("sku").is_not_null()
-        & pl.col("posted_date").is_not_null() & (pl.col("posted_date") <= ctx.as_of)
-    ).with_columns(
-        # NOTE: a Date Range row is one order item (several amount lines, one source line); settlement lines of one
-        # item share the order-item-code.
-        item=pl.when(pl.col("source_format") == DATE_RANGE)
-        .then(pl.format("{}:{}", "source_file", "source_line"))
-        .otherwise(pl.col("order_item_code").fill_null("")),
-        family=pl.when(pl.col("source_format") == DATE_RANGE).then(pl.lit("date_range")).otherwise(pl.lit("settlement")),
-        kind=pl.format("{}/{}", pl.col("amount_type").fill_null(""), pl.col("amount_description").fill_null("")),
-    )
-    is_fee = pl.any_horizontal(
-        [(pl.col("family") == fam) & (pl.col("amount_description") == desc) for fam, desc in fee.items()]
-    )
-    keys = ["order_id", "sku", "item"]
-    # Net of any credit line of the same fee on the order (a fee discount is not an overcharge).
-    charged = t.filter(is_fee).group_by(keys).agg(
-        posted_date=pl.col("posted_date").min(),
-        source_format=pl.col("source_format").min(),
-        units=pl.col("quantity_purchased").max(),
-        charged=(-pl.col("amount").cast(pl.Decimal(38, 2)).sum()).cast(MONEY),
-    ).filter(pl.col("charged") > 0)
-    sums = [
-        pl.col("amount").filter(pl.col("kind").is_in(list(kinds))).cast(pl.Decimal(38, 2)).sum().cast(MONEY).alias(name)
-        for name, kinds in price.items()
-    ]
-    # Evidence: the fee lines and the price lines read, not the other amounts of the order.
-    used = is_fee | pl.col("kind").is_in([k for kinds in price.values() for k in kinds])
-    related = t.join(charged.select(keys), on=keys, how="semi")
-    priced = related.group_by(keys).agg(
-        *sums,
-        evidence=pl.format("{}:{}", "source_file", "source_line").filter(used)
-        .sort_by(pl.col("source_file").filter(used), pl.col("source_line").filter(used))
-        .unique(maintain_order=True).str.join("; "),
-    )
-    # NOTE: a line without a quantity cannot give a per-unit fee; assuming 1 unit could invent an overcharge.
-    return charged.join(priced, on=keys, how="left").filter(pl.col("units") > 0).sort(keys)
+    return OrderItems(transactions, ctx, fee, price)
 
 
-def one_per_sku(frame: pl.DataFrame | None) -> dict[str, dict]:
-    """sku -> row. A SKU listed twice (two stores, two currencies) is ambiguous: neither row is used."""
+def over_limit(items: pl.DataFrame, kind: str, amounts: list[str], ctx: AuditContext,
+               limit: Callable[[str, dt.date, list[Decimal | None], int], Decimal | None]) -> pl.DataFrame:
+    """The order items (rows of `items`) charged per unit at least `limit(sku, on, amounts, units)`: the expected
+    fee plus the tolerance, per unit, for the `amounts` columns of the item (totals over `units`), or None (no
+    expected fee: the item is dropped).
+
+    `limit` is asked once per SKU, amounts per unit and fee regime, not once per item: the rate cards give the same
+    answer for every day of a regime (`ratecards._regime_start`, of `kind`), so `on` is the regime's first day. When
+    every amount divides exactly by the units, it is passed per unit with units 1 (39.98 for 2 units and 19.99 for 1
+    are one price); otherwise as the totals and units of the item.
+
+    The limit is floored to the ten-thousandth and lowered by one more, so no rounding can drop an item: the few
+    items kept are compared again, one by one, by the detector, which decides.
+    """
+    dates = items.select(pl.col("posted_date").unique())
+    regimes = dates.with_columns(regime=pl.Series(
+        [rc._regime_start(kind, ctx.marketplace, on) for on in dates["posted_date"]], dtype=pl.Date))
+    units = pl.col("units")
+    cents = {name: (pl.col(name) * 100).cast(pl.Int64) for name in amounts}
+    exact = pl.all_horizontal([(c % units == 0).fill_null(True) for c in cents.values()])
+    keyed = items.lazy().join(regimes.lazy(), on="posted_date", how="left").with_columns(
+        _units=pl.when(exact).then(pl.lit(1, pl.Int64)).otherwise(units),
+        **{f"_{name}": pl.when(exact).then(c // units).otherwise(c) for name, c in cents.items()},
+    )
+    key = ["sku", "regime", *(f"_{name}" for name in amounts), "_units"]
+    keys = keyed.select(key).unique().collect()
+    rows = []
+    for sku, on, *values, n in keys.iter_rows():
+        per_unit = limit(sku, on, [None if v is None else Decimal(v).scaleb(-2) for v in values], n)
+        if per_unit is not None:
+            rows.append((sku, on, *values, n, int((per_unit * 10_000).to_integral_value(ROUND_FLOOR)) - 1))
+    table = pl.DataFrame(rows, schema={**keys.schema, "_limit": pl.Int64}, orient="row")
+    # `charged` in ten-thousandths against the limit for all units of the item.
+    return keyed.join(table.lazy(), on=key, how="inner", nulls_equal=True).filter(
+        (pl.col("charged") * 10_000).cast(pl.Int64) >= pl.col("_limit") * units
+    ).drop("regime", *key[2:], "_limit").collect()
+
+
+def one_per_sku(frame: pl.DataFrame | None, columns: tuple[str, ...] | None = None) -> dict[str, dict]:
+    """sku -> row (its `columns` only, when given). A SKU listed twice (two stores, two currencies) is ambiguous:
+    neither row is used."""
     if frame is None or frame.is_empty():
         return {}
     frame = frame.filter(pl.col("sku").is_unique()).sort("sku")
+    if columns is not None:
+        frame = frame.select(c for c in columns if c in frame.columns)
     return {row["sku"]: row for row in frame.iter_rows(named=True)}
 
 
@@ -111,11 +191,15 @@ def span(values: list[Decimal]) -> str:
     return money(low) if low == high else f"{money(low)}-{money(high)}"
 
 
-def correction_rows(corrections: pl.DataFrame, sku: str, orders: set[str], since: dt.date) -> list[dict]:
+def correction_rows(corrections: pl.DataFrame | list[dict], sku: str, orders: set[str],
+                    since: dt.date) -> list[dict]:
     """Fee corrections for this SKU or these orders, dated on or after the first charge, plus non-itemized ones
-    (no SKU, no order) in the same period: they may cover this overcharge, so a person must look."""
+    (no SKU, no order) in the same period: they may cover this overcharge, so a person must look.
+    `corrections` may be given as its rows already sorted by date and evidence."""
+    if isinstance(corrections, pl.DataFrame):
+        corrections = corrections.sort("date", "evidence").to_dicts()
     out = []
-    for row in corrections.sort("date", "evidence").iter_rows(named=True):
+    for row in corrections:
         if row["date"] < since:
             continue
         mine = row["sku"] == sku or (row["order_id"] is not None and row["order_id"] in orders)
@@ -169,6 +253,7 @@ def group_charges(code: str, ctx: AuditContext, charges: list[dict], corrections
         key = (charge["sku"], charge["table_id"], month, is_expired(code, ctx, charge["posted_date"]))
         buckets.setdefault(key, []).append(charge)
     groups = []
+    corrections = corrections.sort("date", "evidence").to_dicts() if buckets else []
     for (sku, table_id, month, expired), rows in sorted(buckets.items()):
         rows.sort(key=lambda r: (r["posted_date"], r["order_id"]))
         first = rows[0]["posted_date"]

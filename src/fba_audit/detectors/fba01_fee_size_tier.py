@@ -64,6 +64,12 @@ from fba_audit.detectors._base import Detector, finding_id_str, to_findings
 CODE = "FBA01"
 APPAREL_GROUPS = {"apparel"}
 APPAREL_CATEGORIES = {"clothing and accessories"}
+# The columns of the Fee Preview and products.csv read here.
+PREVIEW_COLUMNS = ("sku", "source_file", "source_line", "fnsku", "asin", "product_group", "your_price", "sales_price",
+                   "longest_side", "median_side", "shortest_side", "unit_of_dimension", "item_package_weight",
+                   "unit_of_weight", "product_size_tier")
+PRODUCT_COLUMNS = ("sku", "source_file", "source_line", "length", "width", "height", "dimension_unit", "weight",
+                   "weight_unit", "referral_category")
 
 
 def _tier_rank(table_id: str | None, tier: str | None, ctx: AuditContext, on) -> int | None:
@@ -76,33 +82,60 @@ def _label(tier: str | None) -> str:
     return "an unknown tier" if tier is None else tier.replace("_", " ")
 
 
+def _price(principal, units: int, fp: dict | None) -> tuple[object, bool] | None:
+    """(item price per unit, whether it came from the Fee Preview), or None when there is none."""
+    if principal:
+        return principal / units, False
+    if fp is not None and (fp["your_price"] or fp["sales_price"]):
+        return fp["your_price"] or fp["sales_price"], True
+    return None
+
+
+def _measures(fp: dict | None, prod: dict | None) -> tuple:
+    """(Amazon's measurements, your dimensions, apparel): the size arguments of `rc.expected_fulfillment_fee`
+    (length, width, height, unit, weight, unit; None when not given in full), and whether the item is apparel."""
+    apparel = bool(fp and (fp["product_group"] or "").strip().lower() in APPAREL_GROUPS) or bool(
+        prod and (prod["referral_category"] or "").strip().lower() in APPAREL_CATEGORIES)
+    amazon = (fp["longest_side"], fp["median_side"], fp["shortest_side"], fp["unit_of_dimension"],
+              fp["item_package_weight"], fp["unit_of_weight"]) if fp else None
+    seller = (prod["length"], prod["width"], prod["height"], prod["dimension_unit"], prod["weight"],
+              prod["weight_unit"]) if prod else None
+    amazon, seller = (None if m is None or any(v is None for v in m) else m for m in (amazon, seller))
+    return amazon, seller, apparel
+
+
+def _bases(measures: tuple, price, on, ctx: AuditContext, *, amazon_too: bool = True) -> tuple:
+    """(Amazon's, yours, the one the charge is judged on): the expected fee from Amazon's measurements and from
+    your dimensions (each None when not given or not convertible); yours when it gives a fee. Without `amazon_too`,
+    Amazon's is left out (None) when yours gives a fee."""
+    amazon_size, seller_size, apparel = measures
+
+    def compute(size: tuple | None) -> rc.FeeResult | None:
+        if size is None:
+            return None
+        try:
+            return rc.expected_fulfillment_fee(*size, price, marketplace=ctx.marketplace, on=on, apparel=apparel)
+        except ValueError:
+            return None  # a unit the rate card cannot convert (e.g. "mm"): no basis rather than a guess
+
+    seller = compute(seller_size)
+    if not amazon_too and seller is not None and seller.fee is not None:
+        return None, seller, seller
+    amazon = compute(amazon_size)
+    return amazon, seller, seller if seller is not None and seller.fee is not None else amazon
+
+
 def _expected(item: dict, fp: dict | None, prod: dict | None, ctx: AuditContext) -> dict | None:
     """The expected fee for one charged order item, or None when nothing can be said."""
     units, on = item["units"], item["posted_date"]
     reasons = set()
-    price = item["principal"] / units if item["principal"] else None
-    if price is None and fp is not None and (fp["your_price"] or fp["sales_price"]):
-        price = fp["your_price"] or fp["sales_price"]
-        reasons.add("the item price was taken from the Fee Preview (no Principal line for the order)")
-    if price is None:
+    found = _price(item["principal"], units, fp)
+    if found is None:
         return None
-    apparel = bool(fp and (fp["product_group"] or "").strip().lower() in APPAREL_GROUPS) or bool(
-        prod and (prod["referral_category"] or "").strip().lower() in APPAREL_CATEGORIES)
-
-    def compute(dims: tuple, units_of: tuple) -> rc.FeeResult | None:
-        if any(v is None for v in dims + units_of):
-            return None
-        try:
-            return rc.expected_fulfillment_fee(*dims[:3], units_of[0], dims[3], units_of[1], price,
-                                               marketplace=ctx.marketplace, on=on, apparel=apparel)
-        except ValueError:
-            return None  # a unit the rate card cannot convert (e.g. "mm"): no basis rather than a guess
-
-    amazon = compute((fp["longest_side"], fp["median_side"], fp["shortest_side"], fp["item_package_weight"]),
-                     (fp["unit_of_dimension"], fp["unit_of_weight"])) if fp else None
-    seller = compute((prod["length"], prod["width"], prod["height"], prod["weight"]),
-                     (prod["dimension_unit"], prod["weight_unit"])) if prod else None
-    basis = seller if seller is not None and seller.fee is not None else amazon
+    price, from_preview = found
+    if from_preview:
+        reasons.add("the item price was taken from the Fee Preview (no Principal line for the order)")
+    amazon, seller, basis = _bases(_measures(fp, prod), price, on, ctx)
     if basis is None or basis.fee is None:
         return None  # no table, apparel, unknown peak rates, or no tier fits: never a guess
     charged_pu = item["charged"] / units
@@ -144,10 +177,27 @@ def detect(*, transactions: pl.DataFrame, fee_preview: pl.DataFrame, products: p
     )
     store = pl.col("amazon_store").is_null() | (pl.col("amazon_store") == ctx.marketplace)
     currency = pl.col("currency").is_null() | (pl.col("currency") == ctx.currency)
-    previews = _fees.one_per_sku(fee_preview.filter(store & currency))
-    catalog = _fees.one_per_sku(products)
-    # Compare each charge with the rate card of its date; keep those above the tolerance.
-    charges = [c for item in items.iter_rows(named=True)
+    previews = _fees.one_per_sku(fee_preview.filter(store & currency), PREVIEW_COLUMNS)
+    catalog = _fees.one_per_sku(products, PRODUCT_COLUMNS)
+    # The expected fee depends on the SKU, the item price and the rate card of the charge date only: it is looked up
+    # once per SKU, price and fee regime, and only the order items charged more than it plus the tolerance are kept.
+    measures: dict[str, tuple] = {}
+
+    def limit(sku: str, on, amounts: list, units: int):
+        fp = previews.get(sku)
+        if (found := _price(amounts[0], units, fp)) is None:
+            return None
+        if (size := measures.get(sku)) is None:
+            size = measures[sku] = _measures(fp, catalog.get(sku))
+        basis = _bases(size, found[0], on, ctx, amazon_too=False)[2]
+        if basis is None or basis.fee is None:
+            return None
+        return basis.fee + _fees.tolerance(basis.fee, floor="0.05", share="0.02")
+
+    flagged = items.with_evidence(
+        _fees.over_limit(items.frame, "fulfillment", ["principal"], ctx, limit)).sort(_fees.ITEM_KEYS)
+    # Those few are compared one by one (the check that decides, with the review reasons).
+    charges = [c for item in flagged.iter_rows(named=True)
                if (c := _expected(item, previews.get(item["sku"]), catalog.get(item["sku"]), ctx)) is not None]
     rows = []
     for g in _fees.group_charges(CODE, ctx, charges, _fees.fee_corrections(reimbursements, transactions, ctx)):

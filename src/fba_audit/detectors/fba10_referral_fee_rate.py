@@ -52,6 +52,9 @@ SELLER = "your products.csv"
 GROSS = ("ItemPrice/Principal", "ItemPrice/Shipping", "ItemPrice/GiftWrap",
          "ItemPrice/ProductSales", "ItemPrice/ShippingCredits", "ItemPrice/GiftWrapCredits")
 PROMOTION = ("Promotion/Principal", "Promotion/Shipping", "Promotion/PromotionalRebates")
+# The columns of the Fee Preview and products.csv read here.
+PREVIEW_COLUMNS = ("sku", "source_file", "source_line", "fnsku", "asin", "product_group")
+PRODUCT_COLUMNS = ("sku", "source_file", "source_line", "referral_category")
 
 
 def _category(fp: dict | None, prod: dict | None, ctx: AuditContext) -> tuple[str, str] | None:
@@ -63,17 +66,25 @@ def _category(fp: dict | None, prod: dict | None, ctx: AuditContext) -> tuple[st
     return (category, f"inferred from the Fee Preview product group '{group}'") if category else None
 
 
-def _expected(item: dict, category: tuple[str, str], ctx: AuditContext) -> dict | None:
-    units, on = item["units"], item["posted_date"]
-    if not item["gross"] or item["gross"] <= 0:
+def _best(gross, promo, units: int, category: tuple[str, str], on, ctx: AuditContext) -> tuple | None:
+    """(sales price per unit, the referral fee expected on it), or None when nothing can be said."""
+    if not gross or gross <= 0:
         return None  # no sales price on the order: nothing to compare with
-    gross_pu, net_pu = item["gross"] / units, (item["gross"] + (item["promo"] or 0)) / units
+    gross_pu, net_pu = gross / units, (gross + (promo or 0)) / units
     prices = [gross_pu] + ([net_pu] if 0 < net_pu != gross_pu else [])
     results = [rc.expected_referral_fee(category[0], p, marketplace=ctx.marketplace, on=on) for p in prices]
     if any(r.fee is None for r in results):
         return None  # category or date not in the schedule: never a guess
     # NOTE: with a promotion, the higher of the two fees is expected (benefit of the doubt to Amazon).
-    best = max(results, key=lambda r: r.fee)
+    return gross_pu, max(results, key=lambda r: r.fee)
+
+
+def _expected(item: dict, category: tuple[str, str], ctx: AuditContext) -> dict | None:
+    units, on = item["units"], item["posted_date"]
+    found = _best(item["gross"], item["promo"], units, category, on, ctx)
+    if found is None:
+        return None
+    gross_pu, best = found
     charged_pu = item["charged"] / units
     if charged_pu - best.fee <= _fees.tolerance(gross_pu, floor="0.05", share="0.01"):
         return None
@@ -97,25 +108,39 @@ def detect(*, transactions: pl.DataFrame, fee_preview: pl.DataFrame | None = Non
     # Referral fee charged per order item, with the total sales price (and promotions) of that item.
     items = _fees.order_items(transactions, ctx, fee={"settlement": "Commission", "date_range": "SellingFees"},
                               price={"gross": GROSS, "promo": PROMOTION})
+    previews = {}
+    if fee_preview is not None:
+        previews = _fees.one_per_sku(fee_preview.filter(
+            (pl.col("amazon_store").is_null() | (pl.col("amazon_store") == ctx.marketplace))
+            & (pl.col("currency").is_null() | (pl.col("currency") == ctx.currency))), PREVIEW_COLUMNS)
+    catalog = _fees.one_per_sku(products, PRODUCT_COLUMNS)
+    categories = {sku: found for sku in set(previews) | set(catalog)
+                  if (found := _category(previews.get(sku), catalog.get(sku), ctx)) is not None}
+
+    # The expected fee depends on the SKU, the sales price (and promotion) and the fee schedule of the charge date
+    # only: it is looked up once per SKU, prices and fee regime, and only the order items charged more than it plus
+    # the tolerance are kept.
+    def limit(sku: str, on, amounts: list, units: int):
+        if (category := categories.get(sku)) is None:
+            return None
+        found = _best(amounts[0], amounts[1], units, category, on, ctx)
+        return None if found is None else found[1].fee + _fees.tolerance(found[0], floor="0.05", share="0.01")
+
+    candidates = _fees.over_limit(items.frame, "referral", ["gross", "promo"], ctx, limit)
     # Skip refunded order items: part of the fee was given back.
     refunded = transactions.filter(
         (pl.col("transaction_type") == "Refund") & pl.col("amount_description").is_in(["Commission", "SellingFees"])
         & (pl.col("posted_date").is_null() | (pl.col("posted_date") <= ctx.as_of))
     ).select("order_id", "sku").unique()
-    items = items.join(refunded, on=["order_id", "sku"], how="anti").sort("order_id", "sku", "item")
-    previews = {}
-    if fee_preview is not None:
-        previews = _fees.one_per_sku(fee_preview.filter(
-            (pl.col("amazon_store").is_null() | (pl.col("amazon_store") == ctx.marketplace))
-            & (pl.col("currency").is_null() | (pl.col("currency") == ctx.currency))))
-    catalog = _fees.one_per_sku(products)
+    candidates = candidates.join(refunded, on=["order_id", "sku"], how="anti")
+    flagged = items.with_evidence(candidates).sort(_fees.ITEM_KEYS)
+    # Those few are compared one by one (the check that decides, with the review reasons).
     charges = []
-    for item in items.iter_rows(named=True):
-        fp, prod = previews.get(item["sku"]), catalog.get(item["sku"])
-        category = _category(fp, prod, ctx)
-        if category is not None and (charge := _expected(item, category, ctx)) is not None:
+    for item in flagged.iter_rows(named=True):
+        category = categories[item["sku"]]
+        if (charge := _expected(item, category, ctx)) is not None:
             # The row the category came from is evidence too.
-            source_row = prod if category[1] == SELLER else fp
+            source_row = catalog.get(item["sku"]) if category[1] == SELLER else previews.get(item["sku"])
             charges.append(charge | {"source": category[1],
                                      "ref": f"{source_row['source_file']}:{source_row['source_line']}"})
     rows = []
