@@ -262,7 +262,7 @@ def expected_fulfillment_fee(length: Any, width: Any, height: Any, dimension_uni
                                      dangerous_goods)
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=2_000_000)
 def _expected_fulfillment_fee(length: Any, width: Any, height: Any, dimension_unit: str, weight: Any,
                               weight_unit: str, price: Decimal, marketplace: str, on: dt.date, apparel: bool,
                               dangerous_goods: bool) -> FeeResult:
@@ -317,7 +317,7 @@ def expected_referral_fee(category: str, price: Any, *, marketplace: str = "US",
     return _expected_referral_fee(category, _dec(price), marketplace, _regime_start("referral", marketplace, on))
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=2_000_000)
 def _expected_referral_fee(category: str, price: Decimal, marketplace: str, on: dt.date) -> ReferralResult:
     card = table_for("referral", marketplace, on)
     if card is None:
