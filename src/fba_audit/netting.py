@@ -369,22 +369,24 @@ def allocate(
                     refs.append(pool.ref)
                     evidence.append(pool.evidence)
                 results[claim[claim_id]] = (got, refs, evidence)
-    ids = claims[claim_id].to_list()
-    covered = pl.DataFrame(
-        {
-            claim_id: ids,
-            "units_reimbursed": [results.get(i, (0, [], []))[0] for i in ids],
-            "reimbursed_by": [results.get(i, (0, [], []))[1] for i in ids],
-            "reimbursement_evidence": [results.get(i, (0, [], []))[2] for i in ids],
-        },
-        schema={
-            claim_id: claims.schema[claim_id],
-            "units_reimbursed": pl.Int64,
-            "reimbursed_by": pl.List(pl.String),
-            "reimbursement_evidence": pl.List(pl.String),
-        },
+    # Only claims the loop touched get a row here; the join fills the rest (building list columns for every
+    # claim of a large seller costs seconds).
+    ids = list(results)
+    units = pl.DataFrame({claim_id: ids, "units_reimbursed": [results[i][0] for i in ids]},
+                         schema={claim_id: claims.schema[claim_id], "units_reimbursed": pl.Int64})
+    # The lists are built from flat rows by polars (a Python list per claim is slow to convert).
+    flat = [(i, ref, ev) for i in ids for ref, ev in zip(results[i][1], results[i][2], strict=True)]
+    refs = pl.DataFrame(flat, schema={claim_id: claims.schema[claim_id], "reimbursed_by": pl.String,
+                                      "reimbursement_evidence": pl.String}, orient="row")
+    covered = units.join(
+        refs.group_by(claim_id, maintain_order=True).agg("reimbursed_by", "reimbursement_evidence"),
+        on=claim_id, how="left",
     )
     out = claims.join(covered, on=claim_id, how="left").with_columns(
+        pl.col("units_reimbursed").fill_null(0),
+        pl.col("reimbursed_by").fill_null(pl.lit([], pl.List(pl.String))),
+        pl.col("reimbursement_evidence").fill_null(pl.lit([], pl.List(pl.String))),
+    ).with_columns(
         units_open=(pl.col(quantity).clip(lower_bound=0) - pl.col("units_reimbursed")).cast(pl.Int64)
     )
     return out.select(*claims.columns, *CLAIM_OUTPUT_SCHEMA).sort(claim_id)

@@ -67,8 +67,13 @@ def detect(*, transactions: pl.DataFrame, orders: pl.DataFrame | None = None, ct
     lines = principal_lines(transactions, ctx.currency)
     refunds = refund_events(lines)
     # The charge: Order lines in the files; else All Orders; else nothing is reported (see the docstring).
+    # Only refunded orders matter: a year of Order lines is millions of rows.
+    refunded = refunds["order_id"].unique().implode()
+    if orders is not None:
+        orders = orders.filter(pl.col("amazon_order_id").is_in(refunded))
     charged = refunds.select("order_id", "sku").unique().join(
-        charged_per_item(lines), on=["order_id", "sku"], how="left", nulls_equal=True
+        charged_per_item(lines.filter(pl.col("order_id").is_in(refunded))), on=["order_id", "sku"], how="left",
+        nulls_equal=True,
     ).join(_all_orders_charges(orders, ctx.currency), on=["order_id", "sku"], how="left", nulls_equal=True)
     from_files = pl.col("charged").is_not_null()
     charged = charged.select(

@@ -52,7 +52,9 @@ def detect(*, customer_returns: pl.DataFrame, transactions: pl.DataFrame, ctx: A
         pl.col("source_format").is_in(list(SETTLEMENT_FORMATS))
         & (pl.col("currency").is_null() | (pl.col("currency") == ctx.currency))
     )
-    lines = principal_lines(money, ctx.currency)
+    # Only orders with a refund can have a restocking fee: a year of Order lines is millions of rows.
+    refunded = money.filter(pl.col("transaction_type") == "Refund")["order_id"].drop_nulls().unique().implode()
+    lines = principal_lines(money.filter(pl.col("order_id").is_in(refunded)), ctx.currency)
     charged = charged_per_item(lines)
     # Every line of each refund (one refund = one adjustment id), with what it says about a restocking fee.
     refunds = money.filter((pl.col("transaction_type") == "Refund") & pl.col("order_id").is_not_null()).with_columns(
