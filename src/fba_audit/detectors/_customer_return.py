@@ -97,8 +97,15 @@ def order_prices(transactions: pl.DataFrame, orders: pl.DataFrame | None, curren
     ).sort("order_id", "sku")
 
 
-def fulfillment_channels(transactions: pl.DataFrame, orders: pl.DataFrame | None) -> pl.DataFrame:
-    """Per order id: `afn` (some line says fulfilled by Amazon) and `mfn` (some line says the seller shipped)."""
+def fulfillment_channels(transactions: pl.DataFrame, orders: pl.DataFrame | None,
+                         only: pl.Series | None = None) -> pl.DataFrame:
+    """Per order id: `afn` (some line says fulfilled by Amazon) and `mfn` (some line says the seller shipped).
+    `only` limits the work to these order ids."""
+    if only is not None:
+        wanted = only.drop_nulls().unique().implode()
+        transactions = transactions.filter(pl.col("order_id").is_in(wanted))
+        if orders is not None:
+            orders = orders.filter(pl.col("amazon_order_id").is_in(wanted))
     parts = [transactions.select("order_id", pl.col("fulfillment_id").alias("_f"))]
     if orders is not None:
         parts.append(orders.select(

@@ -86,8 +86,11 @@ def _units(row: dict) -> dict:
 
 def detect(*, transactions, customer_returns, reimbursements, orders=None, ctx):
     # Refunds of orders Amazon fulfilled (some line says AFN, none says MFN).
-    channels = fulfillment_channels(transactions, orders).filter(pl.col("afn") & ~pl.col("mfn"))
-    refunds = refund_events(transactions, ctx.currency).join(channels.select("order_id"), on="order_id", how="semi")
+    refunds = refund_events(transactions, ctx.currency)
+    channels = fulfillment_channels(transactions, orders, only=refunds["order_id"]).filter(
+        pl.col("afn") & ~pl.col("mfn")
+    )
+    refunds = refunds.join(channels.select("order_id"), on="order_id", how="semi")
     refunds = refunds.join(order_prices(transactions, orders, ctx.currency, only=refunds["order_id"]),
                            on=["order_id", "sku"], how="left")
     # Units per refund; a partial refund of less than one unit is not a refund of a unit (see the docstring).
