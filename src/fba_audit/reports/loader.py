@@ -550,13 +550,15 @@ def _merge(reads: list[_FileRead]) -> dict[str, pl.DataFrame]:
 def _count_duplicates(dataset: str, combined: pl.DataFrame, merged: pl.DataFrame,
                       by_file: dict[str, _FileRead]) -> None:
     # A line counts as a duplicate when none of its rows survived (one settlement V1 line can give two rows).
-    before = combined.select("source_file", "source_line").unique()
-    after = merged.select("source_file", "source_line").unique()
-    gone = before.join(after, on=["source_file", "source_line"], how="anti")
-    for (file,), group in gone.group_by(["source_file"]):
+    def lines(frame: pl.DataFrame) -> dict[str, int]:
+        counts = frame.group_by("source_file").agg(pl.col("source_line").n_unique().alias("n"))
+        return dict(counts.iter_rows())
+
+    after = lines(merged)
+    for file, before in lines(combined).items():
         read = by_file[file]
         if dataset == read.summary.datasets[0]:
-            read.summary.duplicates += group.height
+            read.summary.duplicates += before - after.get(file, 0)
 
 
 def _legacy_covered_by_ledger(datasets: dict[str, pl.DataFrame], by_file: dict[str, _FileRead]) -> None:
