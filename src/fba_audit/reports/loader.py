@@ -151,7 +151,9 @@ def _read_source(source: Source, workdir: Path, wanted: set[str] | None) -> _Fil
     if table is None:
         return read
     _check_cut_short(layout, summary)
-    _finish_file(read, table, preamble=lines[:header_index])
+    handed_over = [table]
+    del table  # _finish_file then holds the only reference and can free it early (peak memory on big files)
+    _finish_file(read, handed_over, preamble=lines[:header_index])
     return read
 
 
@@ -300,11 +302,14 @@ _EMPTY_TYPES = {"str": pl.String, "int": pl.Int64, "money": pl.Decimal(18, 2), "
                 "date": pl.Date, "timestamp": pl.Datetime("us", "UTC"), "local_timestamp": pl.Datetime("us", "UTC")}
 
 
-def _finish_file(read: _FileRead, table: pl.DataFrame, preamble: list[str]) -> None:
+def _finish_file(read: _FileRead, handed_over: list[pl.DataFrame], preamble: list[str]) -> None:
+    """`handed_over` holds the typed table alone, so that it is freed as soon as the dataset rows are built."""
     kind, summary = read.kind, read.summary
     assert kind is not None
+    table = handed_over.pop()
     positions = {c.name for c in kind.columns if c.name in table.columns}
     typed = table.with_columns(source_file=pl.lit(summary.file))
+    del table
     missing = [c for c in kind.columns if c.name not in positions and c.name not in typed.columns]
     empty = [pl.lit(None, _EMPTY_TYPES[c.type]).alias(c.name) for c in missing]
     empty += [pl.lit(None, pl.Date).alias(c.date_name) for c in missing
@@ -315,6 +320,7 @@ def _finish_file(read: _FileRead, table: pl.DataFrame, preamble: list[str]) -> N
     if kind.key == "date_range":
         summary.problems.extend(date_range_totals(typed, summary.file))
     frames = _finish.finish(kind, typed, preamble)
+    del typed
     if kind.key in ("settlement_v1", "settlement_v2"):
         summary.problems.extend(settlement_totals(frames, summary.file))
         ids = frames["settlements"]["settlement_id"].drop_nulls().unique().to_list()
@@ -465,8 +471,7 @@ def _read_json(source: Source, read: _FileRead, wanted: set[str] | None) -> _Fil
     positions = {c.name: i for i, c in enumerate(kind.columns)}
     read.headers = {c.name: c.headers[0] for c in kind.columns}
     renamed = table.select("source_line", *[pl.col(c.name).alias(f"c{positions[c.name]}") for c in kind.columns])
-    typed = _typed_pass(read, renamed.lazy(), positions, layout=None)
-    _finish_file(read, typed, preamble=[])
+    _finish_file(read, [_typed_pass(read, renamed.lazy(), positions, layout=None)], preamble=[])
     return read
 
 
