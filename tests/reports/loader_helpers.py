@@ -41,6 +41,8 @@ WHERE = {
 
 
 def redownload(kind: str) -> str:
+    if kind == "products":
+        return "Correct the value in your products.csv."
     title, where = WHERE[kind]
     return f"Check the file, or download the {title} again ({where})."
 

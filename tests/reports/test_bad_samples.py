@@ -161,3 +161,11 @@ def test_bad_file_does_not_stop_the_good_ones(load_fixtures) -> None:
     assert result.datasets["reimbursements"].height == 3
     assert result.datasets["inventory_ledger"].height == 4
     assert [p.file for p in result.problems] == ["bad_header_no_spaces.txt", "empty.txt"]
+
+
+def test_binary_file_is_named_with_its_header_made_printable(tmp_path) -> None:
+    from fba_audit.reports import load_folder
+
+    (tmp_path / "noise.txt").write_bytes(b"ab\x01cd\tef\x07gh\n1\t2\n")
+    (problem,) = load_folder(tmp_path).problems
+    assert problem.message == "is not a report fba-audit recognises; its header starts: ab?cd | ef?gh."

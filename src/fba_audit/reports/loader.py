@@ -114,7 +114,8 @@ def _read_source(source: Source, workdir: Path, wanted: set[str] | None) -> _Fil
             hint = ""
             severity = "warning"
         else:
-            message = "is not a report fba-audit recognises; its header starts: " + " | ".join(cells[:8]) + "."
+            message = ("is not a report fba-audit recognises; its header starts: "
+                       + " | ".join(_printable(c) for c in cells[:8]) + ".")
             hint = ("Put only Seller Central report downloads in the folder (see `fba-audit check --help` for the "
                     "list), with their header line as Amazon wrote it.")
             severity = "error"
@@ -389,7 +390,15 @@ def _validate(dataset: str, frame: pl.DataFrame, headers: dict[str, str], summar
     return frame.filter(~pl.col("source_line").is_in(list(bad_lines))), bad_lines
 
 
+def _printable(text: str, limit: int = 40) -> str:
+    """A header cell fit for a message: control characters shown as '?', long cells cut."""
+    shown = "".join(ch if ch.isprintable() else "?" for ch in text)
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+
+
 def _redownload(kind: ReportKind) -> str:
+    if kind.key == "products":
+        return "Correct the value in your products.csv."
     return f"Check the file, or download the {kind.title} again ({kind.download})."
 
 
