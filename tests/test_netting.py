@@ -198,3 +198,49 @@ def test_claim_ids_must_be_unique() -> None:
     with pytest.raises(ValueError, match="unique"):
         allocate(claims(("a", "X001", D(2025, 1, 1), 1), ("a", "X001", D(2025, 1, 2), 1)),
                  reimbursement_events(None), keys=["fnsku"])
+
+
+def _reference_allocation(claims: list[dict], events: list[dict], only_on_or_after_event: bool) -> dict:
+    """The allocation rule spelled out for one key: claims oldest first, each from the earliest usable units."""
+    pools = sorted(([e["date"], e["event_ref"], e["units"]] for e in events), key=lambda p: (p[0], p[1]))
+    out = {}
+    for claim in sorted(claims, key=lambda c: (c["event_date"], c["claim_id"])):
+        want, got, refs = max(claim["quantity"], 0), 0, []
+        for pool in pools:
+            if want == 0:
+                break
+            if pool[2] == 0 or (only_on_or_after_event and pool[0] < claim["event_date"]):
+                continue
+            take = min(want, pool[2])
+            pool[2] -= take
+            want -= take
+            got += take
+            refs.append(pool[1])
+        out[claim["claim_id"]] = (got, refs)
+    return out
+
+
+@pytest.mark.parametrize("only_on_or_after_event", [True, False])
+@pytest.mark.parametrize("seed", range(8))
+def test_allocation_matches_the_rule_on_random_accounts(seed: int, only_on_or_after_event: bool) -> None:
+    import random
+
+    rng = random.Random(seed)
+    day = dt.date(2026, 1, 1)
+    claims, events = [], []
+    for key in range(40):
+        fnsku = f"X{key:03d}"
+        for n in range(rng.randint(1, 4)):
+            claims.append({"fnsku": fnsku, "claim_id": f"{fnsku}:{n}", "quantity": rng.randint(0, 4),
+                           "event_date": day + dt.timedelta(days=rng.randint(0, 30))})
+        for n in range(rng.randint(0, 4)):
+            events.append({"fnsku": fnsku, "event_ref": f"R{key:03d}{n}", "units": rng.randint(1, 5),
+                           "date": day + dt.timedelta(days=rng.randint(0, 40)), "evidence": f"r.txt:{key * 10 + n}",
+                           "original_reimbursement_id": None})
+    got = allocate(pl.DataFrame(claims), pl.DataFrame(events, schema_overrides={"original_reimbursement_id": pl.String}),
+                   keys=["fnsku"], only_on_or_after_event=only_on_or_after_event)
+    expected = {}
+    for fnsku in {c["fnsku"] for c in claims}:
+        expected |= _reference_allocation([c for c in claims if c["fnsku"] == fnsku],
+                                          [e for e in events if e["fnsku"] == fnsku], only_on_or_after_event)
+    assert {r["claim_id"]: (r["units_reimbursed"], r["reimbursed_by"]) for r in got.iter_rows(named=True)} == expected

@@ -306,6 +306,42 @@ def _net_reversals(events: list[dict]) -> list[_Pool]:
     return [p for p in pools if p.units > 0]
 
 
+def _simple_keys(cl: pl.DataFrame, ev: pl.DataFrame, keys: list[str], event_date: str,
+                 only_on_or_after_event: bool) -> pl.DataFrame:
+    """Keys whose allocation is a plain prefix match: no reversal among the events, and (when reimbursements may
+    only cover earlier events) every reimbursement dated on or after every claim of the key."""
+    events = ev.group_by(keys).agg((pl.col("units") < 0).any().alias("_reversal"), pl.col("date").min().alias("_first"))
+    latest = cl.group_by(keys).agg(pl.col(event_date).max().alias("_latest"))
+    simple = events.join(latest, on=keys).filter(~pl.col("_reversal"))
+    if only_on_or_after_event:
+        simple = simple.filter(pl.col("_first") >= pl.col("_latest"))
+    return simple.select(keys)
+
+
+def _allocate_in_order(cl: pl.DataFrame, ev: pl.DataFrame, keys: list[str], claim_id: str,
+                       quantity: str) -> pl.DataFrame:
+    """The loop of `allocate`, vectorised for simple keys: claims in (event_date, claim_id) order take units from
+    the reimbursements in (date, ref) order, so claim i gets the part of the key's total units that falls in
+    [units wanted before i, units wanted before i + its own), and is covered by the reimbursements whose own
+    stretch of units overlaps that part."""
+    claims = cl.select(*keys, claim_id, pl.col(quantity).fill_null(0).clip(lower_bound=0).cast(pl.Int64).alias("_w"))
+    claims = claims.with_columns(_a=pl.col("_w").cum_sum().over(keys) - pl.col("_w"))
+    pools = ev.select(*keys, "event_ref", "evidence", pl.col("units").cast(pl.Int64).alias("_u"))
+    pools = pools.with_columns(_b=pl.col("_u").cum_sum().over(keys) - pl.col("_u"),
+                               _s=pl.col("_u").sum().over(keys))
+    supply = pools.group_by(keys).agg(pl.col("_s").first())
+    claims = claims.join(supply, on=keys, how="left").with_columns(
+        _got=(pl.min_horizontal(pl.col("_a") + pl.col("_w"), pl.col("_s")) - pl.col("_a")).clip(lower_bound=0)
+    )
+    pairs = claims.filter(pl.col("_got") > 0).join(pools.drop("_s"), on=keys).filter(
+        (pl.col("_b") < pl.col("_a") + pl.col("_got")) & (pl.col("_b") + pl.col("_u") > pl.col("_a"))
+    ).sort(claim_id, "_b")
+    lists = pairs.group_by(claim_id, maintain_order=True).agg(
+        pl.col("event_ref").alias("reimbursed_by"), pl.col("evidence").alias("reimbursement_evidence")
+    )
+    return claims.select(claim_id, pl.col("_got").alias("units_reimbursed")).join(lists, on=claim_id, how="left")
+
+
 def allocate(
     claims: pl.DataFrame,
     events: pl.DataFrame,
@@ -341,9 +377,16 @@ def allocate(
     # Only keys with both claims and reimbursements need the loop.
     both = claims.select(keys).drop_nulls().unique().join(ev.select(keys).unique(), on=keys, how="inner")
     results: dict[object, tuple[int, list[str], list[str]]] = {}
+    fast = None
     if not both.is_empty():
         cl = claims.join(both, on=keys, how="semi").sort(event_date, claim_id)
         ev_in = ev.join(both, on=keys, how="semi").sort("date", "event_ref", "evidence")
+        simple = _simple_keys(cl, ev_in, keys, event_date, only_on_or_after_event)
+        if not simple.is_empty():
+            fast = _allocate_in_order(cl.join(simple, on=keys, how="semi"), ev_in.join(simple, on=keys, how="semi"),
+                                      keys, claim_id, quantity)
+            cl = cl.join(simple, on=keys, how="anti")
+            ev_in = ev_in.join(simple, on=keys, how="anti")
         # NOTE: plain Python grouping: a polars frame per key costs milliseconds, and a large seller has tens of
         # thousands of keys with a row or two each.
         ev_groups: dict[tuple, list[dict]] = {}
@@ -382,6 +425,8 @@ def allocate(
         refs.group_by(claim_id, maintain_order=True).agg("reimbursed_by", "reimbursement_evidence"),
         on=claim_id, how="left",
     )
+    if fast is not None:
+        covered = pl.concat([covered, fast.select(covered.columns).cast(covered.schema)], how="vertical")
     out = claims.join(covered, on=claim_id, how="left").with_columns(
         pl.col("units_reimbursed").fill_null(0),
         pl.col("reimbursed_by").fill_null(pl.lit([], pl.List(pl.String))),
