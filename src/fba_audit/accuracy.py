@@ -152,9 +152,6 @@ class AccuracyReport:
                 out[code].add(row)
         return AccuracyReport(out, [*self.mismatches, *other.mismatches])
 
-    def to_markdown(self) -> str:
-        return render_markdown(self)
-
 
 # ------------------------------------------------------------------------------------------- keys
 

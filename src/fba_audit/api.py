@@ -15,7 +15,6 @@ from fba_audit.detectors._base import Detector
 from fba_audit.findings import FINDINGS_COLUMNS, empty_findings
 from fba_audit.readiness import download_hint
 from fba_audit.reports import load_folder
-from fba_audit.reports.kinds import DATASET_DOWNLOADS
 from fba_audit.reports.model import LoadResult
 from fba_audit.results import AuditResult, SkippedDetector
 
@@ -102,4 +101,4 @@ def read_claimed(path: Path) -> list[str]:
     return [line for line in lines if not line.startswith("#")]
 
 
-__all__ = ["DATASET_DOWNLOADS", "UnknownDetector", "audit", "read_claimed", "run_detectors", "select_detectors"]
+__all__ = ["UnknownDetector", "audit", "read_claimed", "run_detectors", "select_detectors"]

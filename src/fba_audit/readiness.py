@@ -9,10 +9,6 @@ from fba_audit.reports.kinds import DATASET_DOWNLOADS
 from fba_audit.reports.model import LoadResult
 
 
-def missing_reports(needs: tuple[str, ...], load: LoadResult) -> list[str]:
-    return [dataset for dataset in needs if not load.has(dataset)]
-
-
 def download_hint(dataset: str) -> str:
     return DATASET_DOWNLOADS.get(dataset, dataset)
 
@@ -23,7 +19,7 @@ def detector_readiness(load: LoadResult) -> Table:
     table.add_column("Detector")
     table.add_column("Can run", overflow="fold")
     for detector in ALL_DETECTORS:
-        missing = missing_reports(detector.needs, load)
+        missing = detector.missing(load)
         if not missing:
             table.add_row(detector.code, detector.name, "[green]yes[/green]")
         else:

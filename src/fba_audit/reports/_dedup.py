@@ -49,8 +49,6 @@ def merge(dataset: str, frame: pl.DataFrame) -> pl.DataFrame:
     10 million row ledger is not copied several times over.
     """
     identity = [c for c in IDENTITY[dataset] if c in frame.columns]
-    if frame.is_empty() or frame["source_file"].n_unique() < 2:
-        return frame
     if dataset == "transactions":
         # A settlement in two files was already read once (loader); lines of different settlements never match.
         # Only Date Range lines, whose downloads overlap freely, need the row-by-row merge.

@@ -50,10 +50,6 @@ MARKETPLACE_CURRENCIES = {
 }
 
 
-def _keep(frame: pl.DataFrame, dataset_columns: list[str]) -> pl.DataFrame:
-    present = [c for c in dataset_columns if c in frame.columns]
-    return frame.select(present)
-
 
 def finish(kind: ReportKind, frame: pl.DataFrame, preamble: list[str]) -> dict[str, pl.DataFrame]:
     """The dataset rows of one file (typed columns in, dataset columns out; schemas are applied later)."""

@@ -95,10 +95,6 @@ def parse_float(raw: pl.Expr, decimal_comma: bool = False, thousands: bool = Fal
     return pl.when(text.str.contains(_NUMBER)).then(text.cast(pl.Float64, strict=False)).otherwise(None)
 
 
-def parse_date(raw: pl.Expr, formats: tuple[str, ...]) -> pl.Expr:
-    return pl.coalesce([raw.str.to_date(fmt, strict=False) for fmt in formats])
-
-
 Parser = Callable[[pl.Expr], pl.Expr]
 
 
