@@ -145,7 +145,7 @@ def test_partnered_carrier_charges_shipment_names_and_restocking_fee_tax(account
 def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path: Path) -> None:
     first = simulate(tmp_path / "a", skus=12, months=2, seed=5, as_of=AS_OF)
     second = simulate(tmp_path / "b", skus=12, months=2, seed=5, as_of=AS_OF)
-    other = simulate(tmp_path / "c", skus=12, months=2, seed=6, as_of=AS_OF)
+    simulate(tmp_path / "c", skus=12, months=2, seed=6, as_of=AS_OF)
     assert first.files == second.files
     assert _digest(tmp_path / "a") == _digest(tmp_path / "b")
     assert (tmp_path / "a" / TRUTH_FILE).read_bytes() == (tmp_path / "b" / TRUTH_FILE).read_bytes()

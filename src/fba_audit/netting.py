@@ -58,6 +58,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from fba_audit.reports.datasets import in_currency
+
 REVERSAL = "Reimbursement_Reversal"
 
 # Settlement reimbursement codes (report_formats.md §5.3, §9.3) -> the Reimbursements-report reason they
@@ -125,7 +127,7 @@ def sku_fnsku_map(*frames: pl.DataFrame | None) -> pl.DataFrame:
 def _report_events(reimbursements: pl.DataFrame, currency: str | None) -> pl.DataFrame:
     r = reimbursements
     if currency is not None:
-        r = r.filter(pl.col("currency").is_null() | (pl.col("currency") == currency))
+        r = r.filter(in_currency(currency))
     is_reversal = pl.col("reason") == REVERSAL
     events = r.select(
         event_ref=pl.col("reimbursement_id"),
@@ -162,7 +164,7 @@ def _report_events(reimbursements: pl.DataFrame, currency: str | None) -> pl.Dat
 def _settlement_events(transactions: pl.DataFrame, currency: str | None) -> pl.DataFrame:
     t = transactions
     if currency is not None:
-        t = t.filter(pl.col("currency").is_null() | (pl.col("currency") == currency))
+        t = t.filter(in_currency(currency))
     code = (
         pl.when(pl.col("amount_type") == SETTLEMENT_REIMBURSEMENT_AMOUNT_TYPE)
         .then(pl.coalesce("amount_description", "transaction_type"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from fba_audit.reports import LoadResult, load_folder
+from fba_audit.reports import LoadResult
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "reports"
 

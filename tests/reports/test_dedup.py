@@ -11,7 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
-from loader_helpers import FIXTURES, accounting, copy_into
+from loader_helpers import accounting, copy_into
 
 from fba_audit.reports import load_folder
 

@@ -13,6 +13,7 @@ import polars as pl
 
 from fba_audit.detectors._base import evidence_agg
 from fba_audit.netting import CLAIM_OUTPUT_SCHEMA, allocate
+from fba_audit.reports.datasets import in_currency
 
 CENT = Decimal("0.01")
 # The principal of an item: `Principal` in settlement files, `ProductSales` in Date Range files.
@@ -29,15 +30,11 @@ def money_div(num: Decimal | None, den: int | Decimal | None) -> Decimal | None:
     return (Decimal(num) / Decimal(den)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def _in_currency(transactions: pl.DataFrame, currency: str) -> pl.DataFrame:
-    return transactions.filter(pl.col("currency").is_null() | (pl.col("currency") == currency))
-
-
 def refund_events(transactions: pl.DataFrame, currency: str) -> pl.DataFrame:
     """One row per refund of an order item: (order_id, sku, refund_date) with the refunded principal (positive),
     the referral fee credited back, and the file:line of every refund line."""
-    t = _in_currency(transactions, currency).filter(
-        (pl.col("transaction_type") == "Refund") & pl.col("order_id").is_not_null()
+    t = transactions.filter(
+        in_currency(currency) & (pl.col("transaction_type") == "Refund") & pl.col("order_id").is_not_null()
         & pl.col("posted_date").is_not_null()
     )
     is_principal = (pl.col("amount_type") == "ItemPrice") & pl.col("amount_description").is_in(PRINCIPAL)
@@ -56,8 +53,8 @@ def order_prices(transactions: pl.DataFrame, orders: pl.DataFrame | None, curren
     """Unit price per (order_id, sku): the Order's principal / quantity_purchased from the transactions, else
     All Orders item-price / quantity. Columns: unit_price, quantity_ordered, price_source, price_evidence.
     `only` limits the work to these order ids (the refunded ones: a year of orders is millions of rows)."""
-    t = _in_currency(transactions, currency).filter(
-        (pl.col("transaction_type") == "Order") & (pl.col("amount_type") == "ItemPrice")
+    t = transactions.filter(
+        in_currency(currency) & (pl.col("transaction_type") == "Order") & (pl.col("amount_type") == "ItemPrice")
         & pl.col("amount_description").is_in(PRINCIPAL) & pl.col("order_id").is_not_null()
     )
     if only is not None:
@@ -82,7 +79,7 @@ def order_prices(transactions: pl.DataFrame, orders: pl.DataFrame | None, curren
     if orders is not None and not orders.is_empty():
         o = orders.filter(
             (pl.col("quantity") > 0) & pl.col("item_price").is_not_null()
-            & (pl.col("currency").is_null() | (pl.col("currency") == currency))
+            & in_currency(currency)
         ).group_by(pl.col("amazon_order_id").alias("order_id"), "sku").agg(
             pl.col("item_price").sum().alias("_principal"),
             pl.col("quantity").sum().alias("quantity_ordered"),

@@ -17,6 +17,7 @@ from fba_audit import ratecards as rc
 from fba_audit.context import AuditContext
 from fba_audit.netting import reimbursement_events
 from fba_audit.policy import window_for
+from fba_audit.reports.datasets import in_currency
 
 MONEY = pl.Decimal(18, 2)
 DATE_RANGE = "date_range"
@@ -50,7 +51,7 @@ class OrderItems:
         self._kinds = {name: pl.any_horizontal([_kind_is(k) for k in kinds]) for name, kinds in price.items()}
         self._orders = transactions.lazy().filter(
             (pl.col("transaction_type") == "Order")
-            & (pl.col("currency").is_null() | (pl.col("currency") == ctx.currency))
+            & in_currency(ctx.currency)
             & (pl.col("fulfillment_id").is_null() | (pl.col("fulfillment_id") == "AFN"))
             & pl.col("order_id").is_not_null() & pl.col("sku").is_not_null()
             & pl.col("posted_date").is_not_null() & (pl.col("posted_date") <= ctx.as_of)

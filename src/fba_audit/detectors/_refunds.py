@@ -12,6 +12,7 @@ from __future__ import annotations
 import polars as pl
 
 from fba_audit.detectors._base import evidence_agg
+from fba_audit.reports.datasets import in_currency
 
 PRINCIPAL = ("Principal", "ProductSales")
 MONEY = pl.Decimal(18, 2)
@@ -24,7 +25,7 @@ def principal_lines(transactions: pl.DataFrame, currency: str) -> pl.DataFrame:
         & (pl.col("amount_type") == "ItemPrice")
         & pl.col("amount_description").is_in(list(PRINCIPAL))
         & pl.col("order_id").is_not_null()
-        & (pl.col("currency").is_null() | (pl.col("currency") == currency))
+        & in_currency(currency)
     )
 
 

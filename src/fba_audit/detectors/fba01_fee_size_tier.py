@@ -52,14 +52,13 @@ filing.
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import polars as pl
 
 from fba_audit import ratecards as rc
 from fba_audit.context import AuditContext
 from fba_audit.detectors import _fees
 from fba_audit.detectors._base import Detector, finding_id_str, to_findings
+from fba_audit.reports.datasets import in_currency
 
 CODE = "FBA01"
 APPAREL_GROUPS = {"apparel"}
@@ -176,7 +175,7 @@ def detect(*, transactions: pl.DataFrame, fee_preview: pl.DataFrame, products: p
         price={"principal": ("ItemPrice/Principal", "ItemPrice/ProductSales")},
     )
     store = pl.col("amazon_store").is_null() | (pl.col("amazon_store") == ctx.marketplace)
-    currency = pl.col("currency").is_null() | (pl.col("currency") == ctx.currency)
+    currency = in_currency(ctx.currency)
     previews = _fees.one_per_sku(fee_preview.filter(store & currency), PREVIEW_COLUMNS)
     catalog = _fees.one_per_sku(products, PRODUCT_COLUMNS)
     # The expected fee depends on the SKU, the item price and the rate card of the charge date only: it is looked up

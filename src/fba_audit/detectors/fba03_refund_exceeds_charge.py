@@ -35,6 +35,7 @@ import polars as pl
 from fba_audit.context import AuditContext
 from fba_audit.detectors._base import Detector, evidence_agg, finding_id, join_evidence, to_findings
 from fba_audit.detectors._refunds import MONEY, charged_per_item, principal_lines, refund_events
+from fba_audit.reports.datasets import in_currency
 
 ABSOLUTE_TOLERANCE = pl.lit(1).cast(MONEY)
 RELATIVE_TOLERANCE = pl.lit("0.05").cast(pl.Decimal(18, 4))
@@ -49,7 +50,7 @@ def _all_orders_charges(orders: pl.DataFrame | None, currency: str) -> pl.DataFr
         return pl.DataFrame(schema=schema)
     return (
         orders.filter(
-            pl.col("item_price").is_not_null() & (pl.col("currency").is_null() | (pl.col("currency") == currency))
+            pl.col("item_price").is_not_null() & in_currency(currency)
         )
         .group_by(pl.col("amazon_order_id").alias("order_id"), "sku")
         .agg(

@@ -40,6 +40,7 @@ import polars as pl
 from fba_audit.context import AuditContext
 from fba_audit.detectors._base import Detector, evidence_agg, finding_id, join_evidence, to_findings
 from fba_audit.detectors._refunds import charged_per_item, principal_lines
+from fba_audit.reports.datasets import in_currency
 
 FEE_CREDIT = "RestockingFee"
 FEE_TAX = "MarketplaceFacilitatorTax-RestockingFee"
@@ -50,7 +51,7 @@ def detect(*, customer_returns: pl.DataFrame, transactions: pl.DataFrame, ctx: A
     key = ["order_id", "sku"]
     money = transactions.filter(
         pl.col("source_format").is_in(list(SETTLEMENT_FORMATS))
-        & (pl.col("currency").is_null() | (pl.col("currency") == ctx.currency))
+        & in_currency(ctx.currency)
     )
     # Only orders with a refund can have a restocking fee: a year of Order lines is millions of rows.
     refunded = money.filter(pl.col("transaction_type") == "Refund")["order_id"].drop_nulls().unique().implode()

@@ -46,6 +46,7 @@ from fba_audit import ratecards as rc
 from fba_audit.context import AuditContext
 from fba_audit.detectors import _fees
 from fba_audit.detectors._base import Detector, finding_id_str, to_findings
+from fba_audit.reports.datasets import in_currency
 
 CODE = "FBA10"
 SELLER = "your products.csv"
@@ -112,7 +113,7 @@ def detect(*, transactions: pl.DataFrame, fee_preview: pl.DataFrame | None = Non
     if fee_preview is not None:
         previews = _fees.one_per_sku(fee_preview.filter(
             (pl.col("amazon_store").is_null() | (pl.col("amazon_store") == ctx.marketplace))
-            & (pl.col("currency").is_null() | (pl.col("currency") == ctx.currency))), PREVIEW_COLUMNS)
+            & in_currency(ctx.currency)), PREVIEW_COLUMNS)
     catalog = _fees.one_per_sku(products, PRODUCT_COLUMNS)
     categories = {sku: found for sku in set(previews) | set(catalog)
                   if (found := _category(previews.get(sku), catalog.get(sku), ctx)) is not None}

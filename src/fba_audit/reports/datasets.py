@@ -271,6 +271,12 @@ DATASET_MODELS: dict[str, type[_Sourced]] = {
 }
 
 
+def in_currency(currency: str) -> pl.Expr:
+    """Rows in `currency`, or naming none. A report of the SP-API covers a whole region: another marketplace's
+    money must never net or value this marketplace's claims."""
+    return pl.col("currency").is_null() | (pl.col("currency") == currency)
+
+
 def dataset_schema(name: str) -> dict[str, pl.DataType]:
     """The polars schema of a dataset, in model order (used to build empty frames)."""
     model = DATASET_MODELS[name]
