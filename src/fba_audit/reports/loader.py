@@ -247,13 +247,12 @@ def _typed_pass(read: _FileRead, lazy: pl.LazyFrame, positions: dict[str, int],
     summary.rows_read += table.height
     if not flags:
         return table
-    bad = table.select(pl.any_horizontal([pl.col(f"_bad{i}") for i in range(len(flags))]))
-    bad = bad.to_series()
+    flag_names = [f"_bad{i}" for i in range(len(flags))]
+    bad = table.select(pl.any_horizontal(flag_names)).to_series()
     if bad.any():
-        bad_lines = table.filter(bad)["source_line"]
+        flagged = table.filter(bad).select("source_line", *flag_names)
         # The raw text of the rejected values, read again for those lines only (the typed pass dropped it).
-        raw = cleaned.filter(pl.col("source_line").is_in(bad_lines.implode())).collect()
-        flagged = table.filter(bad).select("source_line", *[f"_bad{i}" for i in range(len(flags))])
+        raw = cleaned.filter(pl.col("source_line").is_in(flagged["source_line"].implode())).collect()
         raw = raw.join(flagged, on="source_line", how="left")
         for i, (column, _) in enumerate(failures):
             rows = raw.filter(pl.col(f"_bad{i}")).select("source_line", column.name)
@@ -261,7 +260,7 @@ def _typed_pass(read: _FileRead, lazy: pl.LazyFrame, positions: dict[str, int],
                          f"expected {EXPECTED[column.type]}", kind)
         summary.rows_rejected += int(bad.sum())
         table = table.filter(~bad)
-    return table.drop([f"_bad{i}" for i in range(len(flags))])
+    return table.drop(flag_names)
 
 
 def _ragged_lines(layout: _Layout) -> list[tuple[int, int]]:
@@ -403,7 +402,6 @@ def _redownload(kind: ReportKind) -> str:
 
 
 def _report_rows(summary: FileSummary, rows: pl.DataFrame, header: str, expected: str, kind: ReportKind) -> None:
-    value_column = rows.columns[1]
     shown = rows.head(MAX_PROBLEMS_PER_COLUMN)
     for line, value in shown.iter_rows():
         text = "empty" if value is None else f'"{value}"'
@@ -416,7 +414,6 @@ def _report_rows(summary: FileSummary, rows: pl.DataFrame, header: str, expected
         summary.problems.append(Problem(summary.file, None, header, None,
                                         f"{more} more rows have the same problem in column {header} "
                                         f"({expected}); they were rejected.", _redownload(kind)))
-    del value_column
 
 
 # ---------------------------------------------------------------------------------------------- JSON inputs
