@@ -144,3 +144,24 @@ def test_explain_unknown_code_exits_2() -> None:
     result = runner.invoke(app, ["explain", "FBA99"])
     assert result.exit_code == 2
     assert "Unknown detector 'FBA99'. Run `fba-audit detectors` for the list." in result.output
+
+
+def test_a_detector_that_fails_is_skipped_and_the_run_exits_2(tmp_path: Path, monkeypatch) -> None:
+    import dataclasses
+
+    from fba_audit import api
+    from fba_audit.detectors import BY_CODE
+
+    def broken(**_frames):
+        raise RuntimeError("boom")
+
+    fba02 = dataclasses.replace(BY_CODE["FBA02"], run=broken)
+    monkeypatch.setattr(api, "ALL_DETECTORS", (fba02, BY_CODE["FBA08"]))
+    monkeypatch.setattr(api, "BY_CODE", {"FBA02": fba02, "FBA08": BY_CODE["FBA08"]})
+    result = run("run", str(LOST_UNITS), "--out", str(tmp_path), "--as-of", "2026-05-15")
+    assert result.exit_code == 2
+    skipped = json.loads((tmp_path / "findings.json").read_text())["skipped"]
+    # The failure is told apart from a detector that merely lacked its reports.
+    assert [(s["code"], s["reason"].split(":")[0]) for s in skipped] == [
+        ("FBA02", "failed"), ("FBA08", "needs inbound_shipments, inbound_shipment_items")]
+    assert skipped[0]["reason"] == "failed: RuntimeError: boom"

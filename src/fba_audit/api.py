@@ -60,6 +60,7 @@ def audit(
 def run_detectors(load: LoadResult, detectors: list[Detector], ctx: AuditContext, *, claimed: Iterable[str] = (),
                   folder: Path | None = None) -> AuditResult:
     ran: list[str] = []
+    failed: list[str] = []
     skipped: list[SkippedDetector] = []
     frames: list[pl.DataFrame] = []
     where = f" in {folder}" if folder is not None else ""
@@ -81,6 +82,7 @@ def run_detectors(load: LoadResult, detectors: list[Detector], ctx: AuditContext
                 "This is a bug in fba-audit; please report it with the traceback: "
                 + traceback.format_exc(limit=3).strip().splitlines()[-1],
             ))
+            failed.append(detector.code)
             continue
         ran.append(detector.code)
     findings = pl.concat(frames, how="vertical") if frames else empty_findings()
@@ -89,7 +91,7 @@ def run_detectors(load: LoadResult, detectors: list[Detector], ctx: AuditContext
         findings = findings.filter(~pl.col("finding_id").is_in(list(filed)))
     findings = findings.select(FINDINGS_COLUMNS).sort("finding_id")
     return AuditResult(as_of=ctx.as_of, marketplace=ctx.marketplace, findings=findings, ran=ran, skipped=skipped,
-                       load=load)
+                       failed=failed, load=load)
 
 
 def read_claimed(path: Path) -> list[str]:

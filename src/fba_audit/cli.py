@@ -146,8 +146,7 @@ def run(
     console.print(findings_summary(result.findings, titles))
     for path in written.values():
         console.print(f"wrote {path}")
-    failed = [s for s in result.skipped if s.reason.startswith("failed:")]
-    if failed:
+    if result.failed:
         raise typer.Exit(Exit.ERROR)
     claimable = (result.findings["status"] == "claimable").sum() if fail_on_findings else 0
     raise typer.Exit(Exit.FINDINGS if claimable else Exit.OK)

@@ -25,4 +25,5 @@ class AuditResult:
     findings: pl.DataFrame  # fba_audit.findings.Findings, sorted by finding_id
     ran: list[str] = field(default_factory=list)  # detector codes that ran
     skipped: list[SkippedDetector] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)  # codes of detectors that raised (also listed in skipped)
     load: LoadResult | None = None
