@@ -165,3 +165,10 @@ def test_a_detector_that_fails_is_skipped_and_the_run_exits_2(tmp_path: Path, mo
     assert [(s["code"], s["reason"].split(":")[0]) for s in skipped] == [
         ("FBA02", "failed"), ("FBA08", "needs inbound_shipments, inbound_shipment_items")]
     assert skipped[0]["reason"] == "failed: RuntimeError: boom"
+
+
+def test_a_report_feeding_two_missing_datasets_is_named_once(tmp_path: Path) -> None:
+    run("run", str(NOTHING_TO_CLAIM), "--out", str(tmp_path), "--as-of", "2026-05-15", "--select", "FBA08")
+    (skipped,) = json.loads((tmp_path / "findings.json").read_text())["skipped"]
+    assert skipped["reason"].startswith("needs inbound_shipments, inbound_shipment_items: ")
+    assert skipped["download"].count("getShipmentItems") == 1

@@ -13,7 +13,7 @@ from fba_audit.context import AuditContext
 from fba_audit.detectors import ALL_DETECTORS, BY_CODE
 from fba_audit.detectors._base import Detector
 from fba_audit.findings import FINDINGS_COLUMNS, empty_findings
-from fba_audit.readiness import download_hint
+from fba_audit.readiness import downloads_for
 from fba_audit.reports import load_folder
 from fba_audit.reports.model import LoadResult
 from fba_audit.results import AuditResult, SkippedDetector
@@ -70,7 +70,7 @@ def run_detectors(load: LoadResult, detectors: list[Detector], ctx: AuditContext
             skipped.append(SkippedDetector(
                 detector.code, detector.name,
                 f"needs {', '.join(missing)}: no usable report for it{where}",
-                "; ".join(detector.downloads.get(d) or download_hint(d) for d in missing),
+                "; ".join(downloads_for(detector, missing)),
             ))
             continue
         try:

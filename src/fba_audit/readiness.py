@@ -5,12 +5,15 @@ from __future__ import annotations
 from rich.table import Table
 
 from fba_audit.detectors import ALL_DETECTORS
+from fba_audit.detectors._base import Detector
 from fba_audit.reports.kinds import DATASET_DOWNLOADS
 from fba_audit.reports.model import LoadResult
 
 
-def download_hint(dataset: str) -> str:
-    return DATASET_DOWNLOADS.get(dataset, dataset)
+def downloads_for(detector: Detector, missing: tuple[str, ...]) -> list[str]:
+    """Where to get each missing dataset, once per report (one download can feed two datasets)."""
+    hints = [detector.downloads.get(d) or DATASET_DOWNLOADS.get(d, d) for d in missing]
+    return list(dict.fromkeys(hints))
 
 
 def detector_readiness(load: LoadResult) -> Table:
@@ -23,6 +26,6 @@ def detector_readiness(load: LoadResult) -> Table:
         if not missing:
             table.add_row(detector.code, detector.name, "[green]yes[/green]")
         else:
-            lines = [f"no: needs {d}. Download {download_hint(d)}" for d in missing]
+            lines = [f"no: needs {', '.join(missing)}.", *(f"Download {h}" for h in downloads_for(detector, missing))]
             table.add_row(detector.code, detector.name, "\n".join(lines))
     return table
