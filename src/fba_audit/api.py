@@ -10,7 +10,7 @@ from pathlib import Path
 import polars as pl
 
 from fba_audit.context import AuditContext
-from fba_audit.detectors import ALL_DETECTORS, BY_CODE
+from fba_audit.detectors import ALL_DETECTORS, BY_CODE, columns_read
 from fba_audit.detectors._base import Detector
 from fba_audit.findings import FINDINGS_COLUMNS, empty_findings
 from fba_audit.readiness import downloads_for
@@ -53,7 +53,7 @@ def audit(
     ctx = AuditContext(as_of=as_of, marketplace=marketplace)
     detectors = select_detectors(select, ignore)
     wanted = {d for det in detectors for d in (*det.needs, *det.optional)}
-    load = load_folder(folder, only=wanted, progress=progress)
+    load = load_folder(folder, only=wanted, columns=columns_read(), progress=progress)
     return run_detectors(load, detectors, ctx, claimed=claimed, folder=Path(folder))
 
 

@@ -171,7 +171,7 @@ def _settlement_events(transactions: pl.DataFrame, currency: str | None) -> pl.D
         .when(pl.col("transaction_type").is_in(list(SETTLEMENT_REIMBURSEMENT_CODES)))
         .then(pl.col("transaction_type"))
     )
-    t = t.with_columns(_code=code).filter(pl.col("_code").is_not_null() & (pl.col("amount") != 0))
+    t = t.with_columns(_code=code.cast(pl.String)).filter(pl.col("_code").is_not_null() & (pl.col("amount") != 0))
     qty = pl.col("quantity_purchased").abs()
     sign = pl.when(pl.col("amount") < 0).then(-1).otherwise(1)
     mapping = pl.DataFrame(

@@ -17,6 +17,7 @@ from fba_audit.detectors import fba08_inbound_shortfall
 from fba_audit.detectors import fba09_return_damaged_by_amazon
 from fba_audit.detectors import fba10_referral_fee_rate
 from fba_audit.detectors._base import Detector
+from fba_audit.reports.datasets import DATASET_MODELS, dataset_schema
 
 ALL_DETECTORS: tuple[Detector, ...] = (
     fba01_fee_size_tier.DETECTOR,
@@ -32,3 +33,29 @@ ALL_DETECTORS: tuple[Detector, ...] = (
 )
 
 BY_CODE: dict[str, Detector] = {d.code: d for d in ALL_DETECTORS}
+
+# Columns that no detector, nor netting or valuation, reads. An audit drops them as soon as each file is
+# validated: on a big account most of the memory is order and settlement text nobody looks at again. Every
+# golden case runs on this compact load (tests/detectors), so a detector that starts reading one fails there.
+UNREAD_COLUMNS: dict[str, frozenset[str]] = {
+    "inventory_ledger": frozenset({"date_time", "title", "country", "reconciled_quantity", "store"}),
+    "customer_returns": frozenset({"returned_at", "product_name", "customer_comments"}),
+    "reimbursements": frozenset({"approved_at", "case_id", "product_name", "quantity_reimbursed_cash",
+                                 "quantity_reimbursed_inventory"}),
+    "fee_preview": frozenset({"product_name", "brand", "fulfilled_by", "length_and_girth", "estimated_fee_total",
+                              "estimated_referral_fee_per_unit", "estimated_variable_closing_fee",
+                              "expected_fulfillment_fee_per_unit"}),
+    "transactions": frozenset({"merchant_order_id", "marketplace_name", "posted_at"}),
+    "settlements": frozenset({"start_at", "end_at", "deposit_at", "total_amount"}),
+    "orders": frozenset({"merchant_order_id", "purchase_date", "purchased_at", "last_updated_at", "order_status",
+                         "sales_channel", "item_status", "item_tax", "shipping_price", "shipping_tax",
+                         "gift_wrap_price", "gift_wrap_tax", "item_promotion_discount", "ship_promotion_discount",
+                         "product_name", "ship_country", "is_business_order"}),
+    "inbound_shipments": frozenset({"destination_fulfillment_center_id", "confirmed_need_by_date"}),
+    "inbound_shipment_items": frozenset({"quantity_in_case", "release_date"}),
+}
+
+
+def columns_read() -> dict[str, tuple[str, ...]]:
+    """Per dataset, the columns the detectors read (what `fba_audit.api.audit` asks the loader to keep)."""
+    return {d: tuple(c for c in dataset_schema(d) if c not in UNREAD_COLUMNS.get(d, ())) for d in DATASET_MODELS}

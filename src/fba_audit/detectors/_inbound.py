@@ -50,9 +50,9 @@ def partnered_charges(transactions: pl.DataFrame | None) -> pl.DataFrame:
     schema = {"shipment_id": pl.String, "charged_on": pl.Date, "charge_evidence": pl.String}
     if transactions is None or transactions.is_empty():
         return pl.DataFrame(schema=schema)
-    charge = pl.coalesce("amount_description", pl.lit("")).str.contains(_PARTNERED_CHARGE) | pl.col(
+    charge = pl.col("amount_description").cast(pl.String).fill_null("").str.contains(_PARTNERED_CHARGE) | pl.col(
         "transaction_type"
-    ).str.contains(_PARTNERED_CHARGE)
+    ).cast(pl.String).str.contains(_PARTNERED_CHARGE)
     rows = transactions.filter(charge & pl.col("shipment_id").is_not_null())
     return rows.group_by("shipment_id").agg(
         charged_on=pl.col("posted_date").min(), charge_evidence=evidence_agg()

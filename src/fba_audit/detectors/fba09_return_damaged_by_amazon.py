@@ -52,8 +52,8 @@ CLAIMED_DISPOSITIONS = ["DAMAGED", "CARRIER_DAMAGED"]
 
 
 def detect(*, customer_returns, reimbursements, transactions=None, products=None, ctx):
-    disposition = pl.col("detailed_disposition").str.strip_chars().str.to_uppercase()
-    status = pl.col("status").str.strip_chars().str.to_lowercase()
+    disposition = pl.col("detailed_disposition").cast(pl.String).str.strip_chars().str.to_uppercase()
+    status = pl.col("status").cast(pl.String).str.strip_chars().str.to_lowercase()
     damaged = customer_returns.filter(
         disposition.is_in(CLAIMED_DISPOSITIONS) & (status.is_null() | (status != "reimbursed"))
         & (pl.col("quantity") > 0)

@@ -139,8 +139,9 @@ def best_parser(parsers: tuple[Parser, ...], sample: pl.Series | None) -> Parser
         return parsers[0]
     values = sample.drop_nulls() if sample is not None else None
     if values is not None and len(values):
-        frame = values.to_frame("v")
-        scores = [frame.select(p(pl.col("v")).is_not_null().sum()).item() for p in parsers]
+        scores = values.to_frame("v").select(
+            [p(pl.col("v")).is_not_null().sum().alias(str(i)) for i, p in enumerate(parsers)]
+        ).row(0)
         best = max(range(len(parsers)), key=lambda i: (scores[i], -i))
         if scores[best] > 0:
             return parsers[best]
@@ -182,6 +183,8 @@ def parse_local_timestamp(raw: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
 
 
 TYPED_PREFIX = "__typed_"
+# Rows read to pick a file's date forms and decimal mark (a file uses one form throughout).
+SAMPLE_ROWS = 2000
 
 
 def typed_columns(

@@ -8,18 +8,21 @@ disk), typing and checks are expressions, and pandera validates the collected fr
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandera.errors
+import pandera.polars as pa
 import polars as pl
 
 from fba_audit.reports import _dedup, _finish, _parse, _text
+from fba_audit.reports._finish import SOURCE
 from fba_audit.reports._sources import ArchiveTooLarge, Source, WorkDir, discover, transcode_to_utf8
 from fba_audit.reports.checks import date_range_totals, settlement_totals, unknown_values
-from fba_audit.reports.datasets import DATASET_MODELS, dataset_schema, empty_dataset
+from fba_audit.reports.datasets import DATASET_MODELS, compact, dataset_schema, empty_dataset
 from fba_audit.reports.kinds import (
     EXPECTED, INBOUND_SHIPMENT_ITEMS, INBOUND_SHIPMENTS, MONEY, ReportKind, match_columns, recognise,
 )
@@ -46,35 +49,54 @@ class _FileRead:
     headers: dict[str, str] = field(default_factory=dict)  # dataset column -> the file's own header text
     mtime: float = 0.0
     settlement_ids: tuple[str, ...] = ()
+    keep: dict[str, frozenset[str]] | None = None  # compact load: the columns to keep per dataset
 
 
 def load_folder(
     folder: Path | str,
     *,
     only: Iterable[str] | None = None,
+    columns: Mapping[str, Iterable[str]] | None = None,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> LoadResult:
-    """Read every report under `folder`. `only` limits parsing to files feeding those datasets."""
+    """Read every report under `folder`. `only` limits parsing to files feeding those datasets.
+
+    `columns` makes a compact load (what an audit uses): each dataset named there keeps only `source_file`,
+    `source_line` and those columns, with repetitive text as Categorical (`datasets.compact`). Every file is
+    still validated whole first, so a bad value in a dropped column is still reported and its row rejected.
+    """
     folder = Path(folder)
     wanted = set(only) if only is not None else None
+    final = {d: frozenset(c) for d, c in columns.items()} if columns is not None else None
+    keep = {d: final[d] | _loader_reads(d) for d in final} if final is not None else None
     sources, archive_problems = discover(folder)
     reads: list[_FileRead] = []
     with WorkDir() as workdir:
         for number, source in enumerate(sources, start=1):
             if progress:
                 progress(source.display, number, len(sources))
-            reads.append(_read_source(source, workdir, wanted))
+            reads.append(_read_source(source, workdir, wanted, keep))
     for problem in archive_problems:
         reads.append(_FileRead(FileSummary(file=problem.file, problems=[problem])))
     _drop_repeated_settlements(reads)
-    datasets = _merge(reads)
+    datasets = _merge(reads, final)
     reads.sort(key=lambda r: r.summary.file)
     return LoadResult(datasets=datasets, files=[r.summary for r in reads])
 
 
-def _read_source(source: Source, workdir: Path, wanted: set[str] | None) -> _FileRead:
+@functools.cache
+def _loader_reads(dataset: str) -> frozenset[str]:
+    """What a file's frame keeps until the merge besides the columns asked for: the required columns, the row
+    identity, the period a file covers (which download is newer) and what tells settlements apart."""
+    required = {name for name, c in DATASET_MODELS[dataset].to_schema().columns.items() if not c.nullable}
+    period = {PERIOD_COLUMN[dataset]} if dataset in PERIOD_COLUMN else set()
+    return frozenset(required | set(_dedup.IDENTITY[dataset]) | period | {"settlement_id", "source_format"})
+
+
+def _read_source(source: Source, workdir: Path, wanted: set[str] | None,
+                 keep: dict[str, frozenset[str]] | None) -> _FileRead:
     summary = FileSummary(file=source.display)
-    read = _FileRead(summary, mtime=source.mtime)
+    read = _FileRead(summary, mtime=source.mtime, keep=keep)
     try:
         head = source.head(_text.HEAD_BYTES)
     except (OSError, ArchiveTooLarge, EOFError) as exc:
@@ -131,6 +153,7 @@ def _read_source(source: Source, workdir: Path, wanted: set[str] | None) -> _Fil
         summary.encoding = _text.ENCODING_LABELS.get(encoding, encoding)
         summary.problems.append(_not_needed(summary.file))
         return read
+    positions = _positions_to_read(read, positions)
     try:
         path = source.materialize(workdir)
     except (OSError, ArchiveTooLarge, EOFError) as exc:
@@ -158,6 +181,26 @@ def _read_source(source: Source, workdir: Path, wanted: set[str] | None) -> _Fil
     return read
 
 
+# Kinds whose columns become dataset columns of the same name. The others (settlements, Date Range) reshape
+# their columns into amount lines and settlement totals, so they are read whole.
+_ONE_TO_ONE_KINDS = frozenset({"ledger_detail", "inventory_adjustments", "received_inventory", "customer_returns",
+                               "reimbursements", "fee_preview", "all_orders", "products",
+                               "inbound_shipments", "inbound_shipment_items"})
+
+
+def _positions_to_read(read: _FileRead, positions: dict[str, int]) -> dict[str, int]:
+    """A compact load parses only the columns it keeps: a value in a column no detector reads is then neither
+    parsed nor reported (`fba-audit check` still checks every column)."""
+    kind = read.kind
+    assert kind is not None
+    if read.keep is None or kind.key not in _ONE_TO_ONE_KINDS or not all(d in read.keep for d in kind.datasets):
+        return positions
+    wanted = set().union(*(read.keep[d] for d in kind.datasets))
+    # A timestamp column also gives its printed date (`approved_at` -> `approval_date`).
+    wanted |= {c.name for c in kind.columns if c.date_name in wanted}
+    return {name: at for name, at in positions.items() if name in wanted}
+
+
 def _not_needed(file: str) -> Problem:
     return Problem(file, None, None, None, "was recognised but not read: none of the selected detectors uses it.",
                    severity="info")
@@ -177,18 +220,17 @@ class _Layout:
     header_index: int  # 0-based line of the header
     width: int  # header cells
 
-    def scan(self, *, truncate: bool = False) -> pl.LazyFrame:
-        """All rows as text columns c0..cN plus `source_line` (the 1-based line in the file)."""
+    def scan(self, *, truncate: bool = False, n_rows: int | None = None) -> pl.LazyFrame:
+        """All rows (or the first `n_rows`) as text columns c0..cN plus `source_line` (the 1-based line)."""
         schema = {f"c{i}": pl.String for i in range(self.width)}
         return (
             pl.scan_csv(self.path, separator=self.delimiter, has_header=False, skip_lines=self.header_index + 1,
                         schema=schema, quote_char='"' if self.quoted else None, infer_schema=False,
-                        truncate_ragged_lines=truncate, raise_if_empty=False,
+                        truncate_ragged_lines=truncate, raise_if_empty=False, n_rows=n_rows,
+                        row_index_name="source_line", row_index_offset=self.header_index + 2,
                         # An extra field on the first row is a SchemaError, not a ragged line, unless ignored.
                         extra_columns="ignore" if truncate else "raise")
-            .with_row_index("_index")
-            .with_columns(source_line=(pl.col("_index") + self.header_index + 2).cast(pl.Int64))
-            .drop("_index")
+            .with_columns(pl.col("source_line").cast(pl.Int64))
         )
 
 
@@ -201,7 +243,8 @@ def _read_typed(read: _FileRead, layout: _Layout, positions: dict[str, int]) -> 
     summary = read.summary
     ragged: list[tuple[int, int]] = []
     try:
-        return _typed_pass(read, layout.scan(), positions, layout=layout)
+        return _typed_pass(read, layout.scan(), positions, layout=layout,
+                           head=layout.scan(n_rows=_parse.SAMPLE_ROWS))
     except (pl.exceptions.ComputeError, pl.exceptions.SchemaError) as exc:
         message = str(exc)
         if "utf-8" in message.lower() or "utf8" in message.lower():
@@ -229,38 +272,46 @@ def _read_typed(read: _FileRead, layout: _Layout, positions: dict[str, int]) -> 
 
 
 def _typed_pass(read: _FileRead, lazy: pl.LazyFrame, positions: dict[str, int],
-                layout: _Layout | None) -> pl.DataFrame:
+                layout: _Layout | None, head: pl.LazyFrame | None = None) -> pl.DataFrame:
+    """`head`, when given, reads the first rows of `lazy` without scanning the file (it picks the date forms)."""
     kind, summary = read.kind, read.summary
     assert kind is not None
     present = [c for c in kind.columns if c.name in positions]
     width = max(positions.values()) + 1 if layout is None else layout.width
-    cleaned = lazy.filter(_non_blank(width)).select(
-        "source_line", *[_parse.clean(f"c{positions[c.name]}").alias(c.name) for c in present]
-    )
-    sample = cleaned.head(2000).collect()
+
+    def cleaned_rows(rows: pl.LazyFrame) -> pl.LazyFrame:
+        return rows.filter(_non_blank(width)).select(
+            "source_line", *[_parse.clean(f"c{positions[c.name]}").alias(c.name) for c in present]
+        )
+
+    cleaned = cleaned_rows(lazy)
+    sample = (cleaned_rows(head) if head is not None else cleaned.head(_parse.SAMPLE_ROWS)).collect()
     decimal_comma = kind.localized_numbers and _parse.uses_decimal_comma(
         sample, [c.name for c in present if c.type == MONEY]
     )
     outputs, failures = _parse.typed_columns(present, decimal_comma, sample, thousands=kind.localized_numbers)
-    flags = [mask.alias(f"_bad{i}") for i, (_, mask) in enumerate(failures)]
-    table = _parse.finish_typing(cleaned.with_columns(outputs).with_columns(flags)).collect()
+    # One flag per row in the full pass; which column failed is worked out again for the flagged lines only.
+    flagged = [pl.any_horizontal([mask for _, mask in failures]).alias(_BAD)] if failures else []
+    table = _parse.finish_typing(cleaned.with_columns(outputs).with_columns(flagged)).collect()
     summary.rows_read += table.height
-    if not flags:
+    if not failures:
         return table
-    flag_names = [f"_bad{i}" for i in range(len(flags))]
-    bad = table.select(pl.any_horizontal(flag_names)).to_series()
+    bad = table.get_column(_BAD)
     if bad.any():
-        flagged = table.filter(bad).select("source_line", *flag_names)
+        lines = table.filter(bad).get_column("source_line")
         # The raw text of the rejected values, read again for those lines only (the typed pass dropped it).
-        raw = cleaned.filter(pl.col("source_line").is_in(flagged["source_line"].implode())).collect()
-        raw = raw.join(flagged, on="source_line", how="left")
+        raw = cleaned.filter(pl.col("source_line").is_in(lines.implode())).collect()
+        raw = raw.with_columns(outputs).with_columns([mask.alias(f"_bad{i}") for i, (_, mask) in enumerate(failures)])
         for i, (column, _) in enumerate(failures):
             rows = raw.filter(pl.col(f"_bad{i}")).select("source_line", column.name)
             _report_rows(summary, rows, read.headers.get(column.name, column.name),
                          f"expected {EXPECTED[column.type]}", kind)
         summary.rows_rejected += int(bad.sum())
         table = table.filter(~bad)
-    return table.drop(flag_names)
+    return table.drop(_BAD)
+
+
+_BAD = "_bad_value"
 
 
 def _ragged_lines(layout: _Layout) -> list[tuple[int, int]]:
@@ -310,7 +361,8 @@ def _finish_file(read: _FileRead, handed_over: list[pl.DataFrame], preamble: lis
     positions = {c.name for c in kind.columns if c.name in table.columns}
     typed = table.with_columns(source_file=pl.lit(summary.file))
     del table
-    missing = [c for c in kind.columns if c.name not in positions and c.name not in typed.columns]
+    missing = [c for c in kind.columns if c.name not in positions and c.name not in typed.columns
+               and (read.keep is None or any(c.name in read.keep.get(d, (c.name,)) for d in kind.datasets))]
     empty = [pl.lit(None, _EMPTY_TYPES[c.type]).alias(c.name) for c in missing]
     empty += [pl.lit(None, pl.Date).alias(c.date_name) for c in missing
               if c.date_name and c.date_name not in typed.columns]
@@ -327,7 +379,8 @@ def _finish_file(read: _FileRead, handed_over: list[pl.DataFrame], preamble: lis
         read.settlement_ids = tuple(sorted(ids))
     rejected_lines: set[int] = set()
     for dataset, frame in frames.items():
-        frame, bad_lines = _validate(dataset, frame, read.headers, summary, kind)
+        frame, bad_lines = _validate(dataset, frame, read.headers, summary, kind,
+                                     None if read.keep is None else read.keep.get(dataset))
         rejected_lines |= bad_lines
         read.frames[dataset] = frame
     if rejected_lines:
@@ -339,6 +392,18 @@ def _finish_file(read: _FileRead, handed_over: list[pl.DataFrame], preamble: lis
         dates = read.frames[kind.datasets[0]][period[0]].drop_nulls()
         if len(dates):
             summary.first_date, summary.last_date = dates.min(), dates.max()
+    if read.keep is not None:
+        for dataset, frame in read.frames.items():
+            if dataset in read.keep:
+                read.frames[dataset] = compact(dataset, frame, read.keep[dataset])
+
+
+@functools.cache
+def _validator(dataset: str, keep: frozenset[str] | None) -> pa.DataFrameSchema:
+    schema = DATASET_MODELS[dataset].to_schema()
+    if keep is None:
+        return schema
+    return schema.remove_columns([c for c in schema.columns if c not in keep and c not in SOURCE])
 
 
 _CHECK_TEXT = {
@@ -360,15 +425,16 @@ def _describe_check(check: str) -> str:
 
 
 def _validate(dataset: str, frame: pl.DataFrame, headers: dict[str, str], summary: FileSummary,
-              kind: ReportKind) -> tuple[pl.DataFrame, set[int]]:
-    """Apply the dataset's pandera schema; rows that fail are reported and returned as rejected lines."""
-    model = DATASET_MODELS[dataset]
-    schema = dataset_schema(dataset)
+              kind: ReportKind, keep: frozenset[str] | None = None) -> tuple[pl.DataFrame, set[int]]:
+    """Apply the dataset's pandera schema (in a compact load, to the kept columns); rows that fail are reported
+    and returned as rejected lines."""
+    validator = _validator(dataset, keep)
+    schema = {c: t for c, t in dataset_schema(dataset).items() if c in validator.columns}
     frame = frame.with_columns(
         [pl.col(c).cast(t, strict=False) if c in frame.columns else pl.lit(None, t).alias(c) for c, t in schema.items()]
     ).select(list(schema))
     try:
-        return model.validate(frame, lazy=True), set()
+        return validator.validate(frame, lazy=True), set()
     except pandera.errors.SchemaErrors as errors:
         cases = errors.failure_cases
     located = cases.filter(pl.col("index").is_not_null())
@@ -534,7 +600,7 @@ def _file_rank(reads: list[_FileRead]) -> dict[str, int]:
     return {r.summary.file: rank for rank, r in enumerate(ordered)}
 
 
-def _merge(reads: list[_FileRead]) -> dict[str, pl.DataFrame]:
+def _merge(reads: list[_FileRead], final: dict[str, frozenset[str]] | None) -> dict[str, pl.DataFrame]:
     ranks = _file_rank(reads)
     by_file = {r.summary.file: r for r in reads}
     datasets: dict[str, pl.DataFrame] = {}
@@ -544,6 +610,8 @@ def _merge(reads: list[_FileRead]) -> dict[str, pl.DataFrame]:
                   for r in reads if dataset in r.frames]
         if not frames:
             datasets[dataset] = empty_dataset(dataset)
+            if final is not None and dataset in final:
+                datasets[dataset] = compact(dataset, datasets[dataset], final[dataset])
             continue
         combined = pl.concat(frames, how="vertical", rechunk=False)
         del frames
@@ -552,6 +620,10 @@ def _merge(reads: list[_FileRead]) -> dict[str, pl.DataFrame]:
             _count_duplicates(dataset, combined, merged, by_file)
         datasets[dataset] = merged.drop(_dedup.RANK)
     _legacy_covered_by_ledger(datasets, by_file)
+    if final is not None:
+        for dataset, columns in final.items():
+            datasets[dataset] = datasets[dataset].select(
+                [c for c in datasets[dataset].columns if c in columns or c in ("source_file", "source_line")])
     for read in reads:
         s = read.summary
         s.rows_kept = s.rows_read - s.rows_rejected - s.duplicates
