@@ -503,3 +503,38 @@ def test_decimal_comma_file_reads_grouped_thousands_and_keeps_a_point_decimal(tm
     lines = result.datasets["transactions"].filter(pl.col("amount_description") == "ProductSales")
     assert lines.sort("source_line").select("source_line", "amount").rows() == [
         (2, Decimal("1234.56")), (3, Decimal("-3.50")), (4, Decimal("12.99")), (5, Decimal("2000.00"))]
+
+
+API_RESPONSES = ["inbound_shipments/ok.json", "inbound_shipment_items/ok.json",
+                 "inbound_shipment_items/bad_item_not_object.json", "inbound_shipments/bad_not_a_response.json"]
+
+
+@pytest.mark.parametrize("name", API_RESPONSES)
+def test_api_responses_read_by_polars_or_by_python_give_the_same_result(name, tmp_path, monkeypatch) -> None:
+    from loader_helpers import copy_into
+
+    from fba_audit.reports import load_folder, loader
+
+    copy_into(tmp_path / "fast", name)
+    copy_into(tmp_path / "general", name)
+    fast = load_folder(tmp_path / "fast")
+    monkeypatch.setattr(loader, "_api_items", lambda raw: None)  # the general path (json + Python rows) only
+    general = load_folder(tmp_path / "general")
+    assert fast.files == general.files
+    for dataset, frame in fast.datasets.items():
+        assert ordered(frame).equals(ordered(general.datasets[dataset])), dataset
+
+
+@pytest.mark.parametrize("name, fast", [("inbound_shipments/ok.json", True), ("inbound_shipment_items/ok.json", True),
+                                        ("inbound_shipment_items/bad_item_not_object.json", False),
+                                        ("inbound_shipments/bad_not_a_response.json", False)])
+def test_well_formed_api_responses_take_the_polars_path(name, fast) -> None:
+    from fba_audit.reports.loader import _api_items
+
+    from loader_helpers import FIXTURES
+
+    assert (_api_items((FIXTURES / name).read_bytes()) is not None) is fast
+    # a float or a boolean would print differently from Python's str(): such responses go the general way
+    with_float = (FIXTURES / "inbound_shipment_items/ok.json").read_text().replace('"QuantityShipped": 24',
+                                                                                   '"QuantityShipped": 24.0')
+    assert '24.0' in with_float and _api_items(with_float.encode()) is None

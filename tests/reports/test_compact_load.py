@@ -1,0 +1,55 @@
+"""The compact load an audit makes: only the columns asked for, repetitive text as Categorical, and a bad value
+in a column nobody reads no longer costs the row (`fba-audit check` still reports it)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from loader_helpers import FIXTURES
+
+from fba_audit.detectors import UNREAD_COLUMNS, columns_read
+from fba_audit.reports import load_folder
+from fba_audit.reports.datasets import dataset_schema
+
+
+def _orders_with_bad_tax(folder: Path) -> Path:
+    folder.mkdir()
+    text = (FIXTURES / "all_orders/ok.txt").read_text(encoding="utf-8-sig")
+    lines = text.splitlines()
+    cells = lines[1].split("\t")
+    header = lines[0].split("\t")
+    cells[header.index("item-tax")] = "1.6x"
+    lines[1] = "\t".join(cells)
+    (folder / "orders.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder
+
+
+def test_compact_load_keeps_the_columns_asked_for_with_repetitive_text_as_categorical(tmp_path: Path) -> None:
+    folder = _orders_with_bad_tax(tmp_path / "reports")
+    orders = load_folder(folder, columns={"orders": ("amazon_order_id", "sku", "currency", "item_price")}).datasets[
+        "orders"]
+    assert dict(orders.schema) == {"source_file": pl.Categorical(), "source_line": pl.Int64,
+                                   "amazon_order_id": pl.String, "sku": pl.String, "currency": pl.Categorical(),
+                                   "item_price": pl.Decimal(18, 2)}
+    assert orders.sort("source_line")["amazon_order_id"].to_list() == ["113-0000000-0000001", "113-0000000-0000002"]
+
+
+def test_a_bad_value_in_an_unread_column_rejects_the_row_only_in_a_full_load(tmp_path: Path) -> None:
+    folder = _orders_with_bad_tax(tmp_path / "reports")
+    full = load_folder(folder)
+    assert [p.message for p in full.problems] == [
+        'column item-tax has "1.6x", expected an amount with at most two decimals such as 12.34 or -6.38; the row was rejected.']
+    assert full.datasets["orders"].height == 1
+
+    compact = load_folder(folder, columns=columns_read())
+    assert compact.problems == []
+    assert compact.datasets["orders"].height == 2
+    (summary,) = compact.files
+    assert (summary.rows_read, summary.rows_kept, summary.rows_rejected) == (2, 2, 0)
+
+
+def test_unread_columns_name_real_dataset_columns() -> None:
+    for dataset, columns in UNREAD_COLUMNS.items():
+        assert columns <= set(dataset_schema(dataset)), dataset
