@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
+import pytest
 from loader_helpers import accounting, copy_into
 
 from fba_audit.reports import load_folder
@@ -160,3 +161,43 @@ def test_legacy_adjustments_inside_the_ledger_period_are_duplicates(tmp_path: Pa
     legacy = result.datasets["inventory_ledger"].filter(pl.col("source_report") == "inventory_adjustments")
     assert legacy.sort("source_file", "source_line").select("source_file", "source_line").rows() == [
         ("adjustments-2026.txt", 2), ("ok_9col.txt", 2), ("ok_9col.txt", 3), ("ok_9col.txt", 4)]
+
+
+def _multiset_union(rows: list[dict], identity: tuple[str, ...]) -> list[tuple[str, int]]:
+    """The rule, row by row: for each identity, the k-th copy is kept from the newest file that has k copies."""
+    copies: dict[tuple, dict[str, list[dict]]] = {}
+    for row in sorted(rows, key=lambda r: r["source_line"]):
+        copies.setdefault(tuple(row[c] for c in identity), {}).setdefault(row["source_file"], []).append(row)
+    kept = []
+    for by_file in copies.values():
+        newest_first = sorted(by_file.values(), key=lambda rs: -rs[0]["_file_rank"])
+        for k in range(max(len(rs) for rs in newest_first)):
+            row = next(rs[k] for rs in newest_first if len(rs) > k)
+            kept.append((row["source_file"], row["source_line"]))
+    return sorted(kept)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_merge_is_the_multiset_union_with_the_newest_file_winning(seed: int) -> None:
+    import random
+
+    from fba_audit.reports import _dedup
+
+    rng = random.Random(seed)
+    dates = [dt.date(2026, 5, d) for d in (1, 2, 3)] + [None]
+    rows = []
+    for rank, file in enumerate(["a.txt", "b.txt", "c.txt"]):
+        for line in range(2, 2 + rng.randint(0, 60)):
+            rows.append(dict(source_file=file, source_line=line, _file_rank=rank, return_date=rng.choice(dates),
+                             order_id=rng.choice(["o1", "o2", None]), sku="S", fnsku=None,
+                             quantity=rng.choice([1, 2]), detailed_disposition=rng.choice(["SELLABLE", "DAMAGED"]),
+                             reason=None, license_plate_number=None))
+    schema = {"source_file": pl.String, "source_line": pl.Int64, "_file_rank": pl.Int64, "return_date": pl.Date,
+              "order_id": pl.String, "sku": pl.String, "fnsku": pl.String, "quantity": pl.Int64,
+              "detailed_disposition": pl.String, "reason": pl.String, "license_plate_number": pl.String}
+    frame = pl.DataFrame(rows, schema=schema)
+    merged = _dedup.merge("customer_returns", frame)
+    assert sorted(merged.select("source_file", "source_line").rows()) == _multiset_union(
+        rows, _dedup.IDENTITY["customer_returns"])
+    assert merged.equals(frame.filter(pl.struct("source_file", "source_line").is_in(merged.select(
+        pl.struct("source_file", "source_line")).to_series().implode()))), "rows keep their order"

@@ -41,46 +41,61 @@ IDENTITY: dict[str, tuple[str, ...]] = {
 
 RANK = "_file_rank"
 
+# The date in each identity: rows on a date that only one file has cannot be another file's rows.
+PARTITION: dict[str, str] = {
+    "inventory_ledger": "date",
+    "customer_returns": "return_date",
+    "reimbursements": "approval_date",
+    "transactions": "posted_date",
+}
+
 
 def merge(dataset: str, frame: pl.DataFrame) -> pl.DataFrame:
     """Drop rows that an other (newer) file already holds; `frame` carries `_file_rank` (higher = newer).
 
-    Rows keep their order. The work runs on the identity columns only and then gathers the kept rows once, so a
+    Rows keep their order. The work runs on the identity columns only and then filters the rows once, so a
     10 million row ledger is not copied several times over.
     """
     identity = [c for c in IDENTITY[dataset] if c in frame.columns]
+    partition = PARTITION.get(dataset)
     if dataset == "transactions":
         # A settlement in two files was already read once (loader); lines of different settlements never match.
         # Only Date Range lines, whose downloads overlap freely, need the row-by-row merge.
         ranged = pl.col("source_format") == "date_range"
         if not frame.select(ranged.any()).item():
             return frame
-        return pl.concat([frame.filter(~ranged), _merge_rows(identity, frame.filter(ranged))], how="vertical")
-    return _merge_rows(identity, frame)
+        return pl.concat([frame.filter(~ranged), _merge_rows(identity, frame.filter(ranged), partition)],
+                         how="vertical")
+    return _merge_rows(identity, frame, partition)
 
 
-def _merge_rows(identity: list[str], frame: pl.DataFrame) -> pl.DataFrame:
+def _merge_rows(identity: list[str], frame: pl.DataFrame, partition: str | None) -> pl.DataFrame:
     if frame.is_empty() or frame["source_file"].n_unique() < 2:
         return frame
+    if partition is not None:
+        # Downloads overlap on some dates only: the rows of the other dates are kept as they are.
+        shared = frame.select(pl.col("source_file").n_unique().over(partition) > 1).to_series()
+        rows = shared.arg_true()
+        if rows.is_empty():
+            return frame
+        candidates = frame.select(*identity, RANK, "source_line")[rows] if len(rows) < frame.height else frame
+    else:
+        rows = pl.int_range(frame.height, dtype=pl.UInt32, eager=True)
+        candidates = frame
     # NOTE: grouping on a dozen text columns of millions of rows is slow; two independent 64-bit row hashes
     # stand for the identity instead (a false match needs both to collide: about 1 in 10^25 for 10 million rows).
-    row = pl.struct(identity)
-    narrow = frame.select(
-        row.hash(seed=0x5EED).alias("_h1"), row.hash(seed=0xFBA).alias("_h2"), "source_file", "source_line", RANK
-    ).with_row_index("_row")
-    # The n-th copy of an identity within one file is a distinct event; across files the n-th copies match.
-    # Numbered after one sort (a window function over millions of groups costs seconds).
+    keys = candidates.select(identity)
+    narrow = pl.DataFrame({"_h1": keys.hash_rows(seed=0x5EED), "_h2": keys.hash_rows(seed=0xFBA), "_row": rows,
+                           RANK: candidates.get_column(RANK), "source_line": candidates.get_column("source_line")})
+    # The n-th copy of an identity within one file is a distinct event; across files the n-th copies match, and
+    # the newest file's copy is kept. Numbered after one sort, newest file first within an identity (a window
+    # function over millions of groups costs seconds).
     position = pl.int_range(pl.len(), dtype=pl.Int64)
-    starts = pl.any_horizontal(
-        [pl.col(c) != pl.col(c).shift(1) for c in ("_h1", "_h2", "source_file")]
-    ).fill_null(True)
-    narrow = narrow.sort("_h1", "_h2", "source_file", "source_line").with_columns(
+    starts = pl.any_horizontal([pl.col(c) != pl.col(c).shift(1) for c in ("_h1", "_h2", RANK)]).fill_null(True)
+    numbered = narrow.sort(["_h1", "_h2", RANK, "source_line"], descending=[False, False, True, False]).with_columns(
         _occurrence=position - pl.when(starts).then(position).forward_fill()
     )
-    kept = (
-        narrow.sort([RANK, "source_line"], descending=[True, False])
-        .unique(subset=["_h1", "_h2", "_occurrence"], keep="first", maintain_order=True)
-        .get_column("_row")
-        .sort()
-    )
-    return frame[kept]
+    dropped = numbered.filter(~pl.struct("_h1", "_h2", "_occurrence").is_first_distinct()).get_column("_row")
+    if dropped.is_empty():
+        return frame
+    return frame.filter(pl.repeat(True, frame.height, eager=True).scatter(dropped, False))
