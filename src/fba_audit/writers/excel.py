@@ -472,10 +472,17 @@ class _Workbook:
             cell.comment = Comment(column.note, COMMENT_AUTHOR, width=300, height=80)
         return cell
 
-    def _cell(self, ws: Any, value: object, kind: str = "text", *, font: Font | None = None) -> WriteOnlyCell | None:
+    def _cell(self, ws: Any, value: object, kind: str = "text", *, font: Font | None = None) -> object:
         """One cell, typed on purpose: text stays text, money and dates get their formats even when empty."""
         if value is None and kind not in ("money", "date"):
             return None
+        if font is None and kind in ("text", "int") and (
+            isinstance(value, int) or (isinstance(value, str) and value[:1] not in ("=", "#")
+                                       and not XML_ILLEGAL_CHARACTERS.search(value))
+        ):
+            # A plain value needs no cell object of its own (most of a big sheet). Text that openpyxl would
+            # store as a formula ("=...") or an error value ("#N/A") takes the typed cell below.
+            return value
         if isinstance(value, str):
             cell = WriteOnlyCell(ws, value=XML_ILLEGAL_CHARACTERS.sub("\ufffd", value))
             # NOTE: assigning a str starting with "=" makes openpyxl store a formula; "s" undoes that.
@@ -537,4 +544,6 @@ def _column_width(column: _Column, values: Iterable[object]) -> float:
 def _display_width(text: str) -> int:
     # Chinese characters take two columns in Excel's default fonts.
     longest_line = max(text.split("\n"), key=len, default="")
+    if longest_line.isascii():
+        return len(longest_line)
     return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in longest_line)
