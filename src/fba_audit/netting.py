@@ -46,8 +46,8 @@ a settlement (on its posted date), without a shared id. A settlement line is dro
 Every other settlement line is kept: it is a reimbursement the report does not show (a period it does not
 cover, or no report at all).
 
-The per-key allocation is a Python loop over the keys that have both claims and reimbursements (few, and each
-small); everything else is vectorised.
+The allocation is vectorised (`_allocate_in_order`) except for the keys whose events include a reversal: those
+few go through a Python loop, key by key.
 """
 
 from __future__ import annotations
@@ -162,9 +162,10 @@ def _report_events(reimbursements: pl.DataFrame, currency: str | None) -> pl.Dat
 
 
 def _settlement_events(transactions: pl.DataFrame, currency: str | None) -> pl.DataFrame:
-    t = transactions
-    if currency is not None:
-        t = t.filter(in_currency(currency))
+    # NOTE: the few reimbursement lines are picked out before any column is computed: the frame has millions of rows.
+    maybe = ((pl.col("amount_type") == SETTLEMENT_REIMBURSEMENT_AMOUNT_TYPE)
+             | pl.col("transaction_type").is_in(list(SETTLEMENT_REIMBURSEMENT_CODES))).fill_null(False)
+    t = transactions.filter(maybe & in_currency(currency) if currency is not None else maybe)
     code = (
         pl.when(pl.col("amount_type") == SETTLEMENT_REIMBURSEMENT_AMOUNT_TYPE)
         .then(pl.coalesce("amount_description", "transaction_type"))
@@ -210,13 +211,15 @@ def _drop_settlement_duplicates(
     settlement = settlement.sort("date", "event_ref")
     keep: list[bool] = []
     # (b) One-to-one pairing with report rows, each report row used once, earliest approval first.
-    candidates = report.sort("date", "event_ref", "evidence").select(
+    covered = [posted is not None and any(first <= posted <= last for _, first, last in spans)
+               for posted in settlement["date"]]
+    candidates = [] if all(covered) else report.sort("date", "event_ref", "evidence").select(
         "event_ref", "date", "order_id", "sku", "amount"
     ).rows(named=True)
     used: set[int] = set()
-    for line in settlement.iter_rows(named=True):
+    for line, in_span in zip(settlement.iter_rows(named=True), covered, strict=True):
         posted = line["date"]
-        if posted is not None and any(first <= posted <= last for _, first, last in spans):
+        if in_span:
             keep.append(False)
             continue
         match = None
@@ -263,7 +266,10 @@ def reimbursement_events(
     if has_report:
         settlement = _drop_settlement_duplicates(settlement, reimbursements, report, settlement_lag_days)
     if not settlement.is_empty():
-        pairs = sku_fnsku_map(reimbursements, sku_map)
+        # Only the settlement lines' SKUs are looked up (sku_map may be a ledger of millions of rows).
+        skus = settlement["sku"].drop_nulls().unique().implode()
+        pairs = sku_fnsku_map(*(f.filter(pl.col("sku").is_in(skus)) if f is not None and "sku" in f.columns else f
+                                for f in (reimbursements, sku_map)))
         settlement = settlement.drop("fnsku").join(pairs, on="sku", how="left").select(list(EVENT_SCHEMA))
     events = pl.concat([report, settlement])
     if reasons is not None:
@@ -310,33 +316,54 @@ def _net_reversals(events: list[dict]) -> list[_Pool]:
 
 def _simple_keys(cl: pl.DataFrame, ev: pl.DataFrame, keys: list[str], event_date: str,
                  only_on_or_after_event: bool) -> pl.DataFrame:
-    """Keys whose allocation is a plain prefix match: no reversal among the events, and (when reimbursements may
-    only cover earlier events) every reimbursement dated on or after every claim of the key."""
-    events = ev.group_by(keys).agg((pl.col("units") < 0).any().alias("_reversal"), pl.col("date").min().alias("_first"))
-    latest = cl.group_by(keys).agg(pl.col(event_date).max().alias("_latest"))
-    simple = events.join(latest, on=keys).filter(~pl.col("_reversal"))
+    """Keys whose allocation needs no loop: no reversal among the events (and, when reimbursements may only cover
+    earlier events, every claim of the key dated: the loop is left to fail on an undated one as it always has)."""
+    simple = ev.group_by(keys).agg((pl.col("units") < 0).any().alias("_reversal")).filter(~pl.col("_reversal"))
     if only_on_or_after_event:
-        simple = simple.filter(pl.col("_first") >= pl.col("_latest"))
+        undated = cl.filter(pl.col(event_date).is_null()).select(keys).unique()
+        simple = simple.join(undated, on=keys, how="anti", nulls_equal=True)
     return simple.select(keys)
 
 
-def _allocate_in_order(cl: pl.DataFrame, ev: pl.DataFrame, keys: list[str], claim_id: str,
-                       quantity: str) -> pl.DataFrame:
-    """The loop of `allocate`, vectorised for simple keys: claims in (event_date, claim_id) order take units from
-    the reimbursements in (date, ref) order, so claim i gets the part of the key's total units that falls in
-    [units wanted before i, units wanted before i + its own), and is covered by the reimbursements whose own
-    stretch of units overlaps that part."""
-    claims = cl.select(*keys, claim_id, pl.col(quantity).fill_null(0).clip(lower_bound=0).cast(pl.Int64).alias("_w"))
-    claims = claims.with_columns(_a=pl.col("_w").cum_sum().over(keys) - pl.col("_w"))
-    pools = ev.select(*keys, "event_ref", "evidence", pl.col("units").cast(pl.Int64).alias("_u"))
-    pools = pools.with_columns(_b=pl.col("_u").cum_sum().over(keys) - pl.col("_u"),
-                               _s=pl.col("_u").sum().over(keys))
-    supply = pools.group_by(keys).agg(pl.col("_s").first())
-    claims = claims.join(supply, on=keys, how="left").with_columns(
-        _got=(pl.min_horizontal(pl.col("_a") + pl.col("_w"), pl.col("_s")) - pl.col("_a")).clip(lower_bound=0)
-    )
-    pairs = claims.filter(pl.col("_got") > 0).join(pools.drop("_s"), on=keys).filter(
-        (pl.col("_b") < pl.col("_a") + pl.col("_got")) & (pl.col("_b") + pl.col("_u") > pl.col("_a"))
+def _allocate_in_order(cl: pl.DataFrame, ev: pl.DataFrame, keys: list[str], claim_id: str, quantity: str,
+                       event_date: str, only_on_or_after_event: bool) -> pl.DataFrame:
+    """The loop of `allocate`, vectorised for keys without reversals.
+
+    Lay the key's reimbursements end to end in (date, ref) order: units [0, T). The loop walks them with one
+    pointer P, claims in (event_date, claim_id) order. A claim first skips the units dated before its event
+    (S = the units of reimbursements dated before it: no later claim may use them either, as later claims are no
+    older), then takes its w units: P_i = min(max(P_i-1, S_i) + w_i, T). Without the cap at T this is
+    P_i = W_i + max over j <= i of (S_j - W_j-1), W being the running total of units wanted, and capping at T
+    afterwards gives the same numbers (once P reaches T it stays there). Claim i gets [P_i - w_i, P_i) capped at T,
+    and is covered by the reimbursements whose own stretch of units overlaps that part. With reimbursements usable
+    for any claim, S is 0 and P_i is W_i."""
+    claims = cl.select(*keys, claim_id, pl.col(event_date).alias("_d"),
+                       pl.col(quantity).fill_null(0).clip(lower_bound=0).cast(pl.Int64).alias("_w"))
+    pools = ev.select(*keys, "date", "event_ref", "evidence", pl.col("units").cast(pl.Int64).alias("_u")).sort(
+        *keys, "date", "event_ref", "evidence"
+    ).with_columns(_b=pl.col("_u").cum_sum().over(keys) - pl.col("_u"))
+    supply = pools.group_by(keys).agg(pl.col("_u").sum().alias("_t"))
+    if only_on_or_after_event:
+        # Claims sort before the reimbursements of their own day: those are usable, so not skipped.
+        marks = pl.concat([
+            claims.select(*keys, claim_id, "_d", pl.lit(0, pl.Int64).alias("_u"), pl.lit(0, pl.Int8).alias("_o")),
+            pools.select(*keys, pl.lit(None, claims.schema[claim_id]).alias(claim_id), pl.col("date").alias("_d"),
+                         "_u", pl.lit(1, pl.Int8).alias("_o")),
+        ]).sort(*keys, "_d", "_o").with_columns(_skip=pl.col("_u").cum_sum().over(keys))
+        claims = claims.join(marks.filter(pl.col("_o") == 0).select(claim_id, "_skip"), on=claim_id, how="left")
+    else:
+        claims = claims.with_columns(_skip=pl.lit(0, pl.Int64))
+    wanted = pl.col("_w").cum_sum().over(keys)
+    claims = claims.sort(*keys, "_d", claim_id).with_columns(
+        _p=wanted + (pl.col("_skip") - (wanted - pl.col("_w"))).cum_max().over(keys)
+    ).join(supply, on=keys, how="left").with_columns(
+        _a=pl.min_horizontal(pl.col("_p") - pl.col("_w"), pl.col("_t")),
+        _e=pl.min_horizontal(pl.col("_p"), pl.col("_t")),
+    ).with_columns(_got=(pl.col("_e") - pl.col("_a")).clip(lower_bound=0))
+    pairs = claims.filter(pl.col("_got") > 0).select(*keys, claim_id, "_a", "_e").join(
+        pools.select(*keys, "event_ref", "evidence", "_u", "_b"), on=keys
+    ).filter(
+        (pl.col("_b") < pl.col("_e")) & (pl.col("_b") + pl.col("_u") > pl.col("_a"))
     ).sort(claim_id, "_b")
     lists = pairs.group_by(claim_id, maintain_order=True).agg(
         pl.col("event_ref").alias("reimbursed_by"), pl.col("evidence").alias("reimbursement_evidence")
@@ -386,7 +413,7 @@ def allocate(
         simple = _simple_keys(cl, ev_in, keys, event_date, only_on_or_after_event)
         if not simple.is_empty():
             fast = _allocate_in_order(cl.join(simple, on=keys, how="semi"), ev_in.join(simple, on=keys, how="semi"),
-                                      keys, claim_id, quantity)
+                                      keys, claim_id, quantity, event_date, only_on_or_after_event)
             cl = cl.join(simple, on=keys, how="anti")
             ev_in = ev_in.join(simple, on=keys, how="anti")
         # NOTE: plain Python grouping: a polars frame per key costs milliseconds, and a large seller has tens of

@@ -133,6 +133,15 @@ def evidence_agg(file: str = "source_file", line: str = "source_line") -> pl.Exp
     )
 
 
+def with_evidence_of(frame: pl.DataFrame, rows: pl.DataFrame, keys: list[str], alias: str) -> pl.DataFrame:
+    """`frame` plus `alias`: `evidence_agg` over the `rows` sharing the `keys` of each row of `frame` (null when
+    none; a null key matches a null key, as in `group_by`). The same text as grouping all `rows` first, built only
+    for the keys of `frame`: evidence text for every group of a big report costs seconds, and findings are few."""
+    wanted = frame.select(keys).unique()
+    found = rows.join(wanted, on=keys, how="semi", nulls_equal=True).group_by(keys).agg(evidence_agg().alias(alias))
+    return frame.join(found, on=keys, how="left", nulls_equal=True, maintain_order="left")
+
+
 def join_evidence(*parts: pl.Expr | str) -> pl.Expr:
     """Join evidence strings with `; `, skipping nulls and empty strings. For a List[str] column (netting's
     `reimbursement_evidence`) pass `pl.col("reimbursement_evidence").list.join("; ")`."""

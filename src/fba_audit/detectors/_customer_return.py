@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import polars as pl
 
-from fba_audit.detectors._base import evidence_agg
+from fba_audit.detectors._base import evidence_agg, with_evidence_of
 from fba_audit.netting import CLAIM_OUTPUT_SCHEMA, allocate
 from fba_audit.reports.datasets import in_currency
 
@@ -30,68 +30,115 @@ def money_div(num: Decimal | None, den: int | Decimal | None) -> Decimal | None:
     return (Decimal(num) / Decimal(den)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def refund_events(transactions: pl.DataFrame, currency: str) -> pl.DataFrame:
-    """One row per refund of an order item: (order_id, sku, refund_date) with the refunded principal (positive),
-    the referral fee credited back, and the file:line of every refund line."""
-    t = transactions.filter(
+_IS_PRINCIPAL = (pl.col("amount_type") == "ItemPrice") & pl.col("amount_description").is_in(PRINCIPAL)
+_IS_FEE = (pl.col("amount_type") == "ItemFees") & pl.col("amount_description").is_in(FEE_RETURNED)
+
+
+def refund_lines(transactions: pl.DataFrame, currency: str) -> pl.DataFrame:
+    """The principal and fee lines of dated refunds, with `refund_date` (what `refund_events` sums)."""
+    return transactions.filter(
         in_currency(currency) & (pl.col("transaction_type") == "Refund") & pl.col("order_id").is_not_null()
-        & pl.col("posted_date").is_not_null()
-    )
-    is_principal = (pl.col("amount_type") == "ItemPrice") & pl.col("amount_description").is_in(PRINCIPAL)
-    is_fee = (pl.col("amount_type") == "ItemFees") & pl.col("amount_description").is_in(FEE_RETURNED)
-    lines = t.filter(is_principal | is_fee)
-    out = lines.group_by("order_id", "sku", pl.col("posted_date").alias("refund_date")).agg(
-        (-pl.col("amount").filter(is_principal)).sum().cast(pl.Decimal(18, 2)).alias("refunded"),
-        pl.col("amount").filter(is_fee).sum().cast(pl.Decimal(18, 2)).alias("fee_returned"),
-        evidence_agg().alias("refund_evidence"),
+        & pl.col("posted_date").is_not_null() & (_IS_PRINCIPAL | _IS_FEE)
+    ).with_columns(refund_date=pl.col("posted_date"))
+
+
+def refund_events(transactions: pl.DataFrame, currency: str) -> pl.DataFrame:
+    """One row per refund of an order item: (order_id, sku, refund_date) with the refunded principal (positive)
+    and the referral fee credited back (`with_refund_evidence` adds the refund lines, for the few reported)."""
+    out = refund_lines(transactions, currency).group_by("order_id", "sku", "refund_date").agg(
+        (-pl.col("amount").filter(_IS_PRINCIPAL)).sum().cast(pl.Decimal(18, 2)).alias("refunded"),
+        pl.col("amount").filter(_IS_FEE).sum().cast(pl.Decimal(18, 2)).alias("fee_returned"),
     )
     return out.filter(pl.col("refunded") > 0).sort("order_id", "sku", "refund_date")
+
+
+def with_refund_evidence(frame: pl.DataFrame, transactions: pl.DataFrame, currency: str) -> pl.DataFrame:
+    """`frame` (order_id, sku, refund_date: rows of `refund_events`) plus `refund_evidence`, the file:line of
+    every line of the refund."""
+    return with_evidence_of(frame, refund_lines(transactions, currency), ["order_id", "sku", "refund_date"],
+                            "refund_evidence")
+
+
+def _principal_lines(transactions: pl.DataFrame, currency: str) -> pl.DataFrame:
+    return transactions.filter(
+        in_currency(currency) & (pl.col("transaction_type") == "Order") & (pl.col("amount_type") == "ItemPrice")
+        & pl.col("amount_description").is_in(PRINCIPAL) & pl.col("order_id").is_not_null()
+    )
+
+
+def _priced_rows(orders: pl.DataFrame, currency: str) -> pl.DataFrame:
+    return orders.filter((pl.col("quantity") > 0) & pl.col("item_price").is_not_null() & in_currency(currency))
+
+
+# One order item = one order-item-code (Date Range lines have none: each line is its own item).
+_ITEM = pl.coalesce("order_item_code", pl.format("{}:{}", "source_file", "source_line")).alias("_item")
+_ORDER_SOURCE, _ALL_ORDERS_SOURCE = "the Order lines", "All Orders"
+
+
+def _unit_prices(prices: pl.DataFrame) -> pl.Series:
+    """`money_div(_principal, quantity_ordered)` per row (both positive here)."""
+    principal, quantity = prices.schema["_principal"], prices.schema["quantity_ordered"]
+    if isinstance(principal, pl.Decimal) and principal.scale <= 2 and quantity.is_integer():
+        # In whole cents, half-up for a positive quotient is floor((2 x cents + q) / 2q): exact, no Python loop.
+        cents, q = (pl.col("_principal") * 100).cast(pl.Int64), pl.col("quantity_ordered")
+        return prices.select(
+            (((2 * cents + q) // (2 * q)).cast(pl.Decimal(18, 2)) / 100).cast(pl.Decimal(18, 2))
+        ).to_series()
+    unit = [money_div(p, q) for p, q in zip(prices["_principal"].to_list(), prices["quantity_ordered"].to_list(),
+                                             strict=True)]
+    return pl.Series(unit, dtype=pl.Decimal(18, 2))
 
 
 def order_prices(transactions: pl.DataFrame, orders: pl.DataFrame | None, currency: str,
                  only: pl.Series | None = None) -> pl.DataFrame:
     """Unit price per (order_id, sku): the Order's principal / quantity_purchased from the transactions, else
-    All Orders item-price / quantity. Columns: unit_price, quantity_ordered, price_source, price_evidence.
-    `only` limits the work to these order ids (the refunded ones: a year of orders is millions of rows)."""
-    t = transactions.filter(
-        in_currency(currency) & (pl.col("transaction_type") == "Order") & (pl.col("amount_type") == "ItemPrice")
-        & pl.col("amount_description").is_in(PRINCIPAL) & pl.col("order_id").is_not_null()
-    )
+    All Orders item-price / quantity. Columns: unit_price, quantity_ordered, price_source (`with_price_evidence`
+    adds the rows behind the price, for the few reported). `only` limits the work to these order ids (the refunded
+    ones: a year of orders is millions of rows)."""
+    t = _principal_lines(transactions, currency)
     if only is not None:
         wanted = only.unique().implode()
         t = t.filter(pl.col("order_id").is_in(wanted))
         if orders is not None:
             orders = orders.filter(pl.col("amazon_order_id").is_in(wanted))
-    # One order item = one order-item-code (Date Range lines have none: each line is its own item).
-    item = pl.coalesce("order_item_code", pl.format("{}:{}", "source_file", "source_line"))
-    items = t.group_by("order_id", "sku", item.alias("_item"), "posted_date").agg(
+    items = t.group_by("order_id", "sku", _ITEM, "posted_date").agg(
         pl.col("amount").sum().alias("_principal"),
         pl.col("quantity_purchased").max().alias("_qty"),
-        evidence_agg().alias("_ev"),
     )
     settled = items.group_by("order_id", "sku").agg(
         pl.col("_principal").sum().alias("_principal"),
         # An item without a quantity makes the price unknown (null propagates through the sum).
         pl.when(pl.col("_qty").is_null().any()).then(None).otherwise(pl.col("_qty").sum()).alias("quantity_ordered"),
-        pl.col("_ev").sort().str.join("; ").alias("price_evidence"),
-    ).filter(pl.col("quantity_ordered") > 0).with_columns(price_source=pl.lit("the Order lines"))
+    ).filter(pl.col("quantity_ordered") > 0).with_columns(price_source=pl.lit(_ORDER_SOURCE))
     parts = [settled]
     if orders is not None and not orders.is_empty():
-        o = orders.filter(
-            (pl.col("quantity") > 0) & pl.col("item_price").is_not_null()
-            & in_currency(currency)
-        ).group_by(pl.col("amazon_order_id").alias("order_id"), "sku").agg(
+        o = _priced_rows(orders, currency).group_by(pl.col("amazon_order_id").alias("order_id"), "sku").agg(
             pl.col("item_price").sum().alias("_principal"),
             pl.col("quantity").sum().alias("quantity_ordered"),
-            evidence_agg().alias("price_evidence"),
-        ).with_columns(price_source=pl.lit("All Orders"))
+        ).with_columns(price_source=pl.lit(_ALL_ORDERS_SOURCE))
         parts.append(o.join(settled, on=["order_id", "sku"], how="anti"))
     prices = pl.concat(parts, how="diagonal_relaxed").filter(pl.col("_principal") > 0)
-    unit = [money_div(p, q) for p, q in zip(prices["_principal"].to_list(), prices["quantity_ordered"].to_list(),
-                                             strict=True)]
-    return prices.with_columns(unit_price=pl.Series(unit, dtype=pl.Decimal(18, 2))).select(
-        "order_id", "sku", "unit_price", pl.col("quantity_ordered").cast(pl.Int64), "price_source", "price_evidence"
+    return prices.with_columns(unit_price=_unit_prices(prices)).select(
+        "order_id", "sku", "unit_price", pl.col("quantity_ordered").cast(pl.Int64), "price_source"
     ).sort("order_id", "sku")
+
+
+def with_price_evidence(frame: pl.DataFrame, transactions: pl.DataFrame, orders: pl.DataFrame | None,
+                        currency: str) -> pl.DataFrame:
+    """`frame` (order_id, sku, price_source: from `order_prices`) plus `price_evidence`, the rows the price was
+    read from (null without a price)."""
+    keys = ["order_id", "sku"]
+    lines = _principal_lines(transactions, currency).join(frame.select(keys).unique(), on=keys, how="semi",
+                                                          nulls_equal=True)
+    parts = [lines.group_by(*keys, _ITEM, "posted_date").agg(evidence_agg().alias("_ev")).group_by(keys).agg(
+        pl.col("_ev").sort().str.join("; ").alias("price_evidence")
+    ).with_columns(price_source=pl.lit(_ORDER_SOURCE))]
+    if orders is not None and not orders.is_empty():
+        rows = _priced_rows(orders, currency).rename({"amazon_order_id": "order_id"})
+        parts.append(with_evidence_of(frame.select(keys).unique(), rows, keys, "price_evidence").with_columns(
+            price_source=pl.lit(_ALL_ORDERS_SOURCE)))
+    evidence = pl.concat(parts, how="diagonal_relaxed")
+    return frame.join(evidence, on=[*keys, "price_source"], how="left", nulls_equal=True, maintain_order="left")
 
 
 def fulfillment_channels(transactions: pl.DataFrame, orders: pl.DataFrame | None,

@@ -2,12 +2,14 @@
 
 Both compare a fee Amazon charged per order item with the fee a rate card gives for that item on the charge date,
 and both report one finding per SKU and rate-card period, split into the charges still inside the claim window and
-those already past it. What differs (which fee line, which expected fee) stays in the detector modules.
+those already past it. Which fee line and which price lines each reads is named here (`FEES`, `PRICES`), so that
+one pass over the order lines serves both (`_item_totals`); which expected fee stays in the detector modules.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from collections.abc import Callable
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
@@ -36,62 +38,125 @@ def _kind_is(kind: str) -> pl.Expr:
 
 ITEM_KEYS = ["order_id", "sku", "item"]
 
+# The fee each fee detector checks: source family ("settlement" or "date_range") -> amount_description of the line.
+FEES: dict[str, dict[str, str]] = {
+    "fulfillment": {"settlement": "FBAPerUnitFulfillmentFee", "date_range": "FBAFees"},  # FBA01
+    "referral": {"settlement": "Commission", "date_range": "SellingFees"},  # FBA10
+}
+# The prices they read: column -> the amount_type/amount_description pairs (as "type/description") summed into it.
+PRICES: dict[str, tuple[str, ...]] = {
+    "principal": ("ItemPrice/Principal", "ItemPrice/ProductSales"),  # FBA01: the item price, for the price band
+    # FBA10: the total sales price (item, shipping, gift wrap) and the promotions that lowered it
+    "gross": ("ItemPrice/Principal", "ItemPrice/Shipping", "ItemPrice/GiftWrap",
+              "ItemPrice/ProductSales", "ItemPrice/ShippingCredits", "ItemPrice/GiftWrapCredits"),
+    "promo": ("Promotion/Principal", "Promotion/Shipping", "Promotion/PromotionalRebates"),
+}
+
+
+def _fee_line(fee: str) -> pl.Expr:
+    date_range = pl.col("source_format") == DATE_RANGE
+    return pl.any_horizontal([
+        (date_range if family == "date_range" else ~date_range.fill_null(False))
+        & (pl.col("amount_description") == desc) for family, desc in FEES[fee].items()
+    ]).fill_null(False)
+
+
+def _price_line(name: str) -> pl.Expr:
+    return pl.any_horizontal([_kind_is(k) for k in PRICES[name]])
+
+
+def _order_lines(transactions: pl.DataFrame, ctx: AuditContext) -> pl.LazyFrame:
+    """The Order lines the fee detectors read (see `order_items`)."""
+    return transactions.lazy().filter(
+        (pl.col("transaction_type") == "Order")
+        & in_currency(ctx.currency)
+        & (pl.col("fulfillment_id").is_null() | (pl.col("fulfillment_id") == "AFN"))
+        & pl.col("order_id").is_not_null() & pl.col("sku").is_not_null()
+        & pl.col("posted_date").is_not_null() & (pl.col("posted_date") <= ctx.as_of)
+    )
+
+
+def _with_lines(orders: pl.LazyFrame, fees: list[str], prices: list[str]) -> pl.LazyFrame:
+    """The lines of `orders` that are one of `fees` or `prices` (flag columns `_fee_<fee>`, `_<price>`), with
+    `item`."""
+    return orders.with_columns(
+        **{f"_fee_{fee}": _fee_line(fee) for fee in fees}, **{f"_{name}": _price_line(name) for name in prices},
+    ).filter(pl.any_horizontal(*(f"_fee_{fee}" for fee in fees), *(f"_{name}" for name in prices))).with_columns(
+        # NOTE: a Date Range row is one order item (several amount lines, one source line); settlement lines of
+        # one item share the order-item-code.
+        item=pl.when(pl.col("source_format") == DATE_RANGE).then(pl.format("{}:{}", "source_file", "source_line"))
+        .otherwise(pl.col("order_item_code").fill_null("")),
+    )
+
+
+# (id of the transactions frame, currency, audit date) -> (the frame, weakly; its totals; fees not yet served).
+_TOTALS: dict[tuple, tuple[weakref.ref, pl.DataFrame, set[str]]] = {}
+
+
+def _item_totals(transactions: pl.DataFrame, ctx: AuditContext, fee: str) -> pl.DataFrame:
+    """Per order item with a line of any of `FEES` or `PRICES`: for each fee `<fee>_posted` (first), `<fee>_format`
+    (min), `<fee>_units` (max), `<fee>_charged` (total, sign turned), and one total per price.
+
+    NOTE: grouping millions of Order lines by item is most of the work of a fee detector, and both need the same
+    groups, so one pass computes the columns of both and keeps them until each fee has been asked for once (the
+    frame is immutable; the entry also goes when the frame does). A group only one detector needs has no line of
+    the other's fee: its charged total is 0 and `order_items` drops it, as a pass of its own would never form it.
+    """
+    key = (id(transactions), ctx.currency, ctx.as_of)
+    entry = _TOTALS.get(key)
+    if entry is None or entry[0]() is not transactions:
+        decimal = pl.Decimal(38, 2)
+        # NOTE: the amounts are masked before grouping: plain sums and minimums over millions of small groups are
+        # far faster than filters inside the aggregation.
+        columns, aggs = {}, {}
+        for name in FEES:
+            on_fee = pl.col(f"_fee_{name}")
+            columns |= {f"_{name}_posted": pl.when(on_fee).then("posted_date"),
+                        f"_{name}_format": pl.when(on_fee).then("source_format"),
+                        f"_{name}_units": pl.when(on_fee).then("quantity_purchased"),
+                        f"_{name}_charged": pl.when(on_fee).then(pl.col("amount").cast(decimal))}
+            aggs |= {f"{name}_posted": pl.col(f"_{name}_posted").min(),
+                     f"{name}_format": pl.col(f"_{name}_format").min(),
+                     f"{name}_units": pl.col(f"_{name}_units").max(),
+                     # Net of any credit line of the same fee on the order (a fee discount is not an overcharge).
+                     f"{name}_charged": (-pl.col(f"_{name}_charged").sum()).cast(MONEY)}
+        for name in PRICES:
+            columns[f"_{name}_amount"] = pl.when(f"_{name}").then(pl.col("amount").cast(decimal))
+            aggs[name] = pl.col(f"_{name}_amount").sum().cast(MONEY)
+        totals = _with_lines(_order_lines(transactions, ctx), list(FEES), list(PRICES)).with_columns(
+            **columns).group_by(ITEM_KEYS).agg(**aggs).collect()
+        entry = (weakref.ref(transactions, lambda _: _TOTALS.pop(key, None)), totals, set(FEES))
+        _TOTALS[key] = entry
+    entry[2].discard(fee)
+    if not entry[2]:
+        _TOTALS.pop(key, None)
+    return entry[1]
+
 
 class OrderItems:
     """The order items charged a fee (`frame`); `with_evidence` adds the report lines read for some of them, so
     that the evidence text is built only for the items that are flagged."""
 
-    def __init__(self, transactions: pl.DataFrame, ctx: AuditContext, fee: dict[str, str],
-                 price: dict[str, tuple[str, ...]]) -> None:
-        date_range = pl.col("source_format") == DATE_RANGE
-        self._fee = pl.any_horizontal([
-            (date_range if family == "date_range" else ~date_range.fill_null(False))
-            & (pl.col("amount_description") == desc) for family, desc in fee.items()
-        ]).fill_null(False)
-        self._kinds = {name: pl.any_horizontal([_kind_is(k) for k in kinds]) for name, kinds in price.items()}
-        self._orders = transactions.lazy().filter(
-            (pl.col("transaction_type") == "Order")
-            & in_currency(ctx.currency)
-            & (pl.col("fulfillment_id").is_null() | (pl.col("fulfillment_id") == "AFN"))
-            & pl.col("order_id").is_not_null() & pl.col("sku").is_not_null()
-            & pl.col("posted_date").is_not_null() & (pl.col("posted_date") <= ctx.as_of)
-        )
-        on_fee, decimal = pl.col("_fee"), pl.Decimal(38, 2)
-        # NOTE: the amounts are masked before grouping: plain sums and minimums over millions of small groups are
-        # far faster than filters inside the aggregation.
-        self.frame = self._lines(self._orders).with_columns(
-            _posted=pl.when(on_fee).then("posted_date"),
-            _format=pl.when(on_fee).then("source_format"),
-            _units=pl.when(on_fee).then("quantity_purchased"),
-            _charged=pl.when(on_fee).then(pl.col("amount").cast(decimal)),
-            **{f"_{name}_amount": pl.when(f"_{name}").then(pl.col("amount").cast(decimal)) for name in self._kinds},
-        ).group_by(ITEM_KEYS).agg(
-            posted_date=pl.col("_posted").min(),
-            source_format=pl.col("_format").min(),
-            units=pl.col("_units").max(),
-            # Net of any credit line of the same fee on the order (a fee discount is not an overcharge).
-            charged=(-pl.col("_charged").sum()).cast(MONEY),
-            **{name: pl.col(f"_{name}_amount").sum().cast(MONEY) for name in self._kinds},
+    def __init__(self, transactions: pl.DataFrame, ctx: AuditContext, fee: str, price: tuple[str, ...]) -> None:
+        self._fee, self._prices = fee, list(price)
+        self._orders = _order_lines(transactions, ctx)
+        self.frame = _item_totals(transactions, ctx, fee).select(
+            *ITEM_KEYS, posted_date=f"{fee}_posted", source_format=f"{fee}_format", units=f"{fee}_units",
+            charged=f"{fee}_charged", **{name: name for name in price},
         ).filter(
             # NOTE: a line without a quantity cannot give a per-unit fee; assuming 1 unit could invent an overcharge.
             (pl.col("charged") > 0) & (pl.col("units") > 0)
-        ).collect()
+        )
 
     def _lines(self, orders: pl.LazyFrame) -> pl.LazyFrame:
         """The fee lines and the price lines of `orders` (the evidence too, not the other amounts), with `item`."""
-        return orders.with_columns(
-            _fee=self._fee, **{f"_{name}": kind for name, kind in self._kinds.items()},
-        ).filter(pl.any_horizontal("_fee", *(f"_{name}" for name in self._kinds))).with_columns(
-            # NOTE: a Date Range row is one order item (several amount lines, one source line); settlement lines of
-            # one item share the order-item-code.
-            item=pl.when(pl.col("source_format") == DATE_RANGE).then(pl.format("{}:{}", "source_file", "source_line"))
-            .otherwise(pl.col("order_item_code").fill_null("")),
-        )
+        return _with_lines(orders, [self._fee], self._prices)
 
     def with_evidence(self, items: pl.DataFrame) -> pl.DataFrame:
         """`items` (rows of `frame`) with `evidence`: the fee and price lines read, `file:line; ...`."""
-        orders = self._orders.join(items.lazy().select("order_id", "sku").unique(), on=["order_id", "sku"],
-                                   how="semi")
+        # NOTE: a filter on the order ids first (far cheaper than a join over millions of lines); the join on the
+        # item keys below keeps exactly the items'.
+        orders = self._orders.filter(pl.col("order_id").is_in(items["order_id"].unique().implode()))
         evidence = self._lines(orders).join(items.lazy().select(ITEM_KEYS), on=ITEM_KEYS, how="semi").group_by(
             ITEM_KEYS,
         ).agg(
@@ -101,14 +166,12 @@ class OrderItems:
         return items.join(evidence, on=ITEM_KEYS, how="left")
 
 
-def order_items(transactions: pl.DataFrame, ctx: AuditContext, fee: dict[str, str],
-                price: dict[str, tuple[str, ...]]) -> OrderItems:
+def order_items(transactions: pl.DataFrame, ctx: AuditContext, fee: str, price: tuple[str, ...]) -> OrderItems:
     """`frame`: one row per order item charged the fee: order_id, sku, item (key), posted_date, source_format,
     units, charged (total, positive), one Decimal column per `price` entry (totals); unsorted, without evidence
     (see `OrderItems.with_evidence`).
 
-    fee: source family ("settlement" or "date_range") -> amount_description of the fee line.
-    price: output column -> the amount_type/amount_description pairs (as "type/description") summed into it.
+    fee: a key of `FEES`, the fee line. price: keys of `PRICES`, the price columns.
     Only AFN (or unmarked) Order lines in the marketplace currency posted on or before the audit date count: a re-run
     dated last month must give last month's answer.
     """

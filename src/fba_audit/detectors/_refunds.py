@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from fba_audit.detectors._base import evidence_agg
+from fba_audit.detectors._base import with_evidence_of
 from fba_audit.reports.datasets import in_currency
 
 PRINCIPAL = ("Principal", "ProductSales")
@@ -30,7 +30,8 @@ def principal_lines(transactions: pl.DataFrame, currency: str) -> pl.DataFrame:
 
 
 def charged_per_item(lines: pl.DataFrame) -> pl.DataFrame:
-    """Per order and SKU: principal charged, units purchased, first order date, AFN/MFN and the rows behind it.
+    """Per order and SKU: principal charged, units purchased, first order date and AFN/MFN (`with_order_evidence`
+    adds the rows behind it, for the few items reported).
 
     Units come from `quantity_purchased` of the Order principal lines (the loader copies it onto every line of
     the order item, and there is one principal line per item)."""
@@ -45,14 +46,18 @@ def charged_per_item(lines: pl.DataFrame) -> pl.DataFrame:
             pl.col("quantity_purchased").is_null().any().alias("units_unknown"),
             pl.col("posted_date").min().alias("order_date"),
             pl.col("fulfillment_id").drop_nulls().unique().sort().str.join("/").alias("order_fulfillment"),
-            evidence_agg().alias("order_evidence"),
         )
     )
 
 
+def with_order_evidence(frame: pl.DataFrame, lines: pl.DataFrame, alias: str = "order_evidence") -> pl.DataFrame:
+    """`frame` (order_id, sku) plus the Order principal `lines` behind `charged_per_item`, `file:line; ...`."""
+    return with_evidence_of(frame, lines.filter(pl.col("transaction_type") == "Order"), ["order_id", "sku"], alias)
+
+
 def refund_events(lines: pl.DataFrame) -> pl.DataFrame:
     """Per order, SKU and refund (adjustment id, else posting date): principal refunded (positive), the units
-    the refund lines name (null when they name none), the date and the rows behind it."""
+    the refund lines name (null when they name none), the date, the channel and the report format."""
     refunds = lines.filter(pl.col("transaction_type") == "Refund").with_columns(
         refund_key=pl.coalesce("adjustment_id", pl.col("posted_date").cast(pl.String), pl.lit("-"))
     )
@@ -65,7 +70,6 @@ def refund_events(lines: pl.DataFrame) -> pl.DataFrame:
             pl.col("posted_date").min().alias("refund_date"),
             pl.col("fulfillment_id").drop_nulls().unique().sort().str.join("/").alias("refund_fulfillment"),
             pl.col("source_format").first().alias("refund_format"),
-            evidence_agg().alias("refund_evidence"),
         )
         .with_columns(units_named=pl.when(pl.col("has_units")).then(pl.col("units_named")))
         .drop("has_units")

@@ -170,10 +170,7 @@ def _expected(item: dict, fp: dict | None, prod: dict | None, ctx: AuditContext)
 def detect(*, transactions: pl.DataFrame, fee_preview: pl.DataFrame, products: pl.DataFrame | None = None,
            reimbursements: pl.DataFrame | None = None, ctx: AuditContext) -> pl.DataFrame:
     # Per-unit fulfillment fee charged per order item, with the item price for the price band.
-    items = _fees.order_items(
-        transactions, ctx, fee={"settlement": "FBAPerUnitFulfillmentFee", "date_range": "FBAFees"},
-        price={"principal": ("ItemPrice/Principal", "ItemPrice/ProductSales")},
-    )
+    items = _fees.order_items(transactions, ctx, fee="fulfillment", price=("principal",))
     store = pl.col("amazon_store").is_null() | (pl.col("amazon_store") == ctx.marketplace)
     currency = in_currency(ctx.currency)
     previews = _fees.one_per_sku(fee_preview.filter(store & currency), PREVIEW_COLUMNS)

@@ -33,8 +33,8 @@ from __future__ import annotations
 import polars as pl
 
 from fba_audit.context import AuditContext
-from fba_audit.detectors._base import Detector, evidence_agg, finding_id, join_evidence, to_findings
-from fba_audit.detectors._refunds import MONEY, charged_per_item, principal_lines, refund_events
+from fba_audit.detectors._base import Detector, evidence_agg, finding_id, join_evidence, to_findings, with_evidence_of
+from fba_audit.detectors._refunds import MONEY, charged_per_item, principal_lines, refund_events, with_order_evidence
 from fba_audit.reports.datasets import in_currency
 
 ABSOLUTE_TOLERANCE = pl.lit(1).cast(MONEY)
@@ -70,12 +70,18 @@ def detect(*, transactions: pl.DataFrame, orders: pl.DataFrame | None = None, ct
     # The charge: Order lines in the files; else All Orders; else nothing is reported (see the docstring).
     # Only refunded orders matter: a year of Order lines is millions of rows.
     refunded = refunds["order_id"].unique().implode()
-    if orders is not None:
-        orders = orders.filter(pl.col("amazon_order_id").is_in(refunded))
+    order_lines = lines.filter(pl.col("order_id").is_in(refunded))
     charged = refunds.select("order_id", "sku").unique().join(
-        charged_per_item(lines.filter(pl.col("order_id").is_in(refunded))), on=["order_id", "sku"], how="left",
+        charged_per_item(order_lines), on=["order_id", "sku"], how="left",
         nulls_equal=True,
-    ).join(_all_orders_charges(orders, ctx.currency), on=["order_id", "sku"], how="left", nulls_equal=True)
+    )
+    if orders is not None:
+        # All Orders is read only where the files lack the charge or its channel (see `fulfillment` below).
+        complete = (pl.col("charged").is_not_null() & (pl.col("order_fulfillment") != "")).fill_null(False)
+        lacking = charged.filter(~complete)
+        orders = orders.filter(pl.col("amazon_order_id").is_in(lacking["order_id"].unique().implode()))
+    charged = charged.join(_all_orders_charges(orders, ctx.currency), on=["order_id", "sku"], how="left",
+                           nulls_equal=True)
     from_files = pl.col("charged").is_not_null()
     charged = charged.select(
         "order_id", "sku", "order_date",
@@ -85,7 +91,7 @@ def detect(*, transactions: pl.DataFrame, orders: pl.DataFrame | None = None, ct
         fulfillment=pl.when(from_files & (pl.col("order_fulfillment") != "")).then(pl.col("order_fulfillment"))
         .otherwise(pl.col("ao_fulfillment")),
         charge_source=pl.when(from_files).then(pl.lit("payment files")).otherwise(pl.lit("All Orders")),
-        order_evidence=pl.when(from_files).then(pl.col("order_evidence")).otherwise(pl.col("ao_evidence")),
+        ao_evidence="ao_evidence",
     ).filter(pl.col("charged") > 0)
 
     # Refunds in date order, running totals: the refund that first pushes the total over is the event.
@@ -114,14 +120,15 @@ def detect(*, transactions: pl.DataFrame, orders: pl.DataFrame | None = None, ct
         pl.col("refund_fulfillment").filter(pl.col("refund_fulfillment") != "").unique().sort().str.join("/")
         .alias("refund_fulfillment"),
         pl.col("charged", "units_purchased", "units_unknown", "fulfillment", "charge_source", "order_date",
-               "order_evidence").first(),
+               "ao_evidence").first(),
     )
-    refund_rows = lines.filter(pl.col("transaction_type") == "Refund").group_by(key).agg(
-        evidence_agg().alias("refund_evidence")
-    )
-    found = crossed.join(totals, on=key, how="inner", nulls_equal=True).join(
-        refund_rows, on=key, how="left", nulls_equal=True
-    ).with_columns(
+    found = crossed.join(totals, on=key, how="inner", nulls_equal=True)
+    # The rows behind each finding, for the few found only (the text for every order costs seconds).
+    found = with_evidence_of(found, lines.filter(pl.col("transaction_type") == "Refund"), key, "refund_evidence")
+    found = with_order_evidence(found, order_lines).with_columns(
+        order_evidence=pl.when(pl.col("charge_source") == "payment files").then("order_evidence")
+        .otherwise("ao_evidence"))
+    found = found.with_columns(
         fulfillment=pl.coalesce(pl.when(pl.col("fulfillment") != "").then("fulfillment"),
                                 pl.when(pl.col("refund_fulfillment") != "").then("refund_fulfillment")),
         excess=(pl.col("refunded") - pl.col("charged")).cast(MONEY),

@@ -38,8 +38,8 @@ from __future__ import annotations
 import polars as pl
 
 from fba_audit.context import AuditContext
-from fba_audit.detectors._base import Detector, evidence_agg, finding_id, join_evidence, to_findings
-from fba_audit.detectors._refunds import charged_per_item, principal_lines
+from fba_audit.detectors._base import Detector, finding_id, join_evidence, to_findings, with_evidence_of
+from fba_audit.detectors._refunds import charged_per_item, principal_lines, with_order_evidence
 from fba_audit.reports.datasets import in_currency
 
 FEE_CREDIT = "RestockingFee"
@@ -58,9 +58,10 @@ def detect(*, customer_returns: pl.DataFrame, transactions: pl.DataFrame, ctx: A
     lines = principal_lines(money.filter(pl.col("order_id").is_in(refunded)), ctx.currency)
     charged = charged_per_item(lines)
     # Every line of each refund (one refund = one adjustment id), with what it says about a restocking fee.
-    refunds = money.filter((pl.col("transaction_type") == "Refund") & pl.col("order_id").is_not_null()).with_columns(
-        refund_key=pl.coalesce("adjustment_id", pl.col("posted_date").cast(pl.String), pl.lit("-"))
-    ).group_by(*key, "refund_key").agg(
+    refund_lines = money.filter(
+        (pl.col("transaction_type") == "Refund") & pl.col("order_id").is_not_null()
+    ).with_columns(refund_key=pl.coalesce("adjustment_id", pl.col("posted_date").cast(pl.String), pl.lit("-")))
+    refunds = refund_lines.group_by(*key, "refund_key").agg(
         (-pl.col("amount").filter(
             (pl.col("amount_type") == "ItemPrice") & pl.col("amount_description").is_in(["Principal"])
         ).sum()).alias("refunded"),
@@ -69,13 +70,11 @@ def detect(*, customer_returns: pl.DataFrame, transactions: pl.DataFrame, ctx: A
         (pl.col("amount_description") == FEE_TAX).any().alias("fee_charged_to_buyer"),
         pl.col("fulfillment_id").drop_nulls().unique().sort().str.join("/").alias("refund_fulfillment"),
         pl.col("posted_date").min().alias("event_date"),
-        evidence_agg().alias("refund_evidence"),
     )
     returned = customer_returns.group_by(*key).agg(
         pl.col("quantity").sum().alias("units_returned"),
         pl.col("return_date").min().alias("return_date"),
         pl.col("detailed_disposition").drop_nulls().unique().sort().str.join("/").alias("dispositions"),
-        evidence_agg().alias("return_evidence"),
     )
     found = (
         refunds.filter(pl.col("fee_charged_to_buyer") & ~pl.col("fee_credited"))
@@ -95,6 +94,10 @@ def detect(*, customer_returns: pl.DataFrame, transactions: pl.DataFrame, ctx: A
         .filter(pl.col("refunded") * pl.col("units_purchased") >= pl.col("charged") * pl.col("units_refunded"))
         .sort(*key, "refund_key")
     )
+    # The rows behind each finding (only for the few found: the text for every refund and return costs seconds).
+    found = with_order_evidence(found, lines)
+    found = with_evidence_of(found, refund_lines, [*key, "refund_key"], "refund_evidence")
+    found = with_evidence_of(found, customer_returns, key, "return_evidence")
     return to_findings(found.select(
         finding_id("FBA06", ctx.marketplace, pl.col("order_id"), pl.col("sku"), pl.col("refund_key")),
         "sku", "order_id", "event_date",

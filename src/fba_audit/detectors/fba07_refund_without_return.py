@@ -51,7 +51,8 @@ import polars as pl
 
 from fba_audit.detectors._base import Detector, finding_id, join_evidence, to_findings
 from fba_audit.detectors._customer_return import (
-    fulfillment_channels, money_div, net_by_order, order_prices, refund_events,
+    fulfillment_channels, money_div, net_by_order, order_prices, refund_events, with_price_evidence,
+    with_refund_evidence,
 )
 from fba_audit.netting import reimbursement_events
 
@@ -87,14 +88,17 @@ def _units(row: dict) -> dict:
 def detect(*, transactions, customer_returns, reimbursements, orders=None, ctx):
     # Refunds of orders Amazon fulfilled (some line says AFN, none says MFN).
     refunds = refund_events(transactions, ctx.currency)
-    channels = fulfillment_channels(transactions, orders, only=refunds["order_id"]).filter(
-        pl.col("afn") & ~pl.col("mfn")
-    )
+    # Only refunded orders matter: a year of orders is millions of rows, picked out once here.
+    refunded = refunds["order_id"].unique().implode()
+    refunded_lines = transactions.filter(pl.col("order_id").is_in(refunded))
+    refunded_orders = orders.filter(pl.col("amazon_order_id").is_in(refunded)) if orders is not None else None
+    channels = fulfillment_channels(refunded_lines, refunded_orders).filter(pl.col("afn") & ~pl.col("mfn"))
     refunds = refunds.join(channels.select("order_id"), on="order_id", how="semi")
-    refunds = refunds.join(order_prices(transactions, orders, ctx.currency, only=refunds["order_id"]),
+    refunds = refunds.join(order_prices(refunded_lines, refunded_orders, ctx.currency, only=refunds["order_id"]),
                            on=["order_id", "sku"], how="left")
     # Units per refund; a partial refund of less than one unit is not a refund of a unit (see the docstring).
-    derived = pl.DataFrame([_units(r) for r in refunds.iter_rows(named=True)],
+    derived = pl.DataFrame([_units(r) for r in refunds.select(
+        "unit_price", "refunded", "quantity_ordered", "price_source").iter_rows(named=True)],
                            schema={"units": pl.Int64, "review": pl.Boolean, "confidence": pl.String, "how": pl.String})
     claims = pl.concat([refunds, derived], how="horizontal").filter(pl.col("units") > 0).with_columns(
         finding_id("FBA07", ctx.marketplace, pl.col("order_id"), pl.col("sku"), pl.col("refund_date"))
@@ -121,8 +125,10 @@ def detect(*, transactions, customer_returns, reimbursements, orders=None, ctx):
     too_soon = (pl.lit(last_return, pl.Date) < pl.col("refund_date").dt.offset_by(f"{RETURN_GRACE_DAYS}d")
                 if last_return is not None else pl.lit(False))
     values = [money_div(r["refunded"] - max(r["fee_returned"], 0), r["quantity"]) * r["units_open"]
-              for r in still_open.iter_rows(named=True)]
+              for r in still_open.select("refunded", "fee_returned", "quantity", "units_open").iter_rows(named=True)]
     still_open = still_open.with_columns(amount=pl.Series(values, dtype=pl.Decimal(18, 2)), too_soon=too_soon)
+    still_open = with_refund_evidence(still_open, refunded_lines, ctx.currency)
+    still_open = with_price_evidence(still_open, refunded_lines, refunded_orders, ctx.currency)
     returns_files = _files(customer_returns, "FBA customer returns")
     paid_files = _files(reimbursements, "Reimbursements")
     return to_findings(still_open.select(

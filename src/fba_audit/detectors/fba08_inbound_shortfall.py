@@ -39,7 +39,7 @@ import datetime as dt
 import polars as pl
 
 from fba_audit.context import AuditContext
-from fba_audit.detectors._base import Detector, evidence_agg, finding_id, join_evidence, to_findings
+from fba_audit.detectors._base import Detector, finding_id, join_evidence, to_findings, with_evidence_of
 from fba_audit.detectors._inbound import LOST_INBOUND, inbound_reimbursements, receipt_dates, receipts
 from fba_audit.netting import allocate
 from fba_audit.valuation import add_valuation
@@ -50,12 +50,12 @@ RECEIVING_GRACE = dt.timedelta(days=30)  # claim_rules.md: a receiving shipment 
 
 def detect(*, inbound_shipments, inbound_shipment_items, inventory_ledger, reimbursements,
            transactions=None, products=None, ctx: AuditContext) -> pl.DataFrame:
-    # Shipped and (API) received units per shipment and FNSKU, with the item rows as evidence.
-    items = inbound_shipment_items.filter(pl.col("fnsku").is_not_null()).group_by("shipment_id", "fnsku").agg(
+    # Shipped and (API) received units per shipment and FNSKU (the item rows as evidence are added to the findings).
+    item_rows = inbound_shipment_items.filter(pl.col("fnsku").is_not_null())
+    items = item_rows.group_by("shipment_id", "fnsku").agg(
         sku=pl.col("sku").drop_nulls().sort().first(),
         shipped=pl.col("quantity_shipped").sum(),
         api_received=pl.col("quantity_received").fill_null(0).sum(),
-        item_evidence=evidence_agg(),
     ).sort("shipment_id", "fnsku")
     status = inbound_shipments.select("shipment_id", "shipment_status").unique("shipment_id", keep="first")
     # Units received over plan elsewhere may be this shipment's missing units, counted to the wrong shipment.
@@ -79,7 +79,7 @@ def detect(*, inbound_shipments, inbound_shipment_items, inventory_ledger, reimb
         pl.col("before", "reduced").max(), pl.col("reduced_on").min()
     ).join(
         rcpts.group_by("shipment_id", "fnsku").agg(
-            asin=pl.col("asin").drop_nulls().sort().first(), ledger_evidence=evidence_agg()
+            asin=pl.col("asin").drop_nulls().sort().first(), _in_ledger=pl.lit(True)
         ), on=["shipment_id", "fnsku"], how="left",
     )
 
@@ -124,6 +124,11 @@ def detect(*, inbound_shipments, inbound_shipment_items, inventory_ledger, reimb
     netted = allocate(claims, paid, keys=["fnsku"]).filter(pl.col("units_open") > 0)
     valued = add_valuation(netted.with_columns(quantity=pl.col("units_open")), products=products,
                            reimbursements=reimbursements, currency=ctx.currency)
+    # The report rows behind each finding (only for the findings: the text for every shipment costs seconds).
+    valued = with_evidence_of(valued, item_rows, ["shipment_id", "fnsku"], "item_evidence")
+    valued = with_evidence_of(valued, rcpts, ["shipment_id", "fnsku"], "ledger_evidence").with_columns(
+        # A key the ledger has no receipt for was never joined to the ledger's counts.
+        ledger_evidence=pl.when(pl.col("_in_ledger")).then("ledger_evidence"))
 
     note = pl.concat_str([
         pl.when(pl.col("reduction") > 0).then(pl.format(

@@ -42,7 +42,9 @@ from __future__ import annotations
 import polars as pl
 
 from fba_audit.detectors._base import Detector, evidence_ref, finding_id, join_evidence, to_findings
-from fba_audit.detectors._customer_return import money_div, net_by_order, order_prices, refund_events
+from fba_audit.detectors._customer_return import (
+    money_div, net_by_order, order_prices, refund_events, with_refund_evidence,
+)
 from fba_audit.netting import reimbursement_events
 from fba_audit.reports.datasets import empty_dataset
 from fba_audit.valuation import add_valuation
@@ -72,6 +74,8 @@ def detect(*, customer_returns, reimbursements, transactions=None, products=None
     )
     # The window counts from the refund nearest the return (same order and SKU), else from the return date.
     txn = transactions if transactions is not None else empty_dataset("transactions")
+    # Only the damaged returns' orders matter: a year of refunds is hundreds of thousands of lines.
+    txn = txn.filter(pl.col("order_id").is_in(damaged["order_id"].drop_nulls().unique().implode()))
     refunds = refund_events(txn, ctx.currency)
     refunds = refunds.join(order_prices(txn, None, ctx.currency, only=refunds["order_id"]), on=["order_id", "sku"],
                            how="left")
@@ -113,6 +117,7 @@ def detect(*, customer_returns, reimbursements, transactions=None, products=None
             pl.lit(ctx.currency), "refund_date")).otherwise("valuation_note"),
         currency=pl.when(use_refund).then(pl.lit(ctx.currency)).otherwise("currency"),
     )
+    valued = with_refund_evidence(valued, txn, ctx.currency)
     no_refund = pl.col("refund_date").is_null()
     return to_findings(valued.select(
         "order_id", "sku", "fnsku", "asin", "event_date", "quantity", "amount", "currency", "valuation_basis",

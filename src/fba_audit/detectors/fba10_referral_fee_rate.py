@@ -50,9 +50,6 @@ from fba_audit.reports.datasets import in_currency
 
 CODE = "FBA10"
 SELLER = "your products.csv"
-GROSS = ("ItemPrice/Principal", "ItemPrice/Shipping", "ItemPrice/GiftWrap",
-         "ItemPrice/ProductSales", "ItemPrice/ShippingCredits", "ItemPrice/GiftWrapCredits")
-PROMOTION = ("Promotion/Principal", "Promotion/Shipping", "Promotion/PromotionalRebates")
 # The columns of the Fee Preview and products.csv read here.
 PREVIEW_COLUMNS = ("sku", "source_file", "source_line", "fnsku", "asin", "product_group")
 PRODUCT_COLUMNS = ("sku", "source_file", "source_line", "referral_category")
@@ -107,8 +104,7 @@ def detect(*, transactions: pl.DataFrame, fee_preview: pl.DataFrame | None = Non
            products: pl.DataFrame | None = None, reimbursements: pl.DataFrame | None = None,
            ctx: AuditContext) -> pl.DataFrame:
     # Referral fee charged per order item, with the total sales price (and promotions) of that item.
-    items = _fees.order_items(transactions, ctx, fee={"settlement": "Commission", "date_range": "SellingFees"},
-                              price={"gross": GROSS, "promo": PROMOTION})
+    items = _fees.order_items(transactions, ctx, fee="referral", price=("gross", "promo"))
     previews = {}
     if fee_preview is not None:
         previews = _fees.one_per_sku(fee_preview.filter(
