@@ -309,7 +309,8 @@ def _typed_pass(read: _FileRead, lazy: pl.LazyFrame, positions: dict[str, int],
                          f"expected {EXPECTED[column.type]}", kind)
         summary.rows_rejected += int(bad.sum())
         table = table.filter(~bad)
-    return table.drop(_BAD)
+    table.drop_in_place(_BAD)  # in place: an eager drop of a freshly streamed frame costs a copy
+    return table
 
 
 _BAD = "_bad_value"
@@ -679,7 +680,8 @@ def _merge(reads: list[_FileRead], final: dict[str, frozenset[str]] | None) -> d
         merged = _dedup.merge(dataset, combined)
         if merged.height != combined.height:
             _count_duplicates(dataset, combined, merged, by_file)
-        datasets[dataset] = merged.drop(_dedup.RANK)
+        merged.drop_in_place(_dedup.RANK)
+        datasets[dataset] = merged
     _legacy_covered_by_ledger(datasets, by_file)
     if final is not None:
         for dataset, columns in final.items():
