@@ -181,8 +181,8 @@ def _read_source(source: Source, workdir: Path, wanted: set[str] | None,
     return read
 
 
-# Kinds whose columns become dataset columns of the same name. The others (settlements, Date Range) reshape
-# their columns into amount lines and settlement totals, so they are read whole.
+# Kinds whose columns become dataset columns of the same name. Settlement V1 and Date Range reshape their
+# columns into amount lines, so they are read whole.
 _ONE_TO_ONE_KINDS = frozenset({"ledger_detail", "inventory_adjustments", "received_inventory", "customer_returns",
                                "reimbursements", "fee_preview", "all_orders", "products",
                                "inbound_shipments", "inbound_shipment_items"})
@@ -193,7 +193,15 @@ def _positions_to_read(read: _FileRead, positions: dict[str, int]) -> dict[str, 
     parsed nor reported (`fba-audit check` still checks every column)."""
     kind = read.kind
     assert kind is not None
-    if read.keep is None or kind.key not in _ONE_TO_ONE_KINDS or not all(d in read.keep for d in kind.datasets):
+    if read.keep is None or not all(d in read.keep for d in kind.datasets):
+        return positions
+    if kind.key == "settlement_v2":
+        # Its columns are dataset columns too, plus total-amount for the summary row and the totals check. The
+        # time of day is left out: a settlement is merged whole, never line by line (only Date Range lines are,
+        # and their identity is what keeps `posted_at`).
+        wanted = (read.keep["transactions"] | read.keep["settlements"] | {"total_amount"}) - {"posted_at"}
+        return {name: at for name, at in positions.items() if name in wanted}
+    if kind.key not in _ONE_TO_ONE_KINDS:
         return positions
     wanted = set().union(*(read.keep[d] for d in kind.datasets))
     # A timestamp column also gives its printed date (`approved_at` -> `approval_date`).
