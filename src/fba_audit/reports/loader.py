@@ -11,6 +11,7 @@ import datetime as dt
 import functools
 import json
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -70,18 +71,50 @@ def load_folder(
     final = {d: frozenset(c) for d, c in columns.items()} if columns is not None else None
     keep = {d: final[d] | _loader_reads(d) for d in final} if final is not None else None
     sources, archive_problems = discover(folder)
-    reads: list[_FileRead] = []
     with WorkDir() as workdir:
-        for number, source in enumerate(sources, start=1):
-            if progress:
-                progress(source.display, number, len(sources))
-            reads.append(_read_source(source, workdir, wanted, keep))
+        reads = _read_sources(sources, workdir, wanted, keep, progress)
     for problem in archive_problems:
         reads.append(_FileRead(FileSummary(file=problem.file, problems=[problem])))
     _drop_repeated_settlements(reads)
     datasets = _merge(reads, final)
     reads.sort(key=lambda r: r.summary.file)
     return LoadResult(datasets=datasets, files=[r.summary for r in reads])
+
+
+# Files up to this size are read two at a time: a small file leaves polars' threads idle part of the time (and
+# pandera's checks run in Python), so two overlap well. Bigger files, and archive members whose size is not known
+# up front, are read alone so that two big files never sit in memory together.
+SMALL_FILE_BYTES = 64 * 1024**2
+
+
+def _read_sources(sources: list[Source], workdir: Path, wanted: set[str] | None,
+                  keep: dict[str, frozenset[str]] | None,
+                  progress: Callable[[str, int, int], None] | None) -> list[_FileRead]:
+    reads: dict[int, _FileRead] = {}
+    pending: dict[int, Future[_FileRead]] = {}
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="fba-audit-read") as pool:
+        for number, source in enumerate(sources, start=1):
+            if progress:
+                progress(source.display, number, len(sources))
+            if _is_small(source):
+                pending[number] = pool.submit(_read_source, source, workdir, wanted, keep)
+                continue
+            for waiting, future in pending.items():
+                reads[waiting] = future.result()
+            pending.clear()
+            reads[number] = _read_source(source, workdir, wanted, keep)
+        for waiting, future in pending.items():
+            reads[waiting] = future.result()
+    return [reads[number] for number in sorted(reads)]
+
+
+def _is_small(source: Source) -> bool:
+    if source.member is not None or source.gzipped:
+        return False
+    try:
+        return source.path.stat().st_size <= SMALL_FILE_BYTES
+    except OSError:
+        return False  # read alone: _read_source reports it
 
 
 @functools.cache

@@ -1,5 +1,6 @@
-"""The compact load an audit makes: only the columns asked for, repetitive text as Categorical, and a bad value
-in a column nobody reads no longer costs the row (`fba-audit check` still reports it)."""
+"""How an audit loads: the compact load (only the columns asked for, repetitive text as Categorical, and a bad
+value in a column nobody reads no longer costs the row; `fba-audit check` still reports it), and small files read
+two at a time with the same result as one at a time."""
 
 from __future__ import annotations
 
@@ -53,3 +54,21 @@ def test_a_bad_value_in_an_unread_column_rejects_the_row_only_in_a_full_load(tmp
 def test_unread_columns_name_real_dataset_columns() -> None:
     for dataset, columns in UNREAD_COLUMNS.items():
         assert columns <= set(dataset_schema(dataset)), dataset
+
+
+def test_reading_small_files_two_at_a_time_gives_what_reading_one_at_a_time_gives(tmp_path: Path,
+                                                                                   monkeypatch) -> None:
+    from loader_helpers import copy_into
+
+    from fba_audit.reports import loader
+
+    names = [str(p.relative_to(FIXTURES)) for p in sorted(FIXTURES.glob("*/ok*")) if p.is_file()]
+    names = [(name, name.replace("/", "_")) for name in names]
+    assert len(names) >= 10
+    copy_into(tmp_path / "reports", *names)
+    together = load_folder(tmp_path / "reports")
+    monkeypatch.setattr(loader, "SMALL_FILE_BYTES", -1)
+    alone = load_folder(tmp_path / "reports")
+    assert together.files == alone.files
+    for dataset, frame in together.datasets.items():
+        assert frame.equals(alone.datasets[dataset]), dataset
