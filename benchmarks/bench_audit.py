@@ -32,6 +32,7 @@ def child(mode: str, folder: str, out: str) -> None:
     before = resource.getrusage(resource.RUSAGE_SELF)
     start = time.perf_counter()
     rows = 0
+    phases: dict[str, float] = {}
     if mode == "plain":
         for path in sorted(Path(folder).iterdir()):
             if path.suffix == ".json":
@@ -55,6 +56,7 @@ def child(mode: str, folder: str, out: str) -> None:
 
         from fba_audit.cli import app
 
+        _time_phases(phases)
         result = CliRunner().invoke(app, ["run", folder, "--out", out, "--as-of", AS_OF])
         assert result.exit_code == 0, result.output[-3000:]
         document = json.loads((Path(out) / "findings.json").read_text(encoding="utf-8"))
@@ -63,7 +65,30 @@ def child(mode: str, folder: str, out: str) -> None:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     cpu = usage.ru_utime + usage.ru_stime - before.ru_utime - before.ru_stime
     print(json.dumps({"mode": mode, "rows": rows, "seconds": seconds, "cpu_seconds": cpu,
-                      "peak_bytes": usage.ru_maxrss * 1024}))
+                      "peak_bytes": usage.ru_maxrss * 1024, "phases": phases}))
+
+
+def _time_phases(phases: dict[str, float]) -> None:
+    """Wall time of loading, of the detectors and of writing, added up into `phases` during the run."""
+    import fba_audit.api
+    import fba_audit.writers
+    from fba_audit.detectors._base import Detector
+
+    def timed(owner, name: str, phase: str) -> None:
+        function = getattr(owner, name)
+
+        def wrapper(*args, **kwargs):
+            begin = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                phases[phase] = phases.get(phase, 0.0) + time.perf_counter() - begin
+
+        setattr(owner, name, wrapper)
+
+    timed(fba_audit.api, "load_folder", "load")
+    timed(Detector, "run_on", "detectors")
+    timed(fba_audit.writers, "write_all", "write")
 
 
 def measure(mode: str, folder: Path, out: Path) -> dict:
@@ -99,6 +124,8 @@ def main() -> None:
               f"{run['cpu_seconds'] / plain['cpu_seconds']:.2f}x | {run['rows'] / run['seconds']:,.0f} | "
               f"{plain['peak_bytes'] / 1e6:,.0f} MB | {run['peak_bytes'] / 1e6:,.0f} MB | "
               f"{run['peak_bytes'] / disk:.2f} |", flush=True)
+        split = ", ".join(f"{phase} {seconds:.1f} s" for phase, seconds in run["phases"].items())
+        print(f"<!-- {skus:,} SKUs, run: {split} -->", flush=True)
 
 
 if __name__ == "__main__":
