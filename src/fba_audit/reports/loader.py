@@ -726,8 +726,9 @@ def _merge(reads: list[_FileRead], final: dict[str, frozenset[str]] | None) -> d
     _legacy_covered_by_ledger(datasets, by_file)
     if final is not None:
         for dataset, columns in final.items():
-            datasets[dataset] = datasets[dataset].select(
-                [c for c in datasets[dataset].columns if c in columns or c in ("source_file", "source_line")])
+            # In place: an eager select of a frame made of many files' chunks copies it whole.
+            for column in [c for c in datasets[dataset].columns if c not in columns and c not in SOURCE]:
+                datasets[dataset].drop_in_place(column)
     for read in reads:
         s = read.summary
         s.rows_kept = s.rows_read - s.rows_rejected - s.duplicates
