@@ -283,3 +283,82 @@ def test_vectorised_allocation_matches_the_loop(seed: int, only_on_or_after_even
         finally:
             netting._simple_keys = original
         assert got.equals(looped)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_running_totals_within_keys_match_windows(seed: int) -> None:
+    """`cum_sum_within` and `cum_max_within` (plain running totals restarting at each key of a sorted frame) give
+    what a window per key gives: null keys, one-row keys, negative values, and values too wide to lift (the
+    window fallback)."""
+    import random
+
+    from fba_audit.netting import cum_max_within, cum_sum_within, key_starts
+
+    rng = random.Random(seed)
+    wide = seed % 4 == 3
+    n = rng.randint(1, 200)
+    frame = pl.DataFrame({
+        "a": [rng.choice([None, "x", "y", "z"]) for _ in range(n)],
+        "b": [rng.choice([None, 1, 2]) for _ in range(n)],
+        "v": [rng.randint(-2**61, 2**61) if wide else rng.randint(-50, 50) for _ in range(n)],
+        "o": list(range(n)),
+    }, schema={"a": pl.String, "b": pl.Int64, "v": pl.Int64, "o": pl.Int64}).sort("a", "b", "o")
+    keys = ["a", "b"]
+    marked = frame.with_columns(_start=key_starts(keys))
+    if not wide:
+        assert marked.select(cum_sum_within("v", "_start")).to_series().to_list() == frame.select(
+            pl.col("v").cum_sum().over(keys)).to_series().to_list()
+    assert cum_max_within(marked, "v", "_start").to_list() == frame.select(
+        pl.col("v").cum_max().over(keys)).to_series().to_list()
+
+
+def _reference_settlement_duplicates(settlement: pl.DataFrame, spans: list[tuple], report: pl.DataFrame,
+                                     lag_days: int) -> pl.DataFrame:
+    """The pairing rule of `_drop_settlement_duplicates` as a plain loop over every line and report row."""
+    settlement = settlement.sort("date", "event_ref")
+    candidates = report.sort("date", "event_ref", "evidence").rows(named=True)
+    used, keep = set(), []
+    for line in settlement.iter_rows(named=True):
+        posted = line["date"]
+        if posted is not None and any(first <= posted <= last for first, last in spans):
+            keep.append(False)
+            continue
+        match = None
+        for n, row in enumerate(candidates):
+            if n in used or row["sku"] != line["sku"] or row["order_id"] != line["order_id"]:
+                continue
+            if (row["amount"] or 0) * (line["amount"] or 0) <= 0 or posted is None:
+                continue
+            if row["date"] - dt.timedelta(days=1) <= posted <= row["date"] + dt.timedelta(days=lag_days):
+                match = n
+                break
+        if match is not None:
+            used.add(match)
+        keep.append(match is None)
+    return settlement.filter(pl.Series(keep, dtype=pl.Boolean))
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_settlement_duplicates_match_the_plain_loop(seed: int) -> None:
+    """Only the settlement lines outside the report's spans are paired, each against the report rows of its own
+    order and SKU: the same lines are kept as when every line is walked against every row (null SKUs, several
+    copies of one reimbursement, opposite signs, dates outside the lag)."""
+    import random
+
+    from fba_audit.netting import EVENT_SCHEMA, _drop_settlement_duplicates
+
+    rng = random.Random(seed)
+    day = dt.date(2026, 1, 1)
+
+    def event(n: int, kind: str) -> dict:
+        return {"event_ref": f"{kind}{n}", "date": day + dt.timedelta(days=rng.randint(0, 60)),
+                "order_id": rng.choice([None, "O1", "O2"]), "sku": rng.choice([None, "S1", "S2"]),
+                "amount": Decimal(rng.choice([-5, 3, 7, 0])), "evidence": f"{kind}.txt:{n}", "units": 1}
+
+    settlement = pl.DataFrame([event(n, "s") for n in range(rng.randint(1, 40))], schema=EVENT_SCHEMA)
+    report = pl.DataFrame([event(n, "r") for n in range(rng.randint(0, 40))], schema=EVENT_SCHEMA)
+    first = day + dt.timedelta(days=rng.randint(0, 40))
+    last = first + dt.timedelta(days=rng.randint(0, 15))
+    reimbursements = pl.DataFrame({"source_file": ["a.txt", "a.txt"], "approval_date": [first, last]})
+    got = _drop_settlement_duplicates(settlement, reimbursements, report, 30)
+    assert got.equals(_reference_settlement_duplicates(settlement, [(first, last)], report, 30))

@@ -109,19 +109,20 @@ def empty_events() -> pl.DataFrame:
     return pl.DataFrame(schema=EVENT_SCHEMA)
 
 
-def sku_fnsku_map(*frames: pl.DataFrame | None) -> pl.DataFrame:
+def sku_fnsku_map(*frames: pl.DataFrame | pl.LazyFrame | None) -> pl.DataFrame:
     """Unambiguous sku -> fnsku pairs seen in any of `frames` (those with both columns). A SKU seen with two
     FNSKUs is left out: guessing would net the wrong item."""
+    # NOTE: lazy, so that a ledger of millions of rows is read as two columns and paired in one streaming pass.
     parts = [
-        f.select(pl.col("sku").cast(pl.String), pl.col("fnsku").cast(pl.String))
+        f.lazy().select(pl.col("sku").cast(pl.String), pl.col("fnsku").cast(pl.String))
         for f in frames
-        if f is not None and {"sku", "fnsku"} <= set(f.columns)
+        if f is not None and {"sku", "fnsku"} <= set(f.collect_schema().names())
     ]
     if not parts:
         return pl.DataFrame(schema={"sku": pl.String, "fnsku": pl.String})
     pairs = pl.concat(parts).drop_nulls().unique()
     single = pairs.group_by("sku").agg(pl.len().alias("n")).filter(pl.col("n") == 1).select("sku")
-    return pairs.join(single, on="sku", how="semi").sort("sku")
+    return pairs.join(single, on="sku", how="semi").sort("sku").collect()
 
 
 def _report_events(reimbursements: pl.DataFrame, currency: str | None) -> pl.DataFrame:
@@ -209,19 +210,22 @@ def _drop_settlement_duplicates(
         pl.col("approval_date").min().alias("first"), pl.col("approval_date").max().alias("last")
     ).sort("source_file").rows()
     settlement = settlement.sort("date", "event_ref")
-    keep: list[bool] = []
     # (b) One-to-one pairing with report rows, each report row used once, earliest approval first.
-    covered = [posted is not None and any(first <= posted <= last for _, first, last in spans)
-               for posted in settlement["date"]]
-    candidates = [] if all(covered) else report.sort("date", "event_ref", "evidence").select(
+    # NOTE: the lines inside a span are found by polars and only the others are walked in Python, against the report
+    # rows of their own order and SKU (no other row can pair): a large seller has thousands of settlement
+    # reimbursement lines, and every detector that nets reads them.
+    covered = settlement.select(pl.any_horizontal(
+        [pl.col("date").is_between(first, last) for _, first, last in spans]
+    ).fill_null(False)).to_series()
+    lines = settlement.with_row_index("_line").filter(~covered)
+    candidates = report.sort("date", "event_ref", "evidence").select(
         "event_ref", "date", "order_id", "sku", "amount"
-    ).rows(named=True)
+    ).join(lines.select("order_id", "sku").unique(), on=["order_id", "sku"], how="semi", nulls_equal=True,
+           maintain_order="left").rows(named=True)
     used: set[int] = set()
-    for line, in_span in zip(settlement.iter_rows(named=True), covered, strict=True):
+    kept: list[int] = []
+    for line in lines.iter_rows(named=True):
         posted = line["date"]
-        if in_span:
-            keep.append(False)
-            continue
         match = None
         for n, row in enumerate(candidates):
             if n in used or row["sku"] != line["sku"] or row["order_id"] != line["order_id"]:
@@ -233,8 +237,9 @@ def _drop_settlement_duplicates(
                 break
         if match is not None:
             used.add(match)
-        keep.append(match is None)
-    return settlement.filter(pl.Series(keep, dtype=pl.Boolean))
+        else:
+            kept.append(line["_line"])
+    return settlement.filter(pl.int_range(pl.len()).is_in(pl.Series(kept, dtype=pl.Int64).implode()))
 
 
 def reimbursement_events(
@@ -325,6 +330,37 @@ def _simple_keys(cl: pl.DataFrame, ev: pl.DataFrame, keys: list[str], event_date
     return simple.select(keys)
 
 
+def key_starts(keys: list[str]) -> pl.Expr:
+    """True on the first row of each key, in a frame sorted by `keys` (a null key is a key like any other)."""
+    return (pl.int_range(pl.len()) == 0) | pl.any_horizontal([pl.col(k).ne_missing(pl.col(k).shift(1)) for k in keys])
+
+
+def cum_sum_within(value: str, start: str) -> pl.Expr:
+    """The running total of `value` (no nulls) within each key, in a frame sorted by key with `start` marking each
+    key's first row (`key_starts`).
+
+    NOTE: a plain running total less the total before the key's first row: a window (`over`) costs hashing every
+    key, about 0.1 s per window over 70,000 keys, and this is linear."""
+    total = pl.col(value).cum_sum()
+    return total - pl.when(start).then(total - pl.col(value)).forward_fill()
+
+
+def cum_max_within(frame: pl.DataFrame, value: str, start: str) -> pl.Series:
+    """The running maximum of the Int64 column `value` within each key (as `cum_sum_within`).
+
+    Each key's values are lifted above every earlier key's (the key's number times the range of the values), so
+    one plain running maximum stays inside each key; exact in Int64, with a window as the fallback when the lifted
+    values would not fit."""
+    if frame.is_empty():
+        return frame[value]
+    low, high = frame[value].min(), frame[value].max()
+    span, keys = high - low + 1, int(frame[start].sum())
+    if keys * span >= 2**62:
+        return frame.select(pl.col(value).cum_max().over(pl.col(start).cum_sum())).to_series()
+    lift = (pl.col(start).cast(pl.Int64).cum_sum() - 1) * span
+    return frame.select(((pl.col(value) - low + lift).cum_max() - lift + low).alias(value)).to_series()
+
+
 def _allocate_in_order(cl: pl.DataFrame, ev: pl.DataFrame, keys: list[str], claim_id: str, quantity: str,
                        event_date: str, only_on_or_after_event: bool) -> pl.DataFrame:
     """The loop of `allocate`, vectorised for keys without reversals.
@@ -341,7 +377,9 @@ def _allocate_in_order(cl: pl.DataFrame, ev: pl.DataFrame, keys: list[str], clai
                        pl.col(quantity).fill_null(0).clip(lower_bound=0).cast(pl.Int64).alias("_w"))
     pools = ev.select(*keys, "date", "event_ref", "evidence", pl.col("units").cast(pl.Int64).alias("_u")).sort(
         *keys, "date", "event_ref", "evidence"
-    ).with_columns(_b=pl.col("_u").cum_sum().over(keys) - pl.col("_u"))
+    ).with_columns(_start=key_starts(keys)).with_columns(
+        _b=cum_sum_within("_u", "_start") - pl.col("_u")
+    ).drop("_start")
     supply = pools.group_by(keys).agg(pl.col("_u").sum().alias("_t"))
     if only_on_or_after_event:
         # Claims sort before the reimbursements of their own day: those are usable, so not skipped.
@@ -349,14 +387,16 @@ def _allocate_in_order(cl: pl.DataFrame, ev: pl.DataFrame, keys: list[str], clai
             claims.select(*keys, claim_id, "_d", pl.lit(0, pl.Int64).alias("_u"), pl.lit(0, pl.Int8).alias("_o")),
             pools.select(*keys, pl.lit(None, claims.schema[claim_id]).alias(claim_id), pl.col("date").alias("_d"),
                          "_u", pl.lit(1, pl.Int8).alias("_o")),
-        ]).sort(*keys, "_d", "_o").with_columns(_skip=pl.col("_u").cum_sum().over(keys))
+        ]).sort(*keys, "_d", "_o").with_columns(_start=key_starts(keys)).with_columns(
+            _skip=cum_sum_within("_u", "_start"))
         claims = claims.join(marks.filter(pl.col("_o") == 0).select(claim_id, "_skip"), on=claim_id, how="left")
-    else:
-        claims = claims.with_columns(_skip=pl.lit(0, pl.Int64))
-    wanted = pl.col("_w").cum_sum().over(keys)
-    claims = claims.sort(*keys, "_d", claim_id).with_columns(
-        _p=wanted + (pl.col("_skip") - (wanted - pl.col("_w"))).cum_max().over(keys)
-    ).join(supply, on=keys, how="left").with_columns(
+    claims = claims.sort(*keys, "_d", claim_id).with_columns(_start=key_starts(keys)).with_columns(
+        _p=cum_sum_within("_w", "_start"))
+    if only_on_or_after_event:
+        claims = claims.with_columns(_x=pl.col("_skip") - (pl.col("_p") - pl.col("_w")))
+        claims = claims.with_columns(_p=pl.col("_p") + cum_max_within(claims, "_x", "_start"))
+    # (Otherwise S is 0 and W only grows, so the running maximum of S - W is the first claim's 0: P is W.)
+    claims = claims.join(supply, on=keys, how="left").with_columns(
         _a=pl.min_horizontal(pl.col("_p") - pl.col("_w"), pl.col("_t")),
         _e=pl.min_horizontal(pl.col("_p"), pl.col("_t")),
     ).with_columns(_got=(pl.col("_e") - pl.col("_a")).clip(lower_bound=0))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
+from bisect import bisect_right
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from functools import cache, lru_cache
@@ -118,8 +119,10 @@ def _rule_changes(kind: str, marketplace: str) -> tuple[dt.date, ...]:
 
 def _regime_start(kind: str, marketplace: str, on: dt.date) -> dt.date:
     """The first day of the stretch of unchanged fees that holds `on` (`on` itself before any table)."""
-    starts = [d for d in _rule_changes(kind, marketplace) if d <= on]
-    return starts[-1] if starts else on
+    changes = _rule_changes(kind, marketplace)
+    # NOTE: a bisection over the sorted dates: this is asked for every fee looked up.
+    found = bisect_right(changes, on)
+    return changes[found - 1] if found else on
 
 
 @cache

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 import polars as pl
@@ -179,15 +179,18 @@ def order_items(transactions: pl.DataFrame, ctx: AuditContext, fee: str, price: 
 
 
 def over_limit(items: pl.DataFrame, kind: str, amounts: list[str], ctx: AuditContext,
-               limit: Callable[[str, dt.date, list[Decimal | None], int], Decimal | None]) -> pl.DataFrame:
-    """The order items (rows of `items`) charged per unit at least `limit(sku, on, amounts, units)`: the expected
-    fee plus the tolerance, per unit, for the `amounts` columns of the item (totals over `units`), or None (no
-    expected fee: the item is dropped).
+               profile_of: Callable[[str], Hashable],
+               limit: Callable[[Hashable, dt.date, list[Decimal | None], int], Decimal | None]) -> pl.DataFrame:
+    """The order items (rows of `items`) charged per unit at least `limit(profile, on, amounts, units)`: the
+    expected fee plus the tolerance, per unit, for the `amounts` columns of the item (totals over `units`), or None
+    (no expected fee: the item is dropped).
 
-    `limit` is asked once per SKU, amounts per unit and fee regime, not once per item: the rate cards give the same
-    answer for every day of a regime (`ratecards._regime_start`, of `kind`), so `on` is the regime's first day. When
-    every amount divides exactly by the units, it is passed per unit with units 1 (39.98 for 2 units and 19.99 for 1
-    are one price); otherwise as the totals and units of the item.
+    `profile_of(sku)` is everything about the SKU the expected fee depends on (its measurements, its category):
+    SKUs with equal profiles share their limits. `limit` is asked once per profile, amounts per unit and fee regime,
+    not once per item: the rate cards give the same answer for every day of a regime (`ratecards._regime_start`, of
+    `kind`), so `on` is the regime's first day. When every amount divides exactly by the units, it is passed per
+    unit with units 1 (39.98 for 2 units and 19.99 for 1 are one price); otherwise as the totals and units of the
+    item.
 
     The limit is floored to the ten-thousandth and lowered by one more, so no rounding can drop an item: the few
     items kept are compared again, one by one, by the detector, which decides.
@@ -195,25 +198,39 @@ def over_limit(items: pl.DataFrame, kind: str, amounts: list[str], ctx: AuditCon
     dates = items.select(pl.col("posted_date").unique())
     regimes = dates.with_columns(regime=pl.Series(
         [rc._regime_start(kind, ctx.marketplace, on) for on in dates["posted_date"]], dtype=pl.Date))
+    # NOTE: keyed by profile, the Python loop below runs once per profile rather than once per SKU (thousands of
+    # SKUs share a fee category; sizes often repeat), and the keys are integers rather than text.
+    skus = items["sku"].unique()
+    numbers: dict[Hashable, int] = {}
+    sku_profiles = pl.DataFrame({"sku": skus, "_profile": pl.Series(
+        [numbers.setdefault(profile_of(sku), len(numbers)) for sku in skus.to_list()], dtype=pl.Int64)})
+    profiles = list(numbers)
     units = pl.col("units")
     cents = {name: (pl.col(name) * 100).cast(pl.Int64) for name in amounts}
     exact = pl.all_horizontal([(c % units == 0).fill_null(True) for c in cents.values()])
-    keyed = items.lazy().join(regimes.lazy(), on="posted_date", how="left").with_columns(
+    # NOTE: only the columns the limit reads, and the row of the item: the items kept are picked out by row at the
+    # end, so no text of the million items not kept is ever copied.
+    keyed = items.lazy().select(
+        "sku", "posted_date", "units", "charged", *amounts, _row=pl.int_range(pl.len(), dtype=pl.Int64),
+    ).join(regimes.lazy(), on="posted_date", how="left").join(
+        sku_profiles.lazy(), on="sku", how="left", nulls_equal=True,
+    ).with_columns(
         _units=pl.when(exact).then(pl.lit(1, pl.Int64)).otherwise(units),
         **{f"_{name}": pl.when(exact).then(c // units).otherwise(c) for name, c in cents.items()},
     )
-    key = ["sku", "regime", *(f"_{name}" for name in amounts), "_units"]
+    key = ["_profile", "regime", *(f"_{name}" for name in amounts), "_units"]
     keys = keyed.select(key).unique().collect()
     rows = []
-    for sku, on, *values, n in keys.iter_rows():
-        per_unit = limit(sku, on, [None if v is None else Decimal(v).scaleb(-2) for v in values], n)
+    for number, on, *values, n in keys.iter_rows():
+        per_unit = limit(profiles[number], on, [None if v is None else Decimal(v).scaleb(-2) for v in values], n)
         if per_unit is not None:
-            rows.append((sku, on, *values, n, int((per_unit * 10_000).to_integral_value(ROUND_FLOOR)) - 1))
+            rows.append((number, on, *values, n, int((per_unit * 10_000).to_integral_value(ROUND_FLOOR)) - 1))
     table = pl.DataFrame(rows, schema={**keys.schema, "_limit": pl.Int64}, orient="row")
     # `charged` in ten-thousandths against the limit for all units of the item.
-    return keyed.join(table.lazy(), on=key, how="inner", nulls_equal=True).filter(
+    kept = keyed.join(table.lazy(), on=key, how="inner", nulls_equal=True).filter(
         (pl.col("charged") * 10_000).cast(pl.Int64) >= pl.col("_limit") * units
-    ).drop("regime", *key[2:], "_limit").collect()
+    ).select("_row").collect()
+    return items.filter(pl.int_range(pl.len(), dtype=pl.Int64).is_in(kept["_row"].implode()))
 
 
 def one_per_sku(frame: pl.DataFrame | None, columns: tuple[str, ...] | None = None) -> dict[str, dict]:

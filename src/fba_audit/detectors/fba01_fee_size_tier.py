@@ -83,10 +83,19 @@ def _label(tier: str | None) -> str:
 
 def _price(principal, units: int, fp: dict | None) -> tuple[object, bool] | None:
     """(item price per unit, whether it came from the Fee Preview), or None when there is none."""
+    return _price_or_listed(principal, units, _listed(fp))
+
+
+def _listed(fp: dict | None) -> tuple:
+    """The Fee Preview prices `_price` falls back on: (your price, sales price); (None, None) without a row."""
+    return (fp["your_price"], fp["sales_price"]) if fp is not None else (None, None)
+
+
+def _price_or_listed(principal, units: int, listed: tuple) -> tuple[object, bool] | None:
     if principal:
         return principal / units, False
-    if fp is not None and (fp["your_price"] or fp["sales_price"]):
-        return fp["your_price"] or fp["sales_price"], True
+    if listed[0] or listed[1]:
+        return listed[0] or listed[1], True
     return None
 
 
@@ -175,23 +184,24 @@ def detect(*, transactions: pl.DataFrame, fee_preview: pl.DataFrame, products: p
     currency = in_currency(ctx.currency)
     previews = _fees.one_per_sku(fee_preview.filter(store & currency), PREVIEW_COLUMNS)
     catalog = _fees.one_per_sku(products, PRODUCT_COLUMNS)
-    # The expected fee depends on the SKU, the item price and the rate card of the charge date only: it is looked up
-    # once per SKU, price and fee regime, and only the order items charged more than it plus the tolerance are kept.
-    measures: dict[str, tuple] = {}
-
-    def limit(sku: str, on, amounts: list, units: int):
+    # The expected fee depends on the SKU's measurements and Fee Preview prices, the item price and the rate card
+    # of the charge date only: it is looked up once per such profile, price and fee regime, and only the order items
+    # charged more than it plus the tolerance are kept.
+    def profile(sku: str) -> tuple:
         fp = previews.get(sku)
-        if (found := _price(amounts[0], units, fp)) is None:
+        return _listed(fp), _measures(fp, catalog.get(sku))
+
+    def limit(profile: tuple, on, amounts: list, units: int):
+        listed, size = profile
+        if (found := _price_or_listed(amounts[0], units, listed)) is None:
             return None
-        if (size := measures.get(sku)) is None:
-            size = measures[sku] = _measures(fp, catalog.get(sku))
         basis = _bases(size, found[0], on, ctx, amazon_too=False)[2]
         if basis is None or basis.fee is None:
             return None
         return basis.fee + _fees.tolerance(basis.fee, floor="0.05", share="0.02")
 
     flagged = items.with_evidence(
-        _fees.over_limit(items.frame, "fulfillment", ["principal"], ctx, limit)).sort(_fees.ITEM_KEYS)
+        _fees.over_limit(items.frame, "fulfillment", ["principal"], ctx, profile, limit)).sort(_fees.ITEM_KEYS)
     # Those few are compared one by one (the check that decides, with the review reasons).
     charges = [c for item in flagged.iter_rows(named=True)
                if (c := _expected(item, previews.get(item["sku"]), catalog.get(item["sku"]), ctx)) is not None]

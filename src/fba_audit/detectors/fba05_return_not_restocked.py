@@ -58,9 +58,15 @@ def detect(*, customer_returns, inventory_ledger, reimbursements, transactions=N
     if first is None:
         return empty_findings()  # no current ledger rows: nothing can show a missing credit
     # Sellable returns Amazon says it put back in stock, inside the period the ledger can vouch for.
-    pairs = sku_fnsku_map(inventory_ledger, reimbursements).rename({"fnsku": "_mapped"})
+    restocked = customer_returns.filter(
+        (pl.col("detailed_disposition") == "SELLABLE") & pl.col("status").is_in(RESTOCKED))
+    # NOTE: the pairs of the SKUs of these returns without an FNSKU only (a SKU's pair depends on its own rows
+    # alone, and a return with an FNSKU keeps it): pairing every SKU of a year's ledger costs a tenth of a second.
+    skus = restocked.filter(pl.col("fnsku").is_null())["sku"].drop_nulls().unique().implode()
+    pairs = sku_fnsku_map(*(f.lazy().filter(pl.col("sku").is_in(skus)) if f is not None and "sku" in f.columns else f
+                            for f in (inventory_ledger, reimbursements))).rename({"fnsku": "_mapped"})
     returns = (
-        customer_returns.filter((pl.col("detailed_disposition") == "SELLABLE") & pl.col("status").is_in(RESTOCKED))
+        restocked
         .join(pairs, on="sku", how="left").with_columns(fnsku=pl.coalesce("fnsku", "_mapped"))
         .filter(pl.col("fnsku").is_not_null()
                 & pl.col("return_date").is_between(first + pl.duration(days=SLACK_DAYS), last))
@@ -89,8 +95,9 @@ def detect(*, customer_returns, inventory_ledger, reimbursements, transactions=N
                                  remaining=pl.col("units_open"))
     netted = allocate(claims.drop("units_open"), credits, keys=["fnsku"], event_date="match_from",
                       quantity="remaining").filter(pl.col("units_open") > 0)
-    # FNSKU totals for the message and the ledger evidence.
-    earliest = returns.group_by("fnsku").agg(
+    # FNSKU totals for the message and the ledger evidence, for the FNSKUs still open only (the evidence text of
+    # every FNSKU costs a tenth of a second).
+    earliest = returns.filter(pl.col("fnsku").is_in(netted["fnsku"].unique().implode())).group_by("fnsku").agg(
         pl.col("return_date").min().alias("_from"), pl.col("quantity").sum().alias("returned_units"),
         evidence_agg().alias("fnsku_returns_evidence"),
     ).with_columns(credits_from=pl.col("_from") - pl.duration(days=SLACK_DAYS))

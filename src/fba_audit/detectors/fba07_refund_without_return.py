@@ -62,6 +62,9 @@ UNIT_TOLERANCE = 0.05
 # refund may not show the return yet.
 RETURN_GRACE_DAYS = 30
 REASONS = {"CustomerReturn", "CustomerServiceIssue", "REVERSAL_REIMBURSEMENT", "FREE_REPLACEMENT_REFUND_ITEMS"}
+# The columns of the refunded orders' transaction lines read for channels, prices and evidence.
+LINE_COLUMNS = ("source_file", "source_line", "transaction_type", "order_id", "sku", "order_item_code", "amount_type",
+                "amount_description", "amount", "currency", "fulfillment_id", "posted_date", "quantity_purchased")
 
 
 def _files(frame: pl.DataFrame | None, name: str) -> str:
@@ -90,7 +93,8 @@ def detect(*, transactions, customer_returns, reimbursements, orders=None, ctx):
     refunds = refund_events(transactions, ctx.currency)
     # Only refunded orders matter: a year of orders is millions of rows, picked out once here.
     refunded = refunds["order_id"].unique().implode()
-    refunded_lines = transactions.filter(pl.col("order_id").is_in(refunded))
+    # (Narrowed to what the helpers below read before anything is copied.)
+    refunded_lines = transactions.lazy().filter(pl.col("order_id").is_in(refunded)).select(LINE_COLUMNS).collect()
     refunded_orders = orders.filter(pl.col("amazon_order_id").is_in(refunded)) if orders is not None else None
     channels = fulfillment_channels(refunded_lines, refunded_orders).filter(pl.col("afn") & ~pl.col("mfn"))
     refunds = refunds.join(channels.select("order_id"), on="order_id", how="semi")

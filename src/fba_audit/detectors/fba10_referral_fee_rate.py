@@ -114,21 +114,21 @@ def detect(*, transactions: pl.DataFrame, fee_preview: pl.DataFrame | None = Non
     categories = {sku: found for sku in set(previews) | set(catalog)
                   if (found := _category(previews.get(sku), catalog.get(sku), ctx)) is not None}
 
-    # The expected fee depends on the SKU, the sales price (and promotion) and the fee schedule of the charge date
-    # only: it is looked up once per SKU, prices and fee regime, and only the order items charged more than it plus
-    # the tolerance are kept.
-    def limit(sku: str, on, amounts: list, units: int):
-        if (category := categories.get(sku)) is None:
+    # The expected fee depends on the SKU's category, the sales price (and promotion) and the fee schedule of the
+    # charge date only: it is looked up once per category, prices and fee regime, and only the order items charged
+    # more than it plus the tolerance are kept.
+    def limit(category: tuple[str, str] | None, on, amounts: list, units: int):
+        if category is None:
             return None
         found = _best(amounts[0], amounts[1], units, category, on, ctx)
         return None if found is None else found[1].fee + _fees.tolerance(found[0], floor="0.05", share="0.01")
 
-    candidates = _fees.over_limit(items.frame, "referral", ["gross", "promo"], ctx, limit)
+    candidates = _fees.over_limit(items.frame, "referral", ["gross", "promo"], ctx, categories.get, limit)
     # Skip refunded order items: part of the fee was given back.
-    refunded = transactions.filter(
+    refunded = transactions.lazy().filter(
         (pl.col("transaction_type") == "Refund") & pl.col("amount_description").is_in(["Commission", "SellingFees"])
         & (pl.col("posted_date").is_null() | (pl.col("posted_date") <= ctx.as_of))
-    ).select("order_id", "sku").unique()
+    ).select("order_id", "sku").unique().collect()
     candidates = candidates.join(refunded, on=["order_id", "sku"], how="anti")
     flagged = items.with_evidence(candidates).sort(_fees.ITEM_KEYS)
     # Those few are compared one by one (the check that decides, with the review reasons).
