@@ -63,8 +63,9 @@ def load_folder(
     """Read every report under `folder`. `only` limits parsing to files feeding those datasets.
 
     `columns` makes a compact load (what an audit uses): each dataset named there keeps only `source_file`,
-    `source_line` and those columns, with repetitive text as Categorical (`datasets.compact`). Every file is
-    still validated whole first, so a bad value in a dropped column is still reported and its row rejected.
+    `source_line` and those columns, with repetitive text as Categorical (`datasets.compact`). Files whose columns
+    map to dataset columns parse only the columns kept (see `_columns_wanted`), so a bad value in a column no one
+    reads is neither reported nor a reason to reject its row; what is kept is validated as in a full load.
     """
     folder = Path(folder)
     wanted = set(only) if only is not None else None
@@ -221,25 +222,28 @@ _ONE_TO_ONE_KINDS = frozenset({"ledger_detail", "inventory_adjustments", "receiv
                                "inbound_shipments", "inbound_shipment_items"})
 
 
-def _positions_to_read(read: _FileRead, positions: dict[str, int]) -> dict[str, int]:
-    """A compact load parses only the columns it keeps: a value in a column no detector reads is then neither
-    parsed nor reported (`fba-audit check` still checks every column)."""
+def _columns_wanted(read: _FileRead) -> frozenset[str] | None:
+    """The columns of the file's kind a compact load parses, or None for all of them: a value in a column no
+    detector reads is then neither parsed nor reported (`fba-audit check` still checks every column)."""
     kind = read.kind
     assert kind is not None
     if read.keep is None or not all(d in read.keep for d in kind.datasets):
-        return positions
+        return None
     if kind.key == "settlement_v2":
         # Its columns are dataset columns too, plus total-amount for the summary row and the totals check. The
         # time of day is left out: a settlement is merged whole, never line by line (only Date Range lines are,
         # and their identity is what keeps `posted_at`).
-        wanted = (read.keep["transactions"] | read.keep["settlements"] | {"total_amount"}) - {"posted_at"}
-        return {name: at for name, at in positions.items() if name in wanted}
+        return (read.keep["transactions"] | read.keep["settlements"] | {"total_amount"}) - {"posted_at"}
     if kind.key not in _ONE_TO_ONE_KINDS:
-        return positions
-    wanted = set().union(*(read.keep[d] for d in kind.datasets))
+        return None
+    wanted = frozenset().union(*(read.keep[d] for d in kind.datasets))
     # A timestamp column also gives its printed date (`approved_at` -> `approval_date`).
-    wanted |= {c.name for c in kind.columns if c.date_name in wanted}
-    return {name: at for name, at in positions.items() if name in wanted}
+    return wanted | {c.name for c in kind.columns if c.date_name in wanted}
+
+
+def _positions_to_read(read: _FileRead, positions: dict[str, int]) -> dict[str, int]:
+    wanted = _columns_wanted(read)
+    return positions if wanted is None else {name: at for name, at in positions.items() if name in wanted}
 
 
 def _not_needed(file: str) -> Problem:
@@ -404,8 +408,9 @@ def _finish_file(read: _FileRead, handed_over: list[pl.DataFrame], preamble: lis
     positions = {c.name for c in kind.columns if c.name in table.columns}
     typed = table.with_columns(source_file=pl.lit(summary.file))
     del table
+    wanted = _columns_wanted(read)
     missing = [c for c in kind.columns if c.name not in positions and c.name not in typed.columns
-               and (read.keep is None or any(c.name in read.keep.get(d, (c.name,)) for d in kind.datasets))]
+               and (wanted is None or c.name in wanted)]
     empty = [pl.lit(None, _EMPTY_TYPES[c.type]).alias(c.name) for c in missing]
     empty += [pl.lit(None, pl.Date).alias(c.date_name) for c in missing
               if c.date_name and c.date_name not in typed.columns]
