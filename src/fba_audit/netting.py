@@ -58,7 +58,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from fba_audit.reports.datasets import in_currency
+from fba_audit.reports.datasets import ID, in_currency, keyed_like
 
 REVERSAL = "Reimbursement_Reversal"
 
@@ -94,8 +94,8 @@ EVENT_SCHEMA: dict[str, pl.DataType] = {
     "code": pl.String(),  # the raw reason or settlement code
     "date": pl.Date(),  # approval date (report) or posted date (settlement)
     "order_id": pl.String(),
-    "sku": pl.String(),
-    "fnsku": pl.String(),
+    "sku": ID,
+    "fnsku": ID,
     "units": pl.Int64(),  # signed: negative takes units back
     "units_assumed": pl.Boolean(),  # settlement line without a quantity, counted as one unit
     "original_reimbursement_id": pl.String(),
@@ -114,12 +114,12 @@ def sku_fnsku_map(*frames: pl.DataFrame | pl.LazyFrame | None) -> pl.DataFrame:
     FNSKUs is left out: guessing would net the wrong item."""
     # NOTE: lazy, so that a ledger of millions of rows is read as two columns and paired in one streaming pass.
     parts = [
-        f.lazy().select(pl.col("sku").cast(pl.String), pl.col("fnsku").cast(pl.String))
+        f.lazy().select(pl.col("sku").cast(ID), pl.col("fnsku").cast(ID))
         for f in frames
         if f is not None and {"sku", "fnsku"} <= set(f.collect_schema().names())
     ]
     if not parts:
-        return pl.DataFrame(schema={"sku": pl.String, "fnsku": pl.String})
+        return pl.DataFrame(schema={"sku": ID, "fnsku": ID})
     pairs = pl.concat(parts).drop_nulls().unique()
     single = pairs.group_by("sku").agg(pl.len().alias("n")).filter(pl.col("n") == 1).select("sku")
     return pairs.join(single, on="sku", how="semi").sort("sku").collect()
@@ -189,7 +189,7 @@ def _settlement_events(transactions: pl.DataFrame, currency: str | None) -> pl.D
         date=pl.col("posted_date"),
         order_id=pl.col("order_id"),
         sku=pl.col("sku"),
-        fnsku=pl.lit(None, dtype=pl.String),
+        fnsku=pl.lit(None, dtype=ID),
         units=(qty.fill_null(1) * sign).cast(pl.Int64),
         units_assumed=pl.col("quantity_purchased").is_null(),
         original_reimbursement_id=pl.lit(None, dtype=pl.String),
@@ -440,7 +440,9 @@ def allocate(
     missing = needed - set(events.columns)
     if missing:
         raise ValueError(f"allocate: events lack columns {sorted(missing)}")
-    ev = events.select(*keys, "date", "units", "event_ref", "evidence", "original_reimbursement_id").drop_nulls(
+    ev = keyed_like(events, claims, keys).select(
+        *keys, "date", "units", "event_ref", "evidence", "original_reimbursement_id"
+    ).drop_nulls(
         [*keys, "date", "units"]
     ).filter(pl.col("units") != 0)
     # Only keys with both claims and reimbursements need the loop.

@@ -20,13 +20,14 @@ from decimal import ROUND_HALF_UP, Decimal
 import polars as pl
 
 from fba_audit.netting import REVERSAL
+from fba_audit.reports.datasets import ID, keyed_like
 
 MONEY = pl.Decimal(18, 2)
 CENT = Decimal("0.01")
 
 
 def _cost_file(products: pl.DataFrame | None, currency: str) -> pl.DataFrame:
-    schema = {"sku": pl.String, "_cost": MONEY}
+    schema = {"sku": ID, "_cost": MONEY}
     if products is None or products.is_empty():
         return pl.DataFrame(schema=schema)
     costs = products.filter(
@@ -37,7 +38,7 @@ def _cost_file(products: pl.DataFrame | None, currency: str) -> pl.DataFrame:
 
 
 def _past_reimbursements(reimbursements: pl.DataFrame | None, currency: str) -> pl.DataFrame:
-    schema = {"fnsku": pl.String, "_paid": MONEY, "_paid_rows": pl.UInt32}
+    schema = {"fnsku": ID, "_paid": MONEY, "_paid_rows": pl.UInt32}
     if reimbursements is None or reimbursements.is_empty():
         return pl.DataFrame(schema=schema)
     weight = pl.col("quantity_reimbursed_total").fill_null(1).clip(lower_bound=1)
@@ -78,8 +79,9 @@ def add_valuation(
     `frame` needs the `sku`, `fnsku` and `quantity` columns (null values allowed). `products` and
     `reimbursements` are the validated datasets, or None when the seller did not provide them.
     """
-    costs = _cost_file(products, currency)
-    paid = _past_reimbursements(reimbursements, currency)
+    costs = keyed_like(_cost_file(products, currency).rename({"sku": sku}), frame, [sku]).rename({sku: "sku"})
+    paid = keyed_like(_past_reimbursements(reimbursements, currency).rename({"fnsku": fnsku}), frame,
+                      [fnsku]).rename({fnsku: "fnsku"})
     joined = (
         frame.with_row_index("_row")
         .join(costs, left_on=sku, right_on="sku", how="left", suffix="_cost")

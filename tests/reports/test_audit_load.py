@@ -27,12 +27,12 @@ def _orders_with_bad_tax(folder: Path) -> Path:
     return folder
 
 
-def test_compact_load_keeps_the_columns_asked_for_with_repetitive_text_as_categorical(tmp_path: Path) -> None:
+def test_compact_load_keeps_the_columns_asked_for_with_repetitive_text_and_item_ids_as_categorical(tmp_path: Path) -> None:
     folder = _orders_with_bad_tax(tmp_path / "reports")
     orders = load_folder(folder, columns={"orders": ("amazon_order_id", "sku", "currency", "item_price")}).datasets[
         "orders"]
     assert dict(orders.schema) == {"source_file": pl.Categorical(), "source_line": pl.Int64,
-                                   "amazon_order_id": pl.String, "sku": pl.String, "currency": pl.Categorical(),
+                                   "amazon_order_id": pl.String, "sku": pl.Categorical(), "currency": pl.Categorical(),
                                    "item_price": pl.Decimal(18, 2)}
     assert orders.sort("source_line")["amazon_order_id"].to_list() == ["113-0000000-0000001", "113-0000000-0000002"]
 

@@ -104,7 +104,7 @@ def detect(*, inventory_ledger, reimbursements, transactions=None, products=None
     found = ledger.filter(
         (pl.col("quantity") > 0)
         & (((pl.col("event_type") == "Adjustments") & pl.col("reason").is_in(FOUND_REASONS))
-           | pl.col("sku").str.starts_with("Amazon.Found."))
+           | pl.col("sku").cast(pl.String).str.starts_with("Amazon.Found."))
     ).select("fnsku", "date", units="quantity", event_ref=pl.format("found {}:{}", "source_file", "source_line"),
              evidence=pl.format("{}:{}", "source_file", "source_line"),
              original_reimbursement_id=pl.lit(None, dtype=pl.String))

@@ -36,7 +36,7 @@ from fba_audit.context import AuditContext
 from fba_audit.detectors._base import Detector, evidence_agg, finding_id, join_evidence, to_findings, with_evidence_of
 from fba_audit.detectors._refunds import MONEY, charged_per_item, principal_lines, refund_events, with_order_evidence
 from fba_audit.netting import cum_sum_within, key_starts
-from fba_audit.reports.datasets import in_currency
+from fba_audit.reports.datasets import ID, in_currency
 
 ABSOLUTE_TOLERANCE = pl.lit(1).cast(MONEY)
 RELATIVE_TOLERANCE = pl.lit("0.05").cast(pl.Decimal(18, 4))
@@ -45,7 +45,7 @@ RELATIVE_TOLERANCE = pl.lit("0.05").cast(pl.Decimal(18, 4))
 def _all_orders_charges(orders: pl.DataFrame | None, currency: str) -> pl.DataFrame:
     """All Orders `item-price` (for all units of the line) per order and SKU, used only where no Order line is in
     the settlement / transaction files."""
-    schema = {"order_id": pl.String, "sku": pl.String, "ao_charged": MONEY, "ao_units": pl.Int64,
+    schema = {"order_id": pl.String, "sku": ID, "ao_charged": MONEY, "ao_units": pl.Int64,
               "ao_fulfillment": pl.String, "ao_evidence": pl.String}
     if orders is None or orders.is_empty():
         return pl.DataFrame(schema=schema)

@@ -43,6 +43,7 @@ from fba_audit.detectors._inbound import (
     DAMAGED_INBOUND, LOST_INBOUND, inbound_reimbursements, name_dates, partnered_charges, receipt_dates, receipts,
 )
 from fba_audit.netting import allocate
+from fba_audit.reports.datasets import ID
 from fba_audit.valuation import add_valuation
 
 CODE = "FBA04"
@@ -124,7 +125,7 @@ def detect(*, inventory_ledger, reimbursements, inbound_shipments=None, inbound_
         ).with_columns(
             finding_id(CODE, ctx.marketplace, pl.col("shipment_id"), pl.col("fnsku"), pl.lit("not-received"))
             .alias("claim_id"),
-            kind=pl.lit("not_received"), reference_id=pl.col("shipment_id"), asin=pl.lit(None, dtype=pl.String),
+            kind=pl.lit("not_received"), reference_id=pl.col("shipment_id"), asin=pl.lit(None, dtype=ID),
             event_date=pl.coalesce("left_by", as_of), window_opens=pl.when(pl.col("left_by").is_null()).then(as_of),
             needs_review=pl.lit(True), undated=pl.col("left_by").is_null(),
             partnered=pl.col("charged_on").is_not_null(),

@@ -46,7 +46,7 @@ from fba_audit.detectors._customer_return import (
     money_div, net_by_order, order_prices, refund_events, with_refund_evidence,
 )
 from fba_audit.netting import reimbursement_events
-from fba_audit.reports.datasets import empty_dataset
+from fba_audit.reports.datasets import empty_dataset, keyed_like
 from fba_audit.valuation import add_valuation
 
 # Help page 200453320: Amazon takes ownership of these and compensates the seller.
@@ -73,7 +73,8 @@ def detect(*, customer_returns, reimbursements, transactions=None, products=None
         .otherwise("claim_id"),
     )
     # The window counts from the refund nearest the return (same order and SKU), else from the return date.
-    txn = transactions if transactions is not None else empty_dataset("transactions")
+    txn = transactions if transactions is not None else keyed_like(empty_dataset("transactions"), damaged,
+                                                                   ["order_id", "sku"])
     # Only the damaged returns' orders matter: a year of refunds is hundreds of thousands of lines.
     txn = txn.filter(pl.col("order_id").is_in(damaged["order_id"].drop_nulls().unique().implode()))
     refunds = refund_events(txn, ctx.currency)
