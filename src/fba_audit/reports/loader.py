@@ -734,10 +734,13 @@ def _merge(reads: list[_FileRead], final: dict[str, frozenset[str]] | None) -> d
             # In place: an eager select of a frame made of many files' chunks copies it whole.
             for column in [c for c in datasets[dataset].columns if c not in columns and c not in SOURCE]:
                 datasets[dataset].drop_in_place(column)
-    for dataset, frame in datasets.items():
+    for frame in datasets.values():
         # One chunk per column: the detectors' joins and filters would otherwise each gather the hundreds of
-        # chunks that files and streamed batches leave, again and again.
-        datasets[dataset] = frame.rechunk()
+        # chunks that files and streamed batches leave, again and again. Column by column, in place: a whole
+        # frame's rechunk holds the old and the new copy of every column at once (the largest dataset twice).
+        for index, column in enumerate(frame.columns):
+            if frame[column].n_chunks() > 1:
+                frame.replace_column(index, frame[column].rechunk())
     for read in reads:
         s = read.summary
         s.rows_kept = s.rows_read - s.rows_rejected - s.duplicates
