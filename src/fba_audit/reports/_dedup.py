@@ -72,21 +72,22 @@ def merge(dataset: str, frame: pl.DataFrame) -> pl.DataFrame:
 def _merge_rows(identity: list[str], frame: pl.DataFrame, partition: str | None) -> pl.DataFrame:
     if frame.is_empty() or frame["source_file"].n_unique() < 2:
         return frame
+    shared = None
     if partition is not None:
         # Downloads overlap on some dates only: the rows of the other dates are kept as they are.
         shared = frame.select(pl.col("source_file").n_unique().over(partition) > 1).to_series()
-        rows = shared.arg_true()
-        if rows.is_empty():
+        if not shared.any():
             return frame
-        candidates = frame.select(*identity, RANK, "source_line")[rows] if len(rows) < frame.height else frame
-    else:
-        rows = pl.int_range(frame.height, dtype=pl.UInt32, eager=True)
-        candidates = frame
     # NOTE: grouping on a dozen text columns of millions of rows is slow; two independent 64-bit row hashes
     # stand for the identity instead (a false match needs both to collide: about 1 in 10^25 for 10 million rows).
-    keys = candidates.select(identity)
-    narrow = pl.DataFrame({"_h1": keys.hash_rows(seed=0x5EED), "_h2": keys.hash_rows(seed=0xFBA), "_row": rows,
-                           RANK: candidates.get_column(RANK), "source_line": candidates.get_column("source_line")})
+    # Every row is hashed where it lies: gathering the identity columns of the rows on shared dates first would
+    # copy the text of millions of rows (two ledger downloads often share most of their dates).
+    keys = frame.select(identity)
+    narrow = pl.DataFrame({"_h1": keys.hash_rows(seed=0x5EED), "_h2": keys.hash_rows(seed=0xFBA),
+                           "_row": pl.int_range(frame.height, dtype=pl.UInt32, eager=True),
+                           RANK: frame.get_column(RANK), "source_line": frame.get_column("source_line")})
+    if shared is not None:
+        narrow = narrow.filter(shared)
     # The n-th copy of an identity within one file is a distinct event; across files the n-th copies match, and
     # the newest file's copy is kept. Numbered after one sort, newest file first within an identity (a window
     # function over millions of groups costs seconds).

@@ -93,10 +93,14 @@ def _read_sources(sources: list[Source], workdir: Path, wanted: set[str] | None,
                   progress: Callable[[str, int, int], None] | None) -> list[_FileRead]:
     reads: dict[int, _FileRead] = {}
     pending: dict[int, Future[_FileRead]] = {}
+    # Biggest files first: reading one takes several times its size for a moment, best paid while the frames
+    # of the other files are not held yet. The reads are returned in `sources` order all the same.
+    order = sorted(range(len(sources)), key=lambda i: -_bytes_on_disk(sources[i]))
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="fba-audit-read") as pool:
-        for number, source in enumerate(sources, start=1):
+        for count, number in enumerate(order, start=1):
+            source = sources[number]
             if progress:
-                progress(source.display, number, len(sources))
+                progress(source.display, count, len(sources))
             if _is_small(source):
                 pending[number] = pool.submit(_read_source, source, workdir, wanted, keep)
                 continue
@@ -109,13 +113,18 @@ def _read_sources(sources: list[Source], workdir: Path, wanted: set[str] | None,
     return [reads[number] for number in sorted(reads)]
 
 
+def _bytes_on_disk(source: Source) -> int:
+    """The size of the file, or of the archive holding it (0 when it cannot be read: _read_source reports it)."""
+    try:
+        return source.path.stat().st_size
+    except OSError:
+        return 0
+
+
 def _is_small(source: Source) -> bool:
     if source.member is not None or source.gzipped:
         return False
-    try:
-        return source.path.stat().st_size <= SMALL_FILE_BYTES
-    except OSError:
-        return False  # read alone: _read_source reports it
+    return 0 < _bytes_on_disk(source) <= SMALL_FILE_BYTES
 
 
 @functools.cache
