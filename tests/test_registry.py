@@ -14,7 +14,7 @@ import pytest
 
 import fba_audit.detectors as detectors_pkg
 from fba_audit.context import AuditContext
-from fba_audit.detectors import ALL_DETECTORS, BY_CODE
+from fba_audit.detectors import ALL_DETECTORS, BY_CODE, run_order
 from fba_audit.detectors._base import (
     CLAIM_WINDOW_PLACEHOLDER,
     DOC_HEADINGS,
@@ -97,6 +97,15 @@ def test_registry_is_an_explicit_tuple_with_unique_sorted_codes() -> None:
     assert BY_CODE == {d.code: d for d in ALL_DETECTORS}
     names = [d.name for d in ALL_DETECTORS]
     assert len(names) == len(set(names)), "duplicate detector names"
+
+
+def test_fee_detectors_run_back_to_back_and_every_detector_runs_once() -> None:
+    codes = [d.code for d in run_order(list(ALL_DETECTORS))]
+    assert codes == ["FBA01", "FBA10", "FBA02", "FBA03", "FBA04", "FBA05", "FBA06", "FBA07", "FBA08", "FBA09"]
+    chosen = [BY_CODE[c] for c in ("FBA03", "FBA10", "FBA07")]
+    assert [d.code for d in run_order(chosen)] == ["FBA03", "FBA10", "FBA07"]
+    chosen = [BY_CODE[c] for c in ("FBA02", "FBA10", "FBA01")]
+    assert [d.code for d in run_order(chosen)] == ["FBA02", "FBA10", "FBA01"]
 
 
 @pytest.mark.parametrize("detector", ALL_DETECTORS, ids=IDS)

@@ -10,7 +10,7 @@ from pathlib import Path
 import polars as pl
 
 from fba_audit.context import AuditContext
-from fba_audit.detectors import ALL_DETECTORS, BY_CODE, columns_read
+from fba_audit.detectors import ALL_DETECTORS, BY_CODE, columns_read, run_order
 from fba_audit.detectors._base import Detector
 from fba_audit.findings import FINDINGS_COLUMNS, empty_findings
 from fba_audit.readiness import downloads_for
@@ -64,7 +64,7 @@ def run_detectors(load: LoadResult, detectors: list[Detector], ctx: AuditContext
     skipped: list[SkippedDetector] = []
     frames: list[pl.DataFrame] = []
     where = f" in {folder}" if folder is not None else ""
-    for detector in detectors:
+    for detector in run_order(detectors):
         missing = detector.missing(load)
         if missing:
             skipped.append(SkippedDetector(
@@ -85,6 +85,10 @@ def run_detectors(load: LoadResult, detectors: list[Detector], ctx: AuditContext
             failed.append(detector.code)
             continue
         ran.append(detector.code)
+    position = {d.code: i for i, d in enumerate(detectors)}  # reported in the order asked for, as run or not
+    ran.sort(key=position.__getitem__)
+    failed.sort(key=position.__getitem__)
+    skipped.sort(key=lambda s: position[s.code])
     findings = pl.concat(frames, how="vertical") if frames else empty_findings()
     filed = set(claimed)
     if filed:

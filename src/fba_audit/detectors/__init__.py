@@ -34,6 +34,22 @@ ALL_DETECTORS: tuple[Detector, ...] = (
 
 BY_CODE: dict[str, Detector] = {d.code: d for d in ALL_DETECTORS}
 
+# Detectors that share work: FBA01 and FBA10 group the order lines once for both (detectors/_fees.py) and the
+# groups are held until both have run. Run back to back, they are not held while the eight others run.
+RUN_TOGETHER: tuple[tuple[str, ...], ...] = (("FBA01", "FBA10"),)
+
+
+def run_order(detectors: list[Detector]) -> list[Detector]:
+    """`detectors` as given, except that the members of a `RUN_TOGETHER` group run right after its first one."""
+    partners = {code: group for group in RUN_TOGETHER for code in group}
+    ordered: list[Detector] = []
+    for detector in detectors:
+        if detector in ordered:
+            continue
+        group = partners.get(detector.code, (detector.code,))
+        ordered += [d for d in detectors if d.code in group and d not in ordered]
+    return ordered
+
 # Columns that no detector, nor netting or valuation, reads. An audit drops them as soon as each file is
 # validated: on a big account most of the memory is order and settlement text nobody looks at again. Every
 # golden case runs on this compact load (tests/detectors), so a detector that starts reading one fails there.
