@@ -35,6 +35,12 @@ def test_the_users_own_allocator_options_win() -> None:
     assert _probe(own) == "True dirty_decay_ms:500,muzzy_decay_ms:1000,narenas:1"
 
 
+def test_polars_defaults_inherited_from_a_parent_process_are_not_taken_for_the_users() -> None:
+    # A Python program that imported polars and then starts `fba-audit` passes on what polars wrote.
+    inherited = _environment(**{ALLOCATOR_ENV: "dirty_decay_ms:500,muzzy_decay_ms:1000"})
+    assert _probe(inherited) == "True dirty_decay_ms:500,muzzy_decay_ms:1000,dirty_decay_ms:100,muzzy_decay_ms:0"
+
+
 def test_nothing_is_set_once_polars_is_imported() -> None:
     code = "import polars; " + _PROBE
     assert _probe(_environment(), code) == "False dirty_decay_ms:500,muzzy_decay_ms:1000"

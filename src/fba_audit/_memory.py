@@ -21,10 +21,18 @@ ALLOCATOR_ENV = "_RJEM_MALLOC_CONF"
 ALLOCATOR_OPTIONS = "dirty_decay_ms:100,muzzy_decay_ms:0"
 
 
+# What polars itself writes into the variable on import (polars/__init__.py). A child process started by a Python
+# program that imported polars inherits it: that is polars' default, not a choice of the user's.
+_POLARS_OWN = frozenset({"dirty_decay_ms:500", "muzzy_decay_ms:1000", "thp:always", "metadata_thp:always"})
+
+
 def configure_allocator() -> bool:
     """Ask polars' allocator to return freed memory after 100 ms, unless the user set options of their own.
     Only works before polars is first imported (jemalloc reads the options once); says whether it applies."""
     if "polars" in sys.modules:
         return False
-    os.environ.setdefault(ALLOCATOR_ENV, ALLOCATOR_OPTIONS)
+    current = os.environ.get(ALLOCATOR_ENV, "")
+    if not set(filter(None, current.split(","))) <= _POLARS_OWN:
+        return True  # the user's own options: polars applies them after its defaults
+    os.environ[ALLOCATOR_ENV] = ALLOCATOR_OPTIONS
     return True
