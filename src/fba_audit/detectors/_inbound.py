@@ -50,13 +50,18 @@ def partnered_charges(transactions: pl.DataFrame | None) -> pl.DataFrame:
     schema = {"shipment_id": pl.String, "charged_on": pl.Date, "charge_evidence": pl.String}
     if transactions is None or transactions.is_empty():
         return pl.DataFrame(schema=schema)
-    charge = pl.col("amount_description").cast(pl.String).fill_null("").str.contains(_PARTNERED_CHARGE) | pl.col(
-        "transaction_type"
-    ).cast(pl.String).str.contains(_PARTNERED_CHARGE)
+    charge = _names_partnered_charge(transactions, "amount_description") | _names_partnered_charge(
+        transactions, "transaction_type")
     rows = transactions.filter(charge & pl.col("shipment_id").is_not_null())
     return rows.group_by("shipment_id").agg(
         charged_on=pl.col("posted_date").min(), charge_evidence=evidence_agg()
     ).sort("shipment_id").cast(schema)
+
+
+def _names_partnered_charge(transactions: pl.DataFrame, column: str) -> pl.Expr:
+    # NOTE: the pattern is matched on the column's distinct values (a few dozen codes), not on its millions of rows.
+    values = transactions.get_column(column).unique().drop_nulls()
+    return pl.col(column).is_in(values.filter(values.cast(pl.String).str.contains(_PARTNERED_CHARGE)).implode())
 
 
 def name_dates(inbound_shipments: pl.DataFrame, marketplace: str) -> pl.DataFrame:
