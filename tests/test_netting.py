@@ -192,6 +192,10 @@ def test_sku_map_leaves_out_ambiguous_skus() -> None:
     a = pl.DataFrame({"sku": ["S1", "S2", "S2"], "fnsku": ["F1", "F2", "F3"]})
     b = pl.DataFrame({"sku": ["S1", None], "fnsku": ["F1", "F9"]})
     assert sku_fnsku_map(a, b, None).rows() == [("S1", "F1")]
+    # Asked for some SKUs only: the same pairs for those, an ambiguous one still left out.
+    c = pl.DataFrame({"sku": ["S3"], "fnsku": ["F4"]})
+    assert sku_fnsku_map(a, b, c, only=pl.Series(["S3", "S2", None])).rows() == [("S3", "F4")]
+    assert sku_fnsku_map(a, c, only=pl.Series(["S1"])).rows() == [("S1", "F1")]
 
 
 def test_claim_ids_must_be_unique() -> None:

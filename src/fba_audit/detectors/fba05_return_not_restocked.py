@@ -60,11 +60,9 @@ def detect(*, customer_returns, inventory_ledger, reimbursements, transactions=N
     # Sellable returns Amazon says it put back in stock, inside the period the ledger can vouch for.
     restocked = customer_returns.filter(
         (pl.col("detailed_disposition") == "SELLABLE") & pl.col("status").is_in(RESTOCKED))
-    # NOTE: the pairs of the SKUs of these returns without an FNSKU only (a SKU's pair depends on its own rows
-    # alone, and a return with an FNSKU keeps it): pairing every SKU of a year's ledger costs a tenth of a second.
-    skus = restocked.filter(pl.col("fnsku").is_null())["sku"].drop_nulls().unique().implode()
-    pairs = sku_fnsku_map(*(f.lazy().filter(pl.col("sku").is_in(skus)) if f is not None and "sku" in f.columns else f
-                            for f in (inventory_ledger, reimbursements))).rename({"fnsku": "_mapped"})
+    # Only the SKUs of the returns without an FNSKU are paired (a return with an FNSKU keeps it).
+    pairs = sku_fnsku_map(inventory_ledger, reimbursements,
+                          only=restocked.filter(pl.col("fnsku").is_null())["sku"]).rename({"fnsku": "_mapped"})
     returns = (
         restocked
         .join(pairs, on="sku", how="left").with_columns(fnsku=pl.coalesce("fnsku", "_mapped"))
