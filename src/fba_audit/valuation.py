@@ -20,7 +20,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import polars as pl
 
 from fba_audit.netting import REVERSAL
-from fba_audit.reports.datasets import ID, keyed_like
+from fba_audit.reports.datasets import ID
 
 MONEY = pl.Decimal(18, 2)
 CENT = Decimal("0.01")
@@ -79,9 +79,9 @@ def add_valuation(
     `frame` needs the `sku`, `fnsku` and `quantity` columns (null values allowed). `products` and
     `reimbursements` are the validated datasets, or None when the seller did not provide them.
     """
-    costs = keyed_like(_cost_file(products, currency).rename({"sku": sku}), frame, [sku]).rename({sku: "sku"})
-    paid = keyed_like(_past_reimbursements(reimbursements, currency).rename({"fnsku": fnsku}), frame,
-                      [fnsku]).rename({fnsku: "fnsku"})
+    # Keys of the frame's dtype: ids are Categorical in an audit's datasets, text in a frame built by hand.
+    costs = _cost_file(products, currency).with_columns(pl.col("sku").cast(frame.schema[sku]))
+    paid = _past_reimbursements(reimbursements, currency).with_columns(pl.col("fnsku").cast(frame.schema[fnsku]))
     joined = (
         frame.with_row_index("_row")
         .join(costs, left_on=sku, right_on="sku", how="left", suffix="_cost")

@@ -50,6 +50,7 @@ def run_order(detectors: list[Detector]) -> list[Detector]:
         ordered += [d for d in detectors if d.code in group and d not in ordered]
     return ordered
 
+
 # Columns that no detector, nor netting or valuation, reads. An audit drops them as soon as each file is
 # validated: on a big account most of the memory is order and settlement text nobody looks at again. Every
 # golden case runs on this compact load (tests/detectors), so a detector that starts reading one fails there.

@@ -95,13 +95,14 @@ def _read_sources(sources: list[Source], workdir: Path, wanted: set[str] | None,
     pending: dict[int, Future[_FileRead]] = {}
     # Biggest files first: reading one takes several times its size for a moment, best paid while the frames
     # of the other files are not held yet. The reads are returned in `sources` order all the same.
-    order = sorted(range(len(sources)), key=lambda i: -_bytes_on_disk(sources[i]))
+    sizes = [_bytes_on_disk(source) for source in sources]
+    order = sorted(range(len(sources)), key=lambda i: -sizes[i])
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="fba-audit-read") as pool:
         for count, number in enumerate(order, start=1):
             source = sources[number]
             if progress:
                 progress(source.display, count, len(sources))
-            if _is_small(source):
+            if _is_small(source, sizes[number]):
                 pending[number] = pool.submit(_read_source, source, workdir, wanted, keep)
                 continue
             for waiting, future in pending.items():
@@ -121,10 +122,9 @@ def _bytes_on_disk(source: Source) -> int:
         return 0
 
 
-def _is_small(source: Source) -> bool:
-    if source.member is not None or source.gzipped:
-        return False
-    return 0 < _bytes_on_disk(source) <= SMALL_FILE_BYTES
+def _is_small(source: Source, size: int) -> bool:
+    """A plain file (not an archive member: its own size is not known up front) of at most SMALL_FILE_BYTES."""
+    return source.member is None and not source.gzipped and 0 < size <= SMALL_FILE_BYTES
 
 
 @functools.cache
