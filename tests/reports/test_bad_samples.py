@@ -169,3 +169,20 @@ def test_binary_file_is_named_with_its_header_made_printable(tmp_path) -> None:
     (tmp_path / "noise.txt").write_bytes(b"ab\x01cd\tef\x07gh\n1\t2\n")
     (problem,) = load_folder(tmp_path).problems
     assert problem.message == "is not a report fba-audit recognises; its header starts: ab?cd | ef?gh."
+
+
+def test_a_document_quoting_a_header_is_not_read_as_that_report(tmp_path) -> None:
+    """Only the Date Range report has lines above its header: notes that quote a ledger header are not a ledger."""
+    from fba_audit.reports import load_folder
+
+    header = "Date\tFNSKU\tASIN\tMSKU\tTitle\tEvent Type\tReference ID\tQuantity\tFulfillment Center\tDisposition\t" \
+             "Reason\tCountry\tReconciled Quantity\tUnreconciled Quantity"
+    (tmp_path / "NOTES.md").write_text(f"# Where the files came from\n\nThe ledger header is:\n{header}\n",
+                                       encoding="utf-8")
+    result = load_folder(tmp_path)
+    (summary,) = result.files
+    assert (summary.kind, summary.rows_read) == (None, 0)
+    assert [str(p) for p in result.problems] == [
+        "NOTES.md: is not a report fba-audit recognises; its header starts: # Where the files came from. Put only "
+        "Seller Central report downloads in the folder (see `fba-audit check --help` for the list), with their "
+        "header line as Amazon wrote it."]

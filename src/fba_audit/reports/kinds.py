@@ -50,6 +50,9 @@ class ReportKind:
     download: str  # where in Seller Central the seller gets it, and how
     any_of: tuple[str, ...] = ()  # header names of which at least one must be present (besides required ones)
     localized_numbers: bool = False  # EU downloads may write 1.234,56: decided per file from its values
+    # Amazon writes description lines above the header (Date Range only). Every other kind has its header on the
+    # first line that is not blank: a header found further down is a document quoting one, not a report.
+    preamble: bool = False
     source: str = ""  # section of report_formats.md
     notes: tuple[str, ...] = field(default=())
 
@@ -317,6 +320,7 @@ DATE_RANGE_AMOUNTS = (
 DATE_RANGE = ReportKind(
     key="date_range",
     localized_numbers=True,
+    preamble=True,
     title="Date Range transaction report",
     datasets=("transactions",),
     source="report_formats.md §10 (GET_DATE_RANGE_FINANCIAL_TRANSACTION_DATA; US, CA, UK and localized)",

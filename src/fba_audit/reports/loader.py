@@ -158,15 +158,17 @@ def _read_source(source: Source, workdir: Path, wanted: set[str] | None,
     text = _text.decode_head(head, encoding, complete=complete)
     lines = _text.header_lines(text, complete=complete)
     found = None
+    first_line = True
     for index, line in enumerate(lines):
         if not line.strip():
             continue
         delimiter = _text.delimiter_of(line)
         cells = _text.split_cells(line, delimiter)
         match = recognise(cells)
-        if match is not None:
+        if match is not None and (first_line or match[0].preamble):
             found = (index, delimiter, cells, match)
             break
+        first_line = False
     if found is None:
         first = next((line for line in lines if line.strip()), "")
         cells = _text.split_cells(first, _text.delimiter_of(first))
