@@ -111,15 +111,17 @@ def main() -> None:
     if args.child:
         child(*args.child)
         return
-    from fba_audit.simulate import simulate
-
     print("| SKUs x months | files on disk | rows read | plain read | fba-audit run | run/plain (wall) | "
           "run/plain (cpu) | rows/s (run) | peak plain | peak run | peak run / disk |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for skus in args.skus:
         folder = DATA / f"account_{skus}_{args.months}_{args.seed}"
         if not folder.exists():
-            simulate(folder, skus=skus, months=args.months, seed=args.seed)
+            # In its own process: a child forked from a parent that grew to the simulator's size would report
+            # that size as its own peak (Linux carries the high-water mark of resident memory over fork and exec).
+            subprocess.run([sys.executable, "-m", "fba_audit", "simulate", str(folder), "--skus", str(skus),
+                            "--months", str(args.months), "--seed", str(args.seed)], check=True,
+                           stdout=subprocess.DEVNULL)
         disk = sum(p.stat().st_size for p in folder.iterdir() if p.name != "truth.json")
         plain = measure("plain", folder, DATA / "out")
         run = measure("run", folder, DATA / "out")
