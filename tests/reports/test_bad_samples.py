@@ -186,3 +186,32 @@ def test_a_document_quoting_a_header_is_not_read_as_that_report(tmp_path) -> Non
         "NOTES.md: is not a report fba-audit recognises; its header starts: # Where the files came from. Put only "
         "Seller Central report downloads in the folder (see `fba-audit check --help` for the list), with their "
         "header line as Amazon wrote it."]
+
+
+@pytest.mark.parametrize("compact", [False, True], ids=["full load", "compact load"])
+def test_rows_failing_the_schema_are_reported_in_their_own_file(tmp_path, compact) -> None:
+    """Each dataset is validated once for all its files: a failing row is still named by its own file and line,
+    and only its own file's row is rejected."""
+    from fba_audit.reports import load_folder
+
+    header = ("return-date\torder-id\tsku\tasin\tfnsku\tproduct-name\tquantity\tfulfillment-center-id\t"
+              "detailed-disposition\treason\tstatus\tlicense-plate-number\tcustomer-comments\n")
+
+    def row(order: str, quantity: str) -> str:
+        return (f"2026-01-14T18:02:11+00:00\t{order}\tSKU-1\tB0EXAMPLE1\tX00EXAMPL1\tWidget\t{quantity}\tONT8\t"
+                "DAMAGED\tDEFECTIVE\tReimbursed\tLPNEXAMPLE01\t\n")
+
+    (tmp_path / "returns_a.txt").write_text(header + row("113-0000000-0000001", "1") + row("113-0000000-0000002", "-2"))
+    (tmp_path / "returns_b.txt").write_text(header + row("113-0000000-0000003", "-1") + row("113-0000000-0000004", "1")
+                                            + row("113-0000000-0000005", "3"))
+    columns = {"customer_returns": ["order_id", "quantity", "sku"]} if compact else None
+    result = load_folder(tmp_path, columns=columns)
+    assert accounting(result) == {"returns_a.txt": (2, 1, 0, 1), "returns_b.txt": (3, 2, 0, 1)}
+    assert [(p.severity, str(p)) for p in result.problems] == [
+        row_error("returns_a.txt", 3, 'column quantity has "-2", must be 0 or more', "customer_returns"),
+        row_error("returns_b.txt", 2, 'column quantity has "-1", must be 0 or more', "customer_returns"),
+    ]
+    kept = result.datasets["customer_returns"].sort("order_id")
+    assert kept["order_id"].to_list() == ["113-0000000-0000001", "113-0000000-0000004", "113-0000000-0000005"]
+    assert [(f.file, str(f.first_date), str(f.last_date)) for f in result.files] == [
+        ("returns_a.txt", "2026-01-14", "2026-01-14"), ("returns_b.txt", "2026-01-14", "2026-01-14")]

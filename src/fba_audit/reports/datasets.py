@@ -311,11 +311,16 @@ def compact(dataset: str, frame: pl.DataFrame, keep: frozenset[str]) -> pl.DataF
 
     What an audit holds in memory: the columns no detector reads are dropped as soon as a file is validated.
     """
-    repetitive = REPETITIVE_TEXT.get(dataset, frozenset()) | IDENTIFIERS | {"source_file"}
+    categorical = categorical_columns(dataset)
     return frame.select([
-        pl.col(c).cast(pl.Categorical) if c in repetitive and frame.schema[c] == pl.String else pl.col(c)
+        pl.col(c).cast(pl.Categorical) if c in categorical and frame.schema[c] == pl.String else pl.col(c)
         for c in frame.columns if c in keep or c in ("source_file", "source_line")
     ])
+
+
+def categorical_columns(dataset: str) -> frozenset[str]:
+    """The text columns a compact load stores as Categorical."""
+    return REPETITIVE_TEXT.get(dataset, frozenset()) | IDENTIFIERS | {"source_file"}
 
 
 def dataset_schema(name: str) -> dict[str, pl.DataType]:

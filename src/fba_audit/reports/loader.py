@@ -23,7 +23,9 @@ from fba_audit.reports import _dedup, _finish, _parse, _text
 from fba_audit.reports._finish import SOURCE
 from fba_audit.reports._sources import ArchiveTooLarge, Source, WorkDir, discover, transcode_to_utf8
 from fba_audit.reports.checks import date_range_totals, settlement_totals, unknown_values
-from fba_audit.reports.datasets import DATASET_MODELS, compact, dataset_schema, empty_dataset
+from fba_audit.reports.datasets import (
+    DATASET_MODELS, categorical_columns, compact, dataset_schema, empty_dataset,
+)
 from fba_audit.reports.kinds import (
     EXPECTED, INBOUND_SHIPMENT_ITEMS, INBOUND_SHIPMENTS, MONEY, ReportKind, match_columns, recognise,
 )
@@ -76,6 +78,7 @@ def load_folder(
         reads = _read_sources(sources, workdir, wanted, keep, progress)
     for problem in archive_problems:
         reads.append(_FileRead(FileSummary(file=problem.file, problems=[problem])))
+    _validate_all(reads, keep)
     _drop_repeated_settlements(reads)
     datasets = _merge(reads, final)
     reads.sort(key=lambda r: r.summary.file)
@@ -436,33 +439,33 @@ def _finish_file(read: _FileRead, handed_over: list[pl.DataFrame], preamble: lis
         summary.problems.extend(settlement_totals(frames, summary.file))
         ids = frames["settlements"]["settlement_id"].drop_nulls().unique().to_list()
         read.settlement_ids = tuple(sorted(ids))
-    rejected_lines: set[int] = set()
     for dataset, frame in frames.items():
-        frame, bad_lines = _validate(dataset, frame, read.headers, summary, kind,
-                                     None if read.keep is None else read.keep.get(dataset))
-        rejected_lines |= bad_lines
-        read.frames[dataset] = frame
-    if rejected_lines:
-        summary.rows_rejected += len(rejected_lines)
-        for dataset, frame in read.frames.items():
-            read.frames[dataset] = frame.filter(~pl.col("source_line").is_in(list(rejected_lines)))
-    period = [PERIOD_COLUMN[d] for d in kind.datasets if d in PERIOD_COLUMN]
-    if period:
-        dates = read.frames[kind.datasets[0]][period[0]].drop_nulls()
-        if len(dates):
-            summary.first_date, summary.last_date = dates.min(), dates.max()
-    if read.keep is not None:
-        for dataset, frame in read.frames.items():
-            if dataset in read.keep:
-                read.frames[dataset] = compact(dataset, frame, read.keep[dataset])
+        keep = None if read.keep is None else read.keep.get(dataset)
+        frame = _as_dataset(dataset, frame, keep)
+        # Validated later, with every other file's rows of the dataset (`_validate_all`).
+        read.frames[dataset] = frame if keep is None else compact(dataset, frame, keep)
+
+
+def _as_dataset(dataset: str, frame: pl.DataFrame, keep: frozenset[str] | None) -> pl.DataFrame:
+    """The dataset's columns (in a compact load, those kept) in model order and dtypes."""
+    columns = _validator(dataset, keep).columns
+    schema = {c: t for c, t in dataset_schema(dataset).items() if c in columns}
+    return frame.select(
+        [pl.col(c).cast(t, strict=False) if c in frame.columns else pl.lit(None, t).alias(c) for c, t in schema.items()]
+    )
 
 
 @functools.cache
 def _validator(dataset: str, keep: frozenset[str] | None) -> pa.DataFrameSchema:
+    """The dataset's pandera schema; in a compact load cut to the kept columns, with its text as `compact`
+    stores it."""
     schema = DATASET_MODELS[dataset].to_schema()
     if keep is None:
         return schema
-    return schema.remove_columns([c for c in schema.columns if c not in keep and c not in SOURCE])
+    schema = schema.remove_columns([c for c in schema.columns if c not in keep and c not in SOURCE])
+    text = dataset_schema(dataset)
+    return schema.update_columns({c: {"dtype": pl.Categorical} for c in categorical_columns(dataset)
+                                  if c in schema.columns and text[c] == pl.String})
 
 
 _CHECK_TEXT = {
@@ -483,35 +486,60 @@ def _describe_check(check: str) -> str:
     return f"fails the check {check}"
 
 
-def _validate(dataset: str, frame: pl.DataFrame, headers: dict[str, str], summary: FileSummary,
-              kind: ReportKind, keep: frozenset[str] | None = None) -> tuple[pl.DataFrame, set[int]]:
-    """Apply the dataset's pandera schema (in a compact load, to the kept columns); rows that fail are reported
-    and returned as rejected lines."""
-    validator = _validator(dataset, keep)
-    schema = {c: t for c, t in dataset_schema(dataset).items() if c in validator.columns}
-    frame = frame.with_columns(
-        [pl.col(c).cast(t, strict=False) if c in frame.columns else pl.lit(None, t).alias(c) for c, t in schema.items()]
-    ).select(list(schema))
-    try:
-        return validator.validate(frame, lazy=True), set()
-    except pandera.errors.SchemaErrors as errors:
-        cases = errors.failure_cases
-    located = cases.filter(pl.col("index").is_not_null())
-    lines = frame.with_row_index("_row").select("_row", "source_line")
-    located = located.with_columns(pl.col("index").cast(pl.UInt32)).join(
-        lines, left_on="index", right_on="_row", how="left"
-    ).sort("column", "source_line")
-    bad_lines = set(located["source_line"].drop_nulls().to_list())
-    for (column, check), group in located.group_by(["column", "check"], maintain_order=True):
-        header = headers.get(column, column)
-        rows = group.select("source_line", pl.col("failure_case").alias(column))
-        _report_rows(summary, rows, header, _describe_check(check), kind)
-    unlocated = cases.filter(pl.col("index").is_null())
-    for row in unlocated.iter_rows(named=True):
-        summary.problems.append(Problem(summary.file, None, row["column"], None,
-                                        f"fails the {dataset} schema: {row['check']} ({row['failure_case']}).",
-                                        _redownload(kind)))
-    return frame.filter(~pl.col("source_line").is_in(list(bad_lines))), bad_lines
+def _validate_all(reads: list[_FileRead], keep: dict[str, frozenset[str]] | None) -> None:
+    """Validate each dataset with its pandera schema, all files at once, and reject the rows that fail.
+
+    Once per dataset rather than once per file: pandera's cost is mostly per column and per call, and a year of
+    settlements is some 30 files. A failing row is reported in its own file, with its line, column and value;
+    its line is rejected in every dataset the file feeds (a settlement line gives transactions and settlements).
+    """
+    rejected: dict[str, set[int]] = {}
+    by_file = {r.summary.file: r for r in reads}
+    for dataset in DATASET_MODELS:
+        owners = [r for r in reads if dataset in r.frames]
+        if not owners:
+            continue
+        combined = pl.concat([r.frames[dataset] for r in owners], how="vertical", rechunk=False)
+        try:
+            _validator(dataset, None if keep is None else keep.get(dataset)).validate(combined, lazy=True)
+            continue
+        except pandera.errors.SchemaErrors as errors:
+            cases = errors.failure_cases
+        located = cases.filter(pl.col("index").is_not_null())
+        lines = combined.select(pl.col("source_file").cast(pl.String), "source_line").with_row_index("_row")
+        located = located.with_columns(pl.col("index").cast(pl.UInt32)).join(
+            lines, left_on="index", right_on="_row", how="left"
+        ).sort("source_file", "column", "source_line")
+        for (file,), in_file in located.group_by(["source_file"], maintain_order=True):
+            read = by_file[file]
+            rejected.setdefault(file, set()).update(in_file["source_line"].to_list())
+            for (column, check), group in in_file.group_by(["column", "check"], maintain_order=True):
+                rows = group.select("source_line", pl.col("failure_case").alias(column))
+                _report_rows(read.summary, rows, read.headers.get(column, column), _describe_check(check), read.kind)
+        for row in cases.filter(pl.col("index").is_null()).iter_rows(named=True):
+            for read in owners:  # a column-level failure (a dtype) holds for every file of the dataset
+                read.summary.problems.append(Problem(
+                    read.summary.file, None, row["column"], None,
+                    f"fails the {dataset} schema: {row['check']} ({row['failure_case']}).", _redownload(read.kind)))
+    for file, bad_lines in rejected.items():
+        read = by_file[file]
+        read.summary.rows_rejected += len(bad_lines)
+        for dataset, frame in read.frames.items():
+            read.frames[dataset] = frame.filter(~pl.col("source_line").is_in(list(bad_lines)))
+    for read in reads:
+        _note_period(read)
+
+
+def _note_period(read: _FileRead) -> None:
+    """The first and last date of the file's kept rows (which download is newer, and what `check` shows)."""
+    kind = read.kind
+    if kind is None or not read.frames:
+        return
+    period = [PERIOD_COLUMN[d] for d in kind.datasets if d in PERIOD_COLUMN]
+    if period:
+        dates = read.frames[kind.datasets[0]][period[0]].drop_nulls()
+        if len(dates):
+            read.summary.first_date, read.summary.last_date = dates.min(), dates.max()
 
 
 def _printable(text: str, limit: int = 40) -> str:
