@@ -151,3 +151,16 @@ def test_exact_report_and_markdown() -> None:
 
 def test_every_code_has_a_key() -> None:
     assert sorted(KEY_FIELDS) == CODES
+
+
+def test_detectors_run_two_at_a_time_give_the_findings_of_one_at_a_time(monkeypatch, tmp_path) -> None:
+    from fba_audit import api
+
+    folder = tmp_path / "reports"
+    simulate(folder, skus=40, months=4, seed=3, as_of=AS_OF)
+    together = audit(folder, as_of=AS_OF)
+    monkeypatch.setattr(api, "DETECTOR_THREADS", 1)
+    alone = audit(folder, as_of=AS_OF)
+    assert together.ran == alone.ran == CODES
+    assert together.findings.height > 0
+    assert together.findings.equals(alone.findings)
