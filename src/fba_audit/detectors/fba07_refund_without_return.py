@@ -45,8 +45,6 @@ refunded principal of the unreturned units minus the referral fee Amazon credite
 
 from __future__ import annotations
 
-import math
-
 import polars as pl
 
 from fba_audit.detectors._base import Detector, finding_id, join_evidence, to_findings
@@ -72,20 +70,34 @@ def _files(frame: pl.DataFrame | None, name: str) -> str:
     return ", ".join(files) if files else f"the {name} report (no rows)"
 
 
-def _units(row: dict) -> dict:
-    """Units refunded = refunded principal / unit price, rounded to whole units; why, and whether to review."""
-    price, refunded, ordered = row["unit_price"], row["refunded"], row["quantity_ordered"]
-    if price is None:
-        return {"units": 1, "review": True, "confidence": "low",
-                "how": "unit price unknown (no Order line or All Orders row): 1 unit assumed"}
-    ratio = float(refunded / price)
-    units = math.floor(ratio + UNIT_TOLERANCE)
-    how = f"{refunded} refunded / {price} unit price from {row['price_source']}"
-    review = abs(ratio - units) > UNIT_TOLERANCE
-    if ordered is not None and units > ordered:
-        units, review, how = ordered, True, f"{how}, capped at the {ordered} unit(s) ordered"
-    note = " (not a whole number of units)" if abs(ratio - round(ratio)) > UNIT_TOLERANCE else ""
-    return {"units": units, "review": review, "confidence": "medium" if review else "high", "how": how + note}
+def _with_units(refunds: pl.DataFrame) -> pl.DataFrame:
+    """`refunds` plus units refunded = refunded principal / unit price, rounded to whole units (`units`), whether to
+    review (`review`, `confidence`) and why (`how`).
+
+    Worked in whole cents, exactly: with r and p the refund and the unit price in cents and t = 1 / UNIT_TOLERANCE,
+    units = floor(r / p + 1/t) = floor((t r + p) / (t p)), and r / p is off a whole number u by more than the
+    tolerance when t |r - u p| > p.
+    """
+    per = round(1 / UNIT_TOLERANCE)
+    r = (pl.col("refunded") * 100).cast(pl.Int64)
+    p = (pl.col("unit_price") * 100).cast(pl.Int64)
+    rounded = (per * r + p) // (per * p)
+    remainder = r % p
+    whole = per * pl.min_horizontal(remainder, p - remainder) <= p  # near the nearest whole number
+    ordered = pl.col("quantity_ordered")
+    capped = ordered.is_not_null() & (rounded > ordered)
+    known = pl.col("unit_price").is_not_null() & (p > 0)
+    review = (per * (r - rounded * p).abs() > p) | capped
+    how = pl.format("{} refunded / {} unit price from {}", "refunded", "unit_price", "price_source")
+    how = pl.when(capped).then(pl.format("{}, capped at the {} unit(s) ordered", how, ordered)).otherwise(how)
+    how = pl.when(whole).then(how).otherwise(pl.format("{} (not a whole number of units)", how))
+    return refunds.with_columns(
+        units=pl.when(~known).then(1).when(capped).then(ordered).otherwise(rounded).cast(pl.Int64),
+        review=~known | review,
+        confidence=pl.when(~known).then(pl.lit("low")).when(review).then(pl.lit("medium")).otherwise(pl.lit("high")),
+        how=pl.when(known).then(how).otherwise(pl.lit("unit price unknown (no Order line or All Orders row): 1 unit "
+                                                      "assumed")),
+    )
 
 
 def detect(*, transactions, customer_returns, reimbursements, orders=None, ctx):
@@ -101,10 +113,7 @@ def detect(*, transactions, customer_returns, reimbursements, orders=None, ctx):
     refunds = refunds.join(order_prices(refunded_lines, refunded_orders, ctx.currency, only=refunds["order_id"]),
                            on=["order_id", "sku"], how="left")
     # Units per refund; a partial refund of less than one unit is not a refund of a unit (see the docstring).
-    derived = pl.DataFrame([_units(r) for r in refunds.select(
-        "unit_price", "refunded", "quantity_ordered", "price_source").iter_rows(named=True)],
-                           schema={"units": pl.Int64, "review": pl.Boolean, "confidence": pl.String, "how": pl.String})
-    claims = pl.concat([refunds, derived], how="horizontal").filter(pl.col("units") > 0).with_columns(
+    claims = _with_units(refunds).filter(pl.col("units") > 0).with_columns(
         finding_id("FBA07", ctx.marketplace, pl.col("order_id"), pl.col("sku"), pl.col("refund_date"))
         .alias("claim_id"),
         event_date=pl.col("refund_date"), quantity=pl.col("units"),
