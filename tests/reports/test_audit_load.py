@@ -72,3 +72,25 @@ def test_reading_small_files_two_at_a_time_gives_what_reading_one_at_a_time_give
     assert together.files == alone.files
     for dataset, frame in together.datasets.items():
         assert frame.equals(alone.datasets[dataset]), dataset
+
+
+def test_blank_lines_are_not_rows_but_a_line_with_values_only_in_unread_columns_is(tmp_path: Path) -> None:
+    """A compact load parses only the columns asked for: a line empty in those is checked again whole."""
+    from loader_helpers import accounting
+
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    lines = (FIXTURES / "all_orders/ok.txt").read_text(encoding="utf-8-sig").splitlines()
+    width = len(lines[0].split("\t"))
+    only_tax = ["" for _ in range(width)]
+    only_tax[lines[0].split("\t").index("item-tax")] = "1.60"
+    # line 3 blank, line 4 only tabs, line 5 has an item tax and nothing else
+    text = "\n".join([lines[0], lines[1], "", "\t" * (width - 1), "\t".join(only_tax), lines[2]]) + "\n"
+    (folder / "orders.txt").write_text(text, encoding="utf-8")
+    columns = {"orders": ("amazon_order_id", "sku", "currency", "item_price")}
+    for result in (load_folder(folder), load_folder(folder, columns=columns)):
+        # Line 5 is a row (read, then rejected: it has no order id), the blank lines 3 and 4 are not rows.
+        assert accounting(result) == {"orders.txt": (3, 2, 0, 1)}
+        assert sorted(result.datasets["orders"]["source_line"].to_list()) == [2, 6]
+        assert [(p.line, p.column) for p in result.problems if p.line is not None] == [
+            (5, "amazon-order-id"), (5, "purchase-date")]

@@ -196,7 +196,7 @@ def _read_source(source: Source, workdir: Path, wanted: set[str] | None,
     summary.header_cells = tuple(cells[:8])
     summary.delimiter = {"\t": "tab", ",": "comma", ";": "semicolon"}[delimiter]
     read.kind = kind
-    read.headers = {c.name: cells[positions[c.name]] for c in kind.columns if c.name in positions}
+    read.headers = _headers(kind, {c.name: cells[positions[c.name]] for c in kind.columns if c.name in positions})
     if wanted is not None and not wanted.intersection(kind.datasets):
         summary.encoding = _text.ENCODING_LABELS.get(encoding, encoding)
         summary.problems.append(_not_needed(summary.file))
@@ -258,6 +258,13 @@ def _columns_wanted(read: _FileRead) -> frozenset[str] | None:
 def _positions_to_read(read: _FileRead, positions: dict[str, int]) -> dict[str, int]:
     wanted = _columns_wanted(read)
     return positions if wanted is None else {name: at for name, at in positions.items() if name in wanted}
+
+
+def _headers(kind: ReportKind, headers: dict[str, str]) -> dict[str, str]:
+    """Dataset column -> the file's header, the printed date of a timestamp (`purchase_date`) under the header of
+    the timestamp it is read from (`purchase-date`)."""
+    dates = {c.date_name: headers[c.name] for c in kind.columns if c.date_name and c.name in headers}
+    return {**dates, **headers}
 
 
 def _not_needed(file: str) -> Problem:
@@ -336,16 +343,20 @@ def _typed_pass(read: _FileRead, lazy: pl.LazyFrame, positions: dict[str, int],
     kind, summary = read.kind, read.summary
     assert kind is not None
     present = [c for c in kind.columns if c.name in positions]
-    # A line is blank when every field is empty (for a file, every field of the line, read or not).
-    fields = [f"c{i}" for i in range(layout.width)] if layout is not None else [f"c{at}" for at in positions.values()]
+    # A line is blank when every field is empty, read or not. Only the columns read are parsed (a wide report's
+    # other columns cost more than the rest of the pass), so a line empty in all of those is checked again whole.
+    read_fields = [f"c{at}" for at in positions.values()]
+    all_fields = [f"c{i}" for i in range(layout.width)] if layout is not None else read_fields
 
     def cleaned_rows(rows: pl.LazyFrame) -> pl.LazyFrame:
-        return rows.filter(_non_blank(fields)).select(
-            "source_line", *[_parse.clean(f"c{positions[c.name]}").alias(c.name) for c in present]
+        return rows.select(
+            "source_line", *[_parse.clean(f"c{positions[c.name]}").alias(c.name) for c in present],
+            (~_non_blank(read_fields)).alias(_EMPTY),
         )
 
     cleaned = cleaned_rows(lazy)
-    sample = (cleaned_rows(head) if head is not None else cleaned.head(_parse.SAMPLE_ROWS)).collect()
+    sample = cleaned_rows(head) if head is not None else cleaned.head(_parse.SAMPLE_ROWS)
+    sample = sample.filter(~pl.col(_EMPTY)).collect()
     decimal_comma = kind.localized_numbers and _parse.uses_decimal_comma(
         sample, [c.name for c in present if c.type == MONEY]
     )
@@ -353,6 +364,16 @@ def _typed_pass(read: _FileRead, lazy: pl.LazyFrame, positions: dict[str, int],
     # One flag per row in the full pass; which column failed is worked out again for the flagged lines only.
     flagged = [pl.any_horizontal([mask for _, mask in failures]).alias(_BAD)] if failures else []
     table = _parse.finish_typing(cleaned.with_columns(outputs).with_columns(flagged)).collect()
+    empty = table.get_column(_EMPTY)
+    if empty.any():
+        candidates = table.filter(empty).get_column("source_line")
+        if read_fields != all_fields:
+            # Lines with a value only in columns not read are rows all the same (kept, with empty read columns).
+            filled = lazy.filter(pl.col("source_line").is_in(candidates.implode()) & _non_blank(all_fields))
+            candidates = candidates.filter(~candidates.is_in(filled.select("source_line").collect().to_series()
+                                                             .implode()))
+        table = table.filter(~pl.col("source_line").is_in(candidates.implode()))
+    table.drop_in_place(_EMPTY)
     summary.rows_read += table.height
     if not failures:
         return table
@@ -373,6 +394,7 @@ def _typed_pass(read: _FileRead, lazy: pl.LazyFrame, positions: dict[str, int],
 
 
 _BAD = "_bad_value"
+_EMPTY = "_no_value_read"
 
 
 def _ragged_lines(layout: _Layout) -> list[tuple[int, int]]:
@@ -688,7 +710,7 @@ def _finish_json(read: _FileRead, table: pl.DataFrame) -> None:
     """`table`: the API items as text columns named like the dataset columns, plus `source_line`."""
     kind = read.kind
     assert kind is not None
-    read.headers = {c.name: c.headers[0] for c in kind.columns}
+    read.headers = _headers(kind, {c.name: c.headers[0] for c in kind.columns})
     positions = _positions_to_read(read, {c.name: i for i, c in enumerate(kind.columns)})
     renamed = table.select("source_line", *[pl.col(name).alias(f"c{at}") for name, at in positions.items()])
     _finish_file(read, [_typed_pass(read, renamed.lazy(), positions, layout=None)], preamble=[])
