@@ -528,10 +528,10 @@ def _validate_all(reads: list[_FileRead], keep: dict[str, frozenset[str]] | None
         except pandera.errors.SchemaErrors as errors:
             cases = errors.failure_cases
         located = cases.filter(pl.col("index").is_not_null())
-        lines = combined.select(pl.col("source_file").cast(pl.String), "source_line").with_row_index("_row")
-        located = located.with_columns(pl.col("index").cast(pl.UInt32)).join(
-            lines, left_on="index", right_on="_row", how="left"
-        ).sort("source_file", "column", "source_line")
+        # The file and line of the failing rows only: the dataset can hold millions of rows.
+        rows = located.get_column("index").cast(pl.UInt32)
+        where = combined.select(pl.col("source_file").gather(rows).cast(pl.String), pl.col("source_line").gather(rows))
+        located = pl.concat([located, where], how="horizontal").sort("source_file", "column", "source_line")
         for (file,), in_file in located.group_by(["source_file"], maintain_order=True):
             read = by_file[file]
             rejected.setdefault(file, set()).update(in_file["source_line"].to_list())
