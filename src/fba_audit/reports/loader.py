@@ -366,13 +366,12 @@ def _typed_pass(read: _FileRead, lazy: pl.LazyFrame, positions: dict[str, int],
     table = _parse.finish_typing(cleaned.with_columns(outputs).with_columns(flagged)).collect()
     empty = table.get_column(_EMPTY)
     if empty.any():
-        candidates = table.filter(empty).get_column("source_line")
+        blank = table.filter(empty).get_column("source_line")
         if read_fields != all_fields:
-            # Lines with a value only in columns not read are rows all the same (kept, with empty read columns).
-            filled = lazy.filter(pl.col("source_line").is_in(candidates.implode()) & _non_blank(all_fields))
-            candidates = candidates.filter(~candidates.is_in(filled.select("source_line").collect().to_series()
-                                                             .implode()))
-        table = table.filter(~pl.col("source_line").is_in(candidates.implode()))
+            # A line with a value only in columns not read is a row all the same (kept, its read columns empty).
+            blank = lazy.filter(pl.col("source_line").is_in(blank.implode()) & ~_non_blank(all_fields)).select(
+                "source_line").collect().to_series()
+        table = table.filter(~pl.col("source_line").is_in(blank.implode()))
     table.drop_in_place(_EMPTY)
     summary.rows_read += table.height
     if not failures:
