@@ -120,6 +120,24 @@ def test_bad_sample(load_fixtures, name, kind, counts, kept_lines, problems) -> 
     assert sorted(set(dataset["source_line"].to_list())) == kept_lines
 
 
+
+def test_flat_file_amount_with_a_thousands_separator_is_rejected(tmp_path) -> None:
+    """Settlement flat files write plain numbers: "1.234,56" in a decimal-comma file is not guessed at."""
+    from fba_audit.reports import load_folder
+
+    from loader_helpers import FIXTURES
+
+    lines = (FIXTURES / "settlement_v2" / "ok_de.txt").read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[2] = lines[2].replace("\t1234,56\t", "\t1.234,56\t")
+    (tmp_path / "v2.txt").write_text("".join(lines), encoding="utf-8")
+    result = load_folder(tmp_path)
+    assert accounting(result) == {"v2.txt": (4, 3, 0, 1)}
+    assert [str(p) for p in result.problems] == [
+        row_error("v2.txt", 3, f'column amount has "1.234,56", expected {AMOUNT}', "settlement_v2")[1],
+        "v2.txt:2: settlement 24000000003 has total-amount 1043.83 but its rows add up to -190.73: the file may be "
+        "incomplete or some rows were rejected. Download the settlement flat file again."]
+
+
 # Whole-file problems: nothing read, the file still listed with what the loader could tell about it.
 FILE_PROBLEMS = [
     ("ledger_detail/empty.txt", None, "error",

@@ -34,6 +34,7 @@ GOOD = [
     ("fee_preview/ok_us_2020.txt", "fee_preview", "UTF-8", "tab", 1, None, None),
     ("fee_preview/ok_uk.txt", "fee_preview", "UTF-8", "tab", 1, None, None),
     ("settlement_v2/ok.txt", "settlement_v2", "UTF-8", "tab", 8, dt.date(2025, 10, 5), dt.date(2025, 10, 9)),
+    ("settlement_v2/ok_de.txt", "settlement_v2", "UTF-8", "tab", 4, dt.date(2026, 3, 14), dt.date(2026, 3, 14)),
     ("settlement_v1/ok.txt", "settlement_v1", "UTF-8", "tab", 8, dt.date(2025, 10, 5), dt.date(2025, 10, 9)),
     ("settlement_v1/ok_33col.txt", "settlement_v1", "UTF-8", "tab", 5, dt.date(2025, 6, 5), dt.date(2025, 6, 10)),
     ("date_range/ok_us.csv", "date_range", "UTF-8", "comma", 3, dt.date(2026, 1, 5), dt.date(2026, 1, 7)),
@@ -265,6 +266,21 @@ def test_settlement_v2(load_fixtures) -> None:
         posted_date=dt.date(2025, 10, 5), posted_at=dt.datetime(2025, 10, 5, 10, 20, 2, tzinfo=UTC),
         order_item_code="11111111111111", sku="SKU-1", quantity_purchased=1, source_format="settlement_v2")
     assert lines["amount"].sum() == Decimal("21.79")
+
+
+def test_settlement_v2_eu_decimal_comma(load_fixtures) -> None:
+    """EU V2 files write 1234,56 and dd.mm.yyyy (report_formats.md §1.3, LOW: not verified on a real file)."""
+    result = load_fixtures("settlement_v2/ok_de.txt")
+    assert result.datasets["settlements"].select("settlement_id", "total_amount", "currency", "start_at").rows() == [
+        ("24000000003", Decimal("1043.83"), "EUR", dt.datetime(2026, 3, 13, 20, 21, 38, tzinfo=UTC))]
+    lines = result.datasets["transactions"].sort("source_line")
+    posted = dt.datetime(2026, 3, 14, 8, 49, 4, tzinfo=UTC)
+    assert lines.select("source_line", "amount_description", "amount", "currency", "posted_date", "posted_at").rows() == [
+        (3, "Principal", Decimal("1234.56"), "EUR", dt.date(2026, 3, 14), posted),
+        (4, "Commission", Decimal("-185.18"), "EUR", dt.date(2026, 3, 14), posted),
+        (5, "FBAPerUnitFulfillmentFee", Decimal("-5.55"), "EUR", dt.date(2026, 3, 14), posted),
+    ]
+    assert result.problems == []
 
 
 def test_settlement_v1_long_form(load_fixtures) -> None:

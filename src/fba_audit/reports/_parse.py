@@ -53,9 +53,11 @@ def clean(column: str) -> pl.Expr:
 
 def _number_text(raw: pl.Expr, decimal_comma: bool, thousands: bool = False) -> pl.Expr:
     """Number text as polars casts it. Only Date Range files group thousands ("-1,052.64", "1.234,56");
-    flat files never do, and skipping the regexes there keeps a 10 million row ledger fast."""
+    flat files never do (an EU settlement V2 file writes 1234,56), and skipping the regexes there keeps a
+    10 million row ledger fast."""
     if not thousands:
-        return raw
+        # "1.234,56" becomes "1.234.56" here and is rejected, not read as 1.23456.
+        return raw.str.replace(",", ".", literal=True) if decimal_comma else raw
     text = raw.str.replace_all(r"[\s\u00a0]", "")
     # NOTE: a separator is dropped only where it groups thousands: "12,99" in a file with decimal points is
     # rejected instead of becoming 1299, and "12.99" in a decimal-comma file stays 12.99 instead of 1299.

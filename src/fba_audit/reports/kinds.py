@@ -49,7 +49,10 @@ class ReportKind:
     columns: tuple[Col, ...]
     download: str  # where in Seller Central the seller gets it, and how
     any_of: tuple[str, ...] = ()  # header names of which at least one must be present (besides required ones)
-    localized_numbers: bool = False  # EU downloads may write 1.234,56: decided per file from its values
+    localized_numbers: bool = False  # EU downloads may write a decimal comma: decided per file from its values
+    # Amounts may group thousands ("-1,052.64", "1.234,56"): Date Range files only. Flat files write plain numbers
+    # (report_formats.md §1.3: EU settlement V2 `1234,56`), and leaving the grouping out of their parse keeps it fast.
+    grouped_thousands: bool = False
     # Amazon writes description lines above the header (Date Range only). Every other kind has its header on the
     # first line that is not blank: a header found further down is a document quoting one, not a report.
     preamble: bool = False
@@ -320,6 +323,7 @@ DATE_RANGE_AMOUNTS = (
 DATE_RANGE = ReportKind(
     key="date_range",
     localized_numbers=True,
+    grouped_thousands=True,
     preamble=True,
     title="Date Range transaction report",
     datasets=("transactions",),

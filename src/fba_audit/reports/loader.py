@@ -360,7 +360,7 @@ def _typed_pass(read: _FileRead, lazy: pl.LazyFrame, positions: dict[str, int],
     decimal_comma = kind.localized_numbers and _parse.uses_decimal_comma(
         sample, [c.name for c in present if c.type == MONEY]
     )
-    outputs, failures = _parse.typed_columns(present, decimal_comma, sample, thousands=kind.localized_numbers)
+    outputs, failures = _parse.typed_columns(present, decimal_comma, sample, thousands=kind.grouped_thousands)
     # One flag per row in the full pass; which column failed is worked out again for the flagged lines only.
     flagged = [pl.any_horizontal([mask for _, mask in failures]).alias(_BAD)] if failures else []
     table = _parse.finish_typing(cleaned.with_columns(outputs).with_columns(flagged)).collect()
