@@ -348,11 +348,10 @@ def _typed_pass(read: _FileRead, lazy: pl.LazyFrame, positions: dict[str, int],
     read_fields = [f"c{at}" for at in positions.values()]
     all_fields = [f"c{i}" for i in range(layout.width)] if layout is not None else read_fields
 
+    trimmed, nulls = _parse.clean({c.name: f"c{positions[c.name]}" for c in present})
+
     def cleaned_rows(rows: pl.LazyFrame) -> pl.LazyFrame:
-        return rows.select(
-            "source_line", *[_parse.clean(f"c{positions[c.name]}").alias(c.name) for c in present],
-            (~_non_blank(read_fields)).alias(_EMPTY),
-        )
+        return rows.select("source_line", *trimmed, (~_non_blank(read_fields)).alias(_EMPTY)).with_columns(nulls)
 
     cleaned = cleaned_rows(lazy)
     sample = cleaned_rows(head) if head is not None else cleaned.head(_parse.SAMPLE_ROWS)
