@@ -296,7 +296,7 @@ def test_running_totals_within_keys_match_windows(seed: int) -> None:
     window fallback)."""
     import random
 
-    from fba_audit.netting import cum_max_within, cum_sum_within, key_starts
+    from fba_audit.sorted_runs import cum_max_within, cum_sum_within, key_starts
 
     rng = random.Random(seed)
     wide = seed % 4 == 3

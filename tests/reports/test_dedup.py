@@ -177,7 +177,7 @@ def _multiset_union(rows: list[dict], identity: tuple[str, ...]) -> list[tuple[s
     return sorted(kept)
 
 
-@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("seed", range(25))
 def test_merge_is_the_multiset_union_with_the_newest_file_winning(seed: int) -> None:
     import random
 

@@ -35,7 +35,7 @@ import polars as pl
 from fba_audit.context import AuditContext
 from fba_audit.detectors._base import Detector, evidence_agg, finding_id, join_evidence, to_findings, with_evidence_of
 from fba_audit.detectors._refunds import MONEY, charged_per_item, principal_lines, refund_events, with_order_evidence
-from fba_audit.netting import cum_sum_within, key_starts
+from fba_audit.sorted_runs import cum_sum_within, key_starts
 from fba_audit.reports.datasets import ID, in_currency
 
 ABSOLUTE_TOLERANCE = pl.lit(1).cast(MONEY)

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from fba_audit.sorted_runs import cum_max_within
+
 IDENTITY: dict[str, tuple[str, ...]] = {
     # Reconciled/Unreconciled Quantity change as Amazon finds or pays units: newest download wins.
     "inventory_ledger": ("source_report", "date", "fnsku", "sku", "event_type", "reference_id", "quantity",
@@ -89,14 +91,29 @@ def _merge_rows(identity: list[str], frame: pl.DataFrame, partition: str | None)
     if shared is not None:
         narrow = narrow.filter(shared)
     # The n-th copy of an identity within one file is a distinct event; across files the n-th copies match, and
-    # the newest file's copy is kept. Numbered after one sort, newest file first within an identity (a window
-    # function over millions of groups costs seconds).
+    # the newest file's copy is kept: a file's n-th copy goes when a newer file has more than n copies. Worked out
+    # after one sort, newest file first within an identity, in linear passes down the sorted rows (a window
+    # function over millions of groups costs seconds, and hashing the (identity, n) pairs to find the first of each
+    # took 0.8 s of the 2 s merge of the 50,000-SKU account's two ledger downloads).
     position = pl.int_range(pl.len(), dtype=pl.Int64)
-    starts = pl.any_horizontal([pl.col(c) != pl.col(c).shift(1) for c in ("_h1", "_h2", RANK)]).fill_null(True)
+    identity_starts = pl.any_horizontal([pl.col(c) != pl.col(c).shift(1) for c in ("_h1", "_h2")]).fill_null(True)
+    file_starts = (identity_starts | (pl.col(RANK) != pl.col(RANK).shift(1))).fill_null(True)
     numbered = narrow.sort(["_h1", "_h2", RANK, "source_line"], descending=[False, False, True, False]).with_columns(
-        _occurrence=position - pl.when(starts).then(position).forward_fill()
+        _identity_starts=identity_starts, _file_starts=file_starts,
+        _copies=position - pl.when(file_starts).then(position).forward_fill() + 1,  # this row is copy n of its file
     )
-    dropped = numbered.filter(~pl.struct("_h1", "_h2", "_occurrence").is_first_distinct()).get_column("_row")
+    newer = _most_copies_before(numbered)
+    dropped = numbered.filter(pl.col("_copies") <= newer).get_column("_row")
     if dropped.is_empty():
         return frame
     return frame.filter(pl.repeat(True, frame.height, eager=True).scatter(dropped, False))
+
+
+def _most_copies_before(numbered: pl.DataFrame) -> pl.Series:
+    """Per row of `numbered` (sorted by identity, newest file first, with `_identity_starts`, `_file_starts` and
+    `_copies`, the row's number among its file's copies): the most copies of the identity in any newer file (0
+    in the newest), read from the running maximum of `_copies` within the identity at the row before each file's
+    first row."""
+    running = cum_max_within(numbered, "_copies", "_identity_starts")
+    before = pl.when(pl.col("_identity_starts")).then(pl.lit(0, pl.Int64)).otherwise(running.shift(1))
+    return numbered.select(pl.when(pl.col("_file_starts")).then(before).forward_fill()).to_series()
