@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import polars as pl
 
-from fba_audit.detectors._base import evidence_agg, with_evidence_of
+from fba_audit.detectors._base import cents, evidence_agg, from_cents, with_evidence_of
 from fba_audit.netting import CLAIM_OUTPUT_SCHEMA, allocate
 from fba_audit.reports.datasets import in_currency
 
@@ -80,10 +80,8 @@ def _unit_prices(prices: pl.DataFrame) -> pl.Series:
     principal, quantity = prices.schema["_principal"], prices.schema["quantity_ordered"]
     if isinstance(principal, pl.Decimal) and principal.scale <= 2 and quantity.is_integer():
         # In whole cents, half-up for a positive quotient is floor((2 x cents + q) / 2q): exact, no Python loop.
-        cents, q = (pl.col("_principal") * 100).cast(pl.Int64), pl.col("quantity_ordered")
-        return prices.select(
-            (((2 * cents + q) // (2 * q)).cast(pl.Decimal(18, 2)) / 100).cast(pl.Decimal(18, 2))
-        ).to_series()
+        principal_cents, q = cents("_principal"), pl.col("quantity_ordered")
+        return prices.select(from_cents((2 * principal_cents + q) // (2 * q))).to_series()
     unit = [money_div(p, q) for p, q in zip(prices["_principal"].to_list(), prices["quantity_ordered"].to_list(),
                                              strict=True)]
     return pl.Series(unit, dtype=pl.Decimal(18, 2))

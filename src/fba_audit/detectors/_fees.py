@@ -17,11 +17,11 @@ import polars as pl
 
 from fba_audit import ratecards as rc
 from fba_audit.context import AuditContext
+from fba_audit.detectors._base import cents, from_cents
 from fba_audit.netting import reimbursement_events
 from fba_audit.policy import window_for
 from fba_audit.reports.datasets import in_currency
 
-MONEY = pl.Decimal(18, 2)
 DATE_RANGE = "date_range"
 # Fee corrections Amazon already paid (Reimbursements reason; settlement codes, report_formats.md §5.3, §9.3).
 FEE_CORRECTIONS = {"FeeCorrection", "Fee_Correction", "INCORRECT_FEES_ITEMS", "INCORRECT_FEES_NON_ITEMIZED"}
@@ -110,22 +110,22 @@ def _item_totals(transactions: pl.DataFrame, ctx: AuditContext, fee: str) -> pl.
         # NOTE: the amounts are masked before grouping: plain sums and minimums over millions of small groups are
         # far faster than filters inside the aggregation. They are summed as whole cents: the masked columns hold
         # every order line, and an Int64 takes half the memory of a Decimal.
-        cents = (pl.col("amount") * 100).cast(pl.Int64)
+        in_cents = cents("amount")
         columns, aggs = {}, {}
         for name in FEES:
             on_fee = pl.col(f"_fee_{name}")
             columns |= {f"_{name}_posted": pl.when(on_fee).then("posted_date"),
                         f"_{name}_format": pl.when(on_fee).then("source_format"),
                         f"_{name}_units": pl.when(on_fee).then("quantity_purchased"),
-                        f"_{name}_charged": pl.when(on_fee).then(cents)}
+                        f"_{name}_charged": pl.when(on_fee).then(in_cents)}
             aggs |= {f"{name}_posted": pl.col(f"_{name}_posted").min(),
                      f"{name}_format": pl.col(f"_{name}_format").min(),
                      f"{name}_units": pl.col(f"_{name}_units").max(),
                      # Net of any credit line of the same fee on the order (a fee discount is not an overcharge).
-                     f"{name}_charged": _money(-pl.col(f"_{name}_charged").sum())}
+                     f"{name}_charged": from_cents(-pl.col(f"_{name}_charged").sum())}
         for name in PRICES:
-            columns[f"_{name}_amount"] = pl.when(f"_{name}").then(cents)
-            aggs[name] = _money(pl.col(f"_{name}_amount").sum())
+            columns[f"_{name}_amount"] = pl.when(f"_{name}").then(in_cents)
+            aggs[name] = from_cents(pl.col(f"_{name}_amount").sum())
         # NOTE: grouped in parts of the order ids (an item's lines are all in one part): the grouping of millions of
         # lines on three text keys holds about 60 bytes a line while it runs, half of that this way. (Measured at
         # 15,000 SKUs: 4 parts 0.63-0.71 s and +285 MB, 2 parts 0.46-0.47 s and +330 MB, 1 part 0.5 s and +430 MB;
@@ -143,11 +143,6 @@ def _item_totals(transactions: pl.DataFrame, ctx: AuditContext, fee: str) -> pl.
     if not entry[2]:
         _TOTALS.pop(key, None)
     return entry[1]
-
-
-def _money(cents: pl.Expr) -> pl.Expr:
-    """Whole cents back to money (exact: a Decimal of scale 2 divided by 100)."""
-    return (cents.cast(pl.Decimal(38, 2)) / 100).cast(MONEY)
 
 
 class OrderItems:
@@ -223,8 +218,8 @@ def over_limit(items: pl.DataFrame, kind: str, amounts: list[str], ctx: AuditCon
         [numbers.setdefault(profile_of(sku), len(numbers)) for sku in skus.to_list()], dtype=pl.Int64)})
     profiles = list(numbers)
     units = pl.col("units")
-    cents = {name: (pl.col(name) * 100).cast(pl.Int64) for name in amounts}
-    exact = pl.all_horizontal([(c % units == 0).fill_null(True) for c in cents.values()])
+    in_cents = {name: cents(name) for name in amounts}
+    exact = pl.all_horizontal([(c % units == 0).fill_null(True) for c in in_cents.values()])
     # NOTE: only the columns the limit reads, and the row of the item: the items kept are picked out by row at the
     # end, so no text of the million items not kept is ever copied.
     keyed = items.lazy().select(
@@ -233,7 +228,7 @@ def over_limit(items: pl.DataFrame, kind: str, amounts: list[str], ctx: AuditCon
         sku_profiles.lazy(), on="sku", how="left", nulls_equal=True,
     ).with_columns(
         _units=pl.when(exact).then(pl.lit(1, pl.Int64)).otherwise(units),
-        **{f"_{name}": pl.when(exact).then(c // units).otherwise(c) for name, c in cents.items()},
+        **{f"_{name}": pl.when(exact).then(c // units).otherwise(c) for name, c in in_cents.items()},
     )
     key = ["_profile", "regime", *(f"_{name}" for name in amounts), "_units"]
     keys = keyed.select(key).unique().collect()

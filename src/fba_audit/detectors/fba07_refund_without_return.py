@@ -47,7 +47,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from fba_audit.detectors._base import Detector, finding_id, join_evidence, to_findings
+from fba_audit.detectors._base import Detector, cents, finding_id, join_evidence, to_findings
 from fba_audit.detectors._customer_return import (
     fulfillment_channels, money_div, net_by_order, order_prices, refund_events, with_price_evidence,
     with_refund_evidence,
@@ -79,8 +79,7 @@ def _with_units(refunds: pl.DataFrame) -> pl.DataFrame:
     tolerance when t |r - u p| > p.
     """
     per = round(1 / UNIT_TOLERANCE)
-    r = (pl.col("refunded") * 100).cast(pl.Int64)
-    p = (pl.col("unit_price") * 100).cast(pl.Int64)
+    r, p = cents("refunded"), cents("unit_price")
     rounded = (per * r + p) // (per * p)
     remainder = r % p
     whole = per * pl.min_horizontal(remainder, p - remainder) <= p  # near the nearest whole number
