@@ -60,7 +60,7 @@ def _number_text(raw: pl.Expr, decimal_comma: bool, thousands: bool = False) -> 
     flat files never do (an EU settlement V2 file writes 1234,56), and skipping the regexes there keeps a
     10 million row ledger fast."""
     if not thousands:
-        # "1.234,56" becomes "1.234.56" here and is rejected, not read as 1.23456.
+        # "1.234,56" becomes "1.234.56" here and is rejected, not guessed to be 1234.56.
         return raw.str.replace(",", ".", literal=True) if decimal_comma else raw
     text = raw.str.replace_all(r"[\s\u00a0]", "")
     # NOTE: a separator is dropped only where it groups thousands: "12,99" in a file with decimal points is
