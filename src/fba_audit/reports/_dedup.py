@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from fba_audit.sorted_runs import cum_max_within
+from fba_audit.sorted_runs import cum_max_within, key_starts
 
 IDENTITY: dict[str, tuple[str, ...]] = {
     # Reconciled/Unreconciled Quantity change as Amazon finds or pays units: newest download wins.
@@ -96,11 +96,11 @@ def _merge_rows(identity: list[str], frame: pl.DataFrame, partition: str | None)
     # function over millions of groups costs seconds, and hashing the (identity, n) pairs to find the first of each
     # took 0.8 s of the 2 s merge of the 50,000-SKU account's two ledger downloads).
     position = pl.int_range(pl.len(), dtype=pl.Int64)
-    identity_starts = pl.any_horizontal([pl.col(c) != pl.col(c).shift(1) for c in ("_h1", "_h2")]).fill_null(True)
-    file_starts = (identity_starts | (pl.col(RANK) != pl.col(RANK).shift(1))).fill_null(True)
     numbered = narrow.sort(["_h1", "_h2", RANK, "source_line"], descending=[False, False, True, False]).with_columns(
-        _identity_starts=identity_starts, _file_starts=file_starts,
-        _copies=position - pl.when(file_starts).then(position).forward_fill() + 1,  # this row is copy n of its file
+        _identity_starts=key_starts(["_h1", "_h2"]), _file_starts=key_starts(["_h1", "_h2", RANK]),
+    ).with_columns(
+        # this row is copy n of its file
+        _copies=position - pl.when("_file_starts").then(position).forward_fill() + 1,
     )
     newer = _most_copies_before(numbered)
     dropped = numbered.filter(pl.col("_copies") <= newer).get_column("_row")
