@@ -4,7 +4,7 @@ and that the other rows of the file survive (hledger's test/errors/, STYLE.md §
 from __future__ import annotations
 
 import pytest
-from loader_helpers import accounting, redownload
+from loader_helpers import FIXTURES, accounting, redownload
 
 from fba_audit.reports import KINDS_BY_KEY
 
@@ -120,12 +120,9 @@ def test_bad_sample(load_fixtures, name, kind, counts, kept_lines, problems) -> 
     assert sorted(set(dataset["source_line"].to_list())) == kept_lines
 
 
-
 def test_flat_file_amount_with_a_thousands_separator_is_rejected(tmp_path) -> None:
     """Settlement flat files write plain numbers: "1.234,56" in a decimal-comma file is not guessed at."""
     from fba_audit.reports import load_folder
-
-    from loader_helpers import FIXTURES
 
     lines = (FIXTURES / "settlement_v2" / "ok_de.txt").read_text(encoding="utf-8").splitlines(keepends=True)
     lines[2] = lines[2].replace("\t1234,56\t", "\t1.234,56\t")
