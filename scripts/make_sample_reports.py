@@ -4,7 +4,8 @@
 
 20 SKUs, the 14 weeks before the audit date 2026-11-22, seed 20261122. The folder holds what a US seller
 downloads (Windows-1252 Reimbursements and Fee Preview, a tab and a quoted-CSV Inventory Ledger download that
-overlap, settlement flat files V1 and V2 with one zipped, All Orders, the Inbound API JSON, products.csv) and
+overlap, settlement flat files V1 and V2 with one zipped, two Date Range transaction reports of days the flat files
+already hold, All Orders, the Inbound API JSON, products.csv) and
 `truth.json`, every planted claim and trap (the loader recognises it and leaves it out).
 """
 

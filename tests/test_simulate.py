@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
+from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
@@ -37,7 +39,11 @@ def loaded(account):
 def test_loads_without_any_problem(loaded) -> None:
     problems = [str(p) for f in loaded.files for p in f.problems]
     assert problems == [
-        "truth.json: is the truth file of a simulated account (fba-audit simulate); not a report."
+        "2026Oct15-2026Nov20CustomUnifiedTransaction.csv: 397 rows belong to settlements 24501064169, 24513409848, "
+        "24525755527, already read from settlement flat files; they were counted as duplicates.",
+        "2026OctMonthlyUnifiedTransaction.csv: 302 rows belong to settlements 24488718490, 24501064169, "
+        "24513409848, already read from settlement flat files; they were counted as duplicates.",
+        "truth.json: is the truth file of a simulated account (fba-audit simulate); not a report.",
     ]
     for f in loaded.files:
         if f.file == TRUTH_FILE:
@@ -50,7 +56,8 @@ def test_loads_without_any_problem(loaded) -> None:
 def test_every_report_kind_is_present(loaded) -> None:
     kinds = {f.kind for f in loaded.files}
     assert kinds >= {"ledger_detail", "customer_returns", "reimbursements", "fee_preview", "settlement_v2",
-                     "settlement_v1", "all_orders", "inbound_shipments", "inbound_shipment_items", "products"}
+                     "settlement_v1", "date_range", "all_orders", "inbound_shipments", "inbound_shipment_items",
+                     "products"}
     for dataset, frame in loaded.datasets.items():
         assert frame.height > 0, dataset
 
@@ -81,6 +88,47 @@ def test_overlapping_ledger_download_gives_duplicates_not_double_rows(loaded) ->
     assert sum(f.duplicates for f in ledgers) > 0
     ledger = loaded.datasets["inventory_ledger"]
     assert ledger.height == max(f.rows_read for f in ledgers)
+
+
+def test_date_range_downloads_repeat_the_settlements_and_are_counted_once(account, loaded) -> None:
+    """The bookkeeper's monthly and custom Date Range downloads hold days the settlement flat files already give:
+    the same order and refund money, in Amazon's Date Range format, every row a duplicate."""
+    folder, _ = account
+    ranges = sorted((f for f in loaded.files if f.kind == "date_range"), key=lambda f: f.file)
+    assert [(f.file, f.rows_read, f.rows_kept, f.duplicates, f.first_date, f.last_date) for f in ranges] == [
+        ("2026Oct15-2026Nov20CustomUnifiedTransaction.csv", 397, 0, 397, dt.date(2026, 10, 15), dt.date(2026, 11, 20)),
+        ("2026OctMonthlyUnifiedTransaction.csv", 302, 0, 302, dt.date(2026, 10, 1), dt.date(2026, 10, 31)),
+    ]
+    assert (loaded.datasets["transactions"]["source_format"] != "date_range").all()
+    text = (folder / "2026OctMonthlyUnifiedTransaction.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert text[1] == '"All amounts in USD, unless specified"' and text[7].startswith('"date/time","settlement id"')
+    assert len(text[7].split('","')) == 30
+    assert re.fullmatch(r'"[A-Z][a-z]{2} \d{1,2}, 2026 \d{1,2}:\d\d:\d\d [AP]M P[DS]T"', text[8].split(",")[0] + ","
+                        + text[8].split(",")[1]), text[8]
+    assert any(re.search(r'"Transfer",.*"-\d{1,3},\d{3}\.\d\d"$', line) for line in text)
+    # Read alone, the monthly report gives the money of the settlement lines posted in October, Pacific time.
+    alone = folder.parent / "monthly-alone"
+    alone.mkdir(exist_ok=True)
+    (alone / "month.csv").write_bytes((folder / "2026OctMonthlyUnifiedTransaction.csv").read_bytes())
+    month = load_folder(alone).datasets["transactions"]
+    flat = loaded.datasets["transactions"].filter(
+        pl.col("posted_at").dt.convert_time_zone("America/Los_Angeles").dt.month() == 10)
+    for frame in (month, flat):
+        assert frame.height > 0
+
+    def per_order(frame: pl.DataFrame) -> dict:
+        items = frame.filter(pl.col("transaction_type").is_in(["Order", "Refund"]))
+        totals = items.group_by("order_id", "transaction_type").agg(pl.col("amount").sum())
+        return {(order, kind): amount for order, kind, amount in totals.iter_rows()}
+
+    assert per_order(month) == per_order(flat)
+    # Every other line too (reimbursements, fees), less the payouts, which a flat file prints as its total only.
+    payouts = pl.col("transaction_type") == "Transfer"
+    assert month.filter(~payouts)["amount"].sum() == flat["amount"].sum()
+    paid = month.filter(payouts).select("settlement_id", paid=-pl.col("amount"))
+    assert paid.rows() == [("24488718490", Decimal("1413.60")), ("24501064169", Decimal("1721.89"))]
+    settled = loaded.datasets["settlements"].join(paid, on="settlement_id")
+    assert (settled["total_amount"] == settled["paid"]).all() and settled.height == 2
 
 
 def test_settlement_amounts_add_up_to_their_total(loaded) -> None:

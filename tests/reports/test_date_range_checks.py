@@ -60,7 +60,7 @@ def test_lines_of_a_settlement_read_from_a_flat_file_are_duplicates(tmp_path: Pa
     assert (by_file["range.csv"].rows_read, by_file["range.csv"].duplicates, by_file["range.csv"].rows_kept) == (
         1, 1, 0)
     assert [str(p) for p in by_file["range.csv"].problems] == [
-        "range.csv: 1 rows belong to settlement 333, already read from a settlement flat file; they were counted "
-        "as duplicates."
+        "range.csv: 1 row belongs to settlement 333, already read from a settlement flat file; it was counted "
+        "as duplicate."
     ]
     assert result.datasets["transactions"]["source_format"].to_list() == ["settlement_v2"]

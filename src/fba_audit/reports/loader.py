@@ -752,11 +752,14 @@ def _drop_repeated_settlements(reads: list[_FileRead]) -> None:
         if dropped.height:
             lines = dropped["source_line"].n_unique()
             read.summary.duplicates += lines
-            settlements = ", ".join(sorted(dropped["settlement_id"].unique().to_list()))
+            ids = sorted(dropped["settlement_id"].unique().to_list())
             read.summary.problems.append(Problem(
                 read.summary.file, None, None, None,
-                f"{lines} rows belong to settlement {settlements}, already read from a settlement flat file; "
-                "they were counted as duplicates.", severity="info",
+                f"{lines} {'row belongs' if lines == 1 else 'rows belong'} to "
+                f"{'settlement' if len(ids) == 1 else 'settlements'} {', '.join(ids)}, already read from "
+                f"{'a settlement flat file' if len(ids) == 1 else 'settlement flat files'}; "
+                f"{'it was' if lines == 1 else 'they were'} counted as duplicate{'' if lines == 1 else 's'}.",
+                severity="info",
             ))
             read.frames["transactions"] = frame.filter(~pl.col("settlement_id").is_in(covered.implode()))
 

@@ -1,7 +1,13 @@
-"""A simulated seller account with known truth: every report fba-audit reads, in Amazon's real formats.
+"""A simulated seller account with known truth: the reports fba-audit reads, in Amazon's real formats.
 
 `simulate(out_dir, skus=..., months=..., seed=...)` writes the files a US seller would download from Seller
-Central (and save from the Fulfillment Inbound API) for the months before the audit date, plus `truth.json`:
+Central (and save from the Fulfillment Inbound API) for the months before the audit date: two overlapping
+Inventory Ledger downloads (tab and quoted CSV), FBA customer returns, Reimbursements and Fee Preview
+(Windows-1252), a settlement flat file for every 14-day settlement (the oldest in V1, one zipped), the monthly
+and a custom Date Range transaction report of the last weeks (the same money as the flat files of those days,
+which an audit must count once), All Orders, the Inbound API JSON and products.csv. The legacy Inventory
+Adjustments and Received Inventory reports are not written: Amazon retired them on 2023-01-31
+(report_formats.md §3, §7.1), so no account of these months has them. It also writes `truth.json`:
 every planted claim (detector code, business keys, expected status on the audit date, units, value) and every
 planted trap (what must not be claimed, and why). The loader recognises the truth file by its content and
 leaves it out, so the folder reads as a seller's folder.
@@ -264,7 +270,8 @@ def simulate(out_dir: Path, *, skus: int, months: int, seed: int, marketplace: s
     _write_returns(out_dir, cat, units_returned, ids, summary)
     _write_reimbursements(out_dir, reimbursements, ids, summary)
     _write_fee_preview(out_dir, period, cat, fees, ids, summary)
-    _write_settlements(out_dir, rng, period, cat, shipped, refunds, reimbursements, inbound_charges, summary)
+    totals = _write_settlements(out_dir, rng, period, cat, shipped, refunds, reimbursements, inbound_charges, summary)
+    _write_date_ranges(out_dir, rng, period, cat, shipped, refunds, reimbursements, inbound_charges, totals, summary)
     _write_all_orders(out_dir, orders, cat, ids, summary)
     _write_inbound(out_dir, period, shipments, items, cat, summary)
     _write_products(out_dir, rng, cat, summary)
@@ -495,17 +502,15 @@ def _settlement_lines(rng: Rng, period: Period, cat: pl.DataFrame, shipped: pl.D
 
 def _write_settlements(out_dir: Path, rng: Rng, period: Period, cat: pl.DataFrame, shipped: pl.DataFrame,
                        refunds: pl.DataFrame, reimb: pl.DataFrame, inbound_charges: pl.DataFrame,
-                       s: SimulationSummary) -> None:
-    first_id = 24_000_000_000 + rng.offset("settlement", 900_000_000)
-    boundary_us = 7 * HOUR_US + 41 * 60_000_000 + 12_000_000
+                       s: SimulationSummary) -> dict[int, int]:
+    """Write the settlement flat files; returns each settlement's total in cents (k -> total)."""
+    totals: dict[int, int] = {}
     zipped = period.settlements - 2  # one recent settlement arrives zipped
     for k in range(period.settlements):
         part = _settlement_lines(rng, period, cat, shipped, refunds, reimb, inbound_charges, 14 * k, 14 * k + 13)
-        settlement_id = str(first_id + k * 12_345_679)
-        start = dt.datetime.combine(period.date(14 * k), dt.time()) + dt.timedelta(microseconds=boundary_us)
-        end = start + dt.timedelta(days=14)
-        deposit = end + dt.timedelta(days=2)
-        total = int(part["amount"].sum()) if part.height else 0
+        settlement_id = _settlement_id(rng, k)
+        start, end, deposit = _settlement_times(period, k)
+        total = totals[k] = int(part["amount"].sum()) if part.height else 0
         posted = (pl.lit(dt.datetime.combine(period.start, dt.time()), dtype=pl.Datetime("us"))
                   + pl.duration(microseconds=pl.col("posted_day") * DAY_US + pl.col("posted_us")))
         v1 = k == 0 and period.settlements >= 3
@@ -535,6 +540,116 @@ def _write_settlements(out_dir: Path, rng: Rng, period: Period, cat: pl.DataFram
             _write.zip_file(out_dir / name, out_dir / f"{settlement_id}.zip", deposit.timetuple()[:6])
             name = f"{settlement_id}.zip"
         s.files[name] = rows
+    return totals
+
+
+# Date Range `type` and `description` of the settlement lines that are not an order or a refund
+# (report_formats.md §10.3): V2 amount-description -> (type, description).
+_DATE_RANGE_OTHER = {
+    "WAREHOUSE_LOST": ("Adjustment", "FBA Inventory Reimbursement - Lost:Warehouse"),
+    "WAREHOUSE_DAMAGE": ("Adjustment", "FBA Inventory Reimbursement - Damaged:Warehouse"),
+    "MISSING_FROM_INBOUND": ("Adjustment", "FBA Inventory Reimbursement - Lost:Inbound"),
+    "INBOUND_CARRIER_DAMAGE": ("Adjustment", "FBA Inventory Reimbursement - Damaged:Inbound"),
+    "REVERSAL_REIMBURSEMENT": ("Adjustment", "FBA Inventory Reimbursement - Customer Return"),
+    "COMPENSATED_CLAWBACK": ("Adjustment", "FBA Inventory Reimbursement - General Adjustment"),
+    "FBAInboundTransportationFee": ("FBA Inventory Fee", "FBA Amazon-Partnered Carrier Shipment Fee"),
+    "Subscription Fee": ("Service Fee", "Subscription"),
+    "Storage Fee": ("FBA Inventory Fee", "FBA storage fee"),
+}
+_PACIFIC = "America/Los_Angeles"
+
+
+def _date_range_windows(period: Period) -> list[tuple[dt.date, dt.date, str]]:
+    """What a seller's bookkeeper downloads besides the settlements: the monthly transaction report of the last whole
+    month, and a custom range from its 15th to the end of the data, overlapping it (file names as Seller Central
+    gives them, report_formats.md §10.1)."""
+    month_end = period.end.replace(day=1) - dt.timedelta(days=1)
+    month_start = month_end.replace(day=1)
+    windows = []
+    if month_start >= period.start:
+        windows.append((month_start, month_end, f"{month_start.year}{month_start:%b}MonthlyUnifiedTransaction.csv"))
+    since = max(period.start, month_start + dt.timedelta(days=14))
+    label = lambda d: f"{d.year}{d:%b}{d.day}"  # noqa: E731
+    windows.append((since, period.end, f"{label(since)}-{label(period.end)}CustomUnifiedTransaction.csv"))
+    return windows
+
+
+def _write_date_ranges(out_dir: Path, rng: Rng, period: Period, cat: pl.DataFrame, shipped: pl.DataFrame,
+                       refunds: pl.DataFrame, reimb: pl.DataFrame, inbound_charges: pl.DataFrame,
+                       totals: dict[int, int], s: SimulationSummary) -> None:
+    """Date Range transaction reports of days the settlement flat files already hold: the same money again, which
+    an audit must count once (the loader drops Date Range lines of a settlement it has read from a flat file)."""
+    first_id = int(_settlement_id(rng, 0))
+    start = dt.datetime.combine(period.start, dt.time())
+    for since, until, name in _date_range_windows(period):
+        # Pacific time is behind UTC: a local day ends in the early hours of the next UTC day.
+        first, last = (since - period.start).days, min((until - period.start).days + 1, period.days - 1)
+        lines = _settlement_lines(rng, period, cat, shipped, refunds, reimb, inbound_charges, first, last)
+        local = (pl.lit(start, dtype=pl.Datetime("us"))
+                 + pl.duration(microseconds=pl.col("posted_day") * DAY_US + pl.col("posted_us"))
+                 ).dt.replace_time_zone("UTC").dt.convert_time_zone(_PACIFIC)
+        lines = lines.with_columns(_local=local).filter(pl.col("_local").dt.date().is_between(since, until))
+        item = pl.col("tx").is_in(["Order", "Refund"])
+        description = pl.col("description")
+        on = lambda *names: pl.col("amount").filter(description.is_in(names)).sum()  # noqa: E731
+        rows = lines.with_columns(_row=pl.when(item).then(pl.lit(None, pl.String)).otherwise(description)).group_by(
+            "settlement", "tx", "order_id", "order_item_code", "adjustment_id", "shipment_id", "sku", "posted_day",
+            "posted_us", "_row", "_local",
+        ).agg(
+            product_sales=on("Principal"), selling_fees=on("Commission", "RefundCommission"),
+            fba_fees=on("FBAPerUnitFulfillmentFee"), withheld=on("MarketplaceFacilitatorTax-RestockingFee"),
+            other=pl.col("amount").filter(~description.is_in(
+                ["Principal", "Commission", "RefundCommission", "FBAPerUnitFulfillmentFee",
+                 "MarketplaceFacilitatorTax-RestockingFee"])).sum(),
+            total=pl.col("amount").sum(), qty=pl.col("qty").max(),
+        )
+        other = pl.col("_row").replace_strict({k: v[0] for k, v in _DATE_RANGE_OTHER.items()}, default=None,
+                                              return_dtype=pl.String)
+        rows = rows.join(cat.select("sku", "title"), on="sku", how="left").join(
+            shipped.select("order_id", "ship_city", "ship_state", "ship_postal").unique("order_id"), on="order_id",
+            how="left",
+        ).with_columns(
+            type=pl.when(item).then("tx").otherwise(other),
+            text=pl.when(item).then("title").otherwise(pl.col("_row").replace_strict(
+                {k: v[1] for k, v in _DATE_RANGE_OTHER.items()}, default=None, return_dtype=pl.String)),
+        )
+        # The payout of each settlement that closed inside the window (a seller owing Amazon gets none).
+        closed = [(k, totals[k], _settlement_times(period, k)[1]) for k in totals if totals[k] > 0]
+        transfers = pl.DataFrame(
+            [(k, -total, end) for k, total, end in closed], orient="row",
+            schema={"settlement": pl.Int64, "total": pl.Int64, "_local": pl.Datetime("us")},
+        ).with_columns(pl.col("_local").dt.replace_time_zone("UTC").dt.convert_time_zone(_PACIFIC)).filter(
+            pl.col("_local").dt.date().is_between(since, until)
+        ).with_columns(type=pl.lit("Transfer"), text=pl.lit("To account ending in: 4821"),
+                       posted_day=pl.lit(period.days), posted_us=pl.lit(0, pl.Int64))
+        rows = pl.concat([rows, transfers], how="diagonal_relaxed").sort(
+            "_local", "order_id", "type", "order_item_code", "adjustment_id", "shipment_id", "text", "sku", "total",
+            nulls_last=True)
+        zero = pl.lit("0")
+        is_item = pl.col("type").is_in(["Order", "Refund"])
+        frame = rows.select(*_p(
+            pl.col("_local").dt.strftime("%b %-d, %Y %-I:%M:%S %p %Z"),
+            (pl.lit(first_id) + pl.col("settlement") * 12_345_679).cast(pl.String), "type", "order_id", "sku", "text",
+            "qty", pl.when(is_item).then(pl.lit("amazon.com")), pl.when(is_item).then(pl.lit("Standard Orders")),
+            pl.when(is_item).then(pl.lit("Amazon")),
+            *[pl.when(is_item).then(c) for c in ("ship_city", "ship_state", "ship_postal")],
+            pl.when(is_item).then(pl.lit("MarketplaceFacilitator")), _write.grouped_money("product_sales"),
+            *[zero] * 9, _write.grouped_money("withheld"), _write.grouped_money("selling_fees"),
+            _write.grouped_money("fba_fees"), zero, _write.grouped_money("other"), _write.grouped_money("total")))
+        s.files[name] = _write.write_quoted_csv(out_dir / name, frame, _write.DATE_RANGE_HEADER,
+                                                preamble=_write.DATE_RANGE_PREAMBLE)
+
+
+def _settlement_id(rng: Rng, k: int) -> str:
+    """The id of the k-th settlement of the period (0 = the oldest)."""
+    return str(24_000_000_000 + rng.offset("settlement", 900_000_000) + k * 12_345_679)
+
+
+def _settlement_times(period: Period, k: int) -> tuple[dt.datetime, dt.datetime, dt.datetime]:
+    """(start, end, deposit) of the k-th settlement, UTC: 14 days each, closing at 07:41:12."""
+    start = dt.datetime.combine(period.date(14 * k), dt.time(7, 41, 12))
+    end = start + dt.timedelta(days=14)
+    return start, end, end + dt.timedelta(days=2)
 
 
 def _v1_frame(part: pl.DataFrame, posted: pl.Expr, settlement_id: str) -> pl.DataFrame:

@@ -47,6 +47,25 @@ SETTLEMENT_V1_HEADER = (
     "quantity-purchased", "price-type", "price-amount", "item-related-fee-type", "item-related-fee-amount",
     "misc-fee-amount", "other-fee-amount", "other-fee-reason-description", "promotion-id", "promotion-type",
     "promotion-amount", "direct-payment-type", "direct-payment-amount", "other-amount")
+# Date Range transaction report, US, current 30 columns, and the preamble Amazon prints before it
+# (report_formats.md §10.2-10.3).
+DATE_RANGE_PREAMBLE = (
+    '"Includes Amazon Marketplace, Fulfillment by Amazon (FBA), and Amazon Webstore transactions"',
+    '"All amounts in USD, unless specified"',
+    '"Definitions:"',
+    '"Sales tax collected: Includes sales tax collected from buyers for product sales, shipping, and gift wrap."',
+    '"Selling fees: Includes variable closing fees and referral fees."',
+    '"Other transaction fees: Includes shipping chargebacks, shipping holdbacks, per-item fees  and sales tax '
+    'collection fees."',
+    '"Other: Includes non-order transaction amounts. For more details, see the ""Type"" and ""Description"" columns '
+    'for each order ID."',
+)
+DATE_RANGE_HEADER = (
+    "date/time", "settlement id", "type", "order id", "sku", "description", "quantity", "marketplace", "account type",
+    "fulfillment", "order city", "order state", "order postal", "tax collection model", "product sales",
+    "product sales tax", "shipping credits", "shipping credits tax", "gift wrap credits", "giftwrap credits tax",
+    "Regulatory Fee", "Tax On Regulatory Fee", "promotional rebates", "promotional rebates tax",
+    "marketplace withheld tax", "selling fees", "fba fees", "other transaction fees", "other", "total")
 ALL_ORDERS_HEADER = (
     "amazon-order-id", "merchant-order-id", "purchase-date", "last-updated-date", "order-status",
     "fulfillment-channel", "sales-channel", "order-channel", "ship-service-level", "product-name", "sku", "asin",
@@ -64,6 +83,20 @@ def money(col: str | pl.Expr) -> pl.Expr:
     sign = pl.when(c < 0).then(pl.lit("-")).otherwise(pl.lit(""))
     a = c.abs()
     return pl.format("{}{}.{}", sign, (a // 100).cast(pl.String), (a % 100).cast(pl.String).str.zfill(2))
+
+
+def grouped_money(col: str | pl.Expr) -> pl.Expr:
+    """Integer cents -> `1,052.64` / `-0.05` / `0` text, as Date Range reports print amounts (null prints 0)."""
+    c = (pl.col(col) if isinstance(col, str) else col).fill_null(0)
+    sign = pl.when(c < 0).then(pl.lit("-")).otherwise(pl.lit(""))
+    whole = c.abs() // 100
+    millions, thousands, units = whole // 1_000_000, (whole // 1000) % 1000, whole % 1000
+    padded = lambda part: part.cast(pl.String).str.zfill(3)  # noqa: E731
+    grouped = (pl.when(millions > 0).then(pl.format("{},{},{}", millions, padded(thousands), padded(units)))
+               .when(thousands > 0).then(pl.format("{},{}", thousands, padded(units)))
+               .otherwise(units.cast(pl.String)))
+    cents = (c.abs() % 100).cast(pl.String).str.zfill(2)
+    return pl.when(c == 0).then(pl.lit("0")).otherwise(pl.format("{}{}.{}", sign, grouped, cents))
 
 
 def _text(frame: pl.DataFrame, header: tuple[str, ...], **options) -> str:
@@ -89,10 +122,12 @@ def write_tab(path: Path, frame: pl.DataFrame, header: tuple[str, ...], *, bom: 
     return frame.height
 
 
-def write_quoted_csv(path: Path, frame: pl.DataFrame, header: tuple[str, ...]) -> int:
-    """Seller Central's `.csv` download: comma-separated, every field double-quoted, UTF-8 with BOM."""
+def write_quoted_csv(path: Path, frame: pl.DataFrame, header: tuple[str, ...], *, preamble: tuple[str, ...] = ()) -> int:
+    """Seller Central's `.csv` download: comma-separated, every field double-quoted, UTF-8 with BOM; `preamble`
+    lines (already quoted) go before the header, as in Date Range reports."""
     with open(path, "wb") as handle:
         handle.write(b"\xef\xbb\xbf")
+        handle.write("".join(line + "\n" for line in preamble).encode("utf-8"))
         for start in range(0, max(frame.height, 1), CHUNK_ROWS):
             chunk = frame.slice(start, CHUNK_ROWS)
             text = _text(chunk, header, separator=",", quote_style="always", include_header=start == 0,
