@@ -3,6 +3,8 @@ and that the other rows of the file survive (hledger's test/errors/, STYLE.md §
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from loader_helpers import FIXTURES, accounting, redownload
 
@@ -133,6 +135,24 @@ def test_flat_file_amount_with_a_thousands_separator_is_rejected(tmp_path) -> No
         row_error("v2.txt", 3, f'column amount has "1.234,56", expected {AMOUNT}', "settlement_v2")[1],
         "v2.txt:2: settlement 24000000003 has total-amount 1043.83 but its rows add up to -190.73: the file may be "
         "incomplete or some rows were rejected. Download the settlement flat file again."]
+
+
+def test_date_range_amount_grouped_wrongly_is_rejected(tmp_path) -> None:
+    """A US Date Range file groups thousands with commas ("-1,052.64"): a comma that groups no thousands ("3,75")
+    or a space inside a number is not guessed at; the row is rejected and named."""
+    from fba_audit.reports import load_folder
+
+    lines = (FIXTURES / "date_range" / "ok_us.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[8] = lines[8].replace('"-3.75"', '"-3,75"')
+    lines[9] = lines[9].replace('"15.45","15.45"', '"15.45","1 5.45"')
+    (tmp_path / "range.csv").write_text("".join(lines), encoding="utf-8")
+    result = load_folder(tmp_path)
+    assert accounting(result) == {"range.csv": (3, 1, 0, 2)}
+    assert [str(p) for p in result.problems] == [
+        row_error("range.csv", 9, f'column selling fees has "-3,75", expected {AMOUNT}', "date_range")[1],
+        row_error("range.csv", 10, f'column total has "1 5.45", expected {AMOUNT}', "date_range")[1],
+    ]
+    assert result.datasets["transactions"]["amount"].to_list() == [Decimal("-1052.64")]
 
 
 # Whole-file problems: nothing read, the file still listed with what the loader could tell about it.

@@ -19,6 +19,12 @@ NULL_TOKENS = ("", "--", "N/A", "n/a")
 _INT = r"^[+-]?\d+$"
 _AMOUNT = r"^[+-]?\d+(\.\d{1,2})?$"
 _NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)$"
+# The same, with thousands grouped by commas where a number has them ("-1,052.64": Date Range files with decimal
+# points). "12,99" does not match: a comma that does not group thousands is rejected, not taken for a decimal mark.
+_GROUPED = r"(\d{1,3}(,\d{3})+|\d+)"
+_INT_GROUPED = rf"^[+-]?{_GROUPED}$"
+_AMOUNT_GROUPED = rf"^[+-]?{_GROUPED}(\.\d{{1,2}})?$"
+_NUMBER_GROUPED = rf"^[+-]?({_GROUPED}\.?\d*|\.\d+)$"
 
 # ISO 8601 with an offset (2026-05-12T09:59:13+00:00, ledger 2026-05-13T00:00:00-0700) and the V2 settlement
 # form (2026-03-13 20:21:38 UTC; EU files reportedly 13.03.2026 20:21:38 UTC).
@@ -56,23 +62,33 @@ def clean(columns: Mapping[str, str]) -> tuple[list[pl.Expr], list[pl.Expr]]:
 
 
 def _number_text(raw: pl.Expr, decimal_comma: bool, thousands: bool = False) -> pl.Expr:
-    """Number text as polars casts it. Only Date Range files group thousands ("-1,052.64", "1.234,56");
-    flat files never do (an EU settlement V2 file writes 1234,56), and skipping the regexes there keeps a
-    10 million row ledger fast."""
+    """Number text as polars casts it, but for files with decimal points and grouped thousands (see `_parsed`).
+    Only Date Range files group thousands ("-1,052.64", "1.234,56"); flat files never do (an EU settlement V2 file
+    writes 1234,56), and skipping the regexes there keeps a 10 million row ledger fast."""
     if not thousands:
         # "1.234,56" becomes "1.234.56" here and is rejected, not guessed to be 1234.56.
         return raw.str.replace(",", ".", literal=True) if decimal_comma else raw
+    assert decimal_comma, "grouped numbers with decimal points are read by _parsed"
+    # 1.234,56 -> 1234.56 (Date Range files of EU marketplaces, which may group with spaces too).
+    # NOTE: a point is dropped only where it groups thousands: "12.99" in a decimal-comma file stays 12.99
+    # instead of becoming 1299.
     text = raw.str.replace_all(r"[\s\u00a0]", "")
-    # NOTE: a separator is dropped only where it groups thousands: "12,99" in a file with decimal points is
-    # rejected instead of becoming 1299, and "12.99" in a decimal-comma file stays 12.99 instead of 1299.
-    if decimal_comma:
-        # 1.234,56 -> 1234.56 (Date Range files of EU marketplaces)
-        grouped = text.str.contains(r"^[+-]?\d{1,3}(\.\d{3})+(,\d*)?$")
-        text = pl.when(grouped).then(text.str.replace_all(".", "", literal=True)).otherwise(text)
-        return text.str.replace(",", ".", literal=True)
-    # "-1,052.64" (US Date Range files quote thousands separators)
-    grouped = text.str.contains(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
-    return pl.when(grouped).then(text.str.replace_all(",", "", literal=True)).otherwise(text)
+    grouped = text.str.contains(r"^[+-]?\d{1,3}(\.\d{3})+(,\d*)?$")
+    text = pl.when(grouped).then(text.str.replace_all(".", "", literal=True)).otherwise(text)
+    return text.str.replace(",", ".", literal=True)
+
+
+def _parsed(raw: pl.Expr, dtype: pl.DataType, plain: str, grouped: str, decimal_comma: bool,
+            thousands: bool) -> pl.Expr:
+    """`raw` cast to `dtype` where its text matches the pattern of the file's number form, else null."""
+    if thousands and not decimal_comma:
+        # One regex checks the number and its grouping, then the commas go: a third of the cost of finding the
+        # grouped values first (Date Range files have sixteen amount columns). Amazon writes no spaces in these
+        # numbers; a value with one is rejected.
+        return pl.when(raw.str.contains(grouped)).then(
+            raw.str.replace_all(",", "", literal=True).cast(dtype, strict=False)).otherwise(None)
+    text = _number_text(raw, decimal_comma, thousands)
+    return pl.when(text.str.contains(plain)).then(text.cast(dtype, strict=False)).otherwise(None)
 
 
 def uses_decimal_comma(table: pl.DataFrame, money_columns: list[str]) -> bool:
@@ -86,19 +102,16 @@ def uses_decimal_comma(table: pl.DataFrame, money_columns: list[str]) -> bool:
 
 
 def parse_int(raw: pl.Expr, decimal_comma: bool = False, thousands: bool = False) -> pl.Expr:
-    text = _number_text(raw, decimal_comma, thousands)
-    return pl.when(text.str.contains(_INT)).then(text.cast(pl.Int64, strict=False)).otherwise(None)
+    return _parsed(raw, pl.Int64, _INT, _INT_GROUPED, decimal_comma, thousands)
 
 
 def parse_money(raw: pl.Expr, decimal_comma: bool = False, thousands: bool = False) -> pl.Expr:
     # NOTE: a cast to Decimal rounds silently ("0.005" -> 0.00); the regex rejects more than two decimals.
-    text = _number_text(raw, decimal_comma, thousands)
-    return pl.when(text.str.contains(_AMOUNT)).then(text.cast(MONEY, strict=False)).otherwise(None)
+    return _parsed(raw, MONEY, _AMOUNT, _AMOUNT_GROUPED, decimal_comma, thousands)
 
 
 def parse_float(raw: pl.Expr, decimal_comma: bool = False, thousands: bool = False) -> pl.Expr:
-    text = _number_text(raw, decimal_comma, thousands)
-    return pl.when(text.str.contains(_NUMBER)).then(text.cast(pl.Float64, strict=False)).otherwise(None)
+    return _parsed(raw, pl.Float64, _NUMBER, _NUMBER_GROUPED, decimal_comma, thousands)
 
 
 Parser = Callable[[pl.Expr], pl.Expr]
@@ -163,29 +176,46 @@ def printed_date(raw: pl.Expr, sample: pl.Series | None = None) -> pl.Expr:
     return best_parser(PRINTED_DATE_PARSERS, sample)(raw)
 
 
-def _local_parts(raw: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
-    folded = (
-        raw.str.replace_all(r"(?i)a\.\s?m\.", "AM").str.replace_all(r"(?i)p\.\s?m\.", "PM")
-    )
-    zone = folded.str.extract(r"\s([A-Z]{2,5}|GMT[+-]\d{1,2}(?::?\d{2})?|UTC[+-]\d{1,2}(?::?\d{2})?)$", 1)
-    body = folded.str.replace(r"\s([A-Z]{2,5}|GMT[+-]\d{1,2}(?::?\d{2})?|UTC[+-]\d{1,2}(?::?\d{2})?)$", "")
+_ZONE = r"\s([A-Z]{2,5}|GMT[+-]\d{1,2}(?::?\d{2})?|UTC[+-]\d{1,2}(?::?\d{2})?)$"
+_MERIDIEM = r"(?i)[ap]\.\s?m\."
+
+
+def _local_parts(raw: pl.Expr, fold: bool = True) -> tuple[pl.Expr, pl.Expr]:
+    """(local date and time, zone) of a Date Range `date/time`; `fold` turns Canada's a.m./p.m. into AM/PM."""
+    text = raw.str.replace_all(r"(?i)a\.\s?m\.", "AM").str.replace_all(r"(?i)p\.\s?m\.", "PM") if fold else raw
+    zone = text.str.extract(_ZONE, 1)
+    # The zone is cut off by length: a second regex over every value cost as much as the extract.
+    body = text.str.slice(0, text.str.len_chars() - zone.str.len_chars().fill_null(-1) - 1)
     return body, zone
 
 
-def parse_local_timestamp(raw: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
-    """(UTC datetime, local date) of a Date Range `date/time` value."""
-    body, zone = _local_parts(raw)
-    local = pl.coalesce([body.str.to_datetime(fmt, strict=False, time_unit="us") for fmt in _LOCAL_FORMATS])
-    named = zone.replace_strict(
+def parse_local_timestamp(raw: pl.Expr, sample: pl.Series | None = None) -> tuple[pl.Expr, pl.Expr]:
+    """(UTC datetime, local date) of a Date Range `date/time` value.
+
+    As for other timestamps (`best_parser`), the first rows of the file pick its one date form, and whether it
+    writes a.m./p.m.: trying all seven forms on every row took most of a Date Range file's load."""
+    values = sample.drop_nulls() if sample is not None else None
+    fold = values is None or values.is_empty() or bool(values.str.contains(_MERIDIEM).any())
+    body, zone = _local_parts(raw, fold)
+    parsers = tuple((lambda b, f=fmt: b.str.to_datetime(f, strict=False, time_unit="us")) for fmt in _LOCAL_FORMATS)
+    sample_bodies = values.to_frame("v").select(_local_parts(pl.col("v"), fold)[0]).to_series() if (
+        values is not None and not values.is_empty()) else None
+    local = best_parser(parsers, sample_bodies)(body)
+    # A value without a zone is read as UTC; an unknown zone gives no UTC instant (the local date still counts).
+    named = zone.fill_null("UTC").replace_strict(
         {k: int(v * 60) for k, v in ZONE_OFFSETS.items()}, default=None, return_dtype=pl.Int64
     )
-    numeric = zone.str.extract(r"^(?:GMT|UTC)([+-]\d{1,2})", 1).cast(pl.Int64, strict=False) * 60 + (
-        zone.str.extract(r"^(?:GMT|UTC)[+-]\d{1,2}:?(\d{2})$", 1).cast(pl.Int64, strict=False).fill_null(0)
-        * pl.when(zone.str.contains(r"^(?:GMT|UTC)-")).then(-1).otherwise(1)
-    )
-    minutes = pl.when(zone.is_null()).then(0).otherwise(pl.coalesce([named, numeric]))
-    utc = (local - pl.duration(minutes=minutes)).dt.replace_time_zone("UTC")
-    return pl.when(minutes.is_not_null()).then(utc).otherwise(None), local.dt.date()
+    offsets = values.to_frame("v").select(_local_parts(pl.col("v"), fold)[1]).to_series() if (
+        values is not None and not values.is_empty()) else None
+    if offsets is None or offsets.str.contains(r"^(?:GMT|UTC)[+-]").any():
+        numeric = zone.str.extract(r"^(?:GMT|UTC)([+-]\d{1,2})", 1).cast(pl.Int64, strict=False) * 60 + (
+            zone.str.extract(r"^(?:GMT|UTC)[+-]\d{1,2}:?(\d{2})$", 1).cast(pl.Int64, strict=False).fill_null(0)
+            * pl.when(zone.str.contains(r"^(?:GMT|UTC)-")).then(-1).otherwise(1)
+        )
+        minutes = pl.coalesce([named, numeric])
+    else:  # the file names its zones (PST, PDT): each expression here reads the zone once more
+        minutes = named
+    return (local - pl.duration(minutes=minutes)).dt.replace_time_zone("UTC"), local.dt.date()
 
 
 TYPED_PREFIX = "__typed_"
@@ -225,7 +255,7 @@ def typed_columns(
             if column.date_name:
                 outputs.append(printed_date(raw, values).alias(column.date_name))
         elif column.type == LOCAL_TIMESTAMP:
-            parsed, local_date = parse_local_timestamp(raw)
+            parsed, local_date = parse_local_timestamp(raw, values)
             assert column.date_name, f"{column.name}: a local timestamp needs a date_name"
             # A known local time with an unknown zone still gives the date; only the UTC instant is lost.
             outputs.append(local_date.alias(column.date_name))
