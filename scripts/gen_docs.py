@@ -140,7 +140,8 @@ them. Where Amazon changes a row after the fact (reconciled quantities, return s
 counts), the identity leaves those columns out and the newest download wins (newest = the file covering the
 latest date, then the latest file time). Settlements are merged whole: two files with the same settlement id
 are the same settlement (the V2 flat file is preferred to V1), and Date Range lines of a settlement a flat file
-already gives are duplicates. Legacy Inventory Adjustments and Received Inventory rows dated inside the period
+already gives are duplicates (Date Range files are read after the flat files, and those rows are counted without
+being parsed: a bookkeeper's monthly download is mostly such rows). Legacy Inventory Adjustments and Received Inventory rows dated inside the period
 of an Inventory Ledger download are duplicates of the ledger's rows.
 
 | Dataset | Row identity |

@@ -3,6 +3,7 @@ settlement flat file already gives."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
@@ -40,27 +41,59 @@ def test_japanese_points_column_is_a_money_line(tmp_path: Path) -> None:
         ("Order", "AmazonPointsCost", Decimal("-10.00")), ("Order", "ProductSales", Decimal("1000.00"))]
 
 
-def test_lines_of_a_settlement_read_from_a_flat_file_are_duplicates(tmp_path: Path) -> None:
-    v2_header = ("settlement-id\tsettlement-start-date\tsettlement-end-date\tdeposit-date\ttotal-amount\tcurrency\t"
-                 "transaction-type\torder-id\tmerchant-order-id\tadjustment-id\tshipment-id\tmarketplace-name\t"
-                 "amount-type\tamount-description\tamount\tfulfillment-id\tposted-date\tposted-date-time\t"
-                 "order-item-code\tmerchant-order-item-id\tmerchant-adjustment-item-id\tsku\tquantity-purchased\t"
-                 "promotion-id")
+V2_HEADER = ("settlement-id\tsettlement-start-date\tsettlement-end-date\tdeposit-date\ttotal-amount\tcurrency\t"
+             "transaction-type\torder-id\tmerchant-order-id\tadjustment-id\tshipment-id\tmarketplace-name\t"
+             "amount-type\tamount-description\tamount\tfulfillment-id\tposted-date\tposted-date-time\t"
+             "order-item-code\tmerchant-order-item-id\tmerchant-adjustment-item-id\tsku\tquantity-purchased\t"
+             "promotion-id")
+
+
+def _settlement_and_range(folder: Path) -> None:
+    """Settlement 333 as a V2 flat file, and a Date Range file with two of its rows (one with an amount that does
+    not parse) and one row of settlement 444, which no flat file gives."""
     summary = "333\t2026-01-01 00:00:00 UTC\t2026-01-15 00:00:00 UTC\t2026-01-17 00:00:00 UTC\t25.00\tUSD" + "\t" * 18
     line = ("333\t\t\t\t\t\tOrder\t113-3\t113-3\t\tShp1\tAmazon.com\tItemPrice\tPrincipal\t25.00\tAFN\t2026-01-05\t"
             "2026-01-05 20:00:00 UTC\t999\t\t\tSKU-1\t1\t")
-    (tmp_path / "settlement.txt").write_text("\n".join([v2_header, summary, line]) + "\n", encoding="utf-8")
-    (tmp_path / "range.csv").write_text("\n".join([
+    (folder / "settlement.txt").write_text("\n".join([V2_HEADER, summary, line]) + "\n", encoding="utf-8")
+    (folder / "range.csv").write_text("\n".join([
         HEADER,
         '"Jan 5, 2026 12:00:00 PM PST","333","Order","113-3","SKU-1","Widget","1","amazon.com","Amazon","25.00",'
         '"0","0","0","25.00"',
+        '"Jan 4, 2026 9:00:00 AM PST","333","Order","113-4","SKU-1","Widget","1","amazon.com","Amazon","2 5.00",'
+        '"0","0","0","25.00"',
+        '"Jan 20, 2026 8:00:00 AM PST","444","Order","113-5","SKU-1","Widget","1","amazon.com","Amazon","25.00",'
+        '"0","0","0","25.00"',
     ]) + "\n", encoding="utf-8")
-    result = load_folder(tmp_path)
-    by_file = {f.file: f for f in result.files}
-    assert (by_file["range.csv"].rows_read, by_file["range.csv"].duplicates, by_file["range.csv"].rows_kept) == (
-        1, 1, 0)
-    assert [str(p) for p in by_file["range.csv"].problems] == [
-        "range.csv: 1 row belongs to settlement 333, already read from a settlement flat file; it was counted "
-        "as duplicate."
-    ]
-    assert result.datasets["transactions"]["source_format"].to_list() == ["settlement_v2"]
+
+
+def test_lines_of_a_settlement_read_from_a_flat_file_are_duplicates(tmp_path: Path, monkeypatch) -> None:
+    """Counted as duplicates whether the Date Range file is known before reading (read after the flat files, its
+    repeated rows skipped unparsed) or only after (its lines dropped once every file has been read)."""
+    from fba_audit.reports import loader
+
+    _settlement_and_range(tmp_path)
+    results = [load_folder(tmp_path)]
+    monkeypatch.setattr(loader, "_sniff_kind", lambda source: None)
+    results.append(load_folder(tmp_path))
+    for result, repeated_bad_value in zip(results, [False, True]):
+        by_file = {f.file: f for f in result.files}
+        ranged = by_file["range.csv"]
+        # Read unparsed, the repeated row's bad amount is no problem; parsed, it is rejected, not double counted.
+        assert (ranged.rows_read, ranged.duplicates, ranged.rows_rejected, ranged.rows_kept) == (
+            (3, 2, 0, 1) if not repeated_bad_value else (3, 1, 1, 1))
+        assert (ranged.first_date, ranged.last_date) == (
+            (dt.date(2026, 1, 4), dt.date(2026, 1, 20)) if not repeated_bad_value else
+            (dt.date(2026, 1, 5), dt.date(2026, 1, 20)))
+        duplicates = ("2 rows belong to settlement 333, already read from a settlement flat file; they were counted "
+                      "as duplicates." if not repeated_bad_value else
+                      "1 row belongs to settlement 333, already read from a settlement flat file; it was counted as "
+                      "duplicate.")
+        rejected = ('range.csv:3: column product sales has "2 5.00", expected an amount with at most two decimals '
+                    "such as 12.34 or -6.38; the row was rejected. Check the file, or download the Date Range "
+                    "transaction report again (Seller Central > Reports > Payments > Date Range Reports > Generate "
+                    "Report (Transaction) > Download).")
+        assert [str(p) for p in ranged.problems] == (
+            [rejected, f"range.csv: {duplicates}"] if repeated_bad_value else [f"range.csv: {duplicates}"])
+        lines = result.datasets["transactions"].sort("order_id")
+        assert lines.select("settlement_id", "order_id", "source_format", "amount").rows() == [
+            ("333", "113-3", "settlement_v2", Decimal("25.00")), ("444", "113-5", "date_range", Decimal("25.00"))]

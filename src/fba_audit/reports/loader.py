@@ -53,6 +53,8 @@ class _FileRead:
     mtime: float = 0.0
     settlement_ids: tuple[str, ...] = ()
     keep: dict[str, frozenset[str]] | None = None  # compact load: the columns to keep per dataset
+    covered: frozenset[str] = frozenset()  # settlements read from flat files before this (Date Range) file
+    repeated_dates: tuple[dt.date, dt.date] | None = None  # first and last date of the rows skipped as repeats
 
 
 def load_folder(
@@ -99,22 +101,51 @@ def _read_sources(sources: list[Source], workdir: Path, wanted: set[str] | None,
     # Biggest files first: reading one takes several times its size for a moment, best paid while the frames
     # of the other files are not held yet. The reads are returned in `sources` order all the same.
     sizes = [_bytes_on_disk(source) for source in sources]
-    order = sorted(range(len(sources)), key=lambda i: -sizes[i])
+    # Date Range files come last: most of their rows usually repeat settlements that flat files hold, and those
+    # rows are then counted as duplicates without being parsed (`_typed_pass`).
+    ranged = {i for i, source in enumerate(sources) if _sniff_kind(source) == "date_range"}
+    order = sorted(range(len(sources)), key=lambda i: (i in ranged, -sizes[i]))
+    covered: frozenset[str] | None = None
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="fba-audit-read") as pool:
         for count, number in enumerate(order, start=1):
             source = sources[number]
             if progress:
                 progress(source.display, count, len(sources))
+            if number in ranged and covered is None:
+                for waiting, future in pending.items():
+                    reads[waiting] = future.result()
+                pending.clear()
+                covered = frozenset(i for read in reads.values() for i in read.settlement_ids)
+            read = functools.partial(_read_source, source, workdir, wanted, keep, covered=covered or frozenset())
             if _is_small(source, sizes[number]):
-                pending[number] = pool.submit(_read_source, source, workdir, wanted, keep)
+                pending[number] = pool.submit(read)
                 continue
             for waiting, future in pending.items():
                 reads[waiting] = future.result()
             pending.clear()
-            reads[number] = _read_source(source, workdir, wanted, keep)
+            reads[number] = read()
         for waiting, future in pending.items():
             reads[waiting] = future.result()
     return [reads[number] for number in sorted(reads)]
+
+
+def _sniff_kind(source: Source) -> str | None:
+    """The report kind of a text file by its header (None when it is not one, or cannot be read): only to choose
+    the reading order, `_read_source` decides."""
+    try:
+        head = source.head(_text.HEAD_BYTES)
+    except (OSError, ArchiveTooLarge, EOFError):
+        return None
+    if not head.strip() or head.lstrip()[:1] in (b"{", b"["):
+        return None
+    complete = len(head) < _text.HEAD_BYTES
+    encoding = _text.guess_encoding(head, complete=complete)
+    for line in _text.header_lines(_text.decode_head(head, encoding, complete=complete), complete=complete):
+        if line.strip():
+            match = recognise(_text.split_cells(line, _text.delimiter_of(line)))
+            if match is not None:
+                return match[0].key
+    return None
 
 
 def _bytes_on_disk(source: Source) -> int:
@@ -140,9 +171,9 @@ def _loader_reads(dataset: str) -> frozenset[str]:
 
 
 def _read_source(source: Source, workdir: Path, wanted: set[str] | None,
-                 keep: dict[str, frozenset[str]] | None) -> _FileRead:
+                 keep: dict[str, frozenset[str]] | None, *, covered: frozenset[str] = frozenset()) -> _FileRead:
     summary = FileSummary(file=source.display)
-    read = _FileRead(summary, mtime=source.mtime, keep=keep)
+    read = _FileRead(summary, mtime=source.mtime, keep=keep, covered=covered)
     try:
         head = source.head(_text.HEAD_BYTES)
     except (OSError, ArchiveTooLarge, EOFError) as exc:
@@ -353,9 +384,12 @@ def _typed_pass(read: _FileRead, lazy: pl.LazyFrame, positions: dict[str, int],
     def cleaned_rows(rows: pl.LazyFrame) -> pl.LazyFrame:
         return rows.select("source_line", *trimmed, (~_non_blank(read_fields)).alias(_EMPTY)).with_columns(nulls)
 
-    cleaned = cleaned_rows(lazy)
-    sample = cleaned_rows(head) if head is not None else cleaned.head(_parse.SAMPLE_ROWS)
+    sample = cleaned_rows(head if head is not None else lazy.head(_parse.SAMPLE_ROWS))
     sample = sample.filter(~pl.col(_EMPTY)).collect()
+    skipped = None
+    if read.covered and kind.key == "date_range" and "settlement_id" in positions:
+        lazy, skipped = _skip_repeated_settlements(read, lazy, positions, sample)
+    cleaned = cleaned_rows(lazy)
     decimal_comma = kind.localized_numbers and _parse.uses_decimal_comma(
         sample, [c.name for c in present if c.type == MONEY]
     )
@@ -363,6 +397,8 @@ def _typed_pass(read: _FileRead, lazy: pl.LazyFrame, positions: dict[str, int],
     # One flag per row in the full pass; which column failed is worked out again for the flagged lines only.
     flagged = [pl.any_horizontal([mask for _, mask in failures]).alias(_BAD)] if failures else []
     table = _parse.finish_typing(cleaned.with_columns(outputs).with_columns(flagged)).collect()
+    if skipped is not None:
+        skipped()
     empty = table.get_column(_EMPTY)
     if empty.any():
         blank = table.filter(empty).get_column("source_line")
@@ -393,6 +429,52 @@ def _typed_pass(read: _FileRead, lazy: pl.LazyFrame, positions: dict[str, int],
 
 _BAD = "_bad_value"
 _EMPTY = "_no_value_read"
+
+
+def _skip_repeated_settlements(read: _FileRead, lazy: pl.LazyFrame, positions: dict[str, int],
+                               sample: pl.DataFrame) -> tuple[pl.LazyFrame, Callable[[], None]]:
+    """The rows of `lazy` (a Date Range file's text) whose settlement a flat file already gave, left out before
+    they are parsed, and what counts them as duplicates and notes their dates (to call once the file has been
+    read: a file with ragged lines is read twice).
+
+    They are the same money again (`_drop_repeated_settlements` drops such rows after the read when the flat file
+    could not be read first); a bookkeeper's monthly Date Range download is mostly such rows."""
+    settlement = pl.col(f"c{positions['settlement_id']}").str.strip_chars()
+    dates = pl.lit(None, pl.Date)
+    if "posted_at" in positions:
+        dates = _parse.parse_local_timestamp(pl.col(f"c{positions['posted_at']}").str.strip_chars(),
+                                             sample.get_column("posted_at"))[1]
+    # NOTE: the file's text is read once and held (a Date Range file is a few hundred MB at most): counting the
+    # repeated rows and then reading the others from disk took two passes over it.
+    text = lazy.with_columns(_repeated=settlement.is_in(
+        pl.Series(sorted(read.covered), dtype=pl.String).implode())).collect()
+    skipped = text.lazy().filter("_repeated").select(_settlement=settlement, _date=dates).select(
+        rows=pl.len(), settlements=pl.col("_settlement").unique().sort().implode(), first=pl.col("_date").min(),
+        last=pl.col("_date").max(),
+    ).collect().row(0, named=True)
+
+    def count() -> None:
+        if not skipped["rows"]:
+            return
+        summary = read.summary
+        summary.rows_read += skipped["rows"]
+        summary.duplicates += skipped["rows"]
+        summary.problems.append(_repeated_settlement_rows(summary.file, skipped["rows"], skipped["settlements"]))
+        if skipped["first"] is not None:
+            read.repeated_dates = (skipped["first"], skipped["last"])
+
+    return text.lazy().filter(~pl.col("_repeated")).drop("_repeated"), count
+
+
+def _repeated_settlement_rows(file: str, rows: int, settlements: list[str]) -> Problem:
+    return Problem(
+        file, None, None, None,
+        f"{rows} {'row belongs' if rows == 1 else 'rows belong'} to "
+        f"{'settlement' if len(settlements) == 1 else 'settlements'} {', '.join(settlements)}, already read from "
+        f"{'a settlement flat file' if len(settlements) == 1 else 'settlement flat files'}; "
+        f"{'it was' if rows == 1 else 'they were'} counted as duplicate{'' if rows == 1 else 's'}.",
+        severity="info",
+    )
 
 
 def _ragged_lines(layout: _Layout) -> list[tuple[int, int]]:
@@ -558,6 +640,8 @@ def _note_period(read: _FileRead) -> None:
     period = [PERIOD_COLUMN[d] for d in kind.datasets if d in PERIOD_COLUMN]
     if period:
         dates = read.frames[kind.datasets[0]][period[0]].drop_nulls()
+        if read.repeated_dates is not None:  # the rows counted as duplicates when read still belong to the file
+            dates = dates.append(pl.Series(read.repeated_dates, dtype=pl.Date))
         if len(dates):
             read.summary.first_date, read.summary.last_date = dates.min(), dates.max()
 
@@ -753,14 +837,7 @@ def _drop_repeated_settlements(reads: list[_FileRead]) -> None:
             lines = dropped["source_line"].n_unique()
             read.summary.duplicates += lines
             ids = sorted(dropped["settlement_id"].unique().to_list())
-            read.summary.problems.append(Problem(
-                read.summary.file, None, None, None,
-                f"{lines} {'row belongs' if lines == 1 else 'rows belong'} to "
-                f"{'settlement' if len(ids) == 1 else 'settlements'} {', '.join(ids)}, already read from "
-                f"{'a settlement flat file' if len(ids) == 1 else 'settlement flat files'}; "
-                f"{'it was' if lines == 1 else 'they were'} counted as duplicate{'' if lines == 1 else 's'}.",
-                severity="info",
-            ))
+            read.summary.problems.append(_repeated_settlement_rows(read.summary.file, lines, ids))
             read.frames["transactions"] = frame.filter(~pl.col("settlement_id").is_in(covered.implode()))
 
 
