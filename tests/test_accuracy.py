@@ -158,9 +158,19 @@ def test_detectors_run_two_at_a_time_give_the_findings_of_one_at_a_time(monkeypa
 
     folder = tmp_path / "reports"
     simulate(folder, skus=40, months=4, seed=3, as_of=AS_OF)
-    together = audit(folder, as_of=AS_OF)
+    handed_over: list[tuple[str, pl.DataFrame]] = []
+    filed = ["FBA02:US:never-filed", None]
+    together = audit(folder, as_of=AS_OF, on_findings=lambda code, found: handed_over.append((code, found)))
     monkeypatch.setattr(api, "DETECTOR_THREADS", 1)
     alone = audit(folder, as_of=AS_OF)
     assert together.ran == alone.ran == CODES
     assert together.findings.height > 0
     assert together.findings.equals(alone.findings)
+    # Each detector's findings are handed over once, as they are in the result (claimed ones left out).
+    assert sorted(code for code, _ in handed_over) == CODES
+    assert pl.concat([found for _, found in handed_over]).sort("finding_id").equals(together.findings)
+    filed[1] = together.findings["finding_id"][0]
+    handed_over.clear()
+    fewer = audit(folder, as_of=AS_OF, claimed=filed, on_findings=lambda code, found: handed_over.append((code, found)))
+    assert fewer.findings.height == together.findings.height - 1
+    assert pl.concat([found for _, found in handed_over]).sort("finding_id").equals(fewer.findings)

@@ -724,6 +724,71 @@ def test_a_failed_write_keeps_the_previous_workbook(
     assert [p.name for p in tmp_path.iterdir()] == ["claims.xlsx"]
 
 
+def _workbook_contents(path: Path) -> list[tuple[str, list[list[object]], dict[str, float | None]]]:
+    book = openpyxl.load_workbook(path)
+    return [(ws.title, values(ws), {k: d.width for k, d in ws.column_dimensions.items()}) for ws in book.worksheets]
+
+
+def test_workbook_begun_while_the_detectors_run_is_the_same_workbook(month: AuditResult, tmp_path: Path) -> None:
+    """`Outputs.add` (the detectors' findings as each finishes, in any order, from their own threads) and then
+    `finish` give what `write_all` gives from the finished result."""
+    import threading
+
+    from fba_audit.writers import Outputs
+
+    whole = write_all(month, tmp_path / "whole", lang="zh", per_case=2)
+    codes = sorted(set(month.findings["code"]), reverse=True)
+    with Outputs(tmp_path / "streamed", lang="zh", per_case=2) as outputs:
+        threads = [threading.Thread(target=outputs.add, args=(code, month.findings.filter(pl.col("code") == code)))
+                   for code in codes]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        streamed = outputs.finish(month)
+    assert len(codes) >= 3
+    assert _workbook_contents(streamed["xlsx"]) == _workbook_contents(whole["xlsx"])
+    assert streamed["json"].read_bytes() == whole["json"].read_bytes()
+    assert streamed["csv"].read_bytes() == whole["csv"].read_bytes()
+
+
+def test_a_detector_sheet_that_fails_while_streaming_fails_the_finish(
+    month: AuditResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fba_audit.writers import Outputs
+
+    def broken(self, value, kind="text", *, font=None):
+        raise ValueError("unwritable cell")
+
+    code = month.findings["code"][0]
+    with Outputs(tmp_path, lang="en") as outputs:
+        monkeypatch.setattr("fba_audit.writers.excel._Workbook._cell", broken)
+        outputs.add(code, month.findings.filter(pl.col("code") == code))
+        with pytest.raises(ValueError, match="unwritable cell"):
+            outputs.finish(month)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_outputs_left_without_finish_write_nothing(month: AuditResult, tmp_path: Path) -> None:
+    """A run that stops after some detectors (an error, Ctrl-C) leaves no workbook and no stray spool error."""
+    from fba_audit.writers import Outputs
+
+    code = month.findings["code"][0]
+    with Outputs(tmp_path / "out") as outputs:
+        outputs.add(code, month.findings.filter(pl.col("code") == code))
+    assert not (tmp_path / "out").exists()
+
+
+def test_findings_added_that_the_result_does_not_hold_are_an_error(month: AuditResult, tmp_path: Path) -> None:
+    from fba_audit.writers import Outputs
+
+    other = month.findings.head(1).with_columns(code=pl.lit("FBA99"))
+    with Outputs(tmp_path) as outputs:
+        outputs.add("FBA99", other)
+        with pytest.raises(ValueError, match=r"findings of \['FBA99'\] were added but are not in the result"):
+            outputs.finish(month)
+
+
 def test_no_file_name_comes_from_report_content(tmp_path: Path) -> None:
     sneaky = finding("FBA02:US:../../evil:1", fnsku="../../evil", sku="/etc/passwd")
     paths = write_all(audit_result(findings_frame([sneaky])), tmp_path / "out")

@@ -44,18 +44,21 @@ def audit(
     ignore: Iterable[str] | None = None,
     claimed: Iterable[str] = (),
     progress: Callable[[str, int, int], None] | None = None,
+    on_findings: Callable[[str, pl.DataFrame], None] | None = None,
 ) -> AuditResult:
     """Load the reports the chosen detectors need, run each detector that has them, and collect the findings.
 
     A detector whose reports are missing is skipped with the reason and the report to download; a detector that
     fails is skipped with the error, and the others still run. `claimed` holds finding ids already filed: they
-    are left out of the result (the seller's own record of filed claims, keyed by the stable id).
+    are left out of the result (the seller's own record of filed claims, keyed by the stable id). `on_findings`, when
+    given, is called with each detector's code and findings as soon as it has run (`writers.Outputs.add` begins the
+    workbook with them), from the thread that ran it: it should only hand them over.
     """
     ctx = AuditContext(as_of=as_of, marketplace=marketplace)
     detectors = select_detectors(select, ignore)
     wanted = {d for det in detectors for d in (*det.needs, *det.optional)}
     load = load_folder(folder, only=wanted, columns=columns_read(), progress=progress)
-    return run_detectors(load, detectors, ctx, claimed=claimed, folder=Path(folder))
+    return run_detectors(load, detectors, ctx, claimed=claimed, folder=Path(folder), on_findings=on_findings)
 
 
 # Detectors are pure functions of the loaded frames, and polars releases the GIL while it works: one detector keeps
@@ -65,8 +68,21 @@ DETECTOR_THREADS = 2
 
 
 def run_detectors(load: LoadResult, detectors: list[Detector], ctx: AuditContext, *, claimed: Iterable[str] = (),
-                  folder: Path | None = None) -> AuditResult:
+                  folder: Path | None = None,
+                  on_findings: Callable[[str, pl.DataFrame], None] | None = None) -> AuditResult:
     where = f" in {folder}" if folder is not None else ""
+    filed = list(set(claimed))
+
+    def outcome(detector: Detector) -> pl.DataFrame | SkippedDetector:
+        found = _outcome(detector, load, ctx)
+        if isinstance(found, pl.DataFrame):
+            found = found.select(FINDINGS_COLUMNS)
+            if filed:
+                found = found.filter(~pl.col("finding_id").is_in(filed))
+            if on_findings is not None:
+                on_findings(detector.code, found)
+        return found
+
     outcomes: dict[str, pl.DataFrame | SkippedDetector] = {}
     runnable: list[Detector] = []
     for detector in detectors:
@@ -81,21 +97,18 @@ def run_detectors(load: LoadResult, detectors: list[Detector], ctx: AuditContext
             runnable.append(detector)
     grouped = {code for group in RUN_TOGETHER for code in group}
     for detector in run_order([d for d in runnable if d.code in grouped]):
-        outcomes[detector.code] = _outcome(detector, load, ctx)
+        outcomes[detector.code] = outcome(detector)
     others = [d for d in runnable if d.code not in grouped]
     with ThreadPoolExecutor(max_workers=DETECTOR_THREADS, thread_name_prefix="fba-audit-detect") as pool:
-        for detector, outcome in zip(others, pool.map(lambda d: _outcome(d, load, ctx), others)):
-            outcomes[detector.code] = outcome
+        for detector, found in zip(others, pool.map(outcome, others)):
+            outcomes[detector.code] = found
     # Reported in the order asked for, whatever order they ran in.
     ran = [d.code for d in runnable if isinstance(outcomes[d.code], pl.DataFrame)]
     failed = [d.code for d in runnable if d.code not in ran]
     frames = [outcomes[code] for code in ran]
     skipped = [outcome for d in detectors if isinstance(outcome := outcomes[d.code], SkippedDetector)]
-    findings = pl.concat(frames, how="vertical") if frames else empty_findings()
-    filed = set(claimed)
-    if filed:
-        findings = findings.filter(~pl.col("finding_id").is_in(list(filed)))
-    findings = findings.select(FINDINGS_COLUMNS).sort("finding_id")
+    findings = (pl.concat(frames, how="vertical") if frames else empty_findings()).select(FINDINGS_COLUMNS).sort(
+        "finding_id")
     return AuditResult(as_of=ctx.as_of, marketplace=ctx.marketplace, findings=findings, ran=ran, skipped=skipped,
                        failed=failed, load=load)
 

@@ -103,7 +103,7 @@ def run(
 
     from fba_audit.api import UnknownDetector, audit, read_claimed
     from fba_audit.detectors import ALL_DETECTORS
-    from fba_audit.writers import write_all
+    from fba_audit.writers import Outputs
     from fba_audit.writers.console import files_table, findings_summary, print_problems, skipped_lines
 
     console = _console()
@@ -116,8 +116,10 @@ def run(
     if lang not in ("en", "zh"):
         err.print(f"--lang {lang!r}: use en or zh.")
         raise typer.Exit(Exit.ERROR)
+    titles = {d.code: d.title for d in ALL_DETECTORS}
     with Progress(TextColumn("Reading {task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal) as bar:
+                  TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal) as bar, \
+            Outputs(out, lang=lang, per_case=per_case, detector_titles=titles) as outputs:
         task = bar.add_task("reports", total=None)
 
         def progress(name: str, number: int, total: int) -> None:
@@ -126,19 +128,18 @@ def run(
         try:
             result = audit(reports_dir, as_of=audit_date, marketplace=marketplace, select=_codes(select),
                            ignore=_codes(ignore), claimed=read_claimed(claimed) if claimed else (),
-                           progress=progress)
+                           progress=progress, on_findings=outputs.add)
         except (UnknownDetector, ValueError) as exc:
             err.print(str(exc))
             raise typer.Exit(Exit.ERROR)
-    load = result.load
-    usable = [f for f in load.files if f.kind is not None]
-    if not usable:
-        console.print(files_table(load.files))
-        print_problems(console, load.problems)
-        err.print(f"No Seller Central report recognised in {reports_dir}; nothing to audit.")
-        raise typer.Exit(Exit.ERROR)
-    titles = {d.code: d.title for d in ALL_DETECTORS}
-    written = write_all(result, out, lang=lang, per_case=per_case, detector_titles=titles)
+        load = result.load
+        usable = [f for f in load.files if f.kind is not None]
+        if not usable:
+            console.print(files_table(load.files))
+            print_problems(console, load.problems)
+            err.print(f"No Seller Central report recognised in {reports_dir}; nothing to audit.")
+            raise typer.Exit(Exit.ERROR)
+        written = outputs.finish(result)
     console.print(files_table(load.files))
     print_problems(console, load.problems)
     skipped_lines(console, result.skipped)

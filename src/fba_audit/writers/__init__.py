@@ -8,16 +8,53 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+import polars as pl
+
 from fba_audit.results import AuditResult
 from fba_audit.writers.csv_out import write_csv
-from fba_audit.writers.excel import write_workbook
+from fba_audit.writers.excel import WorkbookStream, write_workbook
 from fba_audit.writers.json_out import write_json
 
 WORKBOOK_NAME = "claims.xlsx"
 JSON_NAME = "findings.json"
 CSV_NAME = "findings.csv"
 
-__all__ = ["write_all", "write_csv", "write_json", "write_workbook"]
+__all__ = ["Outputs", "write_all", "write_csv", "write_json", "write_workbook"]
+
+
+class Outputs:
+    """The three files of a run, the workbook begun while the detectors run: pass `add` to `api.audit` as
+    `on_findings`, then call `finish` with the result. Used as a context manager, it cleans up after a run that
+    fails before `finish` (an older complete file in `out_dir` stays as it was)."""
+
+    def __init__(self, out_dir: Path, *, lang: str = "en", per_case: int = 5,
+                 detector_titles: Mapping[str, str] | None = None) -> None:
+        self.out_dir = Path(out_dir)
+        self._workbook = WorkbookStream(self.out_dir / WORKBOOK_NAME, lang=lang, per_case=per_case,
+                                        detector_titles=detector_titles)
+
+    def add(self, code: str, findings: pl.DataFrame) -> None:
+        self._workbook.add(code, findings)
+
+    def finish(self, result: AuditResult) -> dict[str, Path]:
+        """Write claims.xlsx, findings.json and findings.csv into `out_dir` (created if missing).
+
+        Returns the written paths keyed by format: "xlsx", "json", "csv". Each file is replaced atomically.
+        """
+        return {
+            "xlsx": self._workbook.finish(result),
+            "json": write_json(result, self.out_dir / JSON_NAME),
+            "csv": write_csv(result, self.out_dir / CSV_NAME),
+        }
+
+    def close(self) -> None:
+        self._workbook.close()
+
+    def __enter__(self) -> Outputs:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
 
 def write_all(
@@ -32,11 +69,5 @@ def write_all(
 
     Returns the written paths keyed by format: "xlsx", "json", "csv". Each file is replaced atomically.
     """
-    out_dir = Path(out_dir)
-    return {
-        "xlsx": write_workbook(
-            result, out_dir / WORKBOOK_NAME, lang=lang, per_case=per_case, detector_titles=detector_titles
-        ),
-        "json": write_json(result, out_dir / JSON_NAME),
-        "csv": write_csv(result, out_dir / CSV_NAME),
-    }
+    with Outputs(out_dir, lang=lang, per_case=per_case, detector_titles=detector_titles) as outputs:
+        return outputs.finish(result)
