@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import weakref
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 import polars as pl
@@ -190,19 +190,18 @@ def order_items(transactions: pl.DataFrame, ctx: AuditContext, fee: str, price: 
     return OrderItems(transactions, ctx, fee, price)
 
 
-def over_limit(items: pl.DataFrame, kind: str, amounts: list[str], ctx: AuditContext,
-               profile_of: Callable[[str], Hashable],
-               limit: Callable[[Hashable, dt.date, list[Decimal | None], int], Decimal | None]) -> pl.DataFrame:
+def over_limit(items: pl.DataFrame, kind: str, amounts: list[str], ctx: AuditContext, profiles: pl.DataFrame,
+               limit: Callable[[tuple, dt.date, list[Decimal | None], int], Decimal | None]) -> pl.DataFrame:
     """The order items (rows of `items`) charged per unit at least `limit(profile, on, amounts, units)`: the
     expected fee plus the tolerance, per unit, for the `amounts` columns of the item (totals over `units`), or None
     (no expected fee: the item is dropped).
 
-    `profile_of(sku)` is everything about the SKU the expected fee depends on (its measurements, its category):
-    SKUs with equal profiles share their limits. `limit` is asked once per profile, amounts per unit and fee regime,
-    not once per item: the rate cards give the same answer for every day of a regime (`ratecards._regime_start`, of
-    `kind`), so `on` is the regime's first day. When every amount divides exactly by the units, it is passed per
-    unit with units 1 (39.98 for 2 units and 19.99 for 1 are one price); otherwise as the totals and units of the
-    item.
+    `profiles` holds one row per SKU: `sku` and everything about the SKU the expected fee depends on (its
+    measurements, its category), in columns; the profile is the tuple of those values (all None for a SKU without
+    a row). `limit` is asked once per distinct profile, amounts per unit and fee regime, not once per item: the rate
+    cards give the same answer for every day of a regime (`ratecards._regime_start`, of `kind`), so `on` is the
+    regime's first day. When every amount divides exactly by the units, it is passed per unit with units 1 (39.98
+    for 2 units and 19.99 for 1 are one price); otherwise as the totals and units of the item.
 
     The limit is floored to the ten-thousandth and lowered by one more, so no rounding can drop an item: the few
     items kept are compared again, one by one, by the detector, which decides.
@@ -210,13 +209,16 @@ def over_limit(items: pl.DataFrame, kind: str, amounts: list[str], ctx: AuditCon
     dates = items.select(pl.col("posted_date").unique())
     regimes = dates.with_columns(regime=pl.Series(
         [rc._regime_start(kind, ctx.marketplace, on) for on in dates["posted_date"]], dtype=pl.Date))
-    # NOTE: keyed by profile, the Python loop below runs once per profile rather than once per SKU (thousands of
-    # SKUs share a fee category; sizes often repeat), and the keys are integers rather than text.
-    skus = items["sku"].unique()
-    numbers: dict[Hashable, int] = {}
-    sku_profiles = pl.DataFrame({"sku": skus, "_profile": pl.Series(
-        [numbers.setdefault(profile_of(sku), len(numbers)) for sku in skus.to_list()], dtype=pl.Int64)})
-    profiles = list(numbers)
+    # NOTE: the SKUs are numbered by distinct profile in polars and the Python loop below runs once per profile,
+    # never once per SKU (50,000 SKUs took 0.6 s of Python that way; thousands share a category or a size).
+    # (Matched as text at the SKU level: the items' own SKU column, Categorical in an audit, is joined as it is.)
+    skus = items.select(pl.col("sku").unique()).with_columns(_text=pl.col("sku").cast(pl.String))
+    columns = [c for c in profiles.columns if c != "sku"]
+    known = skus.join(profiles.rename({"sku": "_text"}).with_columns(pl.col("_text").cast(pl.String)), on="_text",
+                      how="left")
+    distinct = known.select(columns).unique().with_row_index("_profile").with_columns(pl.col("_profile").cast(pl.Int64))
+    sku_profiles = known.join(distinct, on=columns, how="left", nulls_equal=True).select("sku", "_profile")
+    numbered = list(distinct.select(columns).iter_rows())
     units = pl.col("units")
     in_cents = {name: cents(name) for name in amounts}
     exact = pl.all_horizontal([(c % units == 0).fill_null(True) for c in in_cents.values()])
@@ -234,7 +236,7 @@ def over_limit(items: pl.DataFrame, kind: str, amounts: list[str], ctx: AuditCon
     keys = keyed.select(key).unique().collect()
     rows = []
     for number, on, *values, n in keys.iter_rows():
-        per_unit = limit(profiles[number], on, [None if v is None else Decimal(v).scaleb(-2) for v in values], n)
+        per_unit = limit(numbered[number], on, [None if v is None else Decimal(v).scaleb(-2) for v in values], n)
         if per_unit is not None:
             rows.append((number, on, *values, n, int((per_unit * 10_000).to_integral_value(ROUND_FLOOR)) - 1))
     table = pl.DataFrame(rows, schema={**keys.schema, "_limit": pl.Int64}, orient="row")
@@ -245,15 +247,22 @@ def over_limit(items: pl.DataFrame, kind: str, amounts: list[str], ctx: AuditCon
     return items.filter(pl.int_range(pl.len(), dtype=pl.Int64).is_in(kept["_row"].implode()))
 
 
-def one_per_sku(frame: pl.DataFrame | None, columns: tuple[str, ...] | None = None) -> dict[str, dict]:
-    """sku -> row (its `columns` only, when given). A SKU listed twice (two stores, two currencies) is ambiguous:
-    neither row is used."""
+def sku_rows(frame: pl.DataFrame | None, columns: tuple[str, ...]) -> pl.DataFrame:
+    """One row per SKU (its `columns` that `frame` has), `sku` as text. A SKU listed twice (two stores, two
+    currencies) is ambiguous: neither row is used."""
+    if frame is None:
+        return pl.DataFrame(schema={"sku": pl.String})
+    return frame.filter(pl.col("sku").is_unique()).select(c for c in columns if c in frame.columns).with_columns(
+        pl.col("sku").cast(pl.String))
+
+
+def one_per_sku(frame: pl.DataFrame | None, skus: pl.Series | None = None) -> dict[str, dict]:
+    """sku -> row of a `sku_rows` frame, for `skus` only when given (the few SKUs flagged)."""
     if frame is None or frame.is_empty():
         return {}
-    frame = frame.filter(pl.col("sku").is_unique()).sort("sku")
-    if columns is not None:
-        frame = frame.select(c for c in columns if c in frame.columns)
-    return {row["sku"]: row for row in frame.iter_rows(named=True)}
+    if skus is not None:
+        frame = frame.filter(pl.col("sku").is_in(skus.cast(pl.String).unique().implode()))
+    return {row["sku"]: row for row in frame.sort("sku").iter_rows(named=True)}
 
 
 def fee_corrections(reimbursements: pl.DataFrame | None, transactions: pl.DataFrame,

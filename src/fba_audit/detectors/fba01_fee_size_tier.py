@@ -112,6 +112,41 @@ def _measures(fp: dict | None, prod: dict | None) -> tuple:
     return amazon, seller, apparel
 
 
+_AMAZON_SIZE = ("longest_side", "median_side", "shortest_side", "unit_of_dimension", "item_package_weight",
+                "unit_of_weight")
+_SELLER_SIZE = ("length", "width", "height", "dimension_unit", "weight", "weight_unit")
+
+
+def _profiles(previews: pl.DataFrame, catalog: pl.DataFrame) -> pl.DataFrame:
+    """Per SKU, in columns, what `_listed` and `_measures` give from its Fee Preview and products.csv rows (the
+    profile `_fees.over_limit` groups SKUs by): your price, sales price, Amazon's size and yours (each all null
+    unless given in full) and whether the item is apparel."""
+    def given(frame: pl.DataFrame, names: tuple[str, ...], prefix: str) -> list[pl.Expr]:
+        present = [pl.col(n) if n in frame.columns else pl.lit(None) for n in names]
+        complete = pl.all_horizontal([value.is_not_null() for value in present])
+        return [pl.when(complete).then(value).alias(f"{prefix}{i}") for i, value in enumerate(present)]
+
+    def lowered(frame: pl.DataFrame, name: str) -> pl.Expr:
+        return pl.col(name).cast(pl.String).str.strip_chars().str.to_lowercase() if name in frame.columns else pl.lit(None)
+
+    fee = previews.select(
+        "sku", *(pl.col(n) if n in previews.columns else pl.lit(None).alias(n) for n in ("your_price", "sales_price")),
+        *given(previews, _AMAZON_SIZE, "_amazon"), _group=lowered(previews, "product_group").is_in(APPAREL_GROUPS))
+    own = catalog.select("sku", *given(catalog, _SELLER_SIZE, "_seller"),
+                         _category=lowered(catalog, "referral_category").is_in(APPAREL_CATEGORIES))
+    return fee.join(own, on="sku", how="full", coalesce=True).with_columns(
+        _apparel=pl.col("_group").fill_null(False) | pl.col("_category").fill_null(False),
+    ).drop("_group", "_category")
+
+
+def _from_profile(profile: tuple) -> tuple[tuple, tuple]:
+    """A `_profiles` row (less the SKU) as (`_listed`, `_measures`)."""
+    your_price, sales_price, *sizes, apparel = profile
+    amazon, seller = tuple(sizes[:6]), tuple(sizes[6:])
+    return (your_price, sales_price), (None if amazon[0] is None else amazon, None if seller[0] is None else seller,
+                                       bool(apparel))
+
+
 def _bases(measures: tuple, price, on, ctx: AuditContext, *, amazon_too: bool = True) -> tuple:
     """(Amazon's, yours, the one the charge is judged on): the expected fee from Amazon's measurements and from
     your dimensions (each None when not given or not convertible); yours when it gives a fee. Without `amazon_too`,
@@ -182,17 +217,13 @@ def detect(*, transactions: pl.DataFrame, fee_preview: pl.DataFrame, products: p
     items = _fees.order_items(transactions, ctx, fee="fulfillment", price=("principal",))
     store = pl.col("amazon_store").is_null() | (pl.col("amazon_store") == ctx.marketplace)
     currency = in_currency(ctx.currency)
-    previews = _fees.one_per_sku(fee_preview.filter(store & currency), PREVIEW_COLUMNS)
-    catalog = _fees.one_per_sku(products, PRODUCT_COLUMNS)
+    previews = _fees.sku_rows(fee_preview.filter(store & currency), PREVIEW_COLUMNS)
+    catalog = _fees.sku_rows(products, PRODUCT_COLUMNS)
     # The expected fee depends on the SKU's measurements and Fee Preview prices, the item price and the rate card
     # of the charge date only: it is looked up once per such profile, price and fee regime, and only the order items
     # charged more than it plus the tolerance are kept.
-    def profile(sku: str) -> tuple:
-        fp = previews.get(sku)
-        return _listed(fp), _measures(fp, catalog.get(sku))
-
     def limit(profile: tuple, on, amounts: list, units: int):
-        listed, size = profile
+        listed, size = _from_profile(profile)
         if (found := _price_or_listed(amounts[0], units, listed)) is None:
             return None
         basis = _bases(size, found[0], on, ctx, amazon_too=False)[2]
@@ -201,7 +232,9 @@ def detect(*, transactions: pl.DataFrame, fee_preview: pl.DataFrame, products: p
         return basis.fee + _fees.tolerance(basis.fee, floor="0.05", share="0.02")
 
     flagged = items.with_evidence(
-        _fees.over_limit(items.frame, "fulfillment", ["principal"], ctx, profile, limit)).sort(_fees.ITEM_KEYS)
+        _fees.over_limit(items.frame, "fulfillment", ["principal"], ctx, _profiles(previews, catalog), limit)
+    ).sort(_fees.ITEM_KEYS)
+    previews, catalog = (_fees.one_per_sku(frame, flagged["sku"]) for frame in (previews, catalog))
     # Those few are compared one by one (the check that decides, with the review reasons).
     charges = [c for item in flagged.iter_rows(named=True)
                if (c := _expected(item, previews.get(item["sku"]), catalog.get(item["sku"]), ctx)) is not None]

@@ -64,6 +64,23 @@ def _category(fp: dict | None, prod: dict | None, ctx: AuditContext) -> tuple[st
     return (category, f"inferred from the Fee Preview product group '{group}'") if category else None
 
 
+def _categories(previews: pl.DataFrame, catalog: pl.DataFrame, ctx: AuditContext) -> pl.DataFrame:
+    """sku, category, source: `_category` of every SKU with a Fee Preview or products.csv row and a category, worked
+    out once per distinct product group and category text, not once per SKU."""
+    def text(frame: pl.DataFrame, name: str) -> pl.Expr:
+        return pl.col(name).cast(pl.String) if name in frame.columns else pl.lit(None, pl.String).alias(name)
+
+    skus = previews.select("sku", text(previews, "product_group")).join(
+        catalog.select("sku", text(catalog, "referral_category")), on="sku", how="full", coalesce=True)
+    pairs = skus.select("product_group", "referral_category").unique()
+    found = [_category({"product_group": group}, {"referral_category": category}, ctx)
+             for group, category in pairs.iter_rows()]
+    named = pairs.with_columns(category=pl.Series([f and f[0] for f in found], dtype=pl.String),
+                               source=pl.Series([f and f[1] for f in found], dtype=pl.String))
+    return skus.join(named, on=["product_group", "referral_category"], how="inner", nulls_equal=True).filter(
+        pl.col("category").is_not_null()).select("sku", "category", "source")
+
+
 def _best(gross, promo, units: int, category: tuple[str, str], on, ctx: AuditContext) -> tuple | None:
     """(sales price per unit, the referral fee expected on it), or None when nothing can be said."""
     if not gross or gross <= 0:
@@ -105,25 +122,22 @@ def detect(*, transactions: pl.DataFrame, fee_preview: pl.DataFrame | None = Non
            ctx: AuditContext) -> pl.DataFrame:
     # Referral fee charged per order item, with the total sales price (and promotions) of that item.
     items = _fees.order_items(transactions, ctx, fee="referral", price=("gross", "promo"))
-    previews = {}
-    if fee_preview is not None:
-        previews = _fees.one_per_sku(fee_preview.filter(
-            (pl.col("amazon_store").is_null() | (pl.col("amazon_store") == ctx.marketplace))
-            & in_currency(ctx.currency)), PREVIEW_COLUMNS)
-    catalog = _fees.one_per_sku(products, PRODUCT_COLUMNS)
-    categories = {sku: found for sku in set(previews) | set(catalog)
-                  if (found := _category(previews.get(sku), catalog.get(sku), ctx)) is not None}
+    previews = _fees.sku_rows(None if fee_preview is None else fee_preview.filter(
+        (pl.col("amazon_store").is_null() | (pl.col("amazon_store") == ctx.marketplace)) & in_currency(ctx.currency)),
+        PREVIEW_COLUMNS)
+    catalog = _fees.sku_rows(products, PRODUCT_COLUMNS)
+    categories = _categories(previews, catalog, ctx)
 
     # The expected fee depends on the SKU's category, the sales price (and promotion) and the fee schedule of the
     # charge date only: it is looked up once per category, prices and fee regime, and only the order items charged
     # more than it plus the tolerance are kept.
-    def limit(category: tuple[str, str] | None, on, amounts: list, units: int):
-        if category is None:
+    def limit(profile: tuple, on, amounts: list, units: int):
+        if profile[0] is None:
             return None
-        found = _best(amounts[0], amounts[1], units, category, on, ctx)
+        found = _best(amounts[0], amounts[1], units, profile, on, ctx)
         return None if found is None else found[1].fee + _fees.tolerance(found[0], floor="0.05", share="0.01")
 
-    candidates = _fees.over_limit(items.frame, "referral", ["gross", "promo"], ctx, categories.get, limit)
+    candidates = _fees.over_limit(items.frame, "referral", ["gross", "promo"], ctx, categories, limit)
     # Skip refunded order items: part of the fee was given back.
     refunded = transactions.lazy().filter(
         (pl.col("transaction_type") == "Refund") & pl.col("amount_description").is_in(["Commission", "SellingFees"])
@@ -131,6 +145,9 @@ def detect(*, transactions: pl.DataFrame, fee_preview: pl.DataFrame | None = Non
     ).select("order_id", "sku").unique().collect()
     candidates = candidates.join(refunded, on=["order_id", "sku"], how="anti")
     flagged = items.with_evidence(candidates).sort(_fees.ITEM_KEYS)
+    previews, catalog = (_fees.one_per_sku(frame, flagged["sku"]) for frame in (previews, catalog))
+    categories = {row["sku"]: (row["category"], row["source"]) for row in _fees.one_per_sku(
+        categories, flagged["sku"]).values()}
     # Those few are compared one by one (the check that decides, with the review reasons).
     charges = []
     for item in flagged.iter_rows(named=True):
