@@ -68,6 +68,7 @@ def test_reading_small_files_two_at_a_time_gives_what_reading_one_at_a_time_give
     copy_into(tmp_path / "reports", *names)
     together = load_folder(tmp_path / "reports")
     monkeypatch.setattr(loader, "SMALL_FILE_BYTES", -1)
+    monkeypatch.setattr(loader, "PAIRED_SHARE", 0)
     alone = load_folder(tmp_path / "reports")
     assert together.files == alone.files
     for dataset, frame in together.datasets.items():
