@@ -4,6 +4,7 @@ settlement flat file already gives."""
 from __future__ import annotations
 
 import datetime as dt
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -51,6 +52,7 @@ V2_HEADER = ("settlement-id\tsettlement-start-date\tsettlement-end-date\tdeposit
 def _settlement_and_range(folder: Path) -> None:
     """Settlement 333 as a V2 flat file, and a Date Range file with two of its rows (one with an amount that does
     not parse) and one row of settlement 444, which no flat file gives."""
+    folder.mkdir(parents=True, exist_ok=True)
     summary = "333\t2026-01-01 00:00:00 UTC\t2026-01-15 00:00:00 UTC\t2026-01-17 00:00:00 UTC\t25.00\tUSD" + "\t" * 18
     line = ("333\t\t\t\t\t\tOrder\t113-3\t113-3\t\tShp1\tAmazon.com\tItemPrice\tPrincipal\t25.00\tAFN\t2026-01-05\t"
             "2026-01-05 20:00:00 UTC\t999\t\t\tSKU-1\t1\t")
@@ -71,12 +73,17 @@ def test_lines_of_a_settlement_read_from_a_flat_file_are_duplicates(tmp_path: Pa
     repeated rows skipped unparsed) or only after (its lines dropped once every file has been read)."""
     from fba_audit.reports import loader
 
-    _settlement_and_range(tmp_path)
-    results = [load_folder(tmp_path)]
+    _settlement_and_range(tmp_path / "plain")
+    _settlement_and_range(tmp_path / "zipped")
+    with zipfile.ZipFile(tmp_path / "zipped" / "range.zip", "w") as archive:
+        archive.write(tmp_path / "zipped" / "range.csv", "range.csv")
+    (tmp_path / "zipped" / "range.csv").unlink()
+    results = [load_folder(tmp_path / "plain"), load_folder(tmp_path / "zipped")]
     monkeypatch.setattr(loader, "_sniff_kind", lambda source: None)
-    results.append(load_folder(tmp_path))
-    for result, repeated_bad_value in zip(results, [False, True]):
-        by_file = {f.file: f for f in result.files}
+    results.append(load_folder(tmp_path / "plain"))
+    # Plain, zipped (its kind is sniffed inside the archive), and not recognised before reading.
+    for result, repeated_bad_value in zip(results, [False, False, True]):
+        by_file = {f.file.removeprefix("range.zip!"): f for f in result.files}
         ranged = by_file["range.csv"]
         # Read unparsed, the repeated row's bad amount is no problem; parsed, it is rejected, not double counted.
         assert (ranged.rows_read, ranged.duplicates, ranged.rows_rejected, ranged.rows_kept) == (
@@ -93,7 +100,7 @@ def test_lines_of_a_settlement_read_from_a_flat_file_are_duplicates(tmp_path: Pa
                     "transaction report again (Seller Central > Reports > Payments > Date Range Reports > Generate "
                     "Report (Transaction) > Download).")
         assert [str(p) for p in ranged.problems] == (
-            [rejected, f"range.csv: {duplicates}"] if repeated_bad_value else [f"range.csv: {duplicates}"])
+            [rejected, f"range.csv: {duplicates}"] if repeated_bad_value else [f"{ranged.file}: {duplicates}"])
         lines = result.datasets["transactions"].sort("order_id")
         assert lines.select("settlement_id", "order_id", "source_format", "amount").rows() == [
             ("333", "113-3", "settlement_v2", Decimal("25.00")), ("444", "113-5", "date_range", Decimal("25.00"))]
