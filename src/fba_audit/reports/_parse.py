@@ -198,16 +198,16 @@ def parse_local_timestamp(raw: pl.Expr, sample: pl.Series | None = None) -> tupl
     fold = values is None or values.is_empty() or bool(values.str.contains(_MERIDIEM).any())
     body, zone = _local_parts(raw, fold)
     parsers = tuple((lambda b, f=fmt: b.str.to_datetime(f, strict=False, time_unit="us")) for fmt in _LOCAL_FORMATS)
-    sample_bodies = values.to_frame("v").select(_local_parts(pl.col("v"), fold)[0]).to_series() if (
-        values is not None and not values.is_empty()) else None
-    local = best_parser(parsers, sample_bodies)(body)
+    sample_parts = None
+    if values is not None and not values.is_empty():
+        sample_body, sample_zone = _local_parts(pl.col("v"), fold)
+        sample_parts = values.to_frame("v").select(sample_body.alias("body"), sample_zone.alias("zone"))
+    local = best_parser(parsers, None if sample_parts is None else sample_parts["body"])(body)
     # A value without a zone is read as UTC; an unknown zone gives no UTC instant (the local date still counts).
     named = zone.fill_null("UTC").replace_strict(
         {k: int(v * 60) for k, v in ZONE_OFFSETS.items()}, default=None, return_dtype=pl.Int64
     )
-    offsets = values.to_frame("v").select(_local_parts(pl.col("v"), fold)[1]).to_series() if (
-        values is not None and not values.is_empty()) else None
-    if offsets is None or offsets.str.contains(r"^(?:GMT|UTC)[+-]").any():
+    if sample_parts is None or sample_parts["zone"].str.contains(r"^(?:GMT|UTC)[+-]").any():
         numeric = zone.str.extract(r"^(?:GMT|UTC)([+-]\d{1,2})", 1).cast(pl.Int64, strict=False) * 60 + (
             zone.str.extract(r"^(?:GMT|UTC)[+-]\d{1,2}:?(\d{2})$", 1).cast(pl.Int64, strict=False).fill_null(0)
             * pl.when(zone.str.contains(r"^(?:GMT|UTC)-")).then(-1).otherwise(1)

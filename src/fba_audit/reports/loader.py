@@ -136,7 +136,7 @@ def _read_sources(sources: list[Source], workdir: Path, wanted: set[str] | None,
 
 def _sniff_kind(source: Source) -> str | None:
     """The report kind of a text file by its header (None when it is not one, or cannot be read): only to choose
-    the reading order, `_read_source` decides."""
+    the reading order, `_read_source` decides (and reports what is wrong)."""
     try:
         head = source.head(_text.HEAD_BYTES)
     except (OSError, ArchiveTooLarge, EOFError):
@@ -145,11 +145,23 @@ def _sniff_kind(source: Source) -> str | None:
         return None
     complete = len(head) < _text.HEAD_BYTES
     encoding = _text.guess_encoding(head, complete=complete)
-    for line in _text.header_lines(_text.decode_head(head, encoding, complete=complete), complete=complete):
-        if line.strip():
-            match = recognise(_text.split_cells(line, _text.delimiter_of(line)))
-            if match is not None:
-                return match[0].key
+    found = _find_header(_text.header_lines(_text.decode_head(head, encoding, complete=complete), complete=complete))
+    return None if found is None else found[3][0].key
+
+
+def _find_header(lines: list[str]) -> tuple[int, str, list[str], tuple[ReportKind, dict[str, int]]] | None:
+    """(line index, delimiter, cells, (kind, column positions)) of the header among a file's first lines: the first
+    non-blank line, or a later one for a kind that prints a preamble (Date Range reports)."""
+    first_line = True
+    for index, line in enumerate(lines):
+        if not line.strip():
+            continue
+        delimiter = _text.delimiter_of(line)
+        cells = _text.split_cells(line, delimiter)
+        match = recognise(cells)
+        if match is not None and (first_line or match[0].preamble):
+            return index, delimiter, cells, match
+        first_line = False
     return None
 
 
@@ -194,20 +206,8 @@ def _read_source(source: Source, workdir: Path, wanted: set[str] | None,
     if head.lstrip()[:1] in (b"{", b"["):
         return _read_json(source, read, wanted)
     encoding = _text.guess_encoding(head, complete=complete)
-    text = _text.decode_head(head, encoding, complete=complete)
-    lines = _text.header_lines(text, complete=complete)
-    found = None
-    first_line = True
-    for index, line in enumerate(lines):
-        if not line.strip():
-            continue
-        delimiter = _text.delimiter_of(line)
-        cells = _text.split_cells(line, delimiter)
-        match = recognise(cells)
-        if match is not None and (first_line or match[0].preamble):
-            found = (index, delimiter, cells, match)
-            break
-        first_line = False
+    lines = _text.header_lines(_text.decode_head(head, encoding, complete=complete), complete=complete)
+    found = _find_header(lines)
     if found is None:
         first = next((line for line in lines if line.strip()), "")
         cells = _text.split_cells(first, _text.delimiter_of(first))
