@@ -511,8 +511,7 @@ def _write_settlements(out_dir: Path, rng: Rng, period: Period, cat: pl.DataFram
         settlement_id = _settlement_id(rng, k)
         start, end, deposit = _settlement_times(period, k)
         total = totals[k] = int(part["amount"].sum()) if part.height else 0
-        posted = (pl.lit(dt.datetime.combine(period.start, dt.time()), dtype=pl.Datetime("us"))
-                  + pl.duration(microseconds=pl.col("posted_day") * DAY_US + pl.col("posted_us")))
+        posted = _posted_at(period)
         v1 = k == 0 and period.settlements >= 3
         if v1:
             iso = "%Y-%m-%dT%H:%M:%S+00:00"
@@ -579,15 +578,11 @@ def _write_date_ranges(out_dir: Path, rng: Rng, period: Period, cat: pl.DataFram
                        totals: dict[int, int], s: SimulationSummary) -> None:
     """Date Range transaction reports of days the settlement flat files already hold: the same money again, which
     an audit must count once (the loader drops Date Range lines of a settlement it has read from a flat file)."""
-    first_id = int(_settlement_id(rng, 0))
-    start = dt.datetime.combine(period.start, dt.time())
     for since, until, name in _date_range_windows(period):
         # Pacific time is behind UTC: a local day ends in the early hours of the next UTC day.
         first, last = (since - period.start).days, min((until - period.start).days + 1, period.days - 1)
         lines = _settlement_lines(rng, period, cat, shipped, refunds, reimb, inbound_charges, first, last)
-        local = (pl.lit(start, dtype=pl.Datetime("us"))
-                 + pl.duration(microseconds=pl.col("posted_day") * DAY_US + pl.col("posted_us"))
-                 ).dt.replace_time_zone("UTC").dt.convert_time_zone(_PACIFIC)
+        local = _posted_at(period).dt.replace_time_zone("UTC").dt.convert_time_zone(_PACIFIC)
         lines = lines.with_columns(_local=local).filter(pl.col("_local").dt.date().is_between(since, until))
         item = pl.col("tx").is_in(["Order", "Refund"])
         description = pl.col("description")
@@ -629,7 +624,7 @@ def _write_date_ranges(out_dir: Path, rng: Rng, period: Period, cat: pl.DataFram
         is_item = pl.col("type").is_in(["Order", "Refund"])
         frame = rows.select(*_p(
             pl.col("_local").dt.strftime("%b %-d, %Y %-I:%M:%S %p %Z"),
-            (pl.lit(first_id) + pl.col("settlement") * 12_345_679).cast(pl.String), "type", "order_id", "sku", "text",
+            _settlement_id(rng, pl.col("settlement")).cast(pl.String), "type", "order_id", "sku", "text",
             "qty", pl.when(is_item).then(pl.lit("amazon.com")), pl.when(is_item).then(pl.lit("Standard Orders")),
             pl.when(is_item).then(pl.lit("Amazon")),
             *[pl.when(is_item).then(c) for c in ("ship_city", "ship_state", "ship_postal")],
@@ -640,9 +635,17 @@ def _write_date_ranges(out_dir: Path, rng: Rng, period: Period, cat: pl.DataFram
                                                 preamble=_write.DATE_RANGE_PREAMBLE)
 
 
-def _settlement_id(rng: Rng, k: int) -> str:
-    """The id of the k-th settlement of the period (0 = the oldest)."""
-    return str(24_000_000_000 + rng.offset("settlement", 900_000_000) + k * 12_345_679)
+def _settlement_id(rng: Rng, k: int | pl.Expr) -> str | pl.Expr:
+    """The id of the k-th settlement of the period (0 = the oldest): text for a number, a number column for a
+    column of them."""
+    number = 24_000_000_000 + rng.offset("settlement", 900_000_000) + k * 12_345_679
+    return number if isinstance(number, pl.Expr) else str(number)
+
+
+def _posted_at(period: Period) -> pl.Expr:
+    """The UTC time (naive) a settlement line was posted, from its `posted_day` and `posted_us`."""
+    return (pl.lit(dt.datetime.combine(period.start, dt.time()), dtype=pl.Datetime("us"))
+            + pl.duration(microseconds=pl.col("posted_day") * DAY_US + pl.col("posted_us")))
 
 
 def _settlement_times(period: Period, k: int) -> tuple[dt.datetime, dt.datetime, dt.datetime]:
