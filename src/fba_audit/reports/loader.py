@@ -869,7 +869,7 @@ def _merge(reads: list[_FileRead], final: dict[str, frozenset[str]] | None) -> d
         del frames
         merged = _dedup.merge(dataset, combined)
         if merged.height != combined.height:
-            _count_duplicates(dataset, combined, merged, by_file)
+            _count_duplicates(dataset, combined, merged, {ranks[file]: read for file, read in by_file.items()})
         merged.drop_in_place(_dedup.RANK)
         datasets[dataset] = merged
     _legacy_covered_by_ledger(datasets, by_file)
@@ -892,19 +892,24 @@ def _merge(reads: list[_FileRead], final: dict[str, frozenset[str]] | None) -> d
 
 
 def _count_duplicates(dataset: str, combined: pl.DataFrame, merged: pl.DataFrame,
-                      by_file: dict[str, _FileRead]) -> None:
+                      by_rank: dict[int, _FileRead]) -> None:
     # A line counts as a duplicate when none of its rows survived (one settlement V1 line can give two rows;
     # in every other dataset a line is one row, and counting rows is much cheaper than counting distinct lines).
-    def lines(frame: pl.DataFrame) -> dict[str, int]:
-        n = pl.col("source_line").n_unique() if dataset == "transactions" else pl.len()
-        counts = frame.group_by("source_file").agg(n.alias("n"))
+    # Counted by file rank (one per file), not by file name: for the 8.1 million rows of the 50,000-SKU
+    # account's two ledger downloads, 11 ms against 358 ms.
+    def lines(frame: pl.DataFrame) -> dict[int, int]:
+        if dataset == "transactions":
+            lines_read = pl.col("source_line").n_unique()
+            counts = frame.select(_dedup.RANK, "source_line").group_by(_dedup.RANK).agg(lines_read)
+        else:
+            counts = frame.get_column(_dedup.RANK).value_counts()
         return dict(counts.iter_rows())
 
     after = lines(merged)
-    for file, before in lines(combined).items():
-        read = by_file[file]
+    for rank, before in lines(combined).items():
+        read = by_rank[rank]
         if dataset == read.summary.datasets[0]:
-            read.summary.duplicates += before - after.get(file, 0)
+            read.summary.duplicates += before - after.get(rank, 0)
 
 
 def _legacy_covered_by_ledger(datasets: dict[str, pl.DataFrame], by_file: dict[str, _FileRead]) -> None:
