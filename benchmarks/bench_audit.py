@@ -35,10 +35,10 @@ AS_OF = "2026-11-22"
 def child(mode: str, folder: str, out: str) -> None:
     import resource
 
-    if mode == "run":  # as the `fba-audit` command does, before polars is imported
-        from fba_audit._memory import configure_allocator
+    if mode == "run":  # as `fba-audit run` does, before polars is imported
+        from fba_audit._memory import configure_allocator, reports_size
 
-        assert configure_allocator()
+        assert configure_allocator(reports_size(Path(folder)))
     import polars as pl
 
     before = resource.getrusage(resource.RUSAGE_SELF)

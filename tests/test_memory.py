@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from fba_audit._memory import ALLOCATOR_ENV, ALLOCATOR_OPTIONS
 
@@ -50,3 +51,43 @@ def test_the_command_runs_through_the_entry_point_that_sets_it() -> None:
     result = subprocess.run([sys.executable, "-m", "fba_audit", "--help"], capture_output=True, text=True,
                             env=_environment(), check=True)
     assert "Usage: fba-audit" in result.stdout
+
+
+_SIZED = ("import os; from fba_audit import _memory; first = _memory.configure_allocator(); "
+          "second = _memory.configure_allocator({size}); import polars; print(first, second, os.environ.get('{env}'))")
+
+
+def test_an_account_of_4_gb_or_more_keeps_freed_pages_3_s_even_after_the_default_was_set() -> None:
+    # `python -m fba_audit` sets the default first; `run` then chooses again by the size of the reports folder.
+    code = _SIZED.replace("{size}", str(4 * 1024**3))
+    assert _probe(_environment(), code) == (
+        "True True dirty_decay_ms:500,muzzy_decay_ms:1000,dirty_decay_ms:3000,muzzy_decay_ms:0")
+    code = _SIZED.replace("{size}", str(4 * 1024**3 - 1))
+    assert _probe(_environment(), code) == (
+        "True True dirty_decay_ms:500,muzzy_decay_ms:1000,dirty_decay_ms:100,muzzy_decay_ms:0")
+
+
+def test_a_large_account_does_not_override_the_users_own_options() -> None:
+    code = _SIZED.replace("{size}", str(5 * 1024**3))
+    assert _probe(_environment(**{ALLOCATOR_ENV: "dirty_decay_ms:100,muzzy_decay_ms:0"}), code) == (
+        "True True dirty_decay_ms:500,muzzy_decay_ms:1000,dirty_decay_ms:100,muzzy_decay_ms:0")
+
+
+def test_the_run_command_chooses_by_the_size_of_the_reports_folder(tmp_path) -> None:
+    from fba_audit._memory import reports_size
+
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "a.txt").write_bytes(b"x" * 1000)
+    (tmp_path / "sub" / "b.zip").write_bytes(b"y" * 234)
+    assert reports_size(tmp_path) == 1234
+    # The threshold lowered to 1 byte in the child: `run` must choose before anything imports polars.
+    code = ("import os, sys; from fba_audit import _memory; _memory.LARGE_INPUT_BYTES = 1; "
+            "from typer.testing import CliRunner; from fba_audit.cli import app; "
+            "assert 'polars' not in sys.modules; "
+            "result = CliRunner().invoke(app, ['run', sys.argv[2], '--out', sys.argv[1], '--as-of', '2026-11-22']); "
+            "print(result.exit_code, os.environ.get('{env}'))")
+    result = subprocess.run([sys.executable, "-c", code.format(env=ALLOCATOR_ENV), str(tmp_path / "out"),
+                             str(Path(__file__).parents[1] / "sample_reports")],
+                            env=_environment(), capture_output=True, text=True, check=True)
+    assert result.stdout.strip().splitlines()[-1] == (
+        "0 dirty_decay_ms:500,muzzy_decay_ms:1000,dirty_decay_ms:3000,muzzy_decay_ms:0")

@@ -8,6 +8,19 @@ work), so those pages added up: measured at 15,000 SKUs, the peak memory was 2.0
 1.69 GB with 100 ms and no second stage, in the same time (benchmarks/bench_audit.py, docs/performance.md).
 Giving pages back at once (0 ms) lowered the peak further but cost a third more time.
 
+Those returned pages cost time, though: each one faults again when polars allocates it anew (about 4 us a page on
+this machine kind). The pages held back cost a roughly fixed amount of memory whatever the account's size, the
+time they save grows with it, so `fba-audit run` keeps them for 3 s from 4 GB of reports on. Measured on
+2026-12-05 with `fba-audit run` (benchmarks/.data, 12 months, alternating runs):
+
+| reports on disk | 100 ms | 3,000 ms | 10,000 ms |
+| --- | --- | --- | --- |
+| 1.6 GB (15,000 SKUs) | 13.3-13.5 s, 1.40-1.47 GB | 11.6-12.2 s, 2.09-2.16 GB | 11.3-11.5 s, 2.24-2.37 GB |
+| 5.3 GB (50,000 SKUs) | 41.6-45.5 s, 4.32-4.34 GB | 37.8-39.8 s, 4.61-4.77 GB | 39.1-39.2 s, 5.47-5.54 GB |
+
+At 1.6 GB the longer decay would put the peak above the reports' size on disk; at 5.3 GB it stays at 0.9 of it
+and saves 3-6 s of system time (18-23 s -> 11-13 s).
+
 polars appends the value of `_RJEM_MALLOC_CONF` to its own options, and in jemalloc the later option wins.
 """
 
@@ -15,10 +28,14 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 # jemalloc's option string; polars' build reads it under this name (its jemalloc symbols carry the `_rjem_` prefix).
 ALLOCATOR_ENV = "_RJEM_MALLOC_CONF"
 ALLOCATOR_OPTIONS = "dirty_decay_ms:100,muzzy_decay_ms:0"
+# From this many bytes of reports on, freed pages are kept 3 s (the table above).
+LARGE_INPUT_BYTES = 4 * 1024**3
+LARGE_INPUT_OPTIONS = "dirty_decay_ms:3000,muzzy_decay_ms:0"
 
 
 # What polars itself writes into the variable on import (polars/__init__.py). A child process started by a Python
@@ -26,13 +43,31 @@ ALLOCATOR_OPTIONS = "dirty_decay_ms:100,muzzy_decay_ms:0"
 _POLARS_OWN = frozenset({"dirty_decay_ms:500", "muzzy_decay_ms:1000", "thp:always", "metadata_thp:always"})
 
 
-def configure_allocator() -> bool:
-    """Ask polars' allocator to return freed memory after 100 ms, unless the user set options of their own.
-    Only works before polars is first imported (jemalloc reads the options once); says whether it applies."""
+_chosen: str | None = None  # what this process wrote into the variable, so that a later call may change it
+
+
+def configure_allocator(input_bytes: int = 0) -> bool:
+    """Ask polars' allocator to return freed memory after 100 ms (after 3 s for `input_bytes` of 4 GB and more),
+    unless the user set options of their own. Only works before polars is first imported (jemalloc reads the
+    options once); says whether it applies."""
+    global _chosen
     if "polars" in sys.modules:
         return False
     current = os.environ.get(ALLOCATOR_ENV, "")
-    if not set(filter(None, current.split(","))) <= _POLARS_OWN:
+    if current != _chosen and not set(filter(None, current.split(","))) <= _POLARS_OWN:
         return True  # the user's own options: polars applies them after its defaults
-    os.environ[ALLOCATOR_ENV] = ALLOCATOR_OPTIONS
+    _chosen = LARGE_INPUT_OPTIONS if input_bytes >= LARGE_INPUT_BYTES else ALLOCATOR_OPTIONS
+    os.environ[ALLOCATOR_ENV] = _chosen
     return True
+
+
+def reports_size(folder: Path) -> int:
+    """Bytes of the files under `folder` (zips as stored), for `configure_allocator`."""
+    total = 0
+    for path in folder.rglob("*"):
+        try:
+            if path.is_file():
+                total += path.stat().st_size
+        except OSError:
+            continue  # unreadable entries are the loader's to report
+    return total

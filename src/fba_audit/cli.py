@@ -101,6 +101,9 @@ def run(
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from fba_audit._memory import configure_allocator, reports_size
+
+    configure_allocator(reports_size(reports_dir))  # before polars is imported: a big account keeps freed pages longer
     from fba_audit.api import UnknownDetector, audit, read_claimed
     from fba_audit.detectors import ALL_DETECTORS
     from fba_audit.writers import Outputs
