@@ -118,6 +118,17 @@ def _time_phases(phases: dict[str, float]) -> None:
     timed(fba_audit.writers.Outputs, "finish", "write")  # the rest of the workbook, the JSON and the CSV
 
 
+def account(skus: int, months: int, seed: int) -> Path:
+    """The simulated account's folder in benchmarks/.data/, simulated first when missing."""
+    folder = DATA / f"account_{skus}_{months}_{seed}"
+    if not folder.exists():
+        # In its own process: a child forked from a parent that grew to the simulator's size would report
+        # that size as its own peak (Linux carries the high-water mark of resident memory over fork and exec).
+        subprocess.run([sys.executable, "-m", "fba_audit", "simulate", str(folder), "--skus", str(skus),
+                        "--months", str(months), "--seed", str(seed)], check=True, stdout=subprocess.DEVNULL)
+    return folder
+
+
 def _read_through(folder: Path) -> None:
     """Read every file once, so that both measurements start with it in the page cache."""
     for path in folder.iterdir():
@@ -154,13 +165,7 @@ def main() -> None:
           "run/plain (cpu) | rows/s (run) | peak plain | peak run | peak run / disk |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for skus in args.skus:
-        folder = DATA / f"account_{skus}_{args.months}_{args.seed}"
-        if not folder.exists():
-            # In its own process: a child forked from a parent that grew to the simulator's size would report
-            # that size as its own peak (Linux carries the high-water mark of resident memory over fork and exec).
-            subprocess.run([sys.executable, "-m", "fba_audit", "simulate", str(folder), "--skus", str(skus),
-                            "--months", str(args.months), "--seed", str(args.seed)], check=True,
-                           stdout=subprocess.DEVNULL)
+        folder = account(skus, args.months, args.seed)
         disk = sum(p.stat().st_size for p in folder.iterdir() if p.name != "truth.json")
         _read_through(folder)
         pairs = [(measure("plain", folder, DATA / "out"), measure("run", folder, DATA / "out"))

@@ -17,14 +17,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench_audit import DATA, plain_read
+from bench_audit import account, plain_read
 
 from fba_audit._memory import configure_allocator
 
@@ -81,11 +79,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--repeat", type=int, default=3, help="best of N for each file")
     args = parser.parse_args()
-    folder = DATA / f"account_{args.skus}_{args.months}_{args.seed}"
-    if not folder.exists():
-        subprocess.run([sys.executable, "-m", "fba_audit", "simulate", str(folder), "--skus", str(args.skus),
-                        "--months", str(args.months), "--seed", str(args.seed)], check=True,
-                       stdout=subprocess.DEVNULL)
+    folder = account(args.skus, args.months, args.seed)
     kinds = measure(folder, args.repeat)
     print(f"{args.skus:,} SKUs x {args.months} months, each file alone, best of {args.repeat}:\n")
     print("| report kind | files | rows | MB | plain read | load | load / plain | load - plain | µs a row (load) |")
