@@ -25,10 +25,11 @@ def _environment(**extra: str) -> dict[str, str]:
     return env | extra
 
 
-def test_the_allocator_returns_freed_memory_after_100_ms_when_set_before_polars() -> None:
+def test_the_allocator_returns_freed_memory_after_100_ms_from_one_arena_when_set_before_polars() -> None:
     # polars puts its own options first; jemalloc reads the string in order, so ours, last, are the ones in force.
-    assert _probe(_environment()) == "True dirty_decay_ms:500,muzzy_decay_ms:1000,dirty_decay_ms:100,muzzy_decay_ms:0"
-    assert ALLOCATOR_OPTIONS == "dirty_decay_ms:100,muzzy_decay_ms:0"
+    assert _probe(_environment()) == (
+        "True dirty_decay_ms:500,muzzy_decay_ms:1000,dirty_decay_ms:100,muzzy_decay_ms:0,narenas:1")
+    assert ALLOCATOR_OPTIONS == "dirty_decay_ms:100,muzzy_decay_ms:0,narenas:1"
 
 
 def test_the_users_own_allocator_options_win() -> None:
@@ -39,7 +40,8 @@ def test_the_users_own_allocator_options_win() -> None:
 def test_polars_defaults_inherited_from_a_parent_process_are_not_taken_for_the_users() -> None:
     # A Python program that imported polars and then starts `fba-audit` passes on what polars wrote.
     inherited = _environment(**{ALLOCATOR_ENV: "dirty_decay_ms:500,muzzy_decay_ms:1000"})
-    assert _probe(inherited) == "True dirty_decay_ms:500,muzzy_decay_ms:1000,dirty_decay_ms:100,muzzy_decay_ms:0"
+    assert _probe(inherited) == (
+        "True dirty_decay_ms:500,muzzy_decay_ms:1000,dirty_decay_ms:100,muzzy_decay_ms:0,narenas:1")
 
 
 def test_nothing_is_set_once_polars_is_imported() -> None:
@@ -61,10 +63,10 @@ def test_an_account_of_4_gb_or_more_keeps_freed_pages_3_s_even_after_the_default
     # `python -m fba_audit` sets the default first; `run` then chooses again by the size of the reports folder.
     code = _SIZED.replace("{size}", str(4 * 1024**3))
     assert _probe(_environment(), code) == (
-        "True True dirty_decay_ms:500,muzzy_decay_ms:1000,dirty_decay_ms:3000,muzzy_decay_ms:0")
+        "True True dirty_decay_ms:500,muzzy_decay_ms:1000,dirty_decay_ms:3000,muzzy_decay_ms:0,narenas:1")
     code = _SIZED.replace("{size}", str(4 * 1024**3 - 1))
     assert _probe(_environment(), code) == (
-        "True True dirty_decay_ms:500,muzzy_decay_ms:1000,dirty_decay_ms:100,muzzy_decay_ms:0")
+        "True True dirty_decay_ms:500,muzzy_decay_ms:1000,dirty_decay_ms:100,muzzy_decay_ms:0,narenas:1")
 
 
 def test_a_large_account_does_not_override_the_users_own_options() -> None:
@@ -90,4 +92,4 @@ def test_the_run_command_chooses_by_the_size_of_the_reports_folder(tmp_path) -> 
                              str(Path(__file__).parents[1] / "sample_reports")],
                             env=_environment(), capture_output=True, text=True, check=True)
     assert result.stdout.strip().splitlines()[-1] == (
-        "0 dirty_decay_ms:500,muzzy_decay_ms:1000,dirty_decay_ms:3000,muzzy_decay_ms:0")
+        "0 dirty_decay_ms:500,muzzy_decay_ms:1000,dirty_decay_ms:3000,muzzy_decay_ms:0,narenas:1")
