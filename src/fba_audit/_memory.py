@@ -47,10 +47,11 @@ from pathlib import Path
 
 # jemalloc's option string; polars' build reads it under this name (its jemalloc symbols carry the `_rjem_` prefix).
 ALLOCATOR_ENV = "_RJEM_MALLOC_CONF"
-ALLOCATOR_OPTIONS = "dirty_decay_ms:100,muzzy_decay_ms:0,narenas:1"
+_EVERY_SIZE = "muzzy_decay_ms:0,narenas:1"  # no second stage, one arena (the tables above)
+ALLOCATOR_OPTIONS = f"dirty_decay_ms:100,{_EVERY_SIZE}"
 # From this many bytes of reports on, freed pages are kept 3 s (the table above).
 LARGE_INPUT_BYTES = 4 * 1024**3
-LARGE_INPUT_OPTIONS = "dirty_decay_ms:3000,muzzy_decay_ms:0,narenas:1"
+LARGE_INPUT_OPTIONS = f"dirty_decay_ms:3000,{_EVERY_SIZE}"
 
 
 # What polars itself writes into the variable on import (polars/__init__.py). A child process started by a Python
