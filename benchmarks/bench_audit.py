@@ -164,9 +164,11 @@ def main() -> None:
     print("| SKUs x months | files on disk | rows read | plain read | fba-audit run | run/plain (wall) | "
           "run/plain (cpu) | rows/s (run) | peak plain | peak run | peak run / disk |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    from fba_audit.simulate import TRUTH_FILE  # here, not at the top: the child imports polars after configuring it
+
     for skus in args.skus:
         folder = account(skus, args.months, args.seed)
-        disk = sum(p.stat().st_size for p in folder.iterdir() if p.name != "truth.json")
+        disk = sum(p.stat().st_size for p in folder.iterdir() if p.name != TRUTH_FILE)
         _read_through(folder)
         pairs = [(measure("plain", folder, DATA / "out"), measure("run", folder, DATA / "out"))
                  for _ in range(args.repeat)]

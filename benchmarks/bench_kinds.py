@@ -50,11 +50,12 @@ def best_of(repeat: int, action) -> float:
 def measure(folder: Path, repeat: int) -> dict[str, KindTotals]:
     from fba_audit.detectors import columns_read
     from fba_audit.reports import load_folder
+    from fba_audit.simulate import TRUTH_FILE
 
     columns = columns_read()
     kinds: dict[str, KindTotals] = {}
     for path in sorted(folder.iterdir()):
-        if path.name == "truth.json":
+        if path.name == TRUTH_FILE:
             continue
         # A hard link (the loader does not follow links out of the folder), next to the account: same file system.
         with tempfile.TemporaryDirectory(dir=folder.parent) as alone:
