@@ -58,10 +58,47 @@ def test_uk_eu_windows(marketplace: str) -> None:
     assert pinned("FBA04", marketplace, AFTER) == (30, 6, "months", None)
 
 
+@pytest.mark.parametrize("marketplace", EU)
+def test_uk_eu_warehouse_window_shortened_in_2025(marketplace: str) -> None:
+    # Before: 30 days to 18 months (UK copy of GGEV4254LJJ9BAEG); from 2025-01-09: 60 days (Amazon Europe).
+    assert pinned("FBA02", marketplace, D(2025, 1, 8)) == (30, 18, "months", None)
+    assert pinned("FBA05", marketplace, D(2025, 1, 9)) == (14, 60, "days", None)
+    assert pinned("FBA02", marketplace, AFTER) == (14, 60, "days", None)
+
+
+@pytest.mark.parametrize("marketplace", EU)
+def test_uk_eu_fee_and_refund_anomaly_windows(marketplace: str) -> None:
+    # Fees: 90 days from the charge; only the FR copy of GL7U4JFSDXUTQAJ was read, so elsewhere at most review.
+    cap = None if marketplace == "FR" else "review"
+    assert pinned("FBA01", marketplace, AFTER) == (0, 90, "days", cap)
+    assert pinned("FBA10", marketplace, AFTER) == (0, 90, "days", cap)
+    # Refund anomalies: fba-audit's assumption, the end of the store's customer-return window, never claimable.
+    assert pinned("FBA03", marketplace, AFTER) == (0, 105, "days", "review")
+    assert pinned("FBA06", marketplace, AFTER) == (0, 105, "days", "review")
+
+
+@pytest.mark.parametrize(
+    ("code", "marketplace", "expected"),
+    [
+        # Japan: 30 days to 18 months per the page copy read; shortened from 2025-01-10, values unconfirmed.
+        ("FBA02", "JP", (30, 18, "months", "review")),
+        ("FBA08", "JP", (30, 9, "months", None)),
+        ("FBA01", "JP", (0, 90, "days", "review")),
+        ("FBA03", "JP", (0, 18, "months", "review")),
+        # Canada: no later than 18 months per the .ca copy read; likely shortened since, so review.
+        ("FBA05", "CA", (14, 18, "months", "review")),
+        ("FBA10", "CA", (0, 90, "days", "review")),
+        ("FBA06", "CA", (0, 18, "months", "review")),
+    ],
+)
+def test_japan_and_canada_windows(code: str, marketplace: str, expected: tuple) -> None:
+    assert pinned(code, marketplace, AFTER) == expected
+
+
 @pytest.mark.parametrize(
     ("code", "marketplace"),
-    [("FBA02", "UK"), ("FBA02", "CA"), ("FBA07", "IN"), ("FBA01", "DE"), ("FBA03", "JP"), ("FBA04", "CA"),
-     ("FBA07", "MX"), ("FBA10", "UK")],
+    [("FBA02", "IN"), ("FBA07", "IN"), ("FBA01", "MX"), ("FBA03", "IN"), ("FBA04", "CA"), ("FBA07", "MX"),
+     ("FBA10", "AU")],
 )
 def test_no_row_means_no_window_never_the_us_one(code: str, marketplace: str) -> None:
     assert window_for(code, marketplace, AFTER) is None
