@@ -215,3 +215,101 @@ def simulate(
                   f"{summary.start} to {summary.end}; truth in {summary.truth_path}")
     console.print("planted claims: " + ", ".join(f"{k} {v}" for k, v in sorted(summary.claims.items())))
     console.print("planted traps: " + ", ".join(f"{k} {v}" for k, v in sorted(summary.traps.items())))
+
+
+@app.command()
+def batch(
+    accounts_dir: Annotated[str, typer.Argument(help="Folder with one sub-folder per seller account (or a URL fsspec "
+                                                     "reads, e.g. s3://bucket/accounts).")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for one output folder per account, agency.xlsx and "
+                                                    "agency.json (created if missing).", file_okay=False)],
+    workers: Annotated[int | None, typer.Option("--workers", min=1, help="Accounts audited at once on this "
+                                                                          "machine. Default: the cores.")] = None,
+    scheduler: Annotated[str | None, typer.Option("--scheduler", help="Run on a Dask cluster instead, e.g. "
+                                                                      "tcp://10.0.0.5:8786.")] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Skip accounts whose files and options did not change "
+                                                          "since their last successful run.")] = False,
+    timeout: Annotated[float, typer.Option("--timeout", min=0.0, help="Seconds one account may take before it "
+                                                                      "is stopped and marked failed.")] = 3600.0,
+    max_memory: Annotated[int | None, typer.Option("--max-memory", min=1, help="MB one account may use before it "
+                                                                               "is stopped and marked failed. "
+                                                                               "Default: the machine's memory "
+                                                                               "shared by the workers.")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Audit date for every account without its own "
+                                                              "as_of (YYYY-MM-DD). Default: today.")] = None,
+    marketplace: Annotated[str | None, typer.Option("--marketplace", help="Marketplace for every account without "
+                                                                          "its own.")] = None,
+    select: Annotated[str | None, typer.Option("--select", help="Only these detectors, e.g. FBA02,FBA07.")] = None,
+    ignore: Annotated[str | None, typer.Option("--ignore", help="Skip these detectors, e.g. FBA10.")] = None,
+    lang: Annotated[str | None, typer.Option("--lang", help="Workbook language of every account: en or zh.")] = None,
+    fail_on_findings: Annotated[bool, typer.Option("--fail-on-findings",
+                                                   help="Exit 1 when any account has a claimable finding.")] = False,
+) -> None:
+    """Audit many seller accounts in one batch: each sub-folder is one account, audited as `fba-audit run` would.
+
+    An optional account.toml in an account's folder sets that account's name, marketplace, as_of, select,
+    ignore, lang and per_case. Writes OUT/<account>/ (what `run` writes), OUT/agency.xlsx and OUT/agency.json.
+    Exit status: 2 when any account failed (the others still ran); 1 with --fail-on-findings when an account has
+    a claimable finding; else 0.
+    """
+    import datetime as dt
+
+    import psutil
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, \
+        TimeRemainingColumn
+
+    from fba_audit.batch import AccountOptions, run_batch
+    from fba_audit.writers.agency import account_figures
+
+    err = Console(stderr=True, highlight=False)
+    console = _console()
+    if scheduler is None and "://" not in accounts_dir and not Path(accounts_dir).is_dir():
+        err.print(f"{accounts_dir} is not a folder: give the folder that holds one sub-folder per account.")
+        raise typer.Exit(Exit.ERROR)
+    try:
+        defaults = AccountOptions(
+            name="", as_of=dt.date.fromisoformat(as_of) if as_of else None,
+            marketplace=marketplace.upper() if marketplace else None, select=select, ignore=ignore, lang=lang)
+    except ValueError:
+        err.print(f"--as-of {as_of!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-11-22.")
+        raise typer.Exit(Exit.ERROR)
+    if lang not in (None, "en", "zh"):
+        err.print(f"--lang {lang!r}: use en or zh.")
+        raise typer.Exit(Exit.ERROR)
+    parallel = workers or (psutil.cpu_count() or 1)
+    memory_mb = max_memory or (None if scheduler else int(psutil.virtual_memory().total / 2**20 * 0.9 / parallel))
+
+    with Progress(TextColumn("Accounts"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TextColumn("left"), TimeRemainingColumn(), console=err, transient=True,
+                  disable=not err.is_terminal) as bar:
+        task = bar.add_task("accounts", total=None)
+
+        def finished(outcome, done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+            head = f"[{done}/{total}] {outcome.name}"
+            if outcome.status == "failed":
+                console.print(f"{head}  FAILED ({outcome.seconds:.1f} s): {outcome.error}", markup=False)
+                return
+            figures = account_figures(out / outcome.key / "findings.json")
+            claimable = figures["claimable"]
+            value = ", ".join(f"{v} {c}" for c, v in sorted(claimable["value"].items())) or "0.00"
+            deadline = figures["nearest_deadline"]
+            console.print(f"{head}  {outcome.status} ({outcome.seconds:.1f} s): {figures['findings']} findings, "
+                          f"{claimable['findings']} claimable worth {value}"
+                          + (f", nearest deadline {deadline.isoformat()}" if deadline else ""), markup=False)
+
+        try:
+            result = run_batch(accounts_dir, out, workers=parallel, scheduler=scheduler, resume=resume,
+                               timeout_s=timeout, max_memory_mb=memory_mb, defaults=defaults, on_outcome=finished)
+        except (OSError, RuntimeError) as exc:
+            err.print(f"batch stopped: {exc}")
+            raise typer.Exit(Exit.ERROR)
+    counts = {s: sum(1 for o in result.outcomes if o.status == s) for s in ("ran", "skipped", "failed")}
+    console.print(f"{len(result.outcomes)} accounts: {counts['ran']} ran, {counts['skipped']} skipped "
+                  f"(nothing new), {counts['failed']} failed")
+    for path in result.written.values():
+        console.print(f"wrote {path}")
+    if result.failed:
+        raise typer.Exit(Exit.ERROR)
+    claimable = any((row.get("claimable") or {}).get("findings") for row in result.rows)
+    raise typer.Exit(Exit.FINDINGS if fail_on_findings and claimable else Exit.OK)

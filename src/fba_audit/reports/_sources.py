@@ -27,7 +27,8 @@ MAX_COMPRESSION_RATIO = 200
 MAX_ARCHIVE_MEMBERS = 1000
 
 REPORT_SUFFIXES = {".txt", ".tsv", ".csv", ".tab", ".json", ".tdf", ""}
-IGNORED_NAMES = {".ds_store", "thumbs.db", "desktop.ini"}
+# account.toml holds an account's `fba-audit batch` settings (docs/agencies.md), next to its reports.
+IGNORED_NAMES = {".ds_store", "thumbs.db", "desktop.ini", "account.toml"}
 
 
 @dataclass(frozen=True)
