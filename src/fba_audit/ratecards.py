@@ -9,6 +9,7 @@ See docs/rate-cards.md for the tables, their sources and what is not covered.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import tomllib
 from bisect import bisect_right
 from dataclasses import dataclass
@@ -325,7 +326,8 @@ def _expected_referral_fee(category: str, price: Decimal, marketplace: str, on: 
     card = table_for("referral", marketplace, on)
     if card is None:
         return ReferralResult(None, category, None, None, False, f"no {marketplace} referral schedule for that date")
-    rule = next((r for r in card.data["categories"] if r["name"].lower() == category.strip().lower()), None)
+    named = referral_category(category).category or category
+    rule = next((r for r in card.data["categories"] if r["name"] == named), None)
     if rule is None:
         return ReferralResult(None, category, card.id, card.source, False, f"category {category!r} not in {card.id}")
     return ReferralResult(_referral_on(card, rule, _dec(price)), rule["name"], card.id, card.source,
@@ -334,6 +336,57 @@ def _expected_referral_fee(category: str, price: Decimal, marketplace: str, on: 
 
 def referral_fee(category: str, price: Any, *, marketplace: str = "US", on: dt.date) -> Decimal | None:
     return expected_referral_fee(category, price, marketplace=marketplace, on=on).fee
+
+
+# ---------------------------------------------------------------------------------------------- category names
+
+@dataclass(frozen=True)
+class CategoryName:
+    """What a category name as a seller wrote it stands for in the referral fee schedules."""
+
+    # Amazon's own name of the category; None when unknown. A category the rate cards leave out (`not_covered`)
+    # keeps its name, so that its items are judged by no rate rather than by a product group's inferred one.
+    category: str | None
+    known: bool  # False: no category, former name or not-covered category of that name (a typo, an invented name)
+    closest: tuple[str, ...] = ()  # for an unknown name: the schedule's names most like it
+
+
+def _folded(name: str) -> str:
+    """A category name with the differences people make when they write one removed: case, `&` for `and`,
+    commas (the Oxford comma of "Backpacks, Handbags, and Luggage") and runs of spaces."""
+    return " ".join(name.casefold().replace("&", " and ").replace(",", " ").split())
+
+
+@cache
+def _category_names() -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """(folded name -> schedule name, folded former name -> schedule name, folded not-covered name -> its name),
+    over every marketplace's referral schedules: a products.csv does not say which marketplace it is for."""
+    current, former, uncovered = {}, {}, {}
+    for card in _cards():
+        if card.kind == "referral":
+            current.update({_folded(rule["name"]): rule["name"] for rule in card.data["categories"]})
+        elif card.kind == "referral_category_names":
+            former.update({_folded(old): new for old, new in card.data.get("former", {}).items()})
+            uncovered.update({_folded(name): name for name in card.data.get("not_covered", ())})
+    return current, former, uncovered
+
+
+@lru_cache(maxsize=4096)
+def referral_category(name: str) -> CategoryName:
+    """The referral fee category a seller's category name stands for: matched without regard to case, `&`/`and`,
+    commas and spacing, or by a former name Amazon used for it (`data/ratecards/*_referral_category_names.toml`)."""
+    current, former, uncovered = _category_names()
+    folded = _folded(name)
+    if folded in current:
+        return CategoryName(current[folded], True)
+    if folded in former:
+        return CategoryName(former[folded], True)
+    if folded in uncovered:
+        return CategoryName(uncovered[folded], True)
+    # A name cut short ("Toys", "Luggage") is closest to the names holding it; then the names spelled most alike.
+    close = [c for c in sorted(current) if folded and f" {folded} " in f" {c} "]
+    close += difflib.get_close_matches(folded, sorted(current), n=3, cutoff=0.6)
+    return CategoryName(None, False, tuple(current[c] for c in dict.fromkeys(close))[:3])
 
 
 def category_for_product_group(product_group: str, *, marketplace: str = "US") -> str | None:

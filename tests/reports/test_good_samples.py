@@ -489,10 +489,11 @@ def test_inbound_shipment_items_csv_with_combined_fields_gives_shipments_too(loa
 
 
 def test_products(load_fixtures) -> None:
+    # Units and the category as people write them ("inches", "Pounds", "&") are read in the canonical spelling.
     assert load_fixtures("products/ok.csv").datasets["products"].sort("source_line").to_dicts() == [
         dict(source_file="ok.csv", source_line=2, sku="SKU-1", unit_cost=Decimal("6.40"), currency="USD",
              length=7.5, width=6.5, height=1.2, dimension_unit="in", weight=0.17, weight_unit="lb",
-             referral_category="Luggage"),
+             referral_category="Backpacks, Handbags, and Luggage"),
         dict(source_file="ok.csv", source_line=3, sku="SKU-2", unit_cost=Decimal("3.10"), currency="USD",
              length=None, width=None, height=None, dimension_unit=None, weight=None, weight_unit=None,
              referral_category=None),

@@ -19,7 +19,7 @@ import pandera.errors
 import pandera.polars as pa
 import polars as pl
 
-from fba_audit.reports import _dedup, _finish, _parse, _text
+from fba_audit.reports import _dedup, _finish, _parse, _text, products
 from fba_audit.reports._finish import SOURCE
 from fba_audit.reports._sources import ArchiveTooLarge, Source, WorkDir, discover, transcode_to_utf8
 from fba_audit.reports.checks import date_range_totals, settlement_totals, unknown_values
@@ -81,6 +81,7 @@ def load_folder(
     for problem in archive_problems:
         reads.append(_FileRead(FileSummary(file=problem.file, problems=[problem])))
     _validate_all(reads, keep)
+    _one_row_per_product(reads)
     _drop_repeated_settlements(reads)
     datasets = _merge(reads, final)
     reads.sort(key=lambda r: r.summary.file)
@@ -540,6 +541,9 @@ def _finish_file(read: _FileRead, handed_over: list[pl.DataFrame], preamble: lis
         summary.problems.append(warning)
     if kind.key == "date_range":
         summary.problems.extend(date_range_totals(typed, summary.file))
+    if kind.key == "products":
+        typed, found = products.tidy(typed, read.headers, summary.file)
+        summary.problems.extend(found)
     frames = _finish.finish(kind, typed, preamble)
     del typed
     if kind.key in ("settlement_v1", "settlement_v2"):
@@ -635,6 +639,17 @@ def _validate_all(reads: list[_FileRead], keep: dict[str, frozenset[str]] | None
             read.frames[dataset] = frame.filter(~pl.col("source_line").is_in(list(bad_lines)))
     for read in reads:
         _note_period(read)
+
+
+def _one_row_per_product(reads: list[_FileRead]) -> None:
+    """A SKU listed twice in one products.csv is one row (`products.one_row_per_sku`); across files, the newest
+    file's row wins like any other dataset's (`_merge`)."""
+    for read in reads:
+        if "products" in read.frames:
+            frame, repeats, notes = products.one_row_per_sku(read.frames["products"], read.headers, read.summary.file)
+            read.frames["products"] = frame
+            read.summary.duplicates += repeats
+            read.summary.problems.extend(notes)
 
 
 def _note_period(read: _FileRead) -> None:
