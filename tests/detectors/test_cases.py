@@ -4,6 +4,8 @@ tests/fixtures/detectors/FBA02/finds_<story>/     (or clean_<story>/)
     case.toml       as_of, marketplace, story (one line)
     reports/        tiny exports in Amazon's real format; they go through fba_audit.reports.load_folder
     expected.csv    the golden findings, every column (header only for a clean_ case)
+    problems.txt    only for a case about imperfect input: the input problems the load must report, exactly,
+                    one `severity: file:line: message hint` a line (without it, any problem fails the case)
 
 `pytest -k FBA02` runs one detector's cases; `pytest --update-golden` rewrites the goldens (review with git diff).
 """
@@ -58,8 +60,12 @@ def test_detector_case(case: Path, update_golden: bool) -> None:
     ctx = AuditContext(as_of=meta["as_of"], marketplace=meta["marketplace"])
 
     load = load_folder(case / "reports", columns=columns_read())  # the compact load an audit makes
-    # Fixtures are clean input: a problem here is a broken fixture (or a loader regression), not a finding.
-    assert not load.problems, "fixture reports must load without problems:\n" + "\n".join(map(str, load.problems))
+    # Fixtures are clean input unless the case says which problems its input has: anything else is a broken
+    # fixture (or a loader regression), not a finding.
+    told = case / "problems.txt"
+    expected_problems = told.read_text(encoding="utf-8").splitlines() if told.exists() else []
+    assert [f"{p.severity}: {p}" for p in load.problems] == expected_problems, (
+        "fixture reports must load with exactly the problems of problems.txt (none without it)")
     assert not detector.missing(load), f"{case}: reports/ lacks {detector.missing(load)}"
 
     got = detector.run_on(load, ctx)

@@ -27,7 +27,7 @@ from fba_audit.reports.model import Problem
 # Canonical unit -> the spellings read as it (compared without case, spaces or a final dot). The canonical forms
 # are the units `fba_audit.ratecards` converts; Fee Preview files spell them out (`inches`, `pounds`).
 DIMENSION_UNITS: dict[str, tuple[str, ...]] = {
-    "in": ("in", "inch", "inches", '"'),
+    "in": ("in", "inch", "inches"),
     "cm": ("cm", "centimeter", "centimeters", "centimetre", "centimetres"),
     "mm": ("mm", "millimeter", "millimeters", "millimetre", "millimetres"),
 }
