@@ -21,7 +21,7 @@ import polars as pl
 
 from fba_audit.detectors import ALL_DETECTORS
 from fba_audit.detectors._base import Detector, render_doc
-from fba_audit.findings import FINDINGS_SCHEMA, Findings
+from fba_audit.findings import DETECTOR_SCHEMA, FINDINGS_SCHEMA, Findings
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -58,7 +58,7 @@ def example(detector: Detector) -> str:
             parts += [f"`{name}`: (not UTF-8 text; see the file)", ""]
             continue
         parts += [f"`{name}`:", "", "```text", text.rstrip("\n"), "```", ""]
-    expected = pl.read_csv(case / "expected.csv", schema=FINDINGS_SCHEMA)
+    expected = pl.read_csv(case / "expected.csv", schema=DETECTOR_SCHEMA)
     if expected.height:
         parts += ["The finding:", "", "| Field | Value |", "| --- | --- |"]
         parts += [f"| `{k}` | {cell(v)} |" for k, v in expected.row(0, named=True).items()]

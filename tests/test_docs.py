@@ -47,6 +47,7 @@ def test_detector_page_has_title_datasets_filled_window_and_example(tmp_path: Pa
 
     from fba_audit.context import AuditContext
     from fba_audit.detectors._base import Detector, to_findings
+    from fba_audit.findings import DETECTOR_COLUMNS
 
     def run(*, inventory_ledger: pl.DataFrame, products: pl.DataFrame | None = None, ctx: AuditContext):
         raise AssertionError("the docs never run a detector")
@@ -63,7 +64,7 @@ def test_detector_page_has_title_datasets_filled_window_and_example(tmp_path: Pa
     (case / "case.toml").write_text('as_of = 2025-06-01\nmarketplace = "US"\nstory = "One unit lost, never paid."\n')
     (case / "reports" / "ledger.txt").write_text("Date\tFNSKU\n05/10/2025\tX001\n")
     findings = to_findings(pl.DataFrame([row]), code="FBA02", ctx=AuditContext(as_of=dt.date(2025, 6, 1)))
-    findings.write_csv(case / "expected.csv")
+    findings.select(DETECTOR_COLUMNS).write_csv(case / "expected.csv")  # as tests/detectors/test_cases.py writes
     gen.ROOT, gen.FIXTURES = tmp_path, tmp_path / "tests/fixtures/detectors"
 
     page = gen.detector_page(fake)

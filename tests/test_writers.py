@@ -32,6 +32,7 @@ from fba_audit.writers.json_out import write_json
 AS_OF = dt.date(2026, 10, 31)
 EVIL_SKU = '=HYPERLINK("http://x","y")'
 EVIL_MESSAGE = "@SUM(A1) refunded\x01 without return"
+EVIL_TITLE = '@Spoons, "Set" of 6'  # a product title is report text too
 STAFF_COLUMNS = ["case_group", "filed_on", "case_id", "outcome", "notes"]
 SHEET_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 CHART = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
@@ -48,6 +49,7 @@ def finding(finding_id: str, **fields: object) -> dict[str, object]:
         "marketplace": "US",
         "currency": "USD",
         "sku": "SKU-A",
+        "title": "Measuring Spoons",
         "fnsku": "X00ABC123",
         "asin": "B000000001",
         "order_id": None,
@@ -165,6 +167,7 @@ def month() -> AuditResult:
             "FBA07:US:111-1234567-1234567:EVIL",
             status="review",
             sku=EVIL_SKU,
+            title=EVIL_TITLE,
             fnsku="-2+3",
             asin="+1-555",
             order_id="111-1234567-1234567",
@@ -286,7 +289,7 @@ def test_detector_sheet_has_every_field_then_staff_columns(workbook: openpyxl.Wo
     ws = workbook["FBA02"]
     assert [cell.value for cell in ws[1]] == [*FINDINGS_COLUMNS, *STAFF_COLUMNS]
     assert ws.freeze_panes == "A2"
-    assert ws.auto_filter.ref == "A1:Z10"  # 26 columns, header + 9 findings
+    assert ws.auto_filter.ref == "A1:AA10"  # 27 columns, header + 9 findings
     # claimable (by window_closes), then waiting, then expired
     assert column(ws, "finding_id") == [
         *(f"FBA02:US:X00ABC123:2118000100{n}" for n in range(1, 8)),
@@ -306,6 +309,7 @@ def test_detector_sheet_row_values_types_and_formats(workbook: openpyxl.Workbook
         "marketplace": "US",
         "currency": "USD",
         "sku": "SKU-A",
+        "title": "Measuring Spoons",
         "fnsku": "X00ABC123",
         "asin": "B000000001",
         "order_id": None,
@@ -335,8 +339,8 @@ def test_detector_sheet_row_values_types_and_formats(workbook: openpyxl.Workbook
     # A null amount stays empty, not zero.
     assert column(ws, "amount")[6] is None
     assert ws.column_dimensions["A"].width == len("FBA02:US:X00ABC123:21180001001") + 2
-    assert ws.column_dimensions["S"].width == 50  # message: capped
-    assert ws.column_dimensions["U"].width == 80  # case_text: wrapped
+    assert ws.column_dimensions["T"].width == 50  # message: capped
+    assert ws.column_dimensions["V"].width == 80  # case_text: wrapped
 
 
 def test_outcome_dropdown_lists_the_staff_outcomes(workbook: openpyxl.Workbook) -> None:
@@ -344,8 +348,8 @@ def test_outcome_dropdown_lists_the_staff_outcomes(workbook: openpyxl.Workbook) 
     (dropdown,) = ws.data_validations.dataValidation
     assert dropdown.type == "list"
     assert dropdown.formula1 == '"filed,reimbursed,denied,not filing"'
-    assert str(dropdown.sqref) == "Y2:Y10"
-    assert ws["Y1"].value == "outcome"
+    assert str(dropdown.sqref) == "Z2:Z10"
+    assert ws["Z1"].value == "outcome"
 
 
 # ---- safety ----
@@ -357,7 +361,8 @@ def test_report_text_is_never_a_formula(workbook_path: Path, workbook: openpyxl.
     assert evil["sku"].value == EVIL_SKU
     assert evil["fnsku"].value == "-2+3"
     assert evil["asin"].value == "+1-555"
-    for name in ("sku", "fnsku", "asin", "message"):
+    assert evil["title"].value == EVIL_TITLE
+    for name in ("sku", "title", "fnsku", "asin", "message"):
         assert evil[name].data_type == "s"
     assert workbook["Input problems"]["D2"].value == "=cmd|' /C calc'!A0"
     for sheet in workbook.worksheets:
@@ -382,7 +387,7 @@ def test_formula_like_status_words_and_error_codes_stay_text(tmp_path: Path) -> 
     result = audit_result(findings_frame([finding("FBA02:US:X:1", sku="#N/A", message="=1+1")]))
     ws = openpyxl.load_workbook(write_workbook(result, tmp_path / "claims.xlsx"))["FBA02"]
     assert (ws["F2"].value, ws["F2"].data_type) == ("#N/A", "s")
-    assert (ws["S2"].value, ws["S2"].data_type) == ("=1+1", "s")
+    assert (ws["T2"].value, ws["T2"].data_type) == ("=1+1", "s")
 
 
 # ---- cases ----
@@ -580,7 +585,7 @@ def test_evidence_items_split_only_at_a_numeric_line() -> None:
 def two_findings() -> AuditResult:
     return audit_result(
         findings_frame([
-            finding("FBA07:US:111-1:EVIL", sku=EVIL_SKU, fnsku="-2+3", asin=None, amount=None,
+            finding("FBA07:US:111-1:EVIL", sku=EVIL_SKU, title=EVIL_TITLE, fnsku="-2+3", asin=None, amount=None,
                     valuation_basis="none", status="review", message=EVIL_MESSAGE, case_text="Refund\rno return."),
             finding("FBA02:US:X00ABC123:1", amount=Decimal("1234.50"), quantity=3, reference_id="1"),
         ])
@@ -596,7 +601,8 @@ def test_json_is_exact(two_findings: AuditResult, tmp_path: Path) -> None:
         "findings": [
             {
                 "finding_id": "FBA02:US:X00ABC123:1", "code": "FBA02", "status": "claimable", "marketplace": "US",
-                "currency": "USD", "sku": "SKU-A", "fnsku": "X00ABC123", "asin": "B000000001", "order_id": None,
+                "currency": "USD", "sku": "SKU-A", "title": "Measuring Spoons", "fnsku": "X00ABC123",
+                "asin": "B000000001", "order_id": None,
                 "shipment_id": None, "reference_id": "1", "quantity": 3, "amount": "1234.50",
                 "valuation_basis": "cost_file", "event_date": "2026-10-01", "window_opens": "2026-10-15",
                 "window_closes": "2026-11-30", "confidence": "high",
@@ -605,7 +611,8 @@ def test_json_is_exact(two_findings: AuditResult, tmp_path: Path) -> None:
             },
             {
                 "finding_id": "FBA07:US:111-1:EVIL", "code": "FBA07", "status": "review", "marketplace": "US",
-                "currency": "USD", "sku": EVIL_SKU, "fnsku": "-2+3", "asin": None, "order_id": None,
+                "currency": "USD", "sku": EVIL_SKU, "title": EVIL_TITLE, "fnsku": "-2+3", "asin": None,
+                "order_id": None,
                 "shipment_id": None, "reference_id": None, "quantity": 1, "amount": None,
                 "valuation_basis": "none", "event_date": "2026-10-01", "window_opens": "2026-10-15",
                 "window_closes": "2026-11-30", "confidence": "high", "message": EVIL_MESSAGE,
@@ -644,17 +651,20 @@ def test_csv_is_exact_and_defuses_formulas(two_findings: AuditResult, tmp_path: 
     text = write_csv(two_findings, tmp_path / "findings.csv").read_bytes().decode("utf-8")
     assert text == (
         ",".join(FINDINGS_COLUMNS) + "\r\n"
-        "FBA02:US:X00ABC123:1,FBA02,claimable,US,USD,SKU-A,X00ABC123,B000000001,,,1,3,1234.50,cost_file,"
+        "FBA02:US:X00ABC123:1,FBA02,claimable,US,USD,SKU-A,Measuring Spoons,X00ABC123,B000000001,,,1,3,1234.50,"
+        "cost_file,"
         "2026-10-01,2026-10-15,2026-11-30,high,"
         '"FBA02:US:X00ABC123:1: units lost in the warehouse, not reimbursed",'
         "ledger.tsv:10,Please reimburse FBA02:US:X00ABC123:1.\r\n"
-        "FBA07:US:111-1:EVIL,FBA07,review,US,USD,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",'-2+3,,,,,1,,none,"
+        "FBA07:US:111-1:EVIL,FBA07,review,US,USD,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\","
+        "\"'@Spoons, \"\"Set\"\" of 6\",'-2+3,,,,,1,,none,"
         "2026-10-01,2026-10-15,2026-11-30,high,'@SUM(A1) refunded\x01 without return,ledger.tsv:10,"
         '"Refund\rno return."\r\n'
     )
     rows = list(csv.DictReader(io.StringIO(text, newline="")))
     assert rows[0]["amount"] == "1234.50"
     assert rows[1]["sku"] == "'" + EVIL_SKU
+    assert rows[1]["title"] == "'" + EVIL_TITLE
     assert rows[1]["case_text"] == "Refund\rno return."
 
 

@@ -76,7 +76,7 @@ def run_detectors(load: LoadResult, detectors: list[Detector], ctx: AuditContext
     def outcome(detector: Detector) -> pl.DataFrame | SkippedDetector:
         found = _outcome(detector, load, ctx)
         if isinstance(found, pl.DataFrame):
-            found = found.select(FINDINGS_COLUMNS)
+            found = with_titles(found, load.titles)
             if filed:
                 found = found.filter(~pl.col("finding_id").is_in(filed))
             if on_findings is not None:
@@ -113,6 +113,16 @@ def run_detectors(load: LoadResult, detectors: list[Detector], ctx: AuditContext
                        failed=failed, load=load)
 
 
+def with_titles(findings: pl.DataFrame, titles: pl.DataFrame) -> pl.DataFrame:
+    """`findings` (`FINDINGS_COLUMNS`, in that order) with the product title of their SKU where the detector gave
+    none: attached once here rather than looked up by each of the detectors."""
+    if findings.is_empty() or titles.is_empty():
+        return findings.select(FINDINGS_COLUMNS)
+    known = titles.select(pl.col("sku").cast(pl.String), pl.col("title").alias("_title"))
+    return findings.with_columns(pl.col("sku").cast(pl.String)).join(known, on="sku", how="left").with_columns(
+        title=pl.coalesce("title", "_title")).select(FINDINGS_COLUMNS).sort("finding_id")
+
+
 def _outcome(detector: Detector, load: LoadResult, ctx: AuditContext) -> pl.DataFrame | SkippedDetector:
     """The detector's findings, or why it was skipped: one broken detector must not stop the others."""
     try:
@@ -135,4 +145,4 @@ def read_claimed(path: Path) -> list[str]:
     return [line for line in lines if not line.startswith("#")]
 
 
-__all__ = ["UnknownDetector", "audit", "read_claimed", "run_detectors", "select_detectors"]
+__all__ = ["UnknownDetector", "audit", "read_claimed", "run_detectors", "select_detectors", "with_titles"]

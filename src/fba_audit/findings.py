@@ -30,6 +30,12 @@ class Findings(pa.DataFrameModel):
     marketplace: str = pa.Field(description="Marketplace code, e.g. `US`.")
     currency: str = pa.Field(nullable=True, description="ISO 4217 currency of `amount`.")
     sku: str = pa.Field(nullable=True, description="Seller SKU.")
+    title: str = pa.Field(
+        nullable=True,
+        description="The product's title as the reports give it for the SKU (Fee Preview, All Orders, Inventory "
+        "Ledger, returns or reimbursements `product-name`/`Title`); report text, never a formula. Filled by the run "
+        "after the detectors (`fba_audit.api.run_detectors`), empty when no report names the SKU.",
+    )
     fnsku: str = pa.Field(nullable=True, description="Amazon's fulfillment network SKU.")
     asin: str = pa.Field(nullable=True, description="ASIN.")
     order_id: str = pa.Field(nullable=True, description="Amazon order id, for customer-side claims.")
@@ -68,6 +74,11 @@ FINDINGS_COLUMNS: tuple[str, ...] = tuple(Findings.to_schema().columns)
 FINDINGS_SCHEMA: dict[str, pl.DataType] = {
     name: col.dtype.type for name, col in Findings.to_schema().columns.items()
 }
+# What the run adds to every detector's findings from the whole load, once, instead of each detector looking it
+# up: a detector leaves these empty, and its test cases' goldens (tests/fixtures/detectors) do not hold them.
+FILLED_BY_RUN: tuple[str, ...] = ("title",)
+DETECTOR_COLUMNS: tuple[str, ...] = tuple(c for c in FINDINGS_COLUMNS if c not in FILLED_BY_RUN)
+DETECTOR_SCHEMA: dict[str, pl.DataType] = {c: FINDINGS_SCHEMA[c] for c in DETECTOR_COLUMNS}
 
 
 def empty_findings() -> pl.DataFrame:

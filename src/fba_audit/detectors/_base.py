@@ -25,7 +25,7 @@ import pandera.errors
 import polars as pl
 
 from fba_audit.context import AuditContext
-from fba_audit.findings import FINDINGS_COLUMNS, FINDINGS_SCHEMA, Findings
+from fba_audit.findings import FILLED_BY_RUN, FINDINGS_COLUMNS, FINDINGS_SCHEMA, Findings
 from fba_audit.policy import CODE_FAMILY, no_window_message, window_for, windows_for_family, with_window
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ NULL_PART = "-"  # stands for a missing key part in a finding id
 # Columns `to_findings` fills when the detector leaves them out.
 _REQUIRED_INPUT = ("finding_id", "event_date", "quantity", "confidence", "message", "evidence", "case_text")
 _DEFAULTED_INPUT = ("sku", "fnsku", "asin", "order_id", "shipment_id", "reference_id", "amount", "currency",
-                    "valuation_basis")
+                    "valuation_basis", *FILLED_BY_RUN)
 _HELPER_INPUT = ("needs_review", "window_opens")
 
 
@@ -172,8 +172,8 @@ def to_findings(
 
     The frame must have `finding_id`, `event_date`, `quantity`, `confidence`, `message`, `evidence` and
     `case_text`; it may have `sku`, `fnsku`, `asin`, `order_id`, `shipment_id`, `reference_id`, `amount`,
-    `currency` (defaults to the marketplace's when there is an amount) and `valuation_basis` (required with an
-    amount; `none` otherwise), plus two inputs for the claim window:
+    `currency` (defaults to the marketplace's when there is an amount), `valuation_basis` (required with an
+    amount; `none` otherwise) and `title` (usually left to the run, which fills it from every report), plus two inputs for the claim window:
     `needs_review` (bool: at most `review`, e.g. an inferred match) and `window_opens` (date: overrides the
     computed opening, e.g. the day an inbound shipment closed). Any other column is an error (it is usually a
     typo). `code`, `marketplace`, `window_opens`, `window_closes` and `status` are filled from the claim window in

@@ -251,10 +251,20 @@ class Products(_Sourced):
     length: pl.Float64 = _opt("`length` of the packaged item.", gt=0)
     width: pl.Float64 = _opt("`width`.", gt=0)
     height: pl.Float64 = _opt("`height`.", gt=0)
-    dimension_unit: str = _opt("`dimension_unit`: in or cm.")
+    dimension_unit: str = _opt(
+        "`dimension_unit`: in or cm, read from the usual spellings (inch, inches, centimeters, ...); mm are read as "
+        "cm (the number's decimal point moved, exactly). An unknown unit leaves the row's dimensions empty, with a "
+        "warning."
+    )
     weight: pl.Float64 = _opt("`weight` of the packaged item.", gt=0)
-    weight_unit: str = _opt("`weight_unit`: lb, oz, g or kg.")
-    referral_category: str = _opt("`referral_category`: the category the seller knows the item belongs to.")
+    weight_unit: str = _opt(
+        "`weight_unit`: lb, oz, g or kg, read from the usual spellings (pound, lbs, ounces, grams, kilograms, ...)."
+    )
+    referral_category: str = _opt(
+        "`referral_category`: the referral fee category the seller knows the item belongs to, as Amazon's fee "
+        "schedule names it; `&` for `and`, case, commas and Amazon's former names are read too. An unknown name is "
+        "left empty, with a warning naming the closest categories."
+    )
 
 
 DATASET_MODELS: dict[str, type[_Sourced]] = {

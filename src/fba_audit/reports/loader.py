@@ -53,6 +53,7 @@ class _FileRead:
     mtime: float = 0.0
     settlement_ids: tuple[str, ...] = ()
     keep: dict[str, frozenset[str]] | None = None  # compact load: the columns to keep per dataset
+    titles: list[pl.DataFrame] = field(default_factory=list)  # sku, title, line: the product titles the file gives
     covered: frozenset[str] = frozenset()  # settlements read from flat files before this (Date Range) file
     repeated_dates: tuple[dt.date, dt.date] | None = None  # first and last date of the rows skipped as repeats
 
@@ -83,9 +84,10 @@ def load_folder(
     _validate_all(reads, keep)
     _one_row_per_product(reads)
     _drop_repeated_settlements(reads)
+    titles = _titles(reads)
     datasets = _merge(reads, final)
     reads.sort(key=lambda r: r.summary.file)
-    return LoadResult(datasets=datasets, files=[r.summary for r in reads])
+    return LoadResult(datasets=datasets, files=[r.summary for r in reads], titles=titles)
 
 
 # Files up to this size, or up to this share of all the files' bytes, are read two at a time: a file leaves
@@ -287,7 +289,7 @@ def _columns_wanted(read: _FileRead) -> frozenset[str] | None:
         return (read.keep["transactions"] | read.keep["settlements"] | {"total_amount"}) - {"posted_at"}
     if kind.key not in _ONE_TO_ONE_KINDS:
         return None
-    wanted = frozenset().union(*(read.keep[d] for d in kind.datasets))
+    wanted = frozenset().union(*(read.keep[d] for d in kind.datasets), _title_columns(kind.datasets))
     # A timestamp column also gives its printed date (`approved_at` -> `approval_date`).
     return wanted | {c.name for c in kind.columns if c.date_name in wanted}
 
@@ -550,11 +552,49 @@ def _finish_file(read: _FileRead, handed_over: list[pl.DataFrame], preamble: lis
         summary.problems.extend(settlement_totals(frames, summary.file))
         ids = frames["settlements"]["settlement_id"].drop_nulls().unique().to_list()
         read.settlement_ids = tuple(sorted(ids))
+    read.titles = [_titles_of(dataset, frame) for dataset, frame in frames.items() if dataset in TITLE_COLUMNS]
     for dataset, frame in frames.items():
         keep = None if read.keep is None else read.keep.get(dataset)
         frame = _as_dataset(dataset, frame, keep)
         # Validated later, with every other file's rows of the dataset (`_validate_all`).
         read.frames[dataset] = frame if keep is None else compact(dataset, frame, keep)
+
+
+# The product title in each dataset that has one, most trusted first: the Fee Preview and All Orders show the
+# listing's current title, the ledger the catalogue's, returns and reimbursements the title when they were made.
+TITLE_COLUMNS = {"fee_preview": "product_name", "orders": "product_name", "inventory_ledger": "title",
+                 "customer_returns": "product_name", "reimbursements": "product_name"}
+
+
+def _title_columns(datasets: Iterable[str]) -> frozenset[str]:
+    return frozenset(TITLE_COLUMNS[d] for d in datasets if d in TITLE_COLUMNS)
+
+
+def _titles_of(dataset: str, frame: pl.DataFrame) -> pl.DataFrame:
+    """sku, title, line (the first line giving it) of each distinct title a file's rows give a SKU: taken before
+    the dataset is cut to the columns the detectors read, so the title of millions of ledger rows is not held."""
+    column = TITLE_COLUMNS[dataset]
+    if column not in frame.columns or "sku" not in frame.columns:
+        return pl.DataFrame(schema=_TITLE_SCHEMA)
+    given = frame.select(sku=pl.col("sku").cast(pl.String), title=pl.col(column).cast(pl.String).str.strip_chars(),
+                         line=pl.col("source_line")).filter(pl.col("sku").is_not_null() & (pl.col("title") != ""))
+    return given.group_by("sku", "title").agg(pl.col("line").min()).with_columns(
+        preference=pl.lit(list(TITLE_COLUMNS).index(dataset), pl.Int64))
+
+
+_TITLE_SCHEMA = {"sku": pl.String, "title": pl.String, "line": pl.Int64, "preference": pl.Int64}
+
+
+def _titles(reads: list[_FileRead]) -> pl.DataFrame:
+    """One title per SKU: from the most trusted dataset (`TITLE_COLUMNS`), the newest download, its first line."""
+    ranks = _file_rank(reads)
+    frames = [frame.with_columns(rank=pl.lit(ranks[read.summary.file], pl.Int64), file=pl.lit(read.summary.file))
+              for read in reads for frame in read.titles if frame.height]
+    if not frames:
+        return pl.DataFrame(schema={"sku": pl.String, "title": pl.String})
+    return pl.concat(frames).sort(
+        ["sku", "preference", "rank", "file", "line"], descending=[False, False, True, False, False]
+    ).unique("sku", keep="first", maintain_order=True).select("sku", "title")
 
 
 def _as_dataset(dataset: str, frame: pl.DataFrame, keep: frozenset[str] | None) -> pl.DataFrame:

@@ -61,6 +61,9 @@ class LoadResult:
 
     datasets: dict[str, pl.DataFrame]
     files: list[FileSummary]
+    # sku, title: one product title per SKU, from whichever report names it (`loader.TITLE_COLUMNS`); findings
+    # carry it so that staff know the product by name.
+    titles: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema={"sku": pl.String, "title": pl.String}))
 
     @property
     def problems(self) -> list[Problem]:

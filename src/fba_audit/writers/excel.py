@@ -585,7 +585,8 @@ class _Workbook:
         return self.texts["col.value_in"].format(currency=currency) if currency else self.texts["col.value"]
 
     def _finding_column(self, name: str) -> _Column:
-        header = self.texts[f"col.{name}"]
+        # `col.title` is the detector's name on the other sheets; a finding's title is the product's.
+        header = self.texts["col.product_title" if name == "title" else f"col.{name}"]
         if name == "quantity":
             return _Column(header, "int")
         if name == "amount":
