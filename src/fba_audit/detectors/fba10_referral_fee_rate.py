@@ -9,10 +9,11 @@ above), portion-based rates (Jewelry: 20 % of the part up to $250, 5 % of the re
 ($0.30) come from the rate card. When a promotion lowered what the buyer paid, the fee is computed with and without
 the promotion and the **higher** one is expected, so the doubt never becomes a claim.
 
-The category comes from your `products.csv` column `referral_category` (named as in the fee schedule, see
-docs/rate-cards.md): such findings can be `claimable`. Without it, the Fee Preview `product-group` is mapped to a
-category; a product group is not Amazon's fee category, so those findings are always `review`. A category or product
-group the rate card does not know gives no finding (no guess).
+The category comes from your `products.csv` column `referral_category` (named as in the fee schedule; case, `&` for
+`and` and Amazon's former names such as Personal Computers are read too, see docs/rate-cards.md): such findings can be
+`claimable`. Without it, or when the name is no category (an input problem then names the closest ones), the Fee
+Preview `product-group` is mapped to a category; a product group is not Amazon's fee category, so those findings are
+always `review`. A category without a rate here, or a product group the map does not know, gives no finding (no guess).
 
 Also `review`: charges from a Date Range report (its `selling fees` column includes variable closing fees),
 categories whose rate is marked unverified, and SKUs for which Amazon already credited a fee correction (subtracted
