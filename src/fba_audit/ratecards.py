@@ -12,7 +12,7 @@ import datetime as dt
 import difflib
 import tomllib
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from functools import cache, lru_cache
 from importlib import resources
@@ -49,6 +49,8 @@ class TierResult:
     dimensional_weight_lb: Decimal  # as the tier computes it (2-inch minimum on bulky and extra-large tiers)
     table_id: str
     verified: bool  # False when the tier's limits come from a single unconfirmed source
+    longest_in: Decimal | None = None  # the unit's longest side and length + girth (the Overmax test)
+    length_plus_girth_in: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,17 @@ class FeeResult:
     source: str | None
     verified: bool  # False when a value used is flagged unverified in the table; findings must then be `review`
     reason: str | None = None
+    base_fee: Decimal | None = None  # `fee` before the surcharges (SKU Economics' "Base fulfillment fee")
+    # The fees the reports cannot show but that may be in the charge (bulky packaging fee when the unit may not be
+    # SIPP-certified, Overmax handling fee), as (what, amount per unit, surcharged like the fee). They explain a
+    # charge above `fee`; they never make an overcharge.
+    extras: tuple[tuple[str, Decimal], ...] = ()
+    fee_with_extras: Decimal | None = None  # `fee` plus `extras`, surcharged like the fee
+    fee_if_sipp: Decimal | None = None  # the fee of a SIPP-certified standard-size unit (discount before surcharge)
+    # The highest low-inventory-level fee the unit could carry that day (it is folded into the charged fee); None
+    # where it cannot apply. `low_inventory_verified` is False when that rate rests on third-party sources only.
+    low_inventory_fee_up_to: Decimal | None = None
+    low_inventory_verified: bool = True
 
 
 @dataclass(frozen=True)
@@ -192,7 +205,8 @@ def _size_tier_on(card: RateCard, sides: list[Decimal], unit_weight: Decimal) ->
             return TierResult(
                 tier=tier["name"], shipping_weight_lb=_round_up(weight, _dec(rule["increment_lb"])),
                 unit_weight_lb=unit_weight, dimensional_weight_lb=dim_weight, table_id=card.id,
-                verified=tier.get("verified", True),
+                verified=tier.get("verified", True), longest_in=longest,
+                length_plus_girth_in=longest + 2 * (median + shortest),
             )
     return None
 
@@ -239,13 +253,70 @@ def _fee_on(card: RateCard, tier_name: str, shipping_weight: Decimal, price: Dec
         # Per-interval charge above the base weight ("+ $0.08 per 4-oz interval above first 3 lb").
         steps = (max(Decimal(0), weight - _dec(row["base_lb"])) / _dec(row["step_lb"])).to_integral_value(ROUND_CEILING)
         fee += steps * _dec(row["step_fee"])
+    surcharged, applied = _surcharged(card, fee, on)
+    verified = tier.get("verified", True) and row.get("verified", True) and (
+        period is None or row.get("peak_verified", True))
+    return FeeResult(surcharged, None, band_name, period is not None, applied, card.id, card.source, verified,
+                     base_fee=fee)
+
+
+def _surcharged(card: RateCard, fee: Decimal, on: dt.date) -> tuple[Decimal, tuple[str, ...]]:
+    """`fee` with the card's percentage surcharges in force on `on` (rounded half up to the cent), and their names.
+
+    NOTE: on holiday-peak days too: Amazon applies the 2026 surcharge "to fulfillment fees" with no exception found,
+    and assuming it gives the higher expected fee, so no overcharge is ever claimed from the assumption."""
     applied = []
     for surcharge in card.data.get("surcharges", []):
         if surcharge["applied"] and surcharge["effective_from"] <= on:
             fee = (fee * (1 + _dec(surcharge["rate"]))).quantize(CENT, ROUND_HALF_UP)
             applied.append(surcharge["name"])
-    verified = tier.get("verified", True) and row.get("verified", True)
-    return FeeResult(fee, None, band_name, period is not None, tuple(applied), card.id, card.source, verified)
+    return fee, tuple(applied)
+
+
+def _band_amount(bands: list[dict], weight: Decimal) -> Decimal | None:
+    """The `amount` of the first upper-inclusive band holding `weight` (a band without `up_to_lb` holds any)."""
+    row = next((b for b in bands if "up_to_lb" not in b or weight <= _dec(b["up_to_lb"])), None)
+    return None if row is None else _dec(row["amount"])
+
+
+def _in_force(section: dict | None, on: dt.date) -> bool:
+    return bool(section) and ("effective_from" not in section or section["effective_from"] <= on)
+
+
+def _explanations(card: RateCard, result: FeeResult, tier: TierResult, on: dt.date,
+                  sipp_certified: bool | None) -> FeeResult:
+    """`result` with the fees recorded in the card that explain a charge but are never claimed on: the SIPP discount
+    (a charge below the card), the bulky packaging fee and the Overmax fee (a charge above it), and the highest
+    low-inventory-level fee. None of them is known from the reports (SIPP certification, how the unit was packaged,
+    the weekly days of supply), so they bound what the charge may be; `sipp_certified` (the seller's products.csv)
+    rules the packaging fee out when True."""
+    base = result.base_fee
+    extras: list[tuple[str, Decimal]] = []
+    packaging = card.data.get("bulky_packaging_fee")
+    if _in_force(packaging, on) and tier.tier in packaging["tiers"] and sipp_certified is not True:
+        amount = _band_amount(packaging["bands"], tier.dimensional_weight_lb)
+        if amount is not None:
+            extras.append(("bulky packaging fee (units not SIPP-certified)", amount))
+    overmax = card.data.get("overmax_fee")
+    if _in_force(overmax, on) and tier.tier in overmax["fees"] and tier.longest_in is not None and (
+            tier.longest_in > _dec(overmax["above_longest_in"])
+            or tier.length_plus_girth_in > _dec(overmax["above_length_plus_girth_in"])):
+        extras.append(("Overmax handling fee", _dec(overmax["fees"][tier.tier])))
+    with_extras = _surcharged(card, base + sum((a for _, a in extras), Decimal(0)), on)[0] if extras else result.fee
+    sipp = card.data.get("sipp_discount")
+    fee_if_sipp = None
+    if _in_force(sipp, on) and tier.tier in sipp:
+        discount = _band_amount(sipp[tier.tier], tier.shipping_weight_lb)
+        if discount is not None:
+            fee_if_sipp = _surcharged(card, base - discount, on)[0]
+    lil = next((r for r in card.data.get("low_inventory_level_fee", {}).get("rows", [])
+                if r["tier"] == tier.tier and ("up_to_lb" not in r or tier.shipping_weight_lb <= _dec(r["up_to_lb"]))),
+               None)
+    return replace(
+        result, extras=tuple(extras), fee_with_extras=with_extras, fee_if_sipp=fee_if_sipp,
+        low_inventory_fee_up_to=None if lil is None else max(_dec(r) for r in lil["rates"]),
+        low_inventory_verified=lil is None or lil.get("verified", True),
+    )
 
 
 def fulfillment_fee(tier: str, shipping_weight_lb: Any, price: Any, *, marketplace: str = "US",
@@ -257,19 +328,21 @@ def fulfillment_fee(tier: str, shipping_weight_lb: Any, price: Any, *, marketpla
 
 def expected_fulfillment_fee(length: Any, width: Any, height: Any, dimension_unit: str, weight: Any, weight_unit: str,
                              price: Any, *, marketplace: str = "US", on: dt.date, apparel: bool = False,
-                             dangerous_goods: bool = False) -> FeeResult:
-    """Size tier and per-unit fee of a packaged unit, with the table id and source to quote as evidence."""
+                             dangerous_goods: bool = False, sipp_certified: bool | None = None) -> FeeResult:
+    """Size tier and per-unit fee of a packaged unit, with the table id and source to quote as evidence, and the
+    fees that may explain a different charge (`extras`, `fee_with_extras`, `fee_if_sipp`,
+    `low_inventory_fee_up_to`). `sipp_certified`: what the seller says (None: not known)."""
     # NOTE: a year of charges is hundreds of thousands of order items but only a few fee regimes per SKU: the
     # answer for `on` is the answer for the first day of its regime, so it is computed once and remembered.
     return _expected_fulfillment_fee(length, width, height, dimension_unit, weight, weight_unit, _dec(price),
                                      marketplace, _regime_start("fulfillment", marketplace, on), apparel,
-                                     dangerous_goods)
+                                     dangerous_goods, sipp_certified)
 
 
 @lru_cache(maxsize=2_000_000)
 def _expected_fulfillment_fee(length: Any, width: Any, height: Any, dimension_unit: str, weight: Any,
                               weight_unit: str, price: Decimal, marketplace: str, on: dt.date, apparel: bool,
-                              dangerous_goods: bool) -> FeeResult:
+                              dangerous_goods: bool, sipp_certified: bool | None = None) -> FeeResult:
     card = table_for("fulfillment", marketplace, on)
     if card is None:
         return FeeResult(None, None, None, False, (), None, None, False,
@@ -282,8 +355,9 @@ def _expected_fulfillment_fee(length: Any, width: Any, height: Any, dimension_un
     if tier is None:
         return FeeResult(None, None, None, False, (), card.id, card.source, False, "no tier fits the unit")
     result = _fee_on(card, tier.tier, tier.shipping_weight_lb, _dec(price), on)
-    return FeeResult(result.fee, tier, result.price_band, result.peak, result.surcharges_applied, card.id,
-                     card.source, result.verified and tier.verified, result.reason)
+    result = replace(result, tier=tier, table_id=card.id, source=card.source,
+                     verified=result.verified and tier.verified)
+    return result if result.fee is None else _explanations(card, result, tier, on, sipp_certified)
 
 
 def tier_for_size_tier_code(code: str, *, marketplace: str = "US") -> str | None:
