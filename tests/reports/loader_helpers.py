@@ -37,6 +37,9 @@ WHERE = {
     "products": ("Your products file (products.csv)", "Write products.csv yourself: header sku,unit_cost,currency,"
                  "length,width,height,dimension_unit,weight,weight_unit,referral_category (every column but sku "
                  "may be empty)"),
+    "sku_economics": ("SKU Economics", "Seller Central > Reports > Payments > SKU Economics "
+                      "(sellercentral.amazon.com/sereport) > choose the period, Fee data: Fulfillment base rate and "
+                      "surcharges > Generate report > Download CSV"),
 }
 
 

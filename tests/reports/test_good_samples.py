@@ -51,6 +51,7 @@ GOOD = [
     ("inbound_shipment_items/ok.json", "inbound_shipment_items", "UTF-8", "json", 2, None, None),
     ("inbound_shipment_items/ok.csv", "inbound_shipment_items", "UTF-8", "comma", 3, None, None),
     ("products/ok.csv", "products", "UTF-8", "comma", 2, None, None),
+    ("sku_economics/ok.csv", "sku_economics", "UTF-8", "comma", 2, dt.date(2026, 11, 1), dt.date(2026, 11, 1)),
 ]
 
 
@@ -555,3 +556,23 @@ def test_well_formed_api_responses_take_the_polars_path(name, fast) -> None:
     with_float = (FIXTURES / "inbound_shipment_items/ok.json").read_text().replace('"QuantityShipped": 24',
                                                                                    '"QuantityShipped": 24.0')
     assert '24.0' in with_float and _api_items(with_float.encode()) is None
+
+
+def test_sku_economics_78_columns_keeps_the_fulfillment_fee_parts(load_fixtures) -> None:
+    # The header is the real 78-column US export of July 2026 (new_fees.md §1); the values are synthetic. Totals are
+    # read (cents), never the per-unit averages; a blank low-inventory-level fee is null (none charged).
+    frame = load_fixtures("sku_economics/ok.csv").datasets["sku_economics"]
+    assert rows_at(frame, 2, 3) == [
+        dict(source_file="ok.csv", source_line=2, amazon_store="US", start_date=dt.date(2026, 11, 1),
+             end_date=dt.date(2026, 11, 30), parent_asin="B0TOWEL000", asin="B0TOWEL001", fnsku="X00TOWEL01",
+             sku="HOME-TOWEL-01", currency="USD", units_sold=40, fulfillment_fees_quantity=40,
+             fulfillment_fees_total=Decimal("184.10"), base_fee_quantity=40, base_fee_total=Decimal("168.40"),
+             fuel_surcharge_quantity=40, fuel_surcharge_total=Decimal("6.00"), low_inventory_fee_quantity=40,
+             low_inventory_fee_total=Decimal("9.70")),
+        dict(source_file="ok.csv", source_line=3, amazon_store="US", start_date=dt.date(2026, 11, 1),
+             end_date=dt.date(2026, 11, 30), parent_asin="B0MAT00000", asin="B0MAT00001", fnsku=None,
+             sku="DESK-MAT-02", currency="USD", units_sold=12, fulfillment_fees_quantity=12,
+             fulfillment_fees_total=Decimal("43.92"), base_fee_quantity=12, base_fee_total=Decimal("42.48"),
+             fuel_surcharge_quantity=12, fuel_surcharge_total=Decimal("1.44"), low_inventory_fee_quantity=None,
+             low_inventory_fee_total=None),
+    ]

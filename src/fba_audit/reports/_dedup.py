@@ -39,6 +39,8 @@ IDENTITY: dict[str, tuple[str, ...]] = {
     # QuantityReceived grows while a shipment is received: newest wins.
     "inbound_shipment_items": ("shipment_id", "sku", "fnsku"),
     "products": ("sku",),
+    # One row per SKU, store and period; a later download of the same period (late fees posted) wins.
+    "sku_economics": ("sku", "amazon_store", "currency", "start_date", "end_date"),
 }
 
 RANK = "_file_rank"

@@ -267,6 +267,31 @@ class Products(_Sourced):
     )
 
 
+class SkuEconomics(_Sourced):
+    """SKU Economics report: per SKU and period, the FBA fulfillment fee split into its parts (when generated with
+    "Fulfillment base rate and surcharges"). Amounts are positive charges, in the row's currency."""
+
+    amazon_store: str = _opt("`Amazon store` (US, CA, ...).")
+    start_date: pl.Date = _req("`Start date` (MM/DD/YYYY): first day of the period.")
+    end_date: pl.Date = _req("`End date`: last day of the period (inclusive).")
+    parent_asin: str = _opt("`Parent ASIN`.")
+    asin: str = _opt("`ASIN`.")
+    fnsku: str = _opt("`FNSKU` (often empty).")
+    sku: str = _req("`MSKU`, the seller SKU.")
+    currency: str = _opt("`Currency code`.")
+    units_sold: pl.Int64 = _opt("`Units sold`.")
+    fulfillment_fees_quantity: pl.Int64 = _opt("`FBA fulfillment fees quantity`: units charged the fee.")
+    fulfillment_fees_total: Money = _opt(
+        "`FBA fulfillment fees total` = base fee + fuel and logistics surcharge + low-inventory-level fee.")
+    base_fee_quantity: pl.Int64 = _opt("`Base fulfillment fee quantity`.")
+    base_fee_total: Money = _opt("`Base fulfillment fee total`: the rate-card fee, before the surcharge.")
+    fuel_surcharge_quantity: pl.Int64 = _opt("`Fuel and Logistics-related surcharge quantity`.")
+    fuel_surcharge_total: Money = _opt("`Fuel and Logistics-related surcharge total` (3.5 % from 2026-04-17).")
+    low_inventory_fee_quantity: pl.Int64 = _opt("`Low-inventory-level fee quantity`.")
+    low_inventory_fee_total: Money = _opt(
+        "`Low-inventory-level fee total` (empty: none charged; the column is left out when no SKU had one).")
+
+
 DATASET_MODELS: dict[str, type[_Sourced]] = {
     "inventory_ledger": InventoryLedger,
     "customer_returns": CustomerReturns,
@@ -278,6 +303,7 @@ DATASET_MODELS: dict[str, type[_Sourced]] = {
     "inbound_shipments": InboundShipments,
     "inbound_shipment_items": InboundShipmentItems,
     "products": Products,
+    "sku_economics": SkuEconomics,
 }
 
 

@@ -482,6 +482,42 @@ PRODUCTS = ReportKind(
     ),
 )
 
+# SKU Economics: per SKU and period (week or month), each fee as per unit / quantity / total. Only the fulfillment
+# fee columns are read: generated with "Fulfillment base rate and surcharges", the file splits the charged FBA
+# fulfillment fee into base fee + fuel and logistics surcharge + low-inventory-level fee, which no settlement or
+# transaction line does. Amazon drops columns no SKU has a value in (66 to 78 columns across four real months),
+# so only the identity columns are required. Per-unit columns are averages with up to six decimals: the totals
+# (cents) and quantities are read, never the averages.
+SKU_ECONOMICS = ReportKind(
+    key="sku_economics",
+    title="SKU Economics",
+    datasets=("sku_economics",),
+    source="new_fees.md §1 (real US export of July 2026, 78 columns; Seller Central help GZ8Y22NL2FSRY8M5 and "
+    "GNG95QWKFKSAMYJV)",
+    download="Seller Central > Reports > Payments > SKU Economics (sellercentral.amazon.com/sereport) > choose the "
+    "period, Fee data: Fulfillment base rate and surcharges > Generate report > Download CSV",
+    any_of=("FBA fulfillment fees total", "Base fulfillment fee total"),
+    columns=(
+        col("amazon_store", "Amazon store"),
+        col("start_date", "Start date", type=DATE, formats=LEDGER_DATE, required=True),
+        col("end_date", "End date", type=DATE, formats=LEDGER_DATE, required=True),
+        col("parent_asin", "Parent ASIN"),
+        col("asin", "ASIN"),
+        col("fnsku", "FNSKU"),
+        col("sku", "MSKU", required=True),
+        col("currency", "Currency code"),
+        col("units_sold", "Units sold", type=INT),
+        col("fulfillment_fees_quantity", "FBA fulfillment fees quantity", type=INT),
+        col("fulfillment_fees_total", "FBA fulfillment fees total", type=MONEY),
+        col("base_fee_quantity", "Base fulfillment fee quantity", type=INT),
+        col("base_fee_total", "Base fulfillment fee total", type=MONEY),
+        col("fuel_surcharge_quantity", "Fuel and Logistics-related surcharge quantity", type=INT),
+        col("fuel_surcharge_total", "Fuel and Logistics-related surcharge total", type=MONEY),
+        col("low_inventory_fee_quantity", "Low-inventory-level fee quantity", type=INT),
+        col("low_inventory_fee_total", "Low-inventory-level fee total", type=MONEY),
+    ),
+)
+
 # Most specific first: the first kind whose required headers are all present wins.
 REPORT_KINDS: tuple[ReportKind, ...] = (
     SETTLEMENT_V2,
@@ -496,6 +532,7 @@ REPORT_KINDS: tuple[ReportKind, ...] = (
     ALL_ORDERS,
     INBOUND_SHIPMENT_ITEMS,
     INBOUND_SHIPMENTS,
+    SKU_ECONOMICS,
     PRODUCTS,
 )
 KINDS_BY_KEY = {k.key: k for k in REPORT_KINDS}

@@ -41,6 +41,7 @@ PERIOD_COLUMN = {
     "reimbursements": "approval_date",
     "transactions": "posted_date",
     "orders": "purchase_date",
+    "sku_economics": "start_date",
 }
 
 
@@ -272,7 +273,7 @@ def _read_source(source: Source, workdir: Path, wanted: set[str] | None,
 # columns into amount lines, so they are read whole.
 _ONE_TO_ONE_KINDS = frozenset({"ledger_detail", "inventory_adjustments", "received_inventory", "customer_returns",
                                "reimbursements", "fee_preview", "all_orders", "products",
-                               "inbound_shipments", "inbound_shipment_items"})
+                               "inbound_shipments", "inbound_shipment_items", "sku_economics"})
 
 
 def _columns_wanted(read: _FileRead) -> frozenset[str] | None:
