@@ -126,7 +126,8 @@ def test_date_range_downloads_repeat_the_settlements_and_are_counted_once(accoun
     payouts = pl.col("transaction_type") == "Transfer"
     assert month.filter(~payouts)["amount"].sum() == flat["amount"].sum()
     paid = month.filter(payouts).select("settlement_id", paid=-pl.col("amount"))
-    assert paid.rows() == [("24488718490", Decimal("1413.60")), ("24501064169", Decimal("1721.89"))]
+    # (The second settlement holds holiday-peak days from 2026-10-15: charged the 2026 peak table since issue 23.)
+    assert paid.rows() == [("24488718490", Decimal("1413.60")), ("24501064169", Decimal("1719.76"))]
     settled = loaded.datasets["settlements"].join(paid, on="settlement_id")
     assert (settled["total_amount"] == settled["paid"]).all() and settled.height == 2
 

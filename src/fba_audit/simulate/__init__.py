@@ -151,13 +151,15 @@ def simulate(out_dir: Path, *, skus: int, months: int, seed: int, marketplace: s
         cat.select("sku_idx", "charge_key", "true_key", "ref_charged", "ref_expected", "fee_trap"),
         on="sku_idx", how="left",
     ).join(
-        fees.select(charge_key="fee_key", ship_day="day", fee_charged="charged_fee_cents"),
+        fees.select(charge_key="fee_key", ship_day="day", fee_charged="charged_fee_cents",
+                    fee_base="charged_base_cents"),
         on=["charge_key", "ship_day"], how="left",
     ).join(
         fees.select(true_key="fee_key", ship_day="day", fee_expected="expected_fee_cents"),
         on=["true_key", "ship_day"], how="left",
     ).with_columns(
         fee_charged=pl.col("fee_charged") + pl.when("fee_trap").then(3).otherwise(0),
+        fee_base=pl.col("fee_base") + pl.when("fee_trap").then(3).otherwise(0),
     ).sort("order_no")
     shipped = orders.filter(pl.col("status") == "Shipped")
 
@@ -275,6 +277,7 @@ def simulate(out_dir: Path, *, skus: int, months: int, seed: int, marketplace: s
     _write_all_orders(out_dir, orders, cat, ids, summary)
     _write_inbound(out_dir, period, shipments, items, cat, summary)
     _write_products(out_dir, rng, cat, summary)
+    _write_sku_economics(out_dir, period, cat, shipped, summary)
 
     # ---------------------------------------------------------------- truth
     truth = _truth(period, cat, orders, shipments, ledger, out, fee_plan, seed, skus, months)
@@ -759,6 +762,45 @@ def _write_products(out_dir: Path, rng: Rng, cat: pl.DataFrame, s: SimulationSum
 
 # ------------------------------------------------------------------------------------------- truth
 
+def _write_sku_economics(out_dir: Path, period: Period, cat: pl.DataFrame, shipped: pl.DataFrame,
+                         s: SimulationSummary) -> None:
+    """One SKU Economics download per calendar month (Fee data: Fulfillment base rate and surcharges): the charged
+    FBA fulfillment fee split into base fee and fuel and logistics surcharge. The account is never charged the
+    low-inventory-level fee, and these files say so (its columns stay empty), so FBA01 judges the base fee alone."""
+    day = pl.lit(period.start) + pl.duration(days=pl.col("ship_day"))
+    months = shipped.with_columns(start=day.dt.truncate("1mo")).group_by("start", "sku_idx").agg(
+        units=pl.col("qty").sum(), sales=(pl.col("principal_cents")).sum(),
+        total=(pl.col("fee_charged") * pl.col("qty")).sum(), base=(pl.col("fee_base") * pl.col("qty")).sum(),
+    ).join(cat.select("sku_idx", "sku", "fnsku", "asin"), on="sku_idx", how="left").with_columns(
+        end=pl.min_horizontal(pl.col("start").dt.offset_by("1mo").dt.offset_by("-1d"), pl.lit(period.end)),
+    ).sort("start", "sku")
+    header = _write.SKU_ECONOMICS_HEADER
+    for (start,), part in months.partition_by("start", as_dict=True, maintain_order=True).items():
+        fuel = pl.col("total") - pl.col("base")
+        per_unit = lambda amount: pl.format("{}", (amount / pl.col("units")).round(6))  # noqa: E731
+        values = {
+            "Amazon store": pl.lit("US"), "Start date": pl.col("start").dt.strftime("%m/%d/%Y"),
+            "End date": pl.col("end").dt.strftime("%m/%d/%Y"), "Parent ASIN": pl.col("asin"), "ASIN": pl.col("asin"),
+            "FNSKU": pl.col("fnsku"), "MSKU": pl.col("sku"), "Currency code": pl.lit("USD"),
+            "Average sales price": per_unit(pl.col("sales") / 100), "Units sold": pl.col("units").cast(pl.String),
+            "Units returned": pl.lit("0"), "Net units sold": pl.col("units").cast(pl.String),
+            "Sales": _write.money("sales"), "Net sales": _write.money("sales"),
+            "Base fulfillment fee per unit": per_unit(pl.col("base") / 100),
+            "Base fulfillment fee quantity": pl.col("units").cast(pl.String),
+            "Base fulfillment fee total": _write.money("base"),
+            "FBA fulfillment fees per unit": per_unit(pl.col("total") / 100),
+            "FBA fulfillment fees quantity": pl.col("units").cast(pl.String),
+            "FBA fulfillment fees total": _write.money("total"),
+            "Fuel and Logistics-related surcharge per unit": pl.when(fuel > 0).then(per_unit(fuel / 100)),
+            "Fuel and Logistics-related surcharge quantity": pl.when(fuel > 0).then(pl.col("units").cast(pl.String)),
+            "Fuel and Logistics-related surcharge total": pl.when(fuel > 0).then(_write.money(fuel)),
+        }
+        frame = part.select(*(values.get(name, pl.lit(None, pl.String)).cast(pl.String).alias(f"c{i}")
+                              for i, name in enumerate(header)))
+        name = f"SKUEconomics_{start:%Y-%m}.csv"
+        s.files[name] = _write.write_plain_csv(out_dir / name, frame, header)
+
+
 def _dec(cents: int | None) -> str | None:
     return None if cents is None else str((Decimal(cents) / 100).quantize(Decimal("0.01")))
 
@@ -849,10 +891,10 @@ def _truth(period: Period, cat: pl.DataFrame, orders: pl.DataFrame, shipments: p
             "FBA01 / FBA10: one claim per SKU, rate-card table (keys.table_id) and charge month (keys.period, "
             "`YYYY-MM`), with the month's charges past the 90-day window in a separate expired claim "
             "(`YYYY-MM:expired`), as the detectors group them (finding id FBA01:US:<sku>:<table_id>:<period>).",
-            "FBA01: charges on days the rate card gives no fee (the 2026 holiday peak, whose amounts are unknown) "
-            "are not counted; the account was charged the last known fee + 0.30 on those days. FBA01 / FBA10: "
-            "charges before the first rate-card table fba-audit holds (fulfillment 2025-01-15, referral "
-            "2025-01-01) are not counted either.",
+            "FBA01: holiday-peak days are charged the card's peak fee (2026 peak table since issue 23); the "
+            "account is never charged the low-inventory-level fee, and its monthly SKU Economics downloads say so, "
+            "so the fee difference is claimed whole. FBA01 / FBA10: charges before the first rate-card table "
+            "fba-audit holds (fulfillment 2025-01-15, referral 2025-01-01) are not counted.",
             "FBA02 ledger rows: Reconciled Quantity counts found units only; units Amazon reimbursed stay in "
             "Unreconciled Quantity (claim_rules.md subtracts reimbursements from it).",
             "FBA04: carrier damage is claimable only on shipments whose partnered-carrier charge "
@@ -909,7 +951,7 @@ def _fee_truth(period: Period, cat: pl.DataFrame, orders: pl.DataFrame, fee_plan
     charges = orders.filter(pl.col("status") == "Shipped").join(
         plan.filter(pl.col("status") != "trap").rename({"status": "plan_status"}), on="sku_idx", how="inner").join(
         tables, on=["code", "ship_day"], how="left").filter(
-        # No claim on days the rate card has no amounts (FBA01: the 2026 holiday peak) or no table at all (before
+        # No claim on days the rate card has no amounts or no table at all (before
         # the first fulfillment / referral table fba-audit holds): the detectors never guess a fee.
         ((pl.col("code") != "FBA01") | pl.col("fee_expected").is_not_null()) & pl.col("table_id").is_not_null()
     ).with_columns(

@@ -157,15 +157,21 @@ def _regime(on: dt.date) -> tuple:
 
 
 def _fee(unit: tuple, on: dt.date) -> int | None:
+    return _fee_and_base(unit, on)[0]
+
+
+def _fee_and_base(unit: tuple, on: dt.date) -> tuple[int | None, int | None]:
+    """(fee, the fee before surcharges) in cents, as the rate card gives them for a unit and day."""
     length, width, height, weight, price = unit
     result = ratecards.expected_fulfillment_fee(length, width, height, "inches", weight, "pounds",
                                                 money(price), marketplace="US", on=on)
-    return None if result.fee is None else cents(result.fee)
+    return (None, None) if result.fee is None else (cents(result.fee), cents(result.base_fee))
 
 
 def fee_table(units: pl.DataFrame, first: dt.date, last: dt.date) -> pl.DataFrame:
-    """Per fee unit (`fee_key`: dims, weight, price) and day: the fee Amazon charges and the fee the rate card
-    gives (`expected_fee_cents`, null on days the card has no amounts, e.g. the 2026 holiday peak).
+    """Per fee unit (`fee_key`: dims, weight, price) and day: the fee Amazon charges, its part before the fuel and
+    logistics surcharge (`charged_base_cents`, what SKU Economics calls the base fee) and the fee the rate card
+    gives (`expected_fee_cents`, null on days the card has no amounts, e.g. before the first table).
 
     The rate card is evaluated once per unit and fee regime (a handful per year), not per day.
     """
@@ -177,12 +183,12 @@ def fee_table(units: pl.DataFrame, first: dt.date, last: dt.date) -> pl.DataFram
         regimes.setdefault(regime, day)
         day_regime.append(regime)
     keys = units.select("fee_key", "length", "width", "height", "weight", "price_cents").unique().sort("fee_key")
-    rows = {"fee_key": [], "day": [], "charged_fee_cents": [], "expected_fee_cents": []}
+    rows = {"fee_key": [], "day": [], "charged_fee_cents": [], "charged_base_cents": [], "expected_fee_cents": []}
     for fee_key, length, width, height, weight, price in keys.iter_rows():
         unit = (length, width, height, weight, price)
-        per_regime: dict[tuple, tuple[int, int | None]] = {}
+        per_regime: dict[tuple, tuple[int, int, int | None]] = {}
         for regime, sample_day in regimes.items():
-            expected = _fee(unit, sample_day)
+            expected, base = _fee_and_base(unit, sample_day)
             charged = expected
             if charged is None:
                 # No amounts in the card (unknown peak, or before the first table): charge the last known
@@ -195,15 +201,17 @@ def fee_table(units: pl.DataFrame, first: dt.date, last: dt.date) -> pl.DataFram
                     charged = _fee(unit, dt.date(2025, 6, 1)) or 0
                 if len(regime) > 1 and regime[1] is not None:
                     charged += PEAK_ADDON_CENTS
-            per_regime[regime] = (charged, expected)
+                base = charged
+            per_regime[regime] = (charged, base, expected)
         for day, regime in zip(days, day_regime):
-            charged, expected = per_regime[regime]
+            charged, base, expected = per_regime[regime]
             rows["fee_key"].append(fee_key)
             rows["day"].append(day)
             rows["charged_fee_cents"].append(charged)
+            rows["charged_base_cents"].append(base)
             rows["expected_fee_cents"].append(expected)
     return pl.DataFrame(rows, schema={"fee_key": pl.Int64, "day": pl.Date, "charged_fee_cents": pl.Int64,
-                                      "expected_fee_cents": pl.Int64})
+                                      "charged_base_cents": pl.Int64, "expected_fee_cents": pl.Int64})
 
 
 def referral_cents(category: str, price_cents: int, on: dt.date) -> int:

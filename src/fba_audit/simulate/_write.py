@@ -73,6 +73,21 @@ ALL_ORDERS_HEADER = (
     "gift-wrap-price", "gift-wrap-tax", "item-promotion-discount", "ship-promotion-discount", "ship-city",
     "ship-state", "ship-postal-code", "ship-country", "promotion-ids", "cpf", "is-business-order",
     "purchase-order-number", "price-designation", "signature-confirmation-recommended")
+# SKU Economics, the 78 columns of a real US export of July 2026 (new_fees.md §1), in its order.
+_SKU_ECONOMICS_FEES = (
+    "Aged inventory surcharge", "Base fulfillment fee", "Base monthly storage fee", "Coupon participation fee",
+    "Coupon performance-based fee", "Deal daily fee", "Deal performance-based fee", "FBA Inventory Reimbursement",
+    "FBA disposal order fee", "FBA fulfillment fees", "FBA inbound placement service fee",
+    "Fuel and Logistics-related surcharge", "Low-inventory-level fee", "Monthly inventory storage fee",
+    "Referral Fee Refunds", "Referral fee", "Refund administration fee",
+    "Returns Processing Fee for Non-Apparel and Non-Shoes", "Storage utilization surcharge",
+    "Sponsored Products charge")
+SKU_ECONOMICS_HEADER = (
+    "Amazon store", "Start date", "End date", "Parent ASIN", "ASIN", "FNSKU", "MSKU", "Currency code",
+    "Average sales price", "Units sold", "Units returned", "Net units sold", "Sales", "Net sales",
+    *(f"{fee} {part}" for fee in _SKU_ECONOMICS_FEES for part in ("per unit", "quantity", "total")),
+    "Cost of goods sold per unit", "Miscellaneous cost per unit", "Net proceeds total",
+    "Net proceeds per net unit sold")
 PRODUCTS_HEADER = ("sku", "unit_cost", "currency", "length", "width", "height", "dimension_unit", "weight",
                    "weight_unit", "referral_category")
 
