@@ -296,7 +296,7 @@ def _explanations(card: RateCard, result: FeeResult, tier: TierResult, on: dt.da
     if _in_force(packaging, on) and tier.tier in packaging["tiers"] and sipp_certified is not True:
         amount = _band_amount(packaging["bands"], tier.dimensional_weight_lb)
         if amount is not None:
-            extras.append(("bulky packaging fee (units not SIPP-certified)", amount))
+            extras.append(("bulky packaging fee for units not SIPP-certified", amount))
     overmax = card.data.get("overmax_fee")
     if _in_force(overmax, on) and tier.tier in overmax["fees"] and tier.longest_in is not None and (
             tier.longest_in > _dec(overmax["above_longest_in"])
@@ -346,14 +346,16 @@ def _expected_fulfillment_fee(length: Any, width: Any, height: Any, dimension_un
     card = table_for("fulfillment", marketplace, on)
     if card is None:
         return FeeResult(None, None, None, False, (), None, None, False,
-                         f"no {marketplace} fulfillment table for that date")
+                         f"no {marketplace} fulfillment rate card for the charge date")
     tier = size_tier(length, width, height, dimension_unit, weight, weight_unit, marketplace=marketplace, on=on)
     if apparel or dangerous_goods:
         # Apparel and dangerous goods have their own rate cards, which are not in the data files.
         kind = "apparel" if apparel else "dangerous-goods"
-        return FeeResult(None, tier, None, False, (), card.id, card.source, False, f"{kind} rate card not captured")
+        return FeeResult(None, tier, None, False, (), card.id, card.source, False,
+                         f"{kind} items have their own rate card, which fba-audit does not hold")
     if tier is None:
-        return FeeResult(None, None, None, False, (), card.id, card.source, False, "no tier fits the unit")
+        return FeeResult(None, None, None, False, (), card.id, card.source, False,
+                         "no size tier fits the unit's dimensions and weight")
     result = _fee_on(card, tier.tier, tier.shipping_weight_lb, _dec(price), on)
     result = replace(result, tier=tier, table_id=card.id, source=card.source,
                      verified=result.verified and tier.verified)

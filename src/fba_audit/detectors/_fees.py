@@ -191,10 +191,13 @@ def order_items(transactions: pl.DataFrame, ctx: AuditContext, fee: str, price: 
 
 
 def over_limit(items: pl.DataFrame, kind: str, amounts: list[str], ctx: AuditContext, profiles: pl.DataFrame,
-               limit: Callable[[tuple, dt.date, list[Decimal | None], int], Decimal | None]) -> pl.DataFrame:
+               limit: Callable[[tuple, dt.date, list[Decimal | None], int], Decimal | str | None],
+               not_judged: list[pl.DataFrame] | None = None) -> pl.DataFrame:
     """The order items (rows of `items`) charged per unit at least `limit(profile, on, amounts, units)`: the
     expected fee plus the tolerance, per unit, for the `amounts` columns of the item (totals over `units`), or None
-    (no expected fee: the item is dropped).
+    (no expected fee: the item is dropped), or a text saying why there is no expected fee: with `not_judged`, the
+    items of those answers are appended to it as one frame (their `items` columns plus `reason`), so that what
+    could not be judged is counted, never dropped silently.
 
     `profiles` holds one row per SKU: `sku` and everything about the SKU the expected fee depends on (its
     measurements, its category), in columns; the profile is the tuple of those values (all None for a SKU without
@@ -234,12 +237,19 @@ def over_limit(items: pl.DataFrame, kind: str, amounts: list[str], ctx: AuditCon
     )
     key = ["_profile", "regime", *(f"_{name}" for name in amounts), "_units"]
     keys = keyed.select(key).unique().collect()
-    rows = []
+    rows, unjudged = [], []
     for number, on, *values, n in keys.iter_rows():
         per_unit = limit(numbered[number], on, [None if v is None else Decimal(v).scaleb(-2) for v in values], n)
-        if per_unit is not None:
+        if isinstance(per_unit, str):
+            unjudged.append((number, on, *values, n, per_unit))
+        elif per_unit is not None:
             rows.append((number, on, *values, n, int((per_unit * 10_000).to_integral_value(ROUND_FLOOR)) - 1))
     table = pl.DataFrame(rows, schema={**keys.schema, "_limit": pl.Int64}, orient="row")
+    if not_judged is not None:
+        reasons = pl.DataFrame(unjudged, schema={**keys.schema, "reason": pl.String}, orient="row")
+        left = keyed.join(reasons.lazy(), on=key, how="inner", nulls_equal=True).select("_row", "reason").collect()
+        not_judged.append(items.with_row_index("_row").with_columns(pl.col("_row").cast(pl.Int64)).join(
+            left, on="_row", how="inner").drop("_row"))
     # `charged` in ten-thousandths against the limit for all units of the item.
     kept = keyed.join(table.lazy(), on=key, how="inner", nulls_equal=True).filter(
         (pl.col("charged") * 10_000).cast(pl.Int64) >= pl.col("_limit") * units

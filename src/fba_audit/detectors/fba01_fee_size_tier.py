@@ -4,31 +4,43 @@
 SKUs whose per-unit FBA fulfillment fee (settlement lines `FBAPerUnitFulfillmentFee`, divided by the units of the
 order item) is higher than the fee Amazon's rate card gives for the item, by more than max($0.05, 2 %). The expected
 fee is computed with the rate card in force on the **charge date** (a charge before 2026-01-15 is judged against the
-2025 table), at the price band of the item price of that order, from:
+2025 table, a charge in a holiday peak against the peak table, a charge from 2026-04-17 with the 3.5 % fuel and
+logistics surcharge), at the price band of the item price of that order, from:
 
 - your own packaged dimensions and weight in `products.csv` (`length`, `width`, `height`, `dimension_unit`,
   `weight`, `weight_unit`), when given; otherwise
 - Amazon's own measurements in the Fee Preview (`longest-side`, `median-side`, `shortest-side`,
   `item-package-weight`).
 
+Fees that the reports do not show are never claimed:
+
+- the **low-inventory-level fee**, which Amazon adds to the same fee line in weeks an item's stock runs low. With
+  the SKU Economics report (generated with "Fulfillment base rate and surcharges") it is taken out of the charge and
+  the rest is judged; without it, up to its highest rate for the item is left out of the amount, and a difference it
+  could explain on its own is `review`;
+- the 2026 **bulky packaging fee** (bulky items not SIPP-certified; say `sipp_certified` = yes or no in
+  `products.csv` if you know) and the **Overmax handling fee** (extra-large items over 96 in long or 130 in length +
+  girth): a charge they explain is not an overcharge.
+
 Status:
 
 - `claimable` when your dimensions put the item in a **smaller size tier** than Amazon's measurements do (its
   measurements explain the charge; yours show it is wrong);
 - `review` when only Amazon's own data is inconsistent (its measurements imply a lower fee than it charged), when
-  your dimensions give the same tier and only the weight differs, when a rate-card value is marked unverified, when
-  the charge comes from a Date Range report (its `fba fees` column is the sum of the order line's FBA fees, not the
-  per-unit fee alone), when the item price came from the Fee Preview, or when Amazon already credited a fee
-  correction for the SKU (subtracted from the amount).
+  your dimensions give the same tier and only the weight differs, when a rate-card value is marked unverified (bulky
+  and extra-large rows), when the item is bulky or extra-large (Amazon may add fees the reports do not show), when
+  the low-inventory-level fee could explain the difference, when the charge comes from a Date Range report (its
+  `fba fees` column is the sum of the order line's FBA fees, not the per-unit fee alone), when the item price came
+  from the Fee Preview, or when Amazon already credited a fee correction for the SKU (subtracted from the amount).
 
 One finding per SKU and rate-card period, for the charges still inside the claim window; charges past it are
 grouped in a separate `expired` finding so you see what late filing costs. The amount is the overcharge summed
 over the flagged charges (basis `fee_difference`).
 
-Not checked: apparel (Fee Preview product group `Apparel` or your category `Clothing and Accessories`) and
-dangerous goods have their own rate cards, which fba-audit does not hold; holiday-peak days whose rates are unknown;
-marketplaces without a rate card (see docs/rate-cards.md). A dangerous-goods item can look overcharged here: do not
-file for hazmat items.
+Not checked (each listed per SKU with its reason): apparel (Fee Preview product group `Apparel` or your category
+`Clothing and Accessories`) and dangerous goods have their own rate cards, which fba-audit does not hold; charges
+dated before the first rate card held (2025-01-15) or in a marketplace without one; items with no measurements or
+no price (see docs/rate-cards.md). A dangerous-goods item can look overcharged here: do not file for hazmat items.
 
 ## Why Amazon owes you
 Amazon's "FBA fees reimbursement policy: Weight and dimensions" says Amazon will reimburse FBA fees it confirms were
@@ -52,6 +64,8 @@ filing.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import polars as pl
 
 from fba_audit import ratecards as rc
@@ -68,7 +82,11 @@ PREVIEW_COLUMNS = ("sku", "source_file", "source_line", "fnsku", "asin", "produc
                    "longest_side", "median_side", "shortest_side", "unit_of_dimension", "item_package_weight",
                    "unit_of_weight", "product_size_tier")
 PRODUCT_COLUMNS = ("sku", "source_file", "source_line", "length", "width", "height", "dimension_unit", "weight",
-                   "weight_unit", "referral_category")
+                   "weight_unit", "referral_category", "sipp_certified")
+# products.csv `sipp_certified` spellings (case-insensitive); anything else, or empty, is "not known".
+SIPP_YES, SIPP_NO = ("yes", "y", "true", "1"), ("no", "n", "false", "0")
+BULKY_TIERS = ("small_bulky", "large_bulky", "extra_large")
+ITEM = "SKU charged FBA fulfillment fees"
 
 
 def _tier_rank(table_id: str | None, tier: str | None, ctx: AuditContext, on) -> int | None:
@@ -99,9 +117,16 @@ def _price_or_listed(principal, units: int, listed: tuple) -> tuple[object, bool
     return None
 
 
+def _sipp(value: object) -> bool | None:
+    """What products.csv says of SIPP certification: True, False or None (not said)."""
+    text = str(value or "").strip().lower()
+    return True if text in SIPP_YES else False if text in SIPP_NO else None
+
+
 def _measures(fp: dict | None, prod: dict | None) -> tuple:
-    """(Amazon's measurements, your dimensions, apparel): the size arguments of `rc.expected_fulfillment_fee`
-    (length, width, height, unit, weight, unit; None when not given in full), and whether the item is apparel."""
+    """(Amazon's measurements, your dimensions, apparel, SIPP-certified): the size arguments of
+    `rc.expected_fulfillment_fee` (length, width, height, unit, weight, unit; None when not given in full), whether
+    the item is apparel, and what products.csv says of its SIPP certification (None: not said)."""
     apparel = bool(fp and (fp["product_group"] or "").strip().lower() in APPAREL_GROUPS) or bool(
         prod and (prod["referral_category"] or "").strip().lower() in APPAREL_CATEGORIES)
     amazon = (fp["longest_side"], fp["median_side"], fp["shortest_side"], fp["unit_of_dimension"],
@@ -109,7 +134,7 @@ def _measures(fp: dict | None, prod: dict | None) -> tuple:
     seller = (prod["length"], prod["width"], prod["height"], prod["dimension_unit"], prod["weight"],
               prod["weight_unit"]) if prod else None
     amazon, seller = (None if m is None or any(v is None for v in m) else m for m in (amazon, seller))
-    return amazon, seller, apparel
+    return amazon, seller, apparel, _sipp(prod.get("sipp_certified")) if prod else None
 
 
 _AMAZON_SIZE = ("longest_side", "median_side", "shortest_side", "unit_of_dimension", "item_package_weight",
@@ -132,32 +157,36 @@ def _profiles(previews: pl.DataFrame, catalog: pl.DataFrame) -> pl.DataFrame:
     fee = previews.select(
         "sku", *(pl.col(n) if n in previews.columns else pl.lit(None).alias(n) for n in ("your_price", "sales_price")),
         *given(previews, _AMAZON_SIZE, "_amazon"), _group=lowered(previews, "product_group").is_in(APPAREL_GROUPS))
+    sipp = lowered(catalog, "sipp_certified")
     own = catalog.select("sku", *given(catalog, _SELLER_SIZE, "_seller"),
-                         _category=lowered(catalog, "referral_category").is_in(APPAREL_CATEGORIES))
+                         _category=lowered(catalog, "referral_category").is_in(APPAREL_CATEGORIES),
+                         _sipp=pl.when(sipp.is_in(SIPP_YES)).then(True).when(sipp.is_in(SIPP_NO)).then(False))
     return fee.join(own, on="sku", how="full", coalesce=True).with_columns(
         _apparel=pl.col("_group").fill_null(False) | pl.col("_category").fill_null(False),
-    ).drop("_group", "_category")
+    ).select("sku", "your_price", "sales_price", *(f"_amazon{i}" for i in range(6)),
+             *(f"_seller{i}" for i in range(6)), "_apparel", "_sipp")
 
 
 def _from_profile(profile: tuple) -> tuple[tuple, tuple]:
     """A `_profiles` row (less the SKU) as (`_listed`, `_measures`)."""
-    your_price, sales_price, *sizes, apparel = profile
+    your_price, sales_price, *sizes, apparel, sipp = profile
     amazon, seller = tuple(sizes[:6]), tuple(sizes[6:])
     return (your_price, sales_price), (None if amazon[0] is None else amazon, None if seller[0] is None else seller,
-                                       bool(apparel))
+                                       bool(apparel), sipp)
 
 
 def _bases(measures: tuple, price, on, ctx: AuditContext, *, amazon_too: bool = True) -> tuple:
     """(Amazon's, yours, the one the charge is judged on): the expected fee from Amazon's measurements and from
     your dimensions (each None when not given or not convertible); yours when it gives a fee. Without `amazon_too`,
     Amazon's is left out (None) when yours gives a fee."""
-    amazon_size, seller_size, apparel = measures
+    amazon_size, seller_size, apparel, sipp = measures
 
     def compute(size: tuple | None) -> rc.FeeResult | None:
         if size is None:
             return None
         try:
-            return rc.expected_fulfillment_fee(*size, price, marketplace=ctx.marketplace, on=on, apparel=apparel)
+            return rc.expected_fulfillment_fee(*size, price, marketplace=ctx.marketplace, on=on, apparel=apparel,
+                                               sipp_certified=sipp)
         except ValueError:
             return None  # a unit the rate card cannot convert (e.g. "mm"): no basis rather than a guess
 
@@ -168,10 +197,15 @@ def _bases(measures: tuple, price, on, ctx: AuditContext, *, amazon_too: bool = 
     return amazon, seller, seller if seller is not None and seller.fee is not None else amazon
 
 
-def _expected(item: dict, fp: dict | None, prod: dict | None, ctx: AuditContext) -> dict | None:
-    """The expected fee for one charged order item, or None when nothing can be said."""
+def _upper(basis: rc.FeeResult) -> Decimal:
+    """The highest fee the card explains: the fee plus the fees the reports cannot show (bulky packaging, Overmax)."""
+    return basis.fee_with_extras if basis.fee_with_extras is not None else basis.fee
+
+
+def _expected(item: dict, fp: dict | None, prod: dict | None, ctx: AuditContext, low_inventory: LowInventory) -> dict | None:
+    """The expected fee for one charged order item, or None when nothing can be said or the charge is explained."""
     units, on = item["units"], item["posted_date"]
-    reasons = set()
+    reasons, notes = set(), set()
     found = _price(item["principal"], units, fp)
     if found is None:
         return None
@@ -180,9 +214,14 @@ def _expected(item: dict, fp: dict | None, prod: dict | None, ctx: AuditContext)
         reasons.add("the item price was taken from the Fee Preview (no Principal line for the order)")
     amazon, seller, basis = _bases(_measures(fp, prod), price, on, ctx)
     if basis is None or basis.fee is None:
-        return None  # no table, apparel, unknown peak rates, or no tier fits: never a guess
+        return None  # no table, apparel or no tier fits: counted as not judged by `detect`, never a guess
+    upper = _upper(basis)
     charged_pu = item["charged"] / units
-    if charged_pu - basis.fee <= _fees.tolerance(basis.fee, floor="0.05", share="0.02"):
+    # The low-inventory-level fee is inside the charged line: where SKU Economics gives it, the rest is judged alone.
+    lil_pu, lil_ref = low_inventory.per_unit(item["sku"], on)
+    excess_pu = charged_pu - (lil_pu or 0) - upper
+    tolerance = _fees.tolerance(upper, floor="0.05", share="0.02")
+    if excess_pu <= tolerance:
         return None
     # Amazon's tier: from its measurements, else from the Fee Preview size-tier code.
     amazon_tier = amazon.tier.tier if amazon is not None and amazon.tier is not None else (
@@ -200,19 +239,106 @@ def _expected(item: dict, fp: dict | None, prod: dict | None, ctx: AuditContext)
         reasons.add("only Amazon's own measurements disagree with the charge (no dimensions in products.csv)")
     if not basis.verified:
         reasons.add(f"a rate-card value used ({basis.table_id}) is marked unverified")
+    if basis.tier.tier.startswith(BULKY_TIERS):
+        reasons.add("a bulky or extra-large charge above the rate card may hold fees the reports do not show "
+                    "(packaging, Overmax handling)")
+    if basis.extras:
+        notes.add("the expected fee includes the " + " and the ".join(
+            f"{name}, {_fees.money(amount)}" for name, amount in basis.extras))
+    if lil_pu:
+        notes.add("the low-inventory-level fee that SKU Economics shows in the charge is left out")
+    overcharge_pu = excess_pu
+    # Without SKU Economics the low-inventory-level fee Amazon may have added is unknown: the highest it can be for
+    # Amazon's tier or the item's is never claimed, and a difference it could explain is only `review`.
+    allowance = max((r.low_inventory_fee_up_to for r in (basis, amazon) if r is not None
+                     and r.low_inventory_fee_up_to is not None), default=None)
+    if lil_pu is None and allowance is not None:
+        if excess_pu - allowance <= tolerance:
+            reasons.add(f"the difference may be the low-inventory-level fee (up to {_fees.money(allowance)} per unit, "
+                        "added to this fee line in weeks of low stock); the SKU Economics report would tell")
+        else:
+            overcharge_pu = excess_pu - allowance
+            notes.add(f"up to {_fees.money(allowance)} per unit that may be the low-inventory-level fee is left out")
     if item["source_format"] == _fees.DATE_RANGE:
         reasons.add("the Date Range 'fba fees' column may include other FBA fees of the order line")
     return {
         "order_id": item["order_id"], "sku": item["sku"], "posted_date": on, "units": units,
-        "charged_pu": charged_pu, "expected_pu": basis.fee, "overcharge": item["charged"] - basis.fee * units,
-        "table_id": basis.table_id, "reasons": reasons, "evidence": item["evidence"],
+        "charged_pu": charged_pu, "expected_pu": upper, "overcharge": overcharge_pu * units,
+        "table_id": basis.table_id, "reasons": reasons, "notes": notes,
+        "evidence": _fees.join_refs(item["evidence"], lil_ref),
         "basis": "your dimensions" if basis is seller else "Amazon's measurements", "tier": basis.tier.tier,
         "amazon_tier": amazon_tier,
     }
 
 
+class LowInventory:
+    """The low-inventory-level fee per unit the SKU Economics report gives for a SKU and day.
+
+    Only rows generated with the fee components (a `Base fulfillment fee total`) tell: there a blank fee means none
+    was charged. The period's fee total over its quantity is Amazon's own per-unit figure: applied to each charge of
+    the period, the period's total comes out exact. Where a week and a month both cover the day, the week is used.
+    """
+
+    def __init__(self, sku_economics: pl.DataFrame | None, skus: pl.Series, ctx: AuditContext) -> None:
+        self._rows: dict[str, list[tuple]] = {}
+        if sku_economics is None:
+            return
+        store = pl.col("amazon_store").is_null() | (pl.col("amazon_store") == ctx.marketplace)
+        rows = sku_economics.filter(
+            store & in_currency(ctx.currency) & pl.col("base_fee_total").is_not_null()
+            & pl.col("sku").cast(pl.String).is_in(skus.cast(pl.String).unique().implode())
+        ).select(
+            pl.col("sku").cast(pl.String), "start_date", "end_date", "low_inventory_fee_total",
+            "low_inventory_fee_quantity", ref=pl.format("{}:{}", "source_file", "source_line"),
+        ).sort("sku", "start_date", "end_date", "ref")
+        for sku, start, end, total, quantity, ref in rows.iter_rows():
+            per_unit = total / quantity if total and quantity else Decimal(0)
+            self._rows.setdefault(sku, []).append(((end - start).days, start, end, per_unit, ref))
+        for periods in self._rows.values():
+            periods.sort(key=lambda p: (p[0], p[1], p[4]))
+
+    def per_unit(self, sku: str, on) -> tuple[Decimal | None, str | None]:
+        """(fee per unit, `file:line` of the row) for a charge of `sku` on `on`; (None, None): not known."""
+        return next(((per_unit, ref) for _, start, end, per_unit, ref in self._rows.get(sku, ())
+                     if start <= on <= end), (None, None))
+
+
 def detect(*, transactions: pl.DataFrame, fee_preview: pl.DataFrame, products: pl.DataFrame | None = None,
-           reimbursements: pl.DataFrame | None = None, ctx: AuditContext) -> pl.DataFrame:
+           reimbursements: pl.DataFrame | None = None, sku_economics: pl.DataFrame | None = None,
+           ctx: AuditContext) -> pl.DataFrame:
+    return assess(transactions=transactions, fee_preview=fee_preview, products=products,
+                  reimbursements=reimbursements, sku_economics=sku_economics, ctx=ctx)[0]
+
+
+def _no_fee_reason(size: tuple, found, basis: rc.FeeResult | None) -> str:
+    """Why a charge gets no expected fee, in the words the run shows."""
+    if found is None:
+        return "no item price (no Principal line for the order and no price in the Fee Preview)"
+    if size[0] is None and size[1] is None:
+        return "no measurements (no dimensions in products.csv and none in the Fee Preview)"
+    if basis is None:
+        return "the dimensions or weight are in a unit fba-audit cannot convert"
+    return basis.reason or "no rate-card fee"
+
+
+def not_judged(items: pl.DataFrame) -> pl.DataFrame:
+    """Order items without an expected fee (with `reason`) -> one row per reason and SKU: `reason` and `item`
+    (`SKU: N charges, first..last`), the columns of `fba_audit.coverage.NOT_CHECKED_SCHEMA`."""
+    return items.group_by("reason", pl.col("sku").cast(pl.String)).agg(
+        charges=pl.len(), first=pl.col("posted_date").min(), last=pl.col("posted_date").max(),
+    ).select(
+        "reason", item=pl.format("{}: {} charge(s), {} to {}", "sku", "charges", "first", "last"),
+    ).sort("reason", "item")
+
+
+def assess(*, transactions: pl.DataFrame, fee_preview: pl.DataFrame, products: pl.DataFrame | None = None,
+           reimbursements: pl.DataFrame | None = None, sku_economics: pl.DataFrame | None = None,
+           ctx: AuditContext) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+    """(findings, the charges not judged per reason and SKU as `not_judged` gives them, SKUs judged).
+
+    NOTE: the not-judged frame has the columns of the coverage channel (issue 18 item 9, branch `coverage`), which
+    `detect` will hand over once it is merged; until then it is tested here (tests/detectors/test_fba01_coverage.py).
+    """
     # Per-unit fulfillment fee charged per order item, with the item price for the price band.
     items = _fees.order_items(transactions, ctx, fee="fulfillment", price=("principal",))
     store = pl.col("amazon_store").is_null() | (pl.col("amazon_store") == ctx.marketplace)
@@ -221,29 +347,39 @@ def detect(*, transactions: pl.DataFrame, fee_preview: pl.DataFrame, products: p
     catalog = _fees.sku_rows(products, PRODUCT_COLUMNS)
     # The expected fee depends on the SKU's measurements and Fee Preview prices, the item price and the rate card
     # of the charge date only: it is looked up once per such profile, price and fee regime, and only the order items
-    # charged more than it plus the tolerance are kept.
+    # charged more than it, the fees it may hide and the tolerance are kept; where there is no expected fee, why.
     def limit(profile: tuple, on, amounts: list, units: int):
         listed, size = _from_profile(profile)
-        if (found := _price_or_listed(amounts[0], units, listed)) is None:
-            return None
-        basis = _bases(size, found[0], on, ctx, amazon_too=False)[2]
+        found = _price_or_listed(amounts[0], units, listed)
+        basis = None if found is None else _bases(size, found[0], on, ctx, amazon_too=False)[2]
         if basis is None or basis.fee is None:
-            return None
-        return basis.fee + _fees.tolerance(basis.fee, floor="0.05", share="0.02")
+            return _no_fee_reason(size, found, basis)
+        upper = _upper(basis)
+        return upper + _fees.tolerance(upper, floor="0.05", share="0.02")
 
+    unjudged: list[pl.DataFrame] = []
     flagged = items.with_evidence(
-        _fees.over_limit(items.frame, "fulfillment", ["principal"], ctx, _profiles(previews, catalog), limit)
+        _fees.over_limit(items.frame, "fulfillment", ["principal"], ctx, _profiles(previews, catalog), limit,
+                         not_judged=unjudged)
     ).sort(_fees.ITEM_KEYS)
+    left_out = not_judged(pl.concat(unjudged)) if unjudged else pl.DataFrame(schema={"reason": pl.String,
+                                                                                       "item": pl.String})
+    judged = (items.frame.join(unjudged[0], on=_fees.ITEM_KEYS, how="anti") if unjudged else items.frame).select(
+        pl.col("sku").n_unique()).item()
     previews, catalog = (_fees.one_per_sku(frame, flagged["sku"]) for frame in (previews, catalog))
+    low_inventory = LowInventory(sku_economics, flagged["sku"], ctx)
     # Those few are compared one by one (the check that decides, with the review reasons).
     charges = [c for item in flagged.iter_rows(named=True)
-               if (c := _expected(item, previews.get(item["sku"]), catalog.get(item["sku"]), ctx)) is not None]
+               if (c := _expected(item, previews.get(item["sku"]), catalog.get(item["sku"]), ctx, low_inventory))
+               is not None]
     rows = []
     for g in _fees.group_charges(CODE, ctx, charges, _fees.fee_corrections(reimbursements, transactions, ctx)):
         fp, prod, c = previews.get(g["sku"]), catalog.get(g["sku"]), g["charges"][-1]
         charged = _fees.span([r["charged_pu"] for r in g["charges"]])
         expected = _fees.span([r["expected_pu"] for r in g["charges"]])
         review = "; review: " + "; ".join(g["reasons"]) if g["reasons"] else ""
+        notes = sorted(set().union(*(r["notes"] for r in g["charges"])))
+        noted = " (" + "; ".join(notes) + ")" if notes else ""
         yours = (f"{prod['length']:g} x {prod['width']:g} x {prod['height']:g} {prod['dimension_unit']}, "
                  f"{prod['weight']:g} {prod['weight_unit']}") if c["basis"] == "your dimensions" else None
         theirs = (f"{fp['longest_side']:g} x {fp['median_side']:g} x {fp['shortest_side']:g} {fp['unit_of_dimension']}, "
@@ -258,7 +394,7 @@ def detect(*, transactions: pl.DataFrame, fee_preview: pl.DataFrame, products: p
             "message": (
                 f"SKU {g['sku']} was charged {charged} per unit in FBA fulfillment fees on {g['quantity']} unit(s) "
                 f"from {g['event_date']} to {g['last_date']}, but {c['basis']} give {_label(c['tier'])} at "
-                f"{expected} per unit ({g['table_id']}): {_fees.money(g['amount'])} overcharged{review}."
+                f"{expected} per unit ({g['table_id']}): {_fees.money(g['amount'])} overcharged{noted}{review}."
             ),
             "evidence": _fees.join_refs(g["evidence"], fp and f"{fp['source_file']}:{fp['source_line']}",
                                         prod and yours and f"{prod['source_file']}:{prod['source_line']}"),
@@ -270,7 +406,8 @@ def detect(*, transactions: pl.DataFrame, fee_preview: pl.DataFrame, products: p
                    f"Amazon's own measurements ({theirs}) put the item in {_label(c['tier'])}")
                 + f", with an expected fee of {expected} per unit under the rate card in force on the charge dates. "
                 f"Transactions: {_fees.order_list(g['charges'])}. Total overcharge: {_fees.money(g['gross'])} "
-                f"{ctx.currency} on {g['quantity']} unit(s). " + _fees.correction_note(g)
+                f"{ctx.currency} on {g['quantity']} unit(s)" + (f" ({'; '.join(notes)})" if notes else "") + ". "
+                + _fees.correction_note(g)
                 + ("Attached: photos of a unit on a scale and with a ruler or tape measure showing its dimensions. "
                    if yours else "")
                 + "Please re-measure the item and reimburse the difference under the FBA fees reimbursement policy "
@@ -278,10 +415,10 @@ def detect(*, transactions: pl.DataFrame, fee_preview: pl.DataFrame, products: p
             ),
         })
     frame = pl.DataFrame(rows, schema=_fees.FINDING_ROW_SCHEMA)
-    return to_findings(frame, code=CODE, ctx=ctx)
+    return to_findings(frame, code=CODE, ctx=ctx), left_out, judged
 
 
 DETECTOR = Detector(
     code=CODE, name="fee-size-tier", family="fee", needs=("transactions", "fee_preview"),
-    optional=("products", "reimbursements"), run=detect, doc=__doc__,
+    optional=("products", "reimbursements", "sku_economics"), run=detect, doc=__doc__,
 )

@@ -1,0 +1,49 @@
+"""FBA01: the charges it could not judge are kept, per reason and SKU, never dropped (issue 23 item 6).
+
+The frame has the columns of the coverage channel (`reason`, `item`; issue 18 item 9), which `detect` hands over
+once that channel is merged; until then `assess` returns it and this test pins it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import polars as pl
+
+from fba_audit.context import AuditContext
+from fba_audit.detectors import fba01_fee_size_tier as fba01
+from fba_audit.reports import load_folder
+
+CASES = Path(__file__).parents[1] / "fixtures" / "detectors" / "FBA01"
+
+
+def _assess(case: str, as_of: dt.date) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+    load = load_folder(CASES / case / "reports")
+    assert load.problems == []
+    frames = {d: load.datasets[d] if load.has(d) else None
+              for d in ("transactions", "fee_preview", "products", "reimbursements", "sku_economics")}
+    return fba01.assess(**frames, ctx=AuditContext(as_of=as_of))
+
+
+def test_charges_without_an_expected_fee_are_listed_per_sku_with_the_reason() -> None:
+    findings, not_judged, judged = _assess("clean_charges_without_a_rate_card_not_judged", dt.date(2026, 3, 31))
+    assert findings.is_empty() and judged == 0
+    assert not_judged.schema == pl.Schema({"reason": pl.String, "item": pl.String})
+    assert not_judged.rows() == [
+        ("apparel items have their own rate card, which fba-audit does not hold",
+         "KIDS-TEE: 2 charge(s), 2026-03-05 to 2026-03-06"),
+        ("no US fulfillment rate card for the charge date", "OLD-LAMP: 1 charge(s), 2024-12-20 to 2024-12-20"),
+        ("no measurements (no dimensions in products.csv and none in the Fee Preview)",
+         "NO-DIMS: 1 charge(s), 2026-03-07 to 2026-03-07"),
+    ]
+
+
+def test_holiday_peak_charges_are_judged_now() -> None:
+    # Before issue 23 every charge from 2026-10-15 was left unjudged ("peak amounts not verified").
+    findings, not_judged, judged = _assess("finds_peak_charge_judged_by_peak_table", dt.date(2026, 12, 7))
+    assert not_judged.is_empty() and judged == 1
+    assert findings.select("finding_id", "status", "amount").rows() == [
+        ("FBA01:US:HOME-TOWEL:us-fba-fulfillment-2026:2026-11", "claimable", Decimal("1.16")),
+    ]
