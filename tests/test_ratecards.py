@@ -247,3 +247,102 @@ def test_the_referral_fee_takes_the_category_as_people_write_it():
     assert (result.fee, result.category) == (Decimal("3.00"), "Home and Kitchen")
     # Personal Computers is today's Computers: 8 %, minimum $0.30; 8 % of 500.00 = 40.00.
     assert rc.referral_fee("Personal Computers", "500.00", on=ON_2026) == Decimal("40.00")
+
+
+# The worked examples of the independent rate-card check (ratecard_check_2026 §7, 2026-12-07). Each expected value
+# is typed from Amazon's table row quoted beside it (sources: 2025 = GPDC3KPYAGDTVDJP / the 2025 column printed on
+# GABBX6GZPA8MSZGW; 2026 = GABBX6GZPA8MSZGW; peak 2026 = the same page's peak table; Low-Price = GJTAVU7P2W2VE8Q9),
+# never computed by fba_audit.ratecards.
+WORKED_EXAMPLES = [
+    # (#, sides in, weight, unit, price, date, tier, expected fee, the table row)
+    (1, (8, 5, "0.5"), 5, "oz", "14.99", "2025-06-01", "small_standard", "3.24",
+     "2025 small standard 4+ to 6 oz, $10 and over: $3.24"),
+    (2, (8, 5, "0.5"), 5, "oz", "8.99", "2025-06-01", "small_standard", "2.47",
+     "2025 Low-Price small standard 4+ to 6 oz: $3.24 - $0.77 = $2.47"),
+    (3, (6, 4, "0.5"), "1.5", "oz", "12.00", "2025-11-20", "small_standard", "3.25",
+     "2025 peak small standard 2 oz or less: $3.25"),
+    (4, (12, 9, 4), "0.5", "lb", "20.00", "2025-03-01", "large_standard", "7.00",
+     "2025 large standard 3+ to 20 lb: $6.92 + $0.08 per 4 oz above 3 lb; dimensional 432 / 139 = 3.108 lb -> 3.25 lb"),
+    (5, (40, 25, 1), "4.5", "lb", "30.00", "2025-05-01", "large_bulky", "14.93",
+     "2025 large bulky: $9.61 + $0.38 per lb above the first; whiteboard 40 x 2 x 25 / 139 = 14.4 lb -> 15 lb"),
+    (6, ("7.72", "6.54", "1.22"), "0.18", "lb", "25.00", "2026-02-10", "large_standard", "3.95",
+     "2026 large standard 4+ to 8 oz, $10-$50: $3.95 (dimensional 0.443 lb)"),
+    (7, ("7.72", "6.54", "1.22"), "0.18", "lb", "25.00", "2026-05-10", "large_standard", "4.09",
+     "2026 large standard 4+ to 8 oz, $10-$50: $3.95 x 1.035 fuel and logistics surcharge = 4.088"),
+    (9, (24, "7.5", 6), "7.90", "lb", "40.00", "2026-02-01", "small_bulky", "10.21",
+     "2026 small bulky: $7.55 + $0.38 per lb above the first; Amazon's baby cot, 8 lb -> $10.21"),
+    (10, (16, 12, 6), 8, "lb", "79.99", "2026-03-01", "large_standard", "8.99",
+     "2026 large standard 3+ to 20 lb, over $50: $7.23 + 22 x $0.08 (dimensional 8.29 lb -> 8.5 lb)"),
+    (11, (62, 10, 6), 20, "lb", "120.00", "2026-06-01", "extra_large_0_to_50", "37.48",
+     "2026 extra-large 0 to 50 lb: ($26.33 + 26 x $0.38) x 1.035 (dimensional 26.8 lb -> 27 lb)"),
+    (12, ("7.72", "6.54", "1.22"), "0.18", "lb", "25.00", "2026-11-01", "large_standard", "4.36",
+     "2026 peak large standard 4+ to 8 oz, $10-$50: $4.21 x 1.035 = 4.357"),
+    (13, (10, 7, "0.5"), 11, "oz", "60.00", "2026-03-01", "small_standard", "4.04",
+     "2026 small standard 10+ to 12 oz, over $50: $4.04"),
+    (14, (15, 12, "0.75"), 16, "oz", "12.00", "2025-07-01", "small_standard", "3.65",
+     "2025 small standard 14+ to 16 oz, every limit at its maximum: $3.65"),
+    (15, (15, 12, "0.76"), 16, "oz", "12.00", "2025-07-01", "large_standard", "4.55",
+     "2025 large standard 12+ to 16 oz: $4.55 (0.76 in > 0.75 in)"),
+    (16, (100, 10, 10), 40, "lb", "200.00", "2026-03-01", "extra_large_70_to_150", "52.07",
+     "2026 extra-large 70 to 150 lb: $51.32 + $0.75 per lb above 71 lb (dimensional 71.9 lb -> 72 lb)"),
+]
+
+
+@pytest.mark.parametrize(("number", "sides", "weight", "unit", "price", "on", "tier", "expected", "row"),
+                         WORKED_EXAMPLES, ids=[f"example-{e[0]}" for e in WORKED_EXAMPLES])
+def test_worked_example(number, sides, weight, unit, price, on, tier, expected, row):
+    result = rc.expected_fulfillment_fee(*sides, "inches", weight, unit, price, on=dt.date.fromisoformat(on))
+    assert (result.tier.tier, result.fee) == (tier, Decimal(expected)), row
+
+
+def test_worked_example_8_price_band_edges():
+    # 2026 small standard 2 oz or less: under $10 $2.43, $10-$50 $3.32, over $50 $3.58; 1.5 oz -> 2 oz.
+    fees = [rc.expected_fulfillment_fee(6, 4, "0.5", "in", "1.5", "oz", price, on=dt.date(2026, 3, 1)).fee
+            for price in ("9.99", "10.00", "50.00", "50.01")]
+    assert fees == [Decimal("2.43"), Decimal("3.32"), Decimal("3.32"), Decimal("3.58")]
+
+
+def test_the_may_2026_fee_preview_4_05_is_the_sipp_discount_plus_the_surcharge():
+    # Example 7 with the 2026 SIPP discount for large standard 4+ to 8 oz, $0.04 (non-apparel), taken off before the
+    # 3.5 % surcharge: (3.95 - 0.04) x 1.035 = 4.0469 -> 4.05, the genuine Fee Preview value. The card fee stays 4.09;
+    # the discount only explains a lower charge.
+    result = rc.expected_fulfillment_fee("7.72", "6.54", "1.22", "inches", "0.18", "pounds", "25.00",
+                                         on=dt.date(2026, 5, 10))
+    assert (result.fee, result.base_fee, result.fee_if_sipp) == (Decimal("4.09"), Decimal("3.95"), Decimal("4.05"))
+    # No SIPP discount in the 2025 table.
+    assert rc.expected_fulfillment_fee("7.72", "6.54", "1.22", "inches", "0.18", "pounds", "25.00",
+                                       on=dt.date(2025, 6, 1)).fee_if_sipp is None
+
+
+def test_overmax_handling_fee_explains_example_16():
+    # Example 16: longest side 100 in > 96 in, so the Overmax handling fee for extra-large 70-150 lb, $25, may be added:
+    # 52.07 + 25.00 = 77.07 (before the surcharge, 2026-03-01). It explains a charge; the card fee stays 52.07.
+    result = rc.expected_fulfillment_fee(100, 10, 10, "in", 40, "lb", 200, on=dt.date(2026, 3, 1))
+    assert result.extras == (("Overmax handling fee", Decimal("25")),)
+    assert (result.fee, result.fee_with_extras) == (Decimal("52.07"), Decimal("77.07"))
+    # 62 in long and 62 + 2 x (10 + 6) = 94 in length + girth: no Overmax fee (example 11).
+    assert rc.expected_fulfillment_fee(62, 10, 6, "in", 20, "lb", 120, on=dt.date(2026, 6, 1)).extras == ()
+
+
+def test_bulky_packaging_fee_unless_sipp_certified():
+    # Example 9, the baby cot: dimensional weight 24 x 7.5 x 6 / 139 = 7.77 lb, packaging fee band "5 to 10 lb" $1.68
+    # for bulky items not SIPP-certified: 10.21 + 1.68 = 11.89 (2026-02-01, before the surcharge).
+    cot = (24, "7.5", 6, "in", "7.90", "lb", 40)
+    unknown = rc.expected_fulfillment_fee(*cot, on=dt.date(2026, 2, 1))
+    assert unknown.extras == (("bulky packaging fee for units not SIPP-certified", Decimal("1.68")),)
+    assert unknown.fee_with_extras == Decimal("11.89")
+    certified = rc.expected_fulfillment_fee(*cot, on=dt.date(2026, 2, 1), sipp_certified=True)
+    assert (certified.extras, certified.fee_with_extras) == ((), Decimal("10.21"))
+    # From 2026-04-17 the surcharge applies to the fee and, assumed, to the packaging fee: 11.89 x 1.035 = 12.306.
+    assert rc.expected_fulfillment_fee(*cot, on=dt.date(2026, 5, 1)).fee_with_extras == Decimal("12.31")
+
+
+def test_low_inventory_level_fee_bound_per_tier():
+    # GV43F6S76Y9DHYRH (2024 rates): small standard up to $0.89, large standard up to 3 lb $0.97, 3+ to 20 lb $1.11
+    # (historical days of supply under 14); not on extra-large. Bulky from 2026-01-15 (third-party: small bulky $1.85).
+    on = dt.date(2025, 6, 1)
+    assert rc.expected_fulfillment_fee(8, 5, "0.5", "in", 5, "oz", 15, on=on).low_inventory_fee_up_to == Decimal("0.89")
+    assert rc.expected_fulfillment_fee(12, 9, 4, "in", "0.5", "lb", 20, on=on).low_inventory_fee_up_to == Decimal("1.11")
+    assert rc.expected_fulfillment_fee(62, 10, 6, "in", 20, "lb", 120, on=on).low_inventory_fee_up_to is None
+    small_bulky = rc.expected_fulfillment_fee(24, "7.5", 6, "in", "7.90", "lb", 40, on=dt.date(2026, 2, 1))
+    assert (small_bulky.low_inventory_fee_up_to, small_bulky.low_inventory_verified) == (Decimal("1.85"), False)
