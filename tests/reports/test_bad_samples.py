@@ -111,6 +111,9 @@ BAD = [
                     "category as Amazon's referral fee schedule names it (docs/rate-cards.md lists the names)."),
         row_error("bad_negative_cost.csv", 3, 'column length has "0.0", must be more than 0', "products"),
         row_error("bad_negative_cost.csv", 2, 'column unit_cost has "-6.40", must be 0 or more', "products")]),
+    ("products/bad_sipp_certified.csv", "products", (2, 1, 1), [2], [
+        row_error("bad_sipp_certified.csv", 3, "column sipp_certified has \"maybe\", must be one of ['yes', 'no', "
+                  "'Yes', 'No', 'YES', 'NO']", "products")]),
     ("sku_economics/bad_total.csv", "sku_economics", (2, 1, 1), [2], [
         row_error("bad_total.csv", 3, f'column Base fulfillment fee total has "42.4x", expected {AMOUNT}',
                   "sku_economics")]),

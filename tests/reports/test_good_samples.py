@@ -494,10 +494,10 @@ def test_products(load_fixtures) -> None:
     assert load_fixtures("products/ok.csv").datasets["products"].sort("source_line").to_dicts() == [
         dict(source_file="ok.csv", source_line=2, sku="SKU-1", unit_cost=Decimal("6.40"), currency="USD",
              length=7.5, width=6.5, height=1.2, dimension_unit="in", weight=0.17, weight_unit="lb",
-             referral_category="Backpacks, Handbags, and Luggage"),
+             referral_category="Backpacks, Handbags, and Luggage", sipp_certified=None),
         dict(source_file="ok.csv", source_line=3, sku="SKU-2", unit_cost=Decimal("3.10"), currency="USD",
              length=None, width=None, height=None, dimension_unit=None, weight=None, weight_unit=None,
-             referral_category=None),
+             referral_category=None, sipp_certified=None),  # optional column, absent from this file
     ]
 
 

@@ -83,8 +83,8 @@ PREVIEW_COLUMNS = ("sku", "source_file", "source_line", "fnsku", "asin", "produc
                    "unit_of_weight", "product_size_tier")
 PRODUCT_COLUMNS = ("sku", "source_file", "source_line", "length", "width", "height", "dimension_unit", "weight",
                    "weight_unit", "referral_category", "sipp_certified")
-# products.csv `sipp_certified` spellings (case-insensitive); anything else, or empty, is "not known".
-SIPP_YES, SIPP_NO = ("yes", "y", "true", "1"), ("no", "n", "false", "0")
+# products.csv `sipp_certified` (yes / no in any case; the loader rejects other values); empty is "not known".
+SIPP_YES, SIPP_NO = ("yes",), ("no",)
 BULKY_TIERS = ("small_bulky", "large_bulky", "extra_large")
 ITEM = "SKU charged FBA fulfillment fees"
 

@@ -265,6 +265,11 @@ class Products(_Sourced):
         "schedule names it; `&` for `and`, case, commas and Amazon's former names are read too. An unknown name is "
         "left empty, with a warning naming the closest categories."
     )
+    sipp_certified: str = _opt(
+        "`sipp_certified` (optional): yes or no when the seller knows whether the item is SIPP-certified (Ships In "
+        "Product Packaging); empty when not known.",
+        isin=["yes", "no", "Yes", "No", "YES", "NO"],
+    )
 
 
 class SkuEconomics(_Sourced):

@@ -479,6 +479,9 @@ PRODUCTS = ReportKind(
         col("weight", "weight", type=FLOAT),
         col("weight_unit", "weight_unit"),
         col("referral_category", "referral_category"),
+        # Optional (issue 23): whether the item is SIPP-certified (yes / no), for the sellers who know. It decides
+        # whether the 2026 bulky packaging fee may be in a bulky item's fulfillment fee.
+        col("sipp_certified", "sipp_certified"),
     ),
 )
 
