@@ -33,6 +33,11 @@ def test_table_for_picks_the_table_in_force_on_the_charge_date():
     assert rc.table_for("fulfillment", "US", dt.date(2026, 1, 14)).id == "us-fba-fulfillment-2025"
     assert rc.table_for("fulfillment", "US", dt.date(2026, 1, 15)).id == "us-fba-fulfillment-2026"
     assert rc.table_for("fulfillment", "CA", ON_2026) is None
+    # The 2026 card ends with its holiday peak: the 2027 card (from 2027-01-15) is not published yet, so no fee.
+    assert rc.table_for("fulfillment", "US", dt.date(2027, 1, 14)).id == "us-fba-fulfillment-2026"
+    assert rc.table_for("fulfillment", "US", dt.date(2027, 1, 15)) is None
+    assert rc.expected_fulfillment_fee(8, 5, "0.5", "in", 5, "oz", 15, on=dt.date(2027, 2, 1)).reason == (
+        "no US fulfillment rate card for the charge date")
 
 
 def test_no_table_before_the_first_one():
