@@ -245,7 +245,7 @@ def over_limit(items: pl.DataFrame, kind: str, amounts: list[str], ctx: AuditCon
         elif per_unit is not None:
             rows.append((number, on, *values, n, int((per_unit * 10_000).to_integral_value(ROUND_FLOOR)) - 1))
     table = pl.DataFrame(rows, schema={**keys.schema, "_limit": pl.Int64}, orient="row")
-    if not_judged is not None:
+    if not_judged is not None and unjudged:
         reasons = pl.DataFrame(unjudged, schema={**keys.schema, "reason": pl.String}, orient="row")
         left = keyed.join(reasons.lazy(), on=key, how="inner", nulls_equal=True).select("_row", "reason").collect()
         not_judged.append(items.with_row_index("_row").with_columns(pl.col("_row").cast(pl.Int64)).join(

@@ -86,7 +86,7 @@ PRODUCT_COLUMNS = ("sku", "source_file", "source_line", "length", "width", "heig
 # products.csv `sipp_certified` (yes / no in any case; the loader rejects other values); empty is "not known".
 SIPP_YES, SIPP_NO = ("yes",), ("no",)
 BULKY_TIERS = ("small_bulky", "large_bulky", "extra_large")
-ITEM = "SKU charged FBA fulfillment fees"
+ITEM = "order item charged an FBA fulfillment fee (those not judged are listed per SKU)"
 
 
 def _tier_rank(table_id: str | None, tier: str | None, ctx: AuditContext, on) -> int | None:
@@ -334,10 +334,11 @@ def not_judged(items: pl.DataFrame) -> pl.DataFrame:
 def assess(*, transactions: pl.DataFrame, fee_preview: pl.DataFrame, products: pl.DataFrame | None = None,
            reimbursements: pl.DataFrame | None = None, sku_economics: pl.DataFrame | None = None,
            ctx: AuditContext) -> tuple[pl.DataFrame, pl.DataFrame, int]:
-    """(findings, the charges not judged per reason and SKU as `not_judged` gives them, SKUs judged).
+    """(findings, the charges not judged per reason and SKU as `not_judged` gives them, order items judged).
 
     NOTE: the not-judged frame has the columns of the coverage channel (issue 18 item 9, branch `coverage`), which
-    `detect` will hand over once it is merged; until then it is tested here (tests/detectors/test_fba01_coverage.py).
+    `detect` will hand over once it is merged (with `ITEM` as what one judged item is); until then it is tested here
+    (tests/detectors/test_fba01_coverage.py).
     """
     # Per-unit fulfillment fee charged per order item, with the item price for the price band.
     items = _fees.order_items(transactions, ctx, fee="fulfillment", price=("principal",))
@@ -364,8 +365,7 @@ def assess(*, transactions: pl.DataFrame, fee_preview: pl.DataFrame, products: p
     ).sort(_fees.ITEM_KEYS)
     left_out = not_judged(pl.concat(unjudged)) if unjudged else pl.DataFrame(schema={"reason": pl.String,
                                                                                        "item": pl.String})
-    judged = (items.frame.join(unjudged[0], on=_fees.ITEM_KEYS, how="anti") if unjudged else items.frame).select(
-        pl.col("sku").n_unique()).item()
+    judged = items.frame.height - sum(frame.height for frame in unjudged)
     previews, catalog = (_fees.one_per_sku(frame, flagged["sku"]) for frame in (previews, catalog))
     low_inventory = LowInventory(sku_economics, flagged["sku"], ctx)
     # Those few are compared one by one (the check that decides, with the review reasons).
