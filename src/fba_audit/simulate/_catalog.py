@@ -70,7 +70,7 @@ BRANDS = ("Northlake", "Brightfold", "Haverly", "Oakmere", "Kestrel Home", "Alde
 VARIANTS = ("Black", "White", "Navy", "Sage Green", "Terracotta", "Grey", "Sand", "Blue")
 FULFILLMENT_CENTERS = ("PHX7", "LAS2", "ONT8", "SBD1", "MDW2", "IND9", "CLT2", "ABE8", "BFI4", "DFW6", "TPA1",
                        "LGB3", "RDU1", "SMF3", "MQJ1")
-# Added to the fee on days the rate card has no peak amounts (2026 holiday peak): a simulation assumption.
+# Added to the fee on peak days of a card without peak amounts (none since issue 23): a simulation assumption.
 PEAK_ADDON_CENTS = 30
 ALPHANUM = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
