@@ -54,6 +54,8 @@ fees", https://sellercentral.amazon.com/help/hub/reference/external/GPDC3KPYAGDT
 - the order ids, charge dates and per-unit fees listed in the finding (settlement or transaction report lines)
 - the item's packaged dimensions and weight, with photos of a unit on a scale and with a ruler or tape measure
 - the Fee Preview row showing Amazon's measurements and size tier
+- the SKU Economics row of the period, where it split the charge into base fee, fuel and logistics surcharge and
+  low-inventory-level fee (listed in the evidence)
 
 Amazon may refuse further claims after a pattern of claims where its measurements prove right: measure before
 filing.
