@@ -80,7 +80,7 @@ def main() -> None:
             print(f"{mode}: {seconds:.1f} s", flush=True)
         started = time.perf_counter()
         with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                          dashboard_address=None) as cluster:
+                          dashboard_address=":0") as cluster:
             print(f"dask cluster start: {time.perf_counter() - started:.1f} s", flush=True)
             seconds, outcomes = batch(root, scheduler=cluster.scheduler_address)
         figures["dask-2"].append(seconds)

@@ -220,7 +220,7 @@ def test_dask_cluster_gives_the_local_results(local_batch, tmp_path: Path) -> No
     accounts, out_local, _ = local_batch
     out = tmp_path / "out"
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  dashboard_address=None) as cluster:
+                                  dashboard_address=":0") as cluster:
         result = run_batch(str(accounts), out, scheduler=cluster.scheduler_address,
                            defaults=AccountOptions(name="", as_of=dt.date(2026, 5, 15)))
         workers = {o.worker for o in result.outcomes if o.status == "ran"}
