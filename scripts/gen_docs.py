@@ -149,6 +149,31 @@ of an Inventory Ledger download are duplicates of the ledger's rows.
 """
 
 
+SHIPMENTS = """\
+## Order items in several shipments
+
+Amazon settles an order per shipment: its Finances API writes one `ShipmentEvent` per shipment, each with its
+own posted date, `ShipmentItemList` (`OrderItemId`, `QuantityShipped`) and the charges and fees of those units
+(`ItemChargeList`, `ItemFeeList`), in `amzn/selling-partner-api-models`, `models/finances-api-model/financesV0.json`.
+The settlement flat files are written from those events, so one order item (one `order-item-code`) can have
+several runs of lines, each with its own `quantity-purchased`:
+
+- **V2**: one run per shipment (its own `shipment-id` and `posted-date-time`), the quantity on the run's
+  `ItemPrice`/`Principal` line; shipments of one item can be days apart and fall in two settlements.
+- **V1**: a quantity row of its own, then one row per amount. A genuine Amazon.ca file of 2025 has an order item
+  with two runs under one `shipment-id` and time: quantity 1 with its Principal, FBA fee and a Commission, then
+  quantity 2 with its Principal and FBA fee only. The FBA fee is written per run; the Commission once, on the
+  first run, for all three units.
+- **Date Range**: one row per order line of a settlement transaction, with its own `quantity` and its fee totals
+  (`selling fees`, `fba fees`); a second shipment is a second row.
+
+So the loader gives every line the quantity of its own run (never the largest of the item), and the fee checks
+(FBA01, FBA10) sum an item's units over its runs exactly as they sum its fees, across files. Fee lines that no
+`order-item-code` ties to a quantity are tied by order id and SKU; what even that cannot tie is counted, with its
+reason, as not checked.
+"""
+
+
 def reports_page() -> str:
     from fba_audit.reports._dedup import IDENTITY
     from fba_audit.reports.datasets import DATASET_MODELS
@@ -156,6 +181,7 @@ def reports_page() -> str:
 
     lines = [REPORTS_INTRO.rstrip("\n")]
     lines += [f"| `{name}` | {', '.join(f'`{c}`' for c in IDENTITY[name])} |" for name in DATASET_MODELS]
+    lines += ["", SHIPMENTS.rstrip("\n")]
     lines += ["", "## Report kinds", ""]
     for kind in REPORT_KINDS:
         lines += [f"### {kind.title} (`{kind.key}`)", "", f"Feeds: {', '.join(f'`{d}`' for d in kind.datasets)}. "

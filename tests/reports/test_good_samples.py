@@ -309,6 +309,24 @@ def test_settlement_v1_long_form(load_fixtures) -> None:
     assert lines["amount"].sum() == Decimal("21.79")
 
 
+def test_settlement_quantity_per_shipment_run_not_the_largest() -> None:
+    """An order item with quantity rows 1 then 2 under one shipment and time (the shape of a genuine Amazon.ca V1
+    file, docs/reports.md "Order items in several shipments"): each line keeps its own run's quantity, so units
+    summed over the runs (3) match the fees written per run; the largest (2) on every line made a false claim."""
+    from fba_audit.reports import load_folder
+
+    folder = FIXTURES.parent / "detectors" / "FBA01" / "clean_order_item_quantity_in_two_lines_v1" / "reports"
+    lines = load_folder(folder).datasets["transactions"]
+    assert lines.sort("source_line").select("source_line", "amount_description", "amount", "quantity_purchased").rows(
+    ) == [
+        (4, "Principal", Decimal("19.99"), 1),
+        (5, "FBAPerUnitFulfillmentFee", Decimal("-3.54"), 1),
+        (6, "Commission", Decimal("-9.00"), 1),
+        (8, "Principal", Decimal("39.98"), 2),
+        (9, "FBAPerUnitFulfillmentFee", Decimal("-7.08"), 2),
+    ]
+
+
 def test_settlement_v1_33_columns_without_promotion(load_fixtures) -> None:
     result = load_fixtures("settlement_v1/ok_33col.txt")
     assert result.datasets["settlements"].select("settlement_id", "total_amount", "start_at").rows() == [

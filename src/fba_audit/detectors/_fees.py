@@ -97,7 +97,13 @@ _TOTALS: dict[tuple, tuple[weakref.ref, pl.DataFrame, set[str]]] = {}
 
 def _item_totals(transactions: pl.DataFrame, ctx: AuditContext, fee: str) -> pl.DataFrame:
     """Per order item with a line of any of `FEES` or `PRICES`: for each fee `<fee>_posted` (first), `<fee>_format`
-    (min), `<fee>_units` (max), `<fee>_charged` (total, sign turned), and one total per price.
+    (min), `<fee>_units`, `<fee>_charged` (total, sign turned), and one total per price.
+
+    Units are summed over the item's shipments like its fees (docs/reports.md, "Order items in several
+    shipments"): each line carries the quantity of its own shipment (the loader), so the units are the sum over the
+    item's Principal lines, one per shipment; or over its lines of the fee, when those say more (a shipment whose
+    Principal line is missing). Either sum can only count a unit too many, never one too few, so a per-unit fee is
+    never overstated: a Commission written once for all the shipments still divides by all their units.
 
     NOTE: grouping millions of Order lines by item is most of the work of a fee detector, and both need the same
     groups, so one pass computes the columns of both and keeps them until each fee has been asked for once (the
@@ -111,7 +117,8 @@ def _item_totals(transactions: pl.DataFrame, ctx: AuditContext, fee: str) -> pl.
         # far faster than filters inside the aggregation. They are summed as whole cents: the masked columns hold
         # every order line, and an Int64 takes half the memory of a Decimal.
         in_cents = cents("amount")
-        columns, aggs = {}, {}
+        columns = {"_principal_units": pl.when("_principal").then("quantity_purchased")}
+        aggs = {}
         for name in FEES:
             on_fee = pl.col(f"_fee_{name}")
             columns |= {f"_{name}_posted": pl.when(on_fee).then("posted_date"),
@@ -120,7 +127,8 @@ def _item_totals(transactions: pl.DataFrame, ctx: AuditContext, fee: str) -> pl.
                         f"_{name}_charged": pl.when(on_fee).then(in_cents)}
             aggs |= {f"{name}_posted": pl.col(f"_{name}_posted").min(),
                      f"{name}_format": pl.col(f"_{name}_format").min(),
-                     f"{name}_units": pl.col(f"_{name}_units").max(),
+                     f"{name}_units": pl.max_horizontal(pl.col("_principal_units").sum(),
+                                                        pl.col(f"_{name}_units").sum()),
                      # Net of any credit line of the same fee on the order (a fee discount is not an overcharge).
                      f"{name}_charged": from_cents(-pl.col(f"_{name}_charged").sum())}
         for name in PRICES:

@@ -94,12 +94,16 @@ def _settlement(kind: ReportKind, frame: pl.DataFrame) -> dict[str, pl.DataFrame
         lines = _v1_long(lines)
     else:
         lines = lines.filter(pl.col("amount").is_not_null() | pl.col("quantity_purchased").is_not_null())
-    # V1 and V2 put quantity-purchased on one line of the order item only; every line of the item gets it.
+    # V1 and V2 write quantity-purchased once per shipment of an order item (V1 on a row of its own before the
+    # amounts, V2 on the Principal line), and one item can hold several such runs: two shipments, or a genuine V1
+    # file's quantity rows 1 then 2 under one shipment and time (docs/reports.md, "Order items in several
+    # shipments"). Every line gets the quantity of its own run, in file order, never the largest of the item's:
+    # summed over the runs, the units then match the fees, which are also written per run.
     item = ["order_item_code", "transaction_type", "adjustment_id", "posted_date"]
     lines = lines.with_columns(
         quantity_purchased=pl.when(pl.col("order_item_code").is_null())
         .then(pl.col("quantity_purchased"))
-        .otherwise(pl.col("quantity_purchased").max().over(item)),
+        .otherwise(pl.col("quantity_purchased").forward_fill().backward_fill().over(item, order_by="source_line")),
         source_format=pl.lit(fmt),
     ).filter(pl.col("amount").is_not_null())
     return {"transactions": lines.collect(), "settlements": summary}

@@ -172,7 +172,8 @@ class Transactions(_Sourced):
     order_item_code: str = _opt("`order-item-code`.")
     sku: str = _opt("`sku`.")
     quantity_purchased: pl.Int64 = _opt(
-        "`quantity-purchased` (`quantity` in Date Range files), copied to every line of the same order item."
+        "`quantity-purchased` (`quantity` in Date Range files), copied to every line of the same shipment of the "
+        "order item (docs/reports.md, \"Order items in several shipments\")."
     )
     source_format: str = _req(
         "settlement_v1, settlement_v2 or date_range.", isin=["settlement_v1", "settlement_v2", "date_range"]
