@@ -153,24 +153,62 @@ def _item_totals(transactions: pl.DataFrame, ctx: AuditContext, fee: str) -> pl.
     return entry[1]
 
 
+# `item` of an order item whose lines were tied by order id and SKU (`_tie_by_order`): never an order-item-code
+# (digits) nor a Date Range `file:line`.
+BY_ORDER = "order+sku"
+# Why an order item charged a fee was not judged (the `unjudged` frame of `OrderItems`).
+NOT_TIED = "fee lines not tied to a quantity: no quantity-purchased on the order item, nor on its order and SKU"
+UNJUDGED_SCHEMA: dict[str, pl.DataType] = {
+    "order_id": pl.String, "sku": pl.String, "posted_date": pl.Date, "charged": pl.Decimal(18, 2),
+    "reason": pl.String,
+}
+
+
+def _tie_by_order(items: pl.DataFrame, prices: list[str]) -> pl.DataFrame:
+    """`items` where an item charged the fee has no units (its fee lines carry no quantity and no order-item-code ties
+    them to one): every item of its order and SKU merged into one (`item` BY_ORDER), units, fees and prices summed
+    alike; a unit of the order and SKU that paid no such fee can only lower the per-unit fee (the safe side)."""
+    loose = items.filter((pl.col("charged") != 0) & (pl.col("units").fill_null(0) <= 0)).select(
+        "order_id", "sku").unique()
+    if loose.is_empty():
+        return items
+    merged = items.join(loose, on=["order_id", "sku"], how="semi").group_by("order_id", "sku").agg(
+        item=pl.lit(BY_ORDER), posted_date=pl.col("posted_date").min(), source_format=pl.col("source_format").min(),
+        units=pl.col("units").sum(), charged=pl.col("charged").sum(), **{name: pl.col(name).sum() for name in prices},
+    )
+    return pl.concat([items.join(loose, on=["order_id", "sku"], how="anti"), merged.select(items.columns)],
+                     how="vertical_relaxed")
+
+
 class OrderItems:
     """The order items charged a fee (`frame`); `with_evidence` adds the report lines read for some of them, so
-    that the evidence text is built only for the items that are flagged."""
+    that the evidence text is built only for the items that are flagged. `unjudged`: the items charged the fee
+    that could not be judged, with the reason (`UNJUDGED_SCHEMA`), for the run's "not checked" coverage."""
 
     def __init__(self, transactions: pl.DataFrame, ctx: AuditContext, fee: str, price: tuple[str, ...]) -> None:
         self._fee, self._prices = fee, list(price)
         self._orders = _order_lines(transactions, ctx)
-        self.frame = _item_totals(transactions, ctx, fee).select(
+        items = _tie_by_order(_item_totals(transactions, ctx, fee).select(
             *ITEM_KEYS, posted_date=f"{fee}_posted", source_format=f"{fee}_format", units=f"{fee}_units",
             charged=f"{fee}_charged", **{name: name for name in price},
-        ).filter(
-            # NOTE: a line without a quantity cannot give a per-unit fee; assuming 1 unit could invent an overcharge.
-            (pl.col("charged") > 0) & (pl.col("units") > 0)
-        )
+        ), self._prices)
+        # NOTE: a line without a quantity cannot give a per-unit fee; assuming 1 unit could invent an overcharge.
+        counted = pl.col("units").fill_null(0) > 0
+        self.frame = items.filter((pl.col("charged") > 0) & counted)
+        self._tied = items.filter(pl.col("item") == BY_ORDER).select("order_id", "sku", _tied=pl.lit(True))
+        self.unjudged = items.filter((pl.col("charged") > 0) & ~counted).select(
+            pl.col("order_id").cast(pl.String), pl.col("sku").cast(pl.String), "posted_date", "charged",
+            reason=pl.lit(NOT_TIED),
+        ).cast(UNJUDGED_SCHEMA).sort("sku", "order_id")
 
     def _lines(self, orders: pl.LazyFrame) -> pl.LazyFrame:
-        """The fee lines and the price lines of `orders` (the evidence too, not the other amounts), with `item`."""
-        return _with_lines(orders, [self._fee], self._prices)
+        """The fee lines and the price lines of `orders` (the evidence too, not the other amounts), with `item`
+        (BY_ORDER for the lines of an order and SKU `_tie_by_order` merged)."""
+        lines = _with_lines(orders, [self._fee], self._prices)
+        if not self._tied.is_empty():
+            lines = lines.join(self._tied.lazy(), on=["order_id", "sku"], how="left").with_columns(
+                item=pl.when(pl.col("_tied")).then(pl.lit(BY_ORDER)).otherwise("item")).drop("_tied")
+        return lines
 
     def with_evidence(self, items: pl.DataFrame) -> pl.DataFrame:
         """`items` (rows of `frame`) with `evidence`: the fee and price lines read, `file:line; ...`."""

@@ -1,0 +1,63 @@
+"""The order items the fee detectors (FBA01, FBA10) judge: units summed like fees, fee lines tied by order id and
+SKU when no order-item-code ties them, and what still cannot be tied kept with its reason (never dropped)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import polars as pl
+from polars.testing import assert_frame_equal
+
+from fba_audit.context import AuditContext
+from fba_audit.detectors import _fees
+from fba_audit.reports import load_folder
+
+HEADER = ("settlement-id\tsettlement-start-date\tsettlement-end-date\tdeposit-date\ttotal-amount\tcurrency\t"
+          "transaction-type\torder-id\tmerchant-order-id\tadjustment-id\tshipment-id\tmarketplace-name\tamount-type\t"
+          "amount-description\tamount\tfulfillment-id\tposted-date\tposted-date-time\torder-item-code\t"
+          "merchant-order-item-id\tmerchant-adjustment-item-id\tsku\tquantity-purchased\tpromotion-id")
+CTX = AuditContext(as_of=dt.date(2026, 5, 15), marketplace="US")
+
+
+def settlement(folder: Path, lines: list[tuple]) -> Path:
+    """A settlement V2 file of Order lines (order, shipment, type, description, amount, date, code, sku, quantity)."""
+    rows = ["\t".join(["25900000041", "", "", "", "", "", "Order", order, order, "", ship, "Amazon.com", typ, desc,
+                       amount, "AFN", date, f"{date} 10:00:00 UTC", code, "", "", sku, qty])
+            for order, ship, typ, desc, amount, date, code, sku, qty in lines]
+    total = sum(Decimal(line[4]) for line in lines)
+    summary = "\t".join(["25900000041", "2026-03-01 00:00:00 UTC", "2026-03-15 00:00:00 UTC",
+                         "2026-03-17 00:00:00 UTC", str(total), "USD", *[""] * 18])
+    folder.mkdir()
+    (folder / "settlement.txt").write_text("\n".join([HEADER, summary, *rows]) + "\n", encoding="utf-8")
+    return folder
+
+
+def test_fee_lines_tied_by_order_and_sku_and_the_rest_kept_with_a_reason(tmp_path: Path) -> None:
+    load = load_folder(settlement(tmp_path / "reports", [
+        # A: the fee line has no order-item-code and no quantity; the Principal line of the order and SKU has 2.
+        ("113-0000041-0000001", "DxA", "ItemPrice", "Principal", "39.98", "2026-03-05", "70000000000001", "MAT", "2"),
+        ("113-0000041-0000001", "DxA", "ItemFees", "FBAPerUnitFulfillmentFee", "-9.20", "2026-03-05", "", "MAT", ""),
+        # B: a fee line with nothing to tie it to (its Principal line is in no file given): not judged, kept.
+        ("113-0000041-0000002", "DxB", "ItemFees", "FBAPerUnitFulfillmentFee", "-4.60", "2026-03-06", "", "MAT", ""),
+        # C: an ordinary item, tied by its order-item-code.
+        ("113-0000041-0000003", "DxC", "ItemPrice", "Principal", "19.99", "2026-03-07", "70000000000003", "MAT", "1"),
+        ("113-0000041-0000003", "DxC", "ItemFees", "FBAPerUnitFulfillmentFee", "-4.60", "2026-03-07",
+         "70000000000003", "MAT", ""),
+    ]))
+    assert load.problems == []
+    items = _fees.order_items(load.datasets["transactions"], CTX, fee="fulfillment", price=("principal",))
+    judged = items.frame.select(pl.col("order_id").cast(pl.String), "item", "units", "charged", "principal").sort(
+        "order_id").rows()
+    assert judged == [
+        ("113-0000041-0000001", _fees.BY_ORDER, 2, Decimal("9.20"), Decimal("39.98")),
+        ("113-0000041-0000003", "70000000000003", 1, Decimal("4.60"), Decimal("19.99")),
+    ]
+    assert_frame_equal(items.unjudged, pl.DataFrame(
+        [("113-0000041-0000002", "MAT", dt.date(2026, 3, 6), Decimal("4.60"),
+          "fee lines not tied to a quantity: no quantity-purchased on the order item, nor on its order and SKU")],
+        schema=_fees.UNJUDGED_SCHEMA, orient="row"))
+    # The evidence of the tied item names both of its lines.
+    flagged = items.with_evidence(items.frame.filter(pl.col("item") == _fees.BY_ORDER))
+    assert flagged["evidence"].to_list() == ["settlement.txt:3; settlement.txt:4"]
