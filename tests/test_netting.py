@@ -8,7 +8,7 @@ from decimal import Decimal
 import polars as pl
 import pytest
 
-from fba_audit.netting import allocate, reimbursement_events, sku_fnsku_map
+from fba_audit.netting import allocate, allocate_fee_corrections, reimbursement_events, sku_fnsku_map
 from fba_audit.reports.datasets import dataset_schema
 
 D = dt.date
@@ -366,3 +366,55 @@ def test_settlement_duplicates_match_the_plain_loop(seed: int) -> None:
     reimbursements = pl.DataFrame({"source_file": ["a.txt", "a.txt"], "approval_date": [first, last]})
     got = _drop_settlement_duplicates(settlement, reimbursements, report, 30)
     assert got.equals(_reference_settlement_duplicates(settlement, [(first, last)], report, 30))
+
+
+# Fee corrections (FBA01, FBA10): each pays once, for what it names, fulfillment fee overcharges first.
+def _charge(fee: str, order: str, sku: str, day: int, overcharge: str) -> dict:
+    return {"fee": fee, "order_id": order, "sku": sku, "posted_date": dt.date(2026, 3, day),
+            "overcharge": Decimal(overcharge)}
+
+
+def _corrections(*rows: tuple) -> pl.DataFrame:
+    """(ref, order_id, sku, day in April, amount) rows as `_fees.fee_corrections` gives them."""
+    return pl.DataFrame(
+        [(sku, order, dt.date(2026, 4, day), Decimal(amount), f"r.txt:{n + 2}", ref)
+         for n, (ref, order, sku, day, amount) in enumerate(rows)],
+        schema={"sku": pl.String, "order_id": pl.String, "date": pl.Date, "amount": pl.Decimal(18, 2),
+                "evidence": pl.String, "event_ref": pl.String}, orient="row")
+
+
+def _shares(charges: list[dict], corrections: pl.DataFrame) -> list[list[tuple]]:
+    return [[(s.correction["event_ref"], s.amount, s.attributed) for s in got]
+            for got in allocate_fee_corrections(charges, corrections)]
+
+
+def test_fee_correction_naming_an_order_pays_its_fulfillment_fee_first_then_referral() -> None:
+    charges = [_charge("referral", "A", "S", 1, "1.40"), _charge("fulfillment", "A", "S", 2, "1.06"),
+               _charge("fulfillment", "B", "S", 3, "1.06")]
+    # 2.00 for order A: the fulfillment overcharge (1.06) first although the referral charge is older, 0.94 left for
+    # the referral one; order B is not named, so not paid.
+    assert _shares(charges, _corrections(("r1", "A", "S", 1, "2.00"))) == [
+        [("r1", Decimal("0.94"), True)], [("r1", Decimal("1.06"), True)], []]
+
+
+def test_fee_correction_naming_a_sku_pays_oldest_charges_on_or_before_its_date_once() -> None:
+    charges = [_charge("fulfillment", "A", "S", 2, "1.06"), _charge("fulfillment", "B", "S", 20, "2.12"),
+               _charge("fulfillment", "C", "T", 1, "1.06")]
+    corrections = _corrections(("r1", None, "S", 2, "1.50"), ("r2", None, "S", 3, "1.00"))
+    # r1 (1.50): A in full, 0.44 of B; r2 (1.00): 1.00 more of B; nothing for SKU T.
+    assert _shares(charges, corrections) == [
+        [("r1", Decimal("1.06"), True)], [("r1", Decimal("0.44"), True), ("r2", Decimal("1.00"), True)], []]
+    # A correction dated before a charge cannot have paid it: only the April correction's older charges count.
+    later = [_charge("fulfillment", "A", "S", 2, "1.06") | {"posted_date": dt.date(2026, 4, 10)}]
+    assert _shares(later, _corrections(("r1", None, "S", 2, "1.50"))) == [[]]
+
+
+def test_unattributed_fee_correction_marks_only_what_it_could_pay_and_a_reversal_pays_nothing() -> None:
+    charges = [_charge("fulfillment", "A", "S", 2, "1.06"), _charge("referral", "B", "T", 1, "1.40"),
+               _charge("fulfillment", "C", "U", 5, "1.06")]
+    corrections = _corrections(("r1", "A", None, 1, "0.50"), ("r2", None, None, 2, "1.20"),
+                               ("r3", None, "U", 1, "-1.06"))
+    # r1 pays 0.50 of A (its order); r2 names nothing: it could pay the 0.56 left of A, then 0.64 of C (fulfillment
+    # fees first), never subtracted; B is left alone; the reversal r3 pays nothing.
+    assert _shares(charges, corrections) == [
+        [("r1", Decimal("0.50"), True), ("r2", Decimal("0.56"), False)], [], [("r2", Decimal("0.64"), False)]]

@@ -476,3 +476,69 @@ def allocate(
         units_open=(pl.col(quantity).clip(lower_bound=0) - pl.col("units_reimbursed")).cast(pl.Int64)
     )
     return out.select(*claims.columns, *CLAIM_OUTPUT_SCHEMA).sort(claim_id)
+
+
+# Fee corrections (FBA01, FBA10) -----------------------------------------------------------------------------------
+# The fee checks whose overcharges one fee correction may pay, in the order it pays them (see
+# `allocate_fee_corrections`).
+FEE_CORRECTION_ORDER = ("fulfillment", "referral")
+
+
+@dataclass
+class FeeCorrectionShare:
+    """What one fee correction gave one overcharge: `amount` of the correction's `total`."""
+    correction: dict
+    amount: object  # Decimal
+    attributed: bool  # False: an unattributed correction that may have paid it (never subtracted)
+
+
+def allocate_fee_corrections(charges: Sequence[dict], corrections: pl.DataFrame) -> list[list[FeeCorrectionShare]]:
+    """Each fee correction Amazon paid, spread once over the overcharges it could pay for; per charge (in the order
+    given), the shares it got.
+
+    charges: dicts with `fee` (a key of FEE_CORRECTION_ORDER), `order_id`, `sku`, `posted_date` and `overcharge`
+        (Decimal, the whole order item). corrections: `fee_corrections` rows (sku, order_id, date, amount,
+        evidence, event_ref).
+
+    A correction pays for what it names, once, and never more than a charge's overcharge:
+    1. one that names an order id pays that order's charges (of its SKU when it names one), whatever their date;
+    2. then one that names only a SKU pays that SKU's charges posted on or before its date;
+    3. one that names neither (Amazon's non-itemized corrections) cannot be subtracted from anything: it marks
+       the charges posted on or before its date that it could have paid, up to its amount, as `attributed` False
+       (a person checks them), and leaves every other charge alone.
+    Within each step the corrections go oldest first, and each pays the FBA fulfillment fee overcharges (FBA01)
+    before the referral fee overcharges (FBA10), oldest charge first: Amazon's fee corrections are mostly for FBA
+    fees charged at the wrong size or weight, and FBA01's amounts then never depend on FBA10's. A correction of no
+    more than zero (a reversal) pays nothing: under-netting can only leave a claim larger, never invent one.
+    """
+    shares: list[list[FeeCorrectionShare]] = [[] for _ in charges]
+    if not charges or corrections.is_empty():
+        return shares
+    rank = {fee: n for n, fee in enumerate(FEE_CORRECTION_ORDER)}
+    order = sorted(range(len(charges)), key=lambda i: (
+        rank[charges[i]["fee"]], charges[i]["posted_date"], str(charges[i]["order_id"]), str(charges[i]["sku"]), i))
+    left = [charges[i]["overcharge"] for i in range(len(charges))]
+    rows = corrections.sort("date", "event_ref", "evidence").to_dicts()
+    steps = (
+        (lambda c: c["order_id"] is not None, True,
+         lambda c, ch: ch["order_id"] == c["order_id"] and (c["sku"] is None or ch["sku"] == c["sku"])),
+        (lambda c: c["order_id"] is None and c["sku"] is not None, True,
+         lambda c, ch: ch["sku"] == c["sku"] and ch["posted_date"] <= c["date"]),
+        (lambda c: c["order_id"] is None and c["sku"] is None, False,
+         lambda c, ch: ch["posted_date"] <= c["date"]),
+    )
+    for applies, attributed, pays_for in steps:
+        for correction in rows:
+            if not applies(correction) or correction["amount"] is None or correction["amount"] <= 0:
+                continue
+            budget = correction["amount"]
+            for i in order:
+                if budget <= 0:
+                    break
+                if left[i] <= 0 or not pays_for(correction, charges[i]):
+                    continue
+                take = min(budget, left[i])
+                left[i] -= take
+                budget -= take
+                shares[i].append(FeeCorrectionShare(correction, take, attributed))
+    return shares

@@ -61,3 +61,17 @@ def test_fee_lines_tied_by_order_and_sku_and_the_rest_kept_with_a_reason(tmp_pat
     # The evidence of the tied item names both of its lines.
     flagged = items.with_evidence(items.frame.filter(pl.col("item") == _fees.BY_ORDER))
     assert flagged["evidence"].to_list() == ["settlement.txt:3; settlement.txt:4"]
+
+
+def test_fba10_spreads_corrections_after_fba01_alone_or_run_after_it() -> None:
+    """FBA10 gets what a fee correction leaves after FBA01's fulfillment fee overcharges: the same whether FBA01
+    ran first on the same frames (its overcharges remembered) or not at all."""
+    from fba_audit.detectors import BY_CODE, columns_read
+
+    folder = Path(__file__).parents[1] / "fixtures" / "detectors" / "FBA10" / "finds_order_correction_rest_after_fba01"
+    alone = BY_CODE["FBA10"].run_on(load_folder(folder / "reports", columns=columns_read()), CTX)
+    load = load_folder(folder / "reports", columns=columns_read())
+    fulfillment = BY_CODE["FBA01"].run_on(load, CTX)
+    after = BY_CODE["FBA10"].run_on(load, CTX)
+    assert_frame_equal(after, alone)
+    assert (fulfillment["amount"].to_list(), after["amount"].to_list()) == ([Decimal("1.06")], [Decimal("1.86")])

@@ -18,7 +18,7 @@ import polars as pl
 from fba_audit import ratecards as rc
 from fba_audit.context import AuditContext
 from fba_audit.detectors._base import cents, from_cents
-from fba_audit.netting import reimbursement_events
+from fba_audit.netting import FeeCorrectionShare, allocate_fee_corrections, reimbursement_events
 from fba_audit.policy import window_for
 from fba_audit.reports.datasets import in_currency
 
@@ -323,9 +323,50 @@ def one_per_sku(frame: pl.DataFrame | None, skus: pl.Series | None = None) -> di
 
 def fee_corrections(reimbursements: pl.DataFrame | None, transactions: pl.DataFrame,
                     ctx: AuditContext) -> pl.DataFrame:
-    """Fee corrections Amazon already paid (sku, order_id, date, amount, evidence), each counted once."""
+    """Fee corrections Amazon already paid (sku, order_id, date, amount, evidence, event_ref), each counted once
+    (the Reimbursements report first, settlement lines where it is silent: `netting.reimbursement_events`)."""
     events = reimbursement_events(reimbursements, transactions, reasons=FEE_CORRECTIONS, currency=ctx.currency)
-    return events.filter(pl.col("date") <= ctx.as_of).select("sku", "order_id", "date", "amount", "evidence")
+    return events.filter(pl.col("date") <= ctx.as_of).select(
+        pl.col("sku").cast(pl.String), "order_id", "date", "amount", "evidence", "event_ref")
+
+
+# name -> (the frames it was computed from, weakly; the audit context; the value): `remembered`.
+_REMEMBERED: dict[str, tuple[tuple, AuditContext, object]] = {}
+
+
+def remembered(name: str, frames: tuple[pl.DataFrame | None, ...], ctx: AuditContext, compute: Callable[[], object]):
+    """`compute()`, or its value from the last call with the same name, frames (the same objects) and context.
+
+    NOTE: FBA10's fee corrections are spread after FBA01's (`netting.allocate_fee_corrections`), so FBA10 needs
+    FBA01's overcharges; run back to back on the same frames (`detectors.RUN_TOGETHER`) FBA10 reuses them instead of
+    judging every fulfillment fee again. One value per name; it goes with the frames."""
+    hit = _REMEMBERED.get(name)
+    if hit is not None and hit[1] == ctx and len(hit[0]) == len(frames) and all(
+            (ref is None and frame is None) or (ref is not None and ref() is frame) for ref, frame in zip(hit[0], frames)):
+        return hit[2]
+    value = compute()
+    refs = tuple(None if frame is None else weakref.ref(frame, lambda _: _REMEMBERED.pop(name, None))
+                 for frame in frames)
+    _REMEMBERED[name] = (refs, ctx, value)
+    return value
+
+
+def correction_shares(fee: str, charges: list[dict], corrections: pl.DataFrame,
+                      earlier: Callable[[], list[dict]] | None = None) -> list[list[FeeCorrectionShare]]:
+    """Per charge of `fee` (in order), the shares of the fee corrections it got (`netting.allocate_fee_corrections`:
+    one allocation over both fee checks, fulfillment fees first). `earlier`: the charges of the fee checks that
+    come before `fee` in `FEE_CORRECTION_ORDER`, computed only when a correction could pay for one of `charges`."""
+    if not charges or corrections.is_empty():
+        return [[] for _ in charges]
+    before = []
+    if earlier is not None and corrections.filter(
+        pl.col("order_id").is_in([c["order_id"] for c in charges])
+        | pl.col("sku").is_in([str(c["sku"]) for c in charges])
+        | (pl.col("order_id").is_null() & pl.col("sku").is_null())
+    ).height:
+        before = [c | {"sku": str(c["sku"])} for c in earlier()]
+    own = [c | {"fee": fee, "sku": str(c["sku"])} for c in charges]
+    return allocate_fee_corrections(before + own, corrections)[len(before):]
 
 
 def is_expired(code: str, ctx: AuditContext, charge_date: dt.date) -> bool:
@@ -347,24 +388,6 @@ def span(values: list[Decimal]) -> str:
     """`4.05` or `4.05-4.20`: per-unit figures that may differ between charges (price band, surcharge)."""
     low, high = min(values), max(values)
     return money(low) if low == high else f"{money(low)}-{money(high)}"
-
-
-def correction_rows(corrections: pl.DataFrame | list[dict], sku: str, orders: set[str],
-                    since: dt.date) -> list[dict]:
-    """Fee corrections for this SKU or these orders, dated on or after the first charge, plus non-itemized ones
-    (no SKU, no order) in the same period: they may cover this overcharge, so a person must look.
-    `corrections` may be given as its rows already sorted by date and evidence."""
-    if isinstance(corrections, pl.DataFrame):
-        corrections = corrections.sort("date", "evidence").to_dicts()
-    out = []
-    for row in corrections:
-        if row["date"] < since:
-            continue
-        mine = row["sku"] == sku or (row["order_id"] is not None and row["order_id"] in orders)
-        unattributed = row["sku"] is None and row["order_id"] is None
-        if mine or unattributed:
-            out.append(row | {"attributed": mine})
-    return out
 
 
 def _line_key(ref: str) -> tuple[str, int]:
@@ -390,7 +413,8 @@ FINDING_ROW_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
-def group_charges(code: str, ctx: AuditContext, charges: list[dict], corrections: pl.DataFrame) -> list[dict]:
+def group_charges(code: str, ctx: AuditContext, charges: list[dict],
+                  shares: list[list[FeeCorrectionShare]]) -> list[dict]:
     """Flagged charges -> one group per SKU, rate-card table, charge month and window state (open or expired).
 
     NOTE: grouping by calendar month keeps finding ids stable from run to run (`FBA01:US:SKU-1:<table>:2026-03`):
@@ -399,40 +423,60 @@ def group_charges(code: str, ctx: AuditContext, charges: list[dict], corrections
     form their own group, with `:expired` after the month.
 
     Each charge dict has order_id, sku, posted_date, units, overcharge (Decimal, whole item), table_id, reasons
-    (set of review reasons) and evidence. A group adds event_date (its earliest charge: the claim window counts
-    from it), last_date, quantity, amount (net of fee corrections already paid), reasons, corrections, evidence.
-    Fee corrections are subtracted whole from each group they may cover: they are rarely itemized by fee type, so
-    one correction may be subtracted from both fee detectors. Under-claiming is the safe side; the finding becomes
-    `review`. A group with nothing left is dropped.
+    (set of review reasons) and evidence; `shares[i]` are the fee corrections charge i got (`correction_shares`).
+    A group adds event_date (its earliest charge: the claim window counts from it), last_date, quantity, gross,
+    amount (gross less the corrections that paid its charges), reasons, corrections, evidence. A correction that
+    paid part of a group makes it `review`; one that names nothing and could have paid it too, without being
+    subtracted. A group its corrections paid in full is settled: no finding.
     """
-    buckets: dict[tuple, list[dict]] = {}
-    for charge in charges:
+    buckets: dict[tuple, list[tuple[dict, list[FeeCorrectionShare]]]] = {}
+    for charge, got in zip(charges, shares, strict=True):
         month = charge["posted_date"].strftime("%Y-%m")
         key = (charge["sku"], charge["table_id"], month, is_expired(code, ctx, charge["posted_date"]))
-        buckets.setdefault(key, []).append(charge)
+        buckets.setdefault(key, []).append((charge, got))
     groups = []
-    corrections = corrections.sort("date", "evidence").to_dicts() if buckets else []
-    for (sku, table_id, month, expired), rows in sorted(buckets.items()):
-        rows.sort(key=lambda r: (r["posted_date"], r["order_id"]))
-        first = rows[0]["posted_date"]
+    for (sku, table_id, month, expired), pairs in sorted(buckets.items()):
+        pairs.sort(key=lambda p: (p[0]["posted_date"], p[0]["order_id"]))
+        rows = [charge for charge, _ in pairs]
         gross = sum((r["overcharge"] for r in rows), Decimal(0)).quantize(Decimal("0.01"))
-        found = correction_rows(corrections, sku, {r["order_id"] for r in rows}, first)
-        paid = sum((c["amount"] for c in found if c["attributed"] and c["amount"] is not None), Decimal(0))
+        found = _by_correction([share for _, got in pairs for share in got])
+        paid = sum((c["amount"] for c in found if c["attributed"]), Decimal(0))
         reasons = set().union(*(r["reasons"] for r in rows))
-        if found:
-            listed = ", ".join(f"{money(c['amount'])} on {c['date']}" for c in found)
-            reasons.add(f"Amazon already credited fee corrections ({listed}); check what they covered")
-        amount = gross - max(paid, Decimal(0))
+        if paid:
+            reasons.add(f"Amazon already credited fee corrections ({_listed(found, True)}); check what they covered")
+        if any(not c["attributed"] for c in found):
+            reasons.add(f"a fee correction that names no order or SKU ({_listed(found, False)}) may have paid "
+                        "for these charges; check what it covered")
+        amount = gross - paid
         if amount <= 0:
             continue
         groups.append({
-            "sku": sku, "table_id": table_id, "expired": expired, "charges": rows, "event_date": first,
+            "sku": sku, "table_id": table_id, "expired": expired, "charges": rows, "event_date": rows[0]["posted_date"],
             "period": f"{month}:expired" if expired else month,
             "last_date": rows[-1]["posted_date"], "quantity": sum(r["units"] for r in rows), "gross": gross,
             "amount": amount, "reasons": sorted(reasons), "corrections": found,
             "evidence": join_refs([r["evidence"] for r in rows], [c["evidence"] for c in found]),
         })
     return groups
+
+
+def _by_correction(shares: list[FeeCorrectionShare]) -> list[dict]:
+    """The shares of one group, one row per correction (its share of the group summed), by date and reference."""
+    rows: dict[str, dict] = {}
+    for share in shares:
+        c = share.correction
+        row = rows.setdefault(c["event_ref"], {"date": c["date"], "total": c["amount"], "amount": Decimal(0),
+                                               "evidence": c["evidence"], "attributed": share.attributed,
+                                               "ref": c["event_ref"]})
+        row["amount"] += share.amount
+    return sorted(rows.values(), key=lambda r: (r["date"], r["ref"]))
+
+
+def _listed(corrections: list[dict], attributed: bool) -> str:
+    """`1.06 on 2026-04-02, 0.94 of 2.00 on 2026-04-09`: the corrections' shares (and totals when split)."""
+    return ", ".join(
+        (money(c["amount"]) if c["amount"] == c["total"] else f"{money(c['amount'])} of {money(c['total'])}")
+        + f" on {c['date']}" for c in corrections if c["attributed"] == attributed)
 
 
 def order_list(rows: list[dict]) -> str:
@@ -447,9 +491,7 @@ def order_list(rows: list[dict]) -> str:
 
 def correction_note(group: dict) -> str:
     """The case-text sentence on fee corrections already paid (empty when there were none)."""
-    paid = [c for c in group["corrections"] if c["attributed"]]
-    if not paid:
+    if not any(c["attributed"] for c in group["corrections"]):
         return ""
-    listed = ", ".join(f"{money(c['amount'])} on {c['date']}" for c in paid)
-    return (f"Amazon already credited fee corrections for this item ({listed}); this request is for the remaining "
-            f"{money(group['amount'])} of the {money(group['gross'])} overcharged. ")
+    return (f"Amazon already credited fee corrections for this item ({_listed(group['corrections'], True)}); this "
+            f"request is for the remaining {money(group['amount'])} of the {money(group['gross'])} overcharged. ")

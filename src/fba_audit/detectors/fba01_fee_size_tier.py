@@ -31,7 +31,14 @@ Status:
   and extra-large rows), when the item is bulky or extra-large (Amazon may add fees the reports do not show), when
   the low-inventory-level fee could explain the difference, when the charge comes from a Date Range report (its
   `fba fees` column is the sum of the order line's FBA fees, not the per-unit fee alone), when the item price came
-  from the Fee Preview, or when Amazon already credited a fee correction for the SKU (subtracted from the amount).
+  from the Fee Preview, or when a fee correction Amazon already paid covers part of the charges (see below).
+
+Fee corrections Amazon already paid (Reimbursements `FeeCorrection`, settlement `INCORRECT_FEES_ITEMS` /
+`INCORRECT_FEES_NON_ITEMIZED`, Date Range `Fee Correction`) are subtracted once: one that names an order pays that
+order's charges, one that names only the SKU pays its charges up to its date, oldest first, and never more than the
+overcharge. They pay FBA fulfillment fee overcharges before referral fee ones (FBA10 gets what is left). A
+correction that names neither could have paid anything before its date: the oldest charges it could cover, up to its
+amount, become `review` without being subtracted.
 
 One finding per SKU and rate-card period, for the charges still inside the claim window; charges past it are
 grouped in a separate `expired` finding so you see what late filing costs. The amount is the overcharge summed
@@ -342,40 +349,12 @@ def assess(*, transactions: pl.DataFrame, fee_preview: pl.DataFrame, products: p
     `detect` will hand over once it is merged (with `ITEM` as what one judged item is); until then it is tested here
     (tests/detectors/test_fba01_coverage.py).
     """
-    # Per-unit fulfillment fee charged per order item, with the item price for the price band.
-    items = _fees.order_items(transactions, ctx, fee="fulfillment", price=("principal",))
-    store = pl.col("amazon_store").is_null() | (pl.col("amazon_store") == ctx.marketplace)
-    currency = in_currency(ctx.currency)
-    previews = _fees.sku_rows(fee_preview.filter(store & currency), PREVIEW_COLUMNS)
-    catalog = _fees.sku_rows(products, PRODUCT_COLUMNS)
-    # The expected fee depends on the SKU's measurements and Fee Preview prices, the item price and the rate card
-    # of the charge date only: it is looked up once per such profile, price and fee regime, and only the order items
-    # charged more than it, the fees it may hide and the tolerance are kept; where there is no expected fee, why.
-    def limit(profile: tuple, on, amounts: list, units: int):
-        listed, size = _from_profile(profile)
-        found = _price_or_listed(amounts[0], units, listed)
-        basis = None if found is None else _bases(size, found[0], on, ctx, amazon_too=False)[2]
-        if basis is None or basis.fee is None:
-            return _no_fee_reason(size, found, basis)
-        upper = _upper(basis)
-        return upper + _fees.tolerance(upper, floor="0.05", share="0.02")
-
-    unjudged: list[pl.DataFrame] = []
-    flagged = items.with_evidence(
-        _fees.over_limit(items.frame, "fulfillment", ["principal"], ctx, _profiles(previews, catalog), limit,
-                         not_judged=unjudged)
-    ).sort(_fees.ITEM_KEYS)
-    left_out = not_judged(pl.concat(unjudged)) if unjudged else pl.DataFrame(schema={"reason": pl.String,
-                                                                                       "item": pl.String})
-    judged = items.frame.height - sum(frame.height for frame in unjudged)
-    previews, catalog = (_fees.one_per_sku(frame, flagged["sku"]) for frame in (previews, catalog))
-    low_inventory = LowInventory(sku_economics, flagged["sku"], ctx)
-    # Those few are compared one by one (the check that decides, with the review reasons).
-    charges = [c for item in flagged.iter_rows(named=True)
-               if (c := _expected(item, previews.get(item["sku"]), catalog.get(item["sku"]), ctx, low_inventory))
-               is not None]
+    charges, previews, catalog, left_out, judged = overcharges(
+        transactions=transactions, fee_preview=fee_preview, products=products, sku_economics=sku_economics, ctx=ctx)
+    # Fee corrections Amazon already paid pay for these first (before FBA10's), each once.
+    shares = _fees.correction_shares("fulfillment", charges, _fees.fee_corrections(reimbursements, transactions, ctx))
     rows = []
-    for g in _fees.group_charges(CODE, ctx, charges, _fees.fee_corrections(reimbursements, transactions, ctx)):
+    for g in _fees.group_charges(CODE, ctx, charges, shares):
         fp, prod, c = previews.get(g["sku"]), catalog.get(g["sku"]), g["charges"][-1]
         charged = _fees.span([r["charged_pu"] for r in g["charges"]])
         expected = _fees.span([r["expected_pu"] for r in g["charges"]])
@@ -418,6 +397,58 @@ def assess(*, transactions: pl.DataFrame, fee_preview: pl.DataFrame, products: p
         })
     frame = pl.DataFrame(rows, schema=_fees.FINDING_ROW_SCHEMA)
     return to_findings(frame, code=CODE, ctx=ctx), left_out, judged
+
+
+def overcharges(*, transactions: pl.DataFrame, fee_preview: pl.DataFrame | None, products: pl.DataFrame | None,
+                sku_economics: pl.DataFrame | None, ctx: AuditContext) -> tuple[list[dict], dict, dict, pl.DataFrame,
+                                                                              int]:
+    """(the order items charged more than the expected fulfillment fee, one dict per item (see `_expected`); the
+    Fee Preview and products.csv rows of their SKUs; the charges not judged, as `not_judged` gives them; the order
+    items judged), the same for the same frames within a run: FBA10 spreads the fee corrections after these
+    (`_fees.correction_shares`)."""
+    if fee_preview is None:
+        return [], {}, {}, pl.DataFrame(schema={"reason": pl.String, "item": pl.String}), 0
+    return _fees.remembered("FBA01 overcharges", (transactions, fee_preview, products, sku_economics), ctx,
+                            lambda: _overcharges(transactions, fee_preview, products, sku_economics, ctx))
+
+
+def _overcharges(transactions: pl.DataFrame, fee_preview: pl.DataFrame, products: pl.DataFrame | None,
+                 sku_economics: pl.DataFrame | None, ctx: AuditContext) -> tuple:
+    # Per-unit fulfillment fee charged per order item, with the item price for the price band.
+    items = _fees.order_items(transactions, ctx, fee="fulfillment", price=("principal",))
+    store = pl.col("amazon_store").is_null() | (pl.col("amazon_store") == ctx.marketplace)
+    currency = in_currency(ctx.currency)
+    previews = _fees.sku_rows(fee_preview.filter(store & currency), PREVIEW_COLUMNS)
+    catalog = _fees.sku_rows(products, PRODUCT_COLUMNS)
+    # The expected fee depends on the SKU's measurements and Fee Preview prices, the item price and the rate card
+    # of the charge date only: it is looked up once per such profile, price and fee regime, and only the order items
+    # charged more than it, the fees it may hide and the tolerance are kept; where there is no expected fee, why.
+    def limit(profile: tuple, on, amounts: list, units: int):
+        listed, size = _from_profile(profile)
+        found = _price_or_listed(amounts[0], units, listed)
+        basis = None if found is None else _bases(size, found[0], on, ctx, amazon_too=False)[2]
+        if basis is None or basis.fee is None:
+            return _no_fee_reason(size, found, basis)
+        upper = _upper(basis)
+        return upper + _fees.tolerance(upper, floor="0.05", share="0.02")
+
+    unjudged: list[pl.DataFrame] = []
+    flagged = items.with_evidence(
+        _fees.over_limit(items.frame, "fulfillment", ["principal"], ctx, _profiles(previews, catalog), limit,
+                         not_judged=unjudged)
+    ).sort(_fees.ITEM_KEYS)
+    # Not judged: no expected fee (`limit`), or fee lines tied to no quantity (`_fees.OrderItems.unjudged`).
+    unjudged.append(items.unjudged)
+    left_out = not_judged(pl.concat([frame.select("reason", pl.col("sku").cast(pl.String), "posted_date")
+                                     for frame in unjudged]))
+    judged = items.frame.height - sum(frame.height for frame in unjudged[:-1])
+    previews, catalog = (_fees.one_per_sku(frame, flagged["sku"]) for frame in (previews, catalog))
+    low_inventory = LowInventory(sku_economics, flagged["sku"], ctx)
+    # Those few are compared one by one (the check that decides, with the review reasons).
+    charges = [c for item in flagged.iter_rows(named=True)
+               if (c := _expected(item, previews.get(item["sku"]), catalog.get(item["sku"]), ctx, low_inventory))
+               is not None]
+    return charges, previews, catalog, left_out, judged
 
 
 DETECTOR = Detector(

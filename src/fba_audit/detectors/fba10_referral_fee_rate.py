@@ -16,8 +16,9 @@ Preview `product-group` is mapped to a category; a product group is not Amazon's
 always `review`. A category without a rate here, or a product group the map does not know, gives no finding (no guess).
 
 Also `review`: charges from a Date Range report (its `selling fees` column includes variable closing fees),
-categories whose rate is marked unverified, and SKUs for which Amazon already credited a fee correction (subtracted
-from the amount). Order items that were refunded are skipped: the refund gives part of the referral fee back, so
+categories whose rate is marked unverified, and charges a fee correction Amazon already paid covers in part. Fee
+corrections are subtracted once, as FBA01 describes, after FBA01's fulfillment fee overcharges: a correction pays
+referral fee overcharges only with what it has left. Order items that were refunded are skipped: the refund gives part of the referral fee back, so
 the excess is no longer what was charged.
 
 One finding per SKU and fee-schedule period for the charges inside the claim window; older charges form a separate
@@ -45,7 +46,7 @@ import polars as pl
 
 from fba_audit import ratecards as rc
 from fba_audit.context import AuditContext
-from fba_audit.detectors import _fees
+from fba_audit.detectors import _fees, fba01_fee_size_tier
 from fba_audit.detectors._base import Detector, finding_id_str, to_findings
 from fba_audit.reports.datasets import in_currency
 
@@ -120,7 +121,7 @@ def _expected(item: dict, category: tuple[str, str], ctx: AuditContext) -> dict 
 
 def detect(*, transactions: pl.DataFrame, fee_preview: pl.DataFrame | None = None,
            products: pl.DataFrame | None = None, reimbursements: pl.DataFrame | None = None,
-           ctx: AuditContext) -> pl.DataFrame:
+           sku_economics: pl.DataFrame | None = None, ctx: AuditContext) -> pl.DataFrame:
     # Referral fee charged per order item, with the total sales price (and promotions) of that item.
     items = _fees.order_items(transactions, ctx, fee="referral", price=("gross", "promo"))
     previews = _fees.sku_rows(None if fee_preview is None else fee_preview.filter(
@@ -158,8 +159,15 @@ def detect(*, transactions: pl.DataFrame, fee_preview: pl.DataFrame | None = Non
             source_row = catalog.get(item["sku"]) if category[1] == SELLER else previews.get(item["sku"])
             charges.append(charge | {"source": category[1],
                                      "ref": f"{source_row['source_file']}:{source_row['source_line']}"})
+    # Fee corrections Amazon already paid pay for FBA01's fulfillment fee overcharges first, then for these, each once.
+    shares = _fees.correction_shares(
+        "referral", charges, _fees.fee_corrections(reimbursements, transactions, ctx),
+        earlier=lambda: [c | {"fee": "fulfillment"} for c in fba01_fee_size_tier.overcharges(
+            transactions=transactions, fee_preview=fee_preview, products=products, sku_economics=sku_economics,
+            ctx=ctx)[0]],
+    )
     rows = []
-    for g in _fees.group_charges(CODE, ctx, charges, _fees.fee_corrections(reimbursements, transactions, ctx)):
+    for g in _fees.group_charges(CODE, ctx, charges, shares):
         fp, c = previews.get(g["sku"]), g["charges"][-1]
         charged = _fees.span([r["charged_pu"] for r in g["charges"]])
         expected = _fees.span([r["expected_pu"] for r in g["charges"]])
@@ -191,5 +199,6 @@ def detect(*, transactions: pl.DataFrame, fee_preview: pl.DataFrame | None = Non
 
 DETECTOR = Detector(
     code=CODE, name="referral-fee-rate", family="fee", needs=("transactions",),
-    optional=("fee_preview", "products", "reimbursements"), run=detect, doc=__doc__,
+    # sku_economics: read only to see FBA01's overcharges as FBA01 does (fee corrections pay those first).
+    optional=("fee_preview", "products", "reimbursements", "sku_economics"), run=detect, doc=__doc__,
 )
