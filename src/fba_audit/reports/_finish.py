@@ -91,22 +91,50 @@ def _settlement(kind: ReportKind, frame: pl.DataFrame) -> dict[str, pl.DataFrame
     if len(currencies) == 1:
         lines = lines.with_columns(currency=pl.col("currency").fill_null(pl.lit(currencies[0])))
     if fmt == "settlement_v1":
-        lines = _v1_long(lines)
+        lines = _v1_long(lines).sort("source_line", maintain_order=True)  # `_v1_long` groups the lines by amount
     else:
         lines = lines.filter(pl.col("amount").is_not_null() | pl.col("quantity_purchased").is_not_null())
-    # V1 and V2 write quantity-purchased once per shipment of an order item (V1 on a row of its own before the
-    # amounts, V2 on the Principal line), and one item can hold several such runs: two shipments, or a genuine V1
-    # file's quantity rows 1 then 2 under one shipment and time (docs/reports.md, "Order items in several
-    # shipments"). Every line gets the quantity of its own run, in file order, never the largest of the item's:
-    # summed over the runs, the units then match the fees, which are also written per run.
-    item = ["order_item_code", "transaction_type", "adjustment_id", "posted_date"]
-    lines = lines.with_columns(
-        quantity_purchased=pl.when(pl.col("order_item_code").is_null())
-        .then(pl.col("quantity_purchased"))
-        .otherwise(pl.col("quantity_purchased").forward_fill().backward_fill().over(item, order_by="source_line")),
-        source_format=pl.lit(fmt),
-    ).filter(pl.col("amount").is_not_null())
-    return {"transactions": lines.collect(), "settlements": summary}
+    lines = lines.with_columns(quantity_purchased=_run_quantity(), source_format=pl.lit(fmt)).filter(
+        pl.col("amount").is_not_null()).collect()
+    item = pl.col("order_item_code").is_not_null()
+    if lines.select((item & pl.col("quantity_purchased").is_null()).any()).item():
+        # A line whose run has no quantity (its lines apart from the rest of the item's, or no quantity at all)
+        # takes the largest of its item's.
+        lines = lines.with_columns(quantity_purchased=pl.when(item).then(
+            pl.col("quantity_purchased").fill_null(pl.col("quantity_purchased").max().over(_ITEM_LINES))
+        ).otherwise("quantity_purchased"))
+    return {"transactions": lines, "settlements": summary}
+
+
+# The lines of one order item in one settlement event: an Order of one posted date, or one refund (adjustment).
+_ITEM_LINES = ["order_item_code", "transaction_type", "adjustment_id", "posted_date"]
+
+
+def _run_quantity() -> pl.Expr:
+    """The quantity-purchased of the run of lines each line is in (its own for a line without an order-item-code).
+
+    V1 and V2 write quantity-purchased once per run of an order item's lines (V1 on a row of its own before the
+    amounts, V2 on the Principal line), and one item can hold several runs: two shipments, or a genuine V1 file's
+    quantity rows 1 then 2 under one shipment and time (docs/reports.md, "Order items in several shipments").
+    Every line gets the quantity of its own run, in file order, never the largest of the item's: summed over the
+    runs, the units then match the fees, which are also written per run. A run is the consecutive lines of one
+    item in one event (`_ITEM_LINES`), filled forward from its quantity line, and backward for lines before it.
+    NOTE: filled over the whole column with the runs' edges as stops, not per group of `_ITEM_LINES`: several
+    times cheaper (docs/performance.md), and the lines of a run are consecutive in Amazon's files.
+    """
+    quantity = pl.col("quantity_purchased")
+    keys = [pl.col(name) for name in _ITEM_LINES]
+    starts = pl.any_horizontal([key.ne_missing(key.shift(1)) for key in keys])
+    ends = pl.any_horizontal([key.ne_missing(key.shift(-1)) for key in keys])
+    # _STOP marks the edge of a run, where a fill must not cross (a refund line's quantity may be negative).
+    forward = pl.when(quantity.is_not_null()).then(quantity).when(starts).then(_STOP).forward_fill()
+    backward = pl.when(quantity.is_not_null()).then(quantity).when(ends).then(_STOP).backward_fill()
+    run = pl.when(forward != _STOP).then(forward).when(backward != _STOP).then(backward)
+    return pl.when(pl.col("order_item_code").is_null()).then(quantity).otherwise(run)
+
+
+_STOP = -(2**62)
+
 
 
 def _v1_long(lines: pl.LazyFrame) -> pl.LazyFrame:
