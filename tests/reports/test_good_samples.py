@@ -327,6 +327,37 @@ def test_settlement_quantity_per_shipment_run_not_the_largest() -> None:
     ]
 
 
+def test_settlement_line_apart_from_its_quantity_line_takes_the_items_largest(tmp_path) -> None:
+    """A V2 fee line separated from its item's Principal line by another order's lines has no run quantity of its
+    own: it takes the largest of its item's lines (as every line did before runs were read)."""
+    from fba_audit.reports import load_folder
+
+    def line(order: str, description: str, amount: str, code: str, quantity: str) -> str:
+        typ = "ItemPrice" if description == "Principal" else "ItemFees"
+        return "\t".join(["25900000081", "", "", "", "", "", "Order", order, order, "", "DxZ", "Amazon.com", typ,
+                          description, amount, "AFN", "2026-03-05", "2026-03-05 10:00:00 UTC", code, "", "", "MAT",
+                          quantity, ""])
+
+    header = ("settlement-id\tsettlement-start-date\tsettlement-end-date\tdeposit-date\ttotal-amount\tcurrency\t"
+              "transaction-type\torder-id\tmerchant-order-id\tadjustment-id\tshipment-id\tmarketplace-name\t"
+              "amount-type\tamount-description\tamount\tfulfillment-id\tposted-date\tposted-date-time\t"
+              "order-item-code\tmerchant-order-item-id\tmerchant-adjustment-item-id\tsku\tquantity-purchased\t"
+              "promotion-id")
+    summary = "\t".join(["25900000081", "2026-03-01 00:00:00 UTC", "2026-03-15 00:00:00 UTC",
+                         "2026-03-17 00:00:00 UTC", "46.77", "USD", *[""] * 18])
+    (tmp_path / "settlement.txt").write_text("\n".join([
+        header, summary,
+        line("113-0000081-0000001", "Principal", "39.98", "70000000000081", "2"),
+        line("113-0000081-0000002", "Principal", "19.99", "70000000000082", "1"),
+        line("113-0000081-0000001", "FBAPerUnitFulfillmentFee", "-9.20", "70000000000081", ""),
+        line("113-0000081-0000002", "FBAPerUnitFulfillmentFee", "-4.00", "70000000000082", ""),
+    ]) + "\n", encoding="utf-8")
+    result = load_folder(tmp_path)
+    assert result.problems == []
+    assert result.datasets["transactions"].sort("source_line").select("source_line", "quantity_purchased").rows() == [
+        (3, 2), (4, 1), (5, 2), (6, 1)]
+
+
 def test_settlement_v1_33_columns_without_promotion(load_fixtures) -> None:
     result = load_fixtures("settlement_v1/ok_33col.txt")
     assert result.datasets["settlements"].select("settlement_id", "total_amount", "start_at").rows() == [
