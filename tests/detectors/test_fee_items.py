@@ -75,3 +75,27 @@ def test_fba10_spreads_corrections_after_fba01_alone_or_run_after_it() -> None:
     after = BY_CODE["FBA10"].run_on(load, CTX)
     assert_frame_equal(after, alone)
     assert (fulfillment["amount"].to_list(), after["amount"].to_list()) == ([Decimal("1.06")], [Decimal("1.86")])
+
+
+def test_remembered_value_goes_with_its_frames_only() -> None:
+    """FBA01's overcharges are reused for the same frame objects and context, recomputed for others, and forgotten
+    when their frames go (a frame that went earlier does not drop a newer value)."""
+    import gc
+
+    first, second = pl.DataFrame({"x": [1]}), pl.DataFrame({"x": [2]})
+    calls: list[int] = []
+
+    def compute() -> int:
+        calls.append(1)
+        return len(calls)
+
+    assert _fees.remembered("test", (first, None), CTX, compute) == 1
+    assert _fees.remembered("test", (first, None), CTX, compute) == 1
+    assert _fees.remembered("test", (first, None), AuditContext(as_of=dt.date(2026, 6, 1)), compute) == 2
+    assert _fees.remembered("test", (second, None), CTX, compute) == 3
+    del first
+    gc.collect()
+    assert "test" in _fees._REMEMBERED
+    del second
+    gc.collect()
+    assert "test" not in _fees._REMEMBERED

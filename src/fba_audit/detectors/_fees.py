@@ -345,8 +345,12 @@ def remembered(name: str, frames: tuple[pl.DataFrame | None, ...], ctx: AuditCon
             (ref is None and frame is None) or (ref is not None and ref() is frame) for ref, frame in zip(hit[0], frames)):
         return hit[2]
     value = compute()
-    refs = tuple(None if frame is None else weakref.ref(frame, lambda _: _REMEMBERED.pop(name, None))
-                 for frame in frames)
+
+    def forget(_: object) -> None:  # when one of the frames goes, unless a later call replaced the entry
+        if _REMEMBERED.get(name, (None,))[0] is refs:
+            del _REMEMBERED[name]
+
+    refs = tuple(None if frame is None else weakref.ref(frame, forget) for frame in frames)
     _REMEMBERED[name] = (refs, ctx, value)
     return value
 
