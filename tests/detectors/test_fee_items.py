@@ -99,3 +99,23 @@ def test_remembered_value_goes_with_its_frames_only() -> None:
     del second
     gc.collect()
     assert "test" not in _fees._REMEMBERED
+
+
+def test_fba01_lists_fee_lines_tied_to_no_quantity_as_not_judged(tmp_path: Path) -> None:
+    """FBA01's not-judged frame (the coverage channel's columns) holds the fee lines `_fees.OrderItems.unjudged`
+    keeps, with their reason; they are not counted as judged."""
+    from fba_audit.detectors import fba01_fee_size_tier as fba01
+
+    folder = settlement(tmp_path / "reports", [
+        ("113-0000041-0000002", "DxB", "ItemFees", "FBAPerUnitFulfillmentFee", "-4.60", "2026-03-06", "", "MAT", ""),
+    ])
+    preview = Path(__file__).parents[1] / "fixtures" / "detectors" / "FBA01" / "finds_seller_dims_smaller_tier"
+    (folder / "fee_preview.txt").write_text(
+        (preview / "reports" / "fee_preview.txt").read_text(encoding="utf-8").replace("DESK-MAT", "MAT"),
+        encoding="utf-8")
+    load = load_folder(folder)
+    assert load.problems == []
+    findings, not_judged, judged = fba01.assess(transactions=load.datasets["transactions"],
+                                                fee_preview=load.datasets["fee_preview"], ctx=CTX)
+    assert findings.is_empty() and judged == 0
+    assert not_judged.rows() == [(_fees.NOT_TIED, "MAT: 1 charge(s), 2026-03-06 to 2026-03-06")]
