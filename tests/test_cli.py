@@ -124,6 +124,14 @@ def test_unreadable_file_among_good_ones_still_runs(tmp_path: Path) -> None:
     assert [p["file"] for p in problems] == ["notes.txt"]
 
 
+def test_version_prints_the_version_and_exits_0() -> None:
+    from fba_audit import __version__
+
+    result = run("--version")
+    assert result.exit_code == 0
+    assert result.output == f"fba-audit {__version__}\n"
+
+
 def test_detectors_lists_all_ten() -> None:
     result = run("detectors")
     assert result.exit_code == 0

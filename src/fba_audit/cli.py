@@ -37,11 +37,19 @@ def _console() -> Console:
     return Console(highlight=False, width=None if probe.is_terminal else 160)
 
 
-@app.callback()
-def _main(version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False) -> None:
-    if version:
+def _print_version(value: bool) -> None:
+    # An eager option's callback runs while the options are parsed, before the group asks for a command.
+    if value:
         typer.echo(f"fba-audit {__version__}")
         raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.", is_eager=True,
+                                          callback=_print_version, expose_value=False)] = False,
+) -> None:
+    pass
 
 
 @app.command()
