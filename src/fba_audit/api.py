@@ -16,6 +16,7 @@ from fba_audit.detectors._base import Detector
 from fba_audit.findings import FINDINGS_COLUMNS, empty_findings
 from fba_audit.readiness import downloads_for
 from fba_audit.reports import load_folder
+from fba_audit.reports._sources import printable_name
 from fba_audit.reports.model import LoadResult
 from fba_audit.results import AuditResult, SkippedDetector
 
@@ -70,7 +71,7 @@ DETECTOR_THREADS = 2
 def run_detectors(load: LoadResult, detectors: list[Detector], ctx: AuditContext, *, claimed: Iterable[str] = (),
                   folder: Path | None = None,
                   on_findings: Callable[[str, pl.DataFrame], None] | None = None) -> AuditResult:
-    where = f" in {folder}" if folder is not None else ""
+    where = f" in {printable_name(str(folder))}" if folder is not None else ""
     filed = list(set(claimed))
 
     def outcome(detector: Detector) -> pl.DataFrame | SkippedDetector:

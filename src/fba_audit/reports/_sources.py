@@ -44,7 +44,7 @@ class Source:
     def materialize(self, workdir: Path) -> Path:
         """A plain file on disk with the report's bytes (the original when it already is one)."""
         if self.member is None and not self.gzipped:
-            return self.path
+            return self.path if _utf8_path(self.path) else _utf8_alias(self.path, workdir)
         target = Path(tempfile.mkstemp(dir=workdir, suffix=".raw")[1])
         with self._open_raw() as src, open(target, "wb") as dst:
             _copy_bounded(src, dst, self.display)
@@ -93,6 +93,38 @@ def _copy_bounded(src, dst, display: str) -> None:
         dst.write(chunk)
 
 
+def printable_name(name: str) -> str:
+    """A file name as text that every output can hold and no terminal acts on.
+
+    Linux keeps a name as bytes: one saved by a Latin-1 or Shift_JIS system is not UTF-8, Python holds those
+    bytes as lone surrogates, and the workbook, JSON and a UTF-8 terminal cannot write them. They are shown
+    as `\\xNN` (`r\\xe9turns.txt`), as are control characters (a newline, an escape sequence), so a name is
+    always one line of plain text.
+    """
+    text = os.fsencode(name).decode("utf-8", "backslashreplace")
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
+
+
+def _utf8_path(path: Path) -> bool:
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _utf8_alias(path: Path, workdir: Path) -> Path:
+    """A name polars can open for a file whose path is not UTF-8 (polars takes paths as UTF-8 text only)."""
+    alias = Path(tempfile.mkdtemp(dir=workdir)) / "report"
+    try:
+        alias.symlink_to(path.resolve())
+    except OSError:  # a file system without symbolic links: a copy then
+        shutil.copyfile(path, alias)
+    return alias
+
+
 def _unsafe_member_name(name: str) -> bool:
     posix, windows = PurePosixPath(name), PureWindowsPath(name)
     return (
@@ -109,7 +141,7 @@ def discover(folder: Path) -> tuple[list[Source], list[Problem]]:
     sources: list[Source] = []
     problems: list[Problem] = []
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        display = path.relative_to(folder).as_posix()
+        display = printable_name(path.relative_to(folder).as_posix())
         name = path.name.lower()
         if name in IGNORED_NAMES or name.startswith(".") or name.startswith("~$"):
             continue
@@ -153,7 +185,7 @@ def _zip_members(path: Path, display: str, mtime: float) -> tuple[list[Source], 
         sources: list[Source] = []
         problems: list[Problem] = []
         for info in infos:
-            member_display = f"{display}!{info.filename}"
+            member_display = f"{display}!{printable_name(info.filename)}"
             if _unsafe_member_name(info.filename):
                 problems.append(Problem(member_display, None, None, None,
                                         "has a path that would escape the reports folder; refused.",

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import polars as pl
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from fba_audit.findings import STATUSES
 from fba_audit.reports.model import FileSummary, Problem
@@ -31,7 +32,8 @@ def files_table(files: Sequence[FileSummary]) -> Table:
         table.add_column(header, justify=justify, overflow="fold")
     for f in files:
         report = f.title or "[red]not recognised[/red]"
-        table.add_row(f.file, report, f"{f.rows_read:,}", f"{f.rows_kept:,}", f"{f.duplicates:,}",
+        # Text, not markup: a file may be called "[bold]x.txt".
+        table.add_row(Text(f.file), report, f"{f.rows_read:,}", f"{f.rows_kept:,}", f"{f.duplicates:,}",
                       f"{f.rows_rejected:,}", _dates(f), f.encoding or "")
     read = sum(f.rows_read for f in files)
     kept = sum(f.rows_kept for f in files)
