@@ -1,7 +1,18 @@
-"""The `fba-audit` command: thin, it parses options, calls the library, prints, and picks an exit code."""
+"""The `fba-audit` command: thin, it parses options, calls the library, prints, and picks an exit code.
+
+CI jobs read the exit status: 1 means "claimable findings" (with --fail-on-findings) and nothing else, so every
+error, an unexpected one included, is 2 with one line saying what went wrong (`main`); the traceback goes to a
+log file, or to the terminal with --debug.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import os
+import sys
+import tempfile
+import traceback
+from collections.abc import Sequence
 from enum import IntEnum
 from pathlib import Path
 from typing import Annotated
@@ -10,6 +21,7 @@ import typer
 from rich.console import Console
 
 from fba_audit import __version__
+from fba_audit.reports._sources import printable_name
 
 app = typer.Typer(
     help="Find the money Amazon owes you in your Seller Central FBA report exports.",
@@ -31,6 +43,12 @@ ReportsDir = Annotated[
 ]
 
 
+def _errors() -> Console:
+    # Messages are single lines (soft_wrap): a CI log or a script reading stderr gets each one whole. Not markup:
+    # they quote paths and values, which may hold brackets.
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
 def _console() -> Console:
     # Logs of CI jobs are not terminals: give tables room instead of rich's 80-column default.
     probe = Console()
@@ -44,12 +62,71 @@ def _print_version(value: bool) -> None:
         raise typer.Exit()
 
 
+class _Settings:
+    debug = False  # --debug: an unexpected error prints its traceback instead of one line
+
+
 @app.callback()
 def _main(
     version: Annotated[bool, typer.Option("--version", help="Print the version and exit.", is_eager=True,
                                           callback=_print_version, expose_value=False)] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="On an unexpected error, print the whole traceback "
+                                                        "(otherwise it goes to a log file).")] = False,
 ) -> None:
-    pass
+    _Settings.debug = debug
+
+
+def main(args: Sequence[str] | None = None) -> int:
+    """Run the command line and return its exit status: 0, 1 (claimable findings) or 2 (any error)."""
+    _Settings.debug = False
+    try:
+        # Not standalone: click would exit 1 on an abort and typer would let an unexpected error out as a
+        # traceback with status 1, which a CI job reads as "findings".
+        status = app(args=list(args) if args is not None else None, prog_name="fba-audit", standalone_mode=False)
+    except typer.exceptions.TyperException as exc:  # click's usage errors: a bad option or argument
+        exc.show()
+        return Exit.ERROR
+    except typer.Abort:
+        return Exit.ERROR
+    except SystemExit as exc:  # typer exits 1 when stdout is a closed pipe; no findings were judged then
+        return Exit.ERROR if exc.code == 1 else exc.code
+    except Exception as exc:  # noqa: BLE001 - whatever it was, one line and exit 2
+        return _crashed(exc)
+    return status if isinstance(status, int) else Exit.OK
+
+
+def _crashed(exc: BaseException) -> int:
+    err = _errors()
+    summary = printable_name(f"{type(exc).__name__}: {exc}".splitlines()[0])[:300]
+    if _Settings.debug:
+        traceback.print_exception(exc)
+        err.print(f"fba-audit: unexpected error: {summary}")
+        return Exit.ERROR
+    details = "run again with --debug to see the details"
+    try:
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        fd, log = tempfile.mkstemp(prefix=f"fba-audit-error-{stamp}-", suffix=".log")
+        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as handle:
+            handle.write(f"fba-audit {__version__}, Python {sys.version.split()[0]}\n")
+            handle.write(f"command: {' '.join(printable_name(a) for a in sys.argv)}\n\n")
+            handle.write("".join(traceback.format_exception(exc)))
+        details = f"details in {log}; {details} here"
+    except OSError:
+        pass
+    err.print(f"fba-audit: unexpected error: {summary} ({details}).")
+    return Exit.ERROR
+
+
+def _shown(path: Path) -> str:
+    return printable_name(str(path))
+
+
+def _nothing_recognised(reports_dir: Path) -> None:
+    """The same rule for `check` and `run`: a folder without any report is an error, not an empty success."""
+    _errors().print(
+        f"No Seller Central report recognised in {_shown(reports_dir)}; nothing to audit. Put the report "
+        "downloads in it (see `fba-audit check --help` for the list).")
+    raise typer.Exit(Exit.ERROR)
 
 
 @app.command()
@@ -72,6 +149,8 @@ def check(reports_dir: ReportsDir) -> None:
     print_problems(console, result.problems)
     console.print()
     console.print(detector_readiness(result))
+    if not any(f.kind is not None for f in result.files):
+        _nothing_recognised(reports_dir)
     unusable = [p for p in result.problems if p.severity == "error"]
     raise typer.Exit(Exit.ERROR if unusable else Exit.OK)
 
@@ -103,10 +182,8 @@ def run(
     """Audit a folder of reports and write the claim workbook, findings.json and findings.csv.
 
     Exit status: 0 when the run succeeded (findings or not); 1 with --fail-on-findings when at least one finding
-    is claimable; 2 when the input or the options are unusable.
+    is claimable; 2 when the input, the options or the output folder are unusable, or anything else failed.
     """
-    import datetime as dt
-
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from fba_audit._memory import configure_allocator, reports_size
@@ -114,11 +191,11 @@ def run(
     configure_allocator(reports_size(reports_dir))  # before polars is imported: a big account keeps freed pages longer
     from fba_audit.api import UnknownDetector, audit, read_claimed
     from fba_audit.detectors import ALL_DETECTORS
-    from fba_audit.writers import Outputs
+    from fba_audit.writers import OutputFolderError, Outputs, check_output_folder
     from fba_audit.writers.console import files_table, findings_summary, print_problems, skipped_lines
 
     console = _console()
-    err = Console(stderr=True, highlight=False)
+    err = _errors()
     try:
         audit_date = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
     except ValueError:
@@ -126,6 +203,11 @@ def run(
         raise typer.Exit(Exit.ERROR)
     if lang not in ("en", "zh"):
         err.print(f"--lang {lang!r}: use en or zh.")
+        raise typer.Exit(Exit.ERROR)
+    try:
+        check_output_folder(out)  # before the audit, which can take a while
+    except OutputFolderError as exc:
+        err.print(f"--out {exc}")
         raise typer.Exit(Exit.ERROR)
     titles = {d.code: d.title for d in ALL_DETECTORS}
     with Progress(TextColumn("Reading {task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -148,16 +230,21 @@ def run(
         if not usable:
             console.print(files_table(load.files))
             print_problems(console, load.problems)
-            err.print(f"No Seller Central report recognised in {reports_dir}; nothing to audit.")
+            _nothing_recognised(reports_dir)
+        try:
+            written = outputs.finish(result)
+        except OSError as exc:
+            # Disk full, or the folder changed under the run: the three files are one set, the old one stays.
+            err.print(f"cannot write the outputs into {_shown(out)}: {printable_name(str(exc))}. Nothing was "
+                      "replaced: the files there are those of the previous run, if any.")
             raise typer.Exit(Exit.ERROR)
-        written = outputs.finish(result)
     console.print(files_table(load.files))
     print_problems(console, load.problems)
     skipped_lines(console, result.skipped)
     console.print()
     console.print(findings_summary(result.findings, titles))
     for path in written.values():
-        console.print(f"wrote {path}")
+        console.print(f"wrote {_shown(path)}", markup=False)
     if result.failed:
         raise typer.Exit(Exit.ERROR)
     claimable = (result.findings["status"] == "claimable").sum() if fail_on_findings else 0
@@ -203,14 +290,21 @@ def simulate(
     marketplace: Annotated[str, typer.Option("--marketplace", help="Marketplace (US only for now).")] = "US",
     as_of: Annotated[str | None, typer.Option("--as-of", help="Audit date the truth is computed for "
                                                               "(YYYY-MM-DD). Default: 2026-11-22.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Write into a folder that is not empty (files of the same "
+                                                        "names are replaced).")] = False,
 ) -> None:
     """Write a simulated seller account with known truth: every report kind in Amazon's formats, plus truth.json
     listing every planted claim and trap (for accuracy tests and benchmarks)."""
-    import datetime as dt
-
     from fba_audit.simulate import simulate as write_account
 
-    err = Console(stderr=True, highlight=False)
+    err = _errors()
+    held = sorted(p.name for p in out_dir.iterdir()) if out_dir.is_dir() else []
+    if held and not force:
+        # A seller's own products.csv or reports would be silently replaced by simulated ones.
+        err.print(f"{_shown(out_dir)} is not empty ({len(held)} entries, e.g. {printable_name(held[0])}); simulate "
+                  "writes a whole account there. Choose an empty or new folder, or pass --force to write into it "
+                  "anyway.")
+        raise typer.Exit(Exit.ERROR)
     try:
         audit_date = dt.date.fromisoformat(as_of) if as_of else None
         summary = write_account(out_dir, skus=skus, months=months, seed=seed, marketplace=marketplace,
@@ -219,8 +313,9 @@ def simulate(
         err.print(str(exc))
         raise typer.Exit(Exit.ERROR)
     console = _console()
-    console.print(f"wrote {len(summary.files)} files ({summary.bytes_written:,} bytes) to {out_dir}, "
-                  f"{summary.start} to {summary.end}; truth in {summary.truth_path}")
+    console.print(f"wrote {len(summary.files)} files ({summary.bytes_written:,} bytes) to {_shown(out_dir)}, "
+                  f"{summary.start} to {summary.end}; truth in {_shown(summary.truth_path)}",
+                  markup=False)
     console.print("planted claims: " + ", ".join(f"{k} {v}" for k, v in sorted(summary.claims.items())))
     console.print("planted traps: " + ", ".join(f"{k} {v}" for k, v in sorted(summary.traps.items())))
 

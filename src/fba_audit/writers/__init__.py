@@ -1,16 +1,20 @@
 """The outputs of a monthly run: the claims workbook for staff, and JSON and CSV for programs.
 
-File names are fixed here, never taken from report content, so nothing is written outside `out_dir`.
+File names are fixed here, never taken from report content, so nothing is written outside `out_dir`. The three
+files are one set: they replace the previous run's together or not at all (`replaced_together`).
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from pathlib import Path
 
 import polars as pl
 
+from fba_audit.reports._sources import printable_name
 from fba_audit.results import AuditResult
+from fba_audit.writers._common import replaced_together
 from fba_audit.writers.csv_out import write_csv
 from fba_audit.writers.excel import WorkbookStream, write_workbook
 from fba_audit.writers.json_out import write_json
@@ -19,7 +23,42 @@ WORKBOOK_NAME = "claims.xlsx"
 JSON_NAME = "findings.json"
 CSV_NAME = "findings.csv"
 
-__all__ = ["Outputs", "write_all", "write_csv", "write_json", "write_workbook"]
+__all__ = ["OutputFolderError", "Outputs", "check_output_folder", "write_all", "write_csv", "write_json",
+           "write_workbook"]
+
+
+class OutputFolderError(Exception):
+    """The output folder cannot be created or written; the message names it and says why."""
+
+
+def check_output_folder(out_dir: Path) -> None:
+    """Make sure `out_dir` can be created and written, before an audit that may take minutes is run for nothing.
+
+    It is left as it was found: folders created for the test are removed again (the run creates them when it
+    writes), and so is the probe file.
+    """
+    out_dir = Path(out_dir)
+    created: list[Path] = []
+    try:
+        missing = [folder for folder in (out_dir, *out_dir.parents) if not folder.exists()]
+        for folder in reversed(missing):
+            folder.mkdir()
+            created.append(folder)
+        probe = out_dir / f".fba-audit-probe-{uuid.uuid4().hex}.tmp"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        if isinstance(exc, (NotADirectoryError, FileExistsError)):
+            reason = "it, or a folder above it, is a file"
+        raise OutputFolderError(f"{printable_name(str(out_dir))}: cannot write there ({reason}). Choose a folder "
+                                "you can write to (it is created if missing).") from exc
+    finally:
+        for folder in reversed(created):
+            try:
+                folder.rmdir()
+            except OSError:
+                pass
 
 
 class Outputs:
@@ -39,13 +78,14 @@ class Outputs:
     def finish(self, result: AuditResult) -> dict[str, Path]:
         """Write claims.xlsx, findings.json and findings.csv into `out_dir` (created if missing).
 
-        Returns the written paths keyed by format: "xlsx", "json", "csv". Each file is replaced atomically.
+        Returns the written paths keyed by format: "xlsx", "json", "csv". The three replace the old ones together.
         """
-        return {
-            "xlsx": self._workbook.finish(result),
-            "json": write_json(result, self.out_dir / JSON_NAME),
-            "csv": write_csv(result, self.out_dir / CSV_NAME),
-        }
+        with replaced_together():
+            return {
+                "xlsx": self._workbook.finish(result),
+                "json": write_json(result, self.out_dir / JSON_NAME),
+                "csv": write_csv(result, self.out_dir / CSV_NAME),
+            }
 
     def close(self) -> None:
         self._workbook.close()
@@ -67,7 +107,7 @@ def write_all(
 ) -> dict[str, Path]:
     """Write claims.xlsx, findings.json and findings.csv into `out_dir` (created if missing).
 
-    Returns the written paths keyed by format: "xlsx", "json", "csv". Each file is replaced atomically.
+    Returns the written paths keyed by format: "xlsx", "json", "csv". The three replace the old ones together.
     """
     with Outputs(out_dir, lang=lang, per_case=per_case, detector_titles=detector_titles) as outputs:
         return outputs.finish(result)
