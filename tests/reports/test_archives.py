@@ -114,6 +114,62 @@ def test_gzip_is_read_in_place(tmp_path: Path, private_tmp: Path) -> None:
     assert list(private_tmp.iterdir()) == []
 
 
+def test_gzip_bomb_behind_a_valid_header_is_stopped_before_much_is_written(tmp_path: Path, private_tmp: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    # Issue 22 item 7: 14 MB that expanded to 3 GB was written out whole (3.1 GB in the temporary folder, 6.3 GB
+    # of memory, then an internal polars error). Here 100 MiB of zeros behind a genuine FBA customer returns header:
+    # it compresses about 1000:1.
+    from fba_audit.reports import _sources
+
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    (folder / "ledger.txt").write_bytes((FIXTURES / "ledger_detail/ok_14col.txt").read_bytes())
+    header = (FIXTURES / "customer_returns/ok.txt").read_bytes().splitlines(keepends=True)[0]
+    with gzip.open(folder / "returns.txt.gz", "wb") as packed:
+        packed.write(header)
+        zeros = bytes(1024 * 1024)
+        for _ in range(100):
+            packed.write(zeros)
+    assert (folder / "returns.txt.gz").stat().st_size < 200_000
+    largest: list[int] = []
+    real_exit = _sources.WorkDir.__exit__
+
+    def note_size(self, *exc):  # what the temporary folder held when it was removed
+        largest.append(sum(p.stat().st_size for p in self._path.rglob("*") if p.is_file()))
+        return real_exit(self, *exc)
+
+    monkeypatch.setattr(_sources.WorkDir, "__exit__", note_size)
+    before = snapshot(tmp_path)
+    result = load_folder(folder)
+    assert accounting(result) == {"ledger.txt": (4, 4, 0, 0), "returns.txt.gz": (0, 0, 0, 0)}
+    assert [(p.severity, str(p)) for p in result.problems] == [
+        ("error", "returns.txt.gz: expands to more than 67,108,864 bytes at more than 200 times its compressed "
+                  "size; refused as a possible gzip bomb. Decompress the reports you need into the folder.")]
+    assert max(largest) <= 64 * 1024**2 + _sources.COPY_CHUNK
+    assert snapshot(tmp_path) == before
+    assert list(private_tmp.iterdir()) == []
+
+
+def test_a_big_gzipped_report_that_compresses_like_text_is_read(tmp_path: Path) -> None:
+    # Past 64 MiB the ratio is checked; a report of varied lines stays far below 200:1.
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    rows = (FIXTURES / "ledger_detail/ok_14col.txt").read_text().splitlines(keepends=True)
+    line = rows[2]
+    lines = 900_000
+    with gzip.open(folder / "ledger.txt.gz", "wt", compresslevel=1) as packed:
+        packed.write(rows[0])
+        for block in range(0, lines, 50_000):  # every other line with a distinct Reference ID
+            packed.write("".join(line.replace("\tReceipts\t", f"\tReceipts\t{n:09d}", 1) if n % 2 else line
+                                 for n in range(block, block + 50_000)))
+    with gzip.open(folder / "ledger.txt.gz", "rb") as packed:
+        expanded = sum(len(chunk) for chunk in iter(lambda: packed.read(1 << 20), b""))
+    assert expanded > 64 * 1024**2
+    result = load_folder(folder)
+    assert [str(p) for p in result.problems if p.severity == "error"] == []
+    assert result.files[0].rows_read == lines
+
+
 def test_folder_with_every_kind_zipped_and_plain_is_left_unchanged(tmp_path: Path, private_tmp: Path) -> None:
     folder = tmp_path / "reports"
     folder.mkdir()

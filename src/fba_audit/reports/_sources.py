@@ -13,7 +13,7 @@ import os
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
@@ -22,8 +22,12 @@ from fba_audit.reports.model import Problem
 # A year of a very large seller's ledger is about 2 GB of text; anything bigger than this inside one archive is
 # far more likely a zip bomb than a report.
 MAX_EXPANDED_BYTES = 8 * 1024**3
-# Text reports compress about 10-20x; a ratio past this is what zip bombs look like.
+# Text reports compress about 10-20x; a ratio past this is what zip bombs look like. Checked once the content is
+# past RATIO_CHECKED_FROM: a small report of repeated lines may compress better and is harmless.
 MAX_COMPRESSION_RATIO = 200
+RATIO_CHECKED_FROM = 64 * 1024**2
+# Decompressed in pieces of this size, each checked before it is written: a bomb is stopped one piece past a limit.
+COPY_CHUNK = 1024**2
 MAX_ARCHIVE_MEMBERS = 1000
 
 REPORT_SUFFIXES = {".txt", ".tsv", ".csv", ".tab", ".json", ".tdf", ""}
@@ -46,8 +50,14 @@ class Source:
         if self.member is None and not self.gzipped:
             return self.path if _utf8_path(self.path) else _utf8_alias(self.path, workdir)
         target = Path(tempfile.mkstemp(dir=workdir, suffix=".raw")[1])
+        if self.gzipped:
+            # A gzip file does not say how big it expands (its size field is 32 bits and unchecked): the ratio
+            # is watched while it is decompressed, against the compressed bytes read so far.
+            with open(self.path, "rb") as packed, gzip.GzipFile(fileobj=packed) as src, open(target, "wb") as dst:
+                _copy_bounded(src, dst, packed.tell)
+            return target
         with self._open_raw() as src, open(target, "wb") as dst:
-            _copy_bounded(src, dst, self.display)
+            _copy_bounded(src, dst)
         return target
 
     def head(self, size: int) -> bytes:
@@ -82,14 +92,18 @@ class ArchiveTooLarge(Exception):
     pass
 
 
-def _copy_bounded(src, dst, display: str) -> None:
+def _copy_bounded(src, dst, packed_so_far: Callable[[], int] | None = None) -> None:
+    """Copy decompressed bytes, stopping (ArchiveTooLarge) past the size or, given `packed_so_far`, the ratio that
+    zip members are held to before they are opened."""
     written = 0
-    while chunk := src.read(16 * 1024 * 1024):
+    while chunk := src.read(COPY_CHUNK):
         written += len(chunk)
         if written > MAX_EXPANDED_BYTES:
-            raise ArchiveTooLarge(
-                f"{display} expands to more than {MAX_EXPANDED_BYTES // 1024**3} GB; refusing to read it"
-            )
+            raise ArchiveTooLarge(f"expands to more than {MAX_EXPANDED_BYTES:,} bytes")
+        if packed_so_far is not None and written > RATIO_CHECKED_FROM:
+            if written > MAX_COMPRESSION_RATIO * max(packed_so_far(), 1):
+                raise ArchiveTooLarge(f"expands to more than {RATIO_CHECKED_FROM:,} bytes at more than "
+                                      f"{MAX_COMPRESSION_RATIO} times its compressed size")
         dst.write(chunk)
 
 
@@ -177,7 +191,7 @@ def _zip_members(path: Path, display: str, mtime: float) -> tuple[list[Source], 
                                 "Not read.", "Unzip the reports you need into the folder.")]
         total = sum(i.file_size for i in infos)
         packed = sum(i.compress_size for i in infos) or 1
-        if total > MAX_EXPANDED_BYTES or (total > 64 * 1024**2 and total / packed > MAX_COMPRESSION_RATIO):
+        if total > MAX_EXPANDED_BYTES or (total > RATIO_CHECKED_FROM and total / packed > MAX_COMPRESSION_RATIO):
             return [], [Problem(display, None, None, None,
                                 f"would expand to {total:,} bytes from {packed:,} (ratio {total / packed:.0f}:1); "
                                 "refused as a possible zip bomb.",

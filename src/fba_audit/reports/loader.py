@@ -244,7 +244,10 @@ def _read_source(source: Source, workdir: Path, wanted: set[str] | None,
     positions = _positions_to_read(read, positions)
     try:
         path = source.materialize(workdir)
-    except (OSError, ArchiveTooLarge, EOFError) as exc:
+    except ArchiveTooLarge as exc:
+        summary.problems.append(_too_large(source, exc))
+        return read
+    except (OSError, EOFError) as exc:
         summary.problems.append(Problem(source.display, None, None, None, f"cannot be read ({exc}).",
                                         "Download the report again."))
         return read
@@ -305,6 +308,12 @@ def _headers(kind: ReportKind, headers: dict[str, str]) -> dict[str, str]:
     the timestamp it is read from (`purchase-date`)."""
     dates = {c.date_name: headers[c.name] for c in kind.columns if c.date_name and c.name in headers}
     return {**dates, **headers}
+
+
+def _too_large(source: Source, exc: ArchiveTooLarge) -> Problem:
+    packed = "gzip" if source.gzipped else "zip"
+    return Problem(source.display, None, None, None, f"{exc}; refused as a possible {packed} bomb.",
+                   "Decompress the reports you need into the folder.")
 
 
 def _not_needed(file: str) -> Problem:
@@ -760,7 +769,10 @@ def _read_json(source: Source, read: _FileRead, wanted: set[str] | None) -> _Fil
     try:
         with WorkDir() as workdir:
             raw = source.materialize(workdir).read_bytes()
-    except (OSError, ArchiveTooLarge) as exc:
+    except ArchiveTooLarge as exc:
+        summary.problems.append(_too_large(source, exc))
+        return read
+    except (OSError, EOFError) as exc:
         summary.problems.append(Problem(source.display, None, None, None, f"cannot be read ({exc}).",
                                         "Save the API response again."))
         return read
