@@ -34,6 +34,14 @@ from fba_audit.reports.unused import recognise_unused
 
 MAX_PROBLEMS_PER_COLUMN = 20
 
+# Caps on what one row may hold (docs/bad-inputs.md). Amazon's longest free text is far shorter (a product title
+# has at most 200 characters: Seller Central help, "Product detail page rules"), and a kept value must fit an
+# Excel cell (32,767 characters: Microsoft, "Excel specifications and limits"). A row past a cap is rejected with
+# a short excerpt, so a 200 MB line costs one linear read, not a 200 MB message in every output.
+MAX_FIELD_BYTES = 10_000
+MAX_LINE_BYTES = 100_000  # the fields read, together
+EXCERPT_CHARS = 80
+
 # The column whose dates say which period a file covers.
 PERIOD_COLUMN = {
     "inventory_ledger": "date",
@@ -365,7 +373,8 @@ def _read_typed(read: _FileRead, layout: _Layout, positions: dict[str, int]) -> 
         if "utf-8" in message.lower() or "utf8" in message.lower():
             raise _NotUtf8 from exc
         if "more fields" not in message and "not specified in schema" not in message:
-            summary.problems.append(Problem(summary.file, None, None, None, f"cannot be parsed: {message}",
+            summary.problems.append(Problem(summary.file, None, None, None,
+                                            f"cannot be parsed: {_printable(message, 500)}",
                                             "Download the report again."))
             return None
     ragged = _ragged_lines(layout)
@@ -412,8 +421,12 @@ def _typed_pass(read: _FileRead, lazy: pl.LazyFrame, positions: dict[str, int],
         sample, [c.name for c in present if c.type == MONEY]
     )
     outputs, failures = _parse.typed_columns(present, decimal_comma, sample, thousands=kind.grouped_thousands)
+    sizes = {c.name: pl.col(c.name).str.len_bytes().fill_null(0) for c in present}
+    oversized = {name: size > MAX_FIELD_BYTES for name, size in sizes.items()}
+    line_size = pl.sum_horizontal(list(sizes.values()))
     # One flag per row in the full pass; which column failed is worked out again for the flagged lines only.
-    flagged = [pl.any_horizontal([mask for _, mask in failures]).alias(_BAD)] if failures else []
+    masks = [mask for _, mask in failures] + list(oversized.values()) + [line_size > MAX_LINE_BYTES]
+    flagged = [pl.any_horizontal(masks).alias(_BAD)]
     table = _parse.finish_typing(cleaned.with_columns(outputs).with_columns(flagged)).with_columns(
         _titles_read_only(read, present)).collect()
     if skipped is not None:
@@ -428,16 +441,19 @@ def _typed_pass(read: _FileRead, lazy: pl.LazyFrame, positions: dict[str, int],
         table = table.filter(~pl.col("source_line").is_in(blank.implode()))
     table.drop_in_place(_EMPTY)
     summary.rows_read += table.height
-    if not failures:
-        return table
     bad = table.get_column(_BAD)
     if bad.any():
         lines = table.filter(bad).get_column("source_line")
         # The raw text of the rejected values, read again for those lines only (the typed pass dropped it).
         raw = cleaned.filter(pl.col("source_line").is_in(lines.implode())).collect()
-        raw = raw.with_columns(outputs).with_columns([mask.alias(f"_bad{i}") for i, (_, mask) in enumerate(failures)])
+        raw = raw.with_columns(outputs).with_columns(
+            [mask.alias(f"_bad{i}") for i, (_, mask) in enumerate(failures)]
+            + [mask.alias(f"_long_{name}") for name, mask in oversized.items()]
+            + [line_size.alias("_line_size")])
+        _report_oversized(summary, raw, read, oversized)
         for i, (column, _) in enumerate(failures):
-            rows = raw.filter(pl.col(f"_bad{i}")).select("source_line", column.name)
+            # A value past the cap was reported as such; what it fails besides does not matter.
+            rows = raw.filter(pl.col(f"_bad{i}") & ~pl.col(f"_long_{column.name}")).select("source_line", column.name)
             _report_rows(summary, rows, read.headers.get(column.name, column.name),
                          f"expected {EXPECTED[column.type]}", kind)
         summary.rows_rejected += int(bad.sum())
@@ -448,6 +464,27 @@ def _typed_pass(read: _FileRead, lazy: pl.LazyFrame, positions: dict[str, int],
 
 _BAD = "_bad_value"
 _EMPTY = "_no_value_read"
+
+
+def _report_oversized(summary: FileSummary, raw: pl.DataFrame, read: _FileRead, oversized: dict[str, pl.Expr]) -> None:
+    """The rows rejected for a field or a line past the caps (`raw`: the flagged lines, with their masks)."""
+    assert read.kind is not None
+    long_field = pl.any_horizontal([pl.col(f"_long_{name}") for name in oversized])
+    for name in oversized:
+        rows = raw.filter(pl.col(f"_long_{name}")).select("source_line", name)
+        _report_rows(summary, rows, read.headers.get(name, name),
+                     f"more than the {MAX_FIELD_BYTES:,} bytes a report field can hold", read.kind)
+    long_lines = raw.filter((pl.col("_line_size") > MAX_LINE_BYTES) & ~long_field).sort("source_line")
+    for line, size in long_lines.select("source_line", "_line_size").head(MAX_PROBLEMS_PER_COLUMN).iter_rows():
+        summary.problems.append(Problem(
+            summary.file, line, None, None,
+            f"has {size:,} bytes in its fields, more than the {MAX_LINE_BYTES:,} bytes a report line can hold; "
+            "the row was rejected.", _redownload(read.kind)))
+    if long_lines.height > MAX_PROBLEMS_PER_COLUMN:
+        summary.problems.append(Problem(
+            summary.file, None, None, None,
+            f"{long_lines.height - MAX_PROBLEMS_PER_COLUMN} more rows are longer than {MAX_LINE_BYTES:,} bytes; "
+            "they were rejected.", _redownload(read.kind)))
 
 
 def _skip_repeated_settlements(read: _FileRead, lazy: pl.LazyFrame, positions: dict[str, int],
@@ -501,6 +538,9 @@ def _ragged_lines(layout: _Layout) -> list[tuple[int, int]]:
     import csv
 
     found = []
+    # The csv module refuses a field over 128 KiB by default; here a field of any size only has to be counted
+    # (an oversized one is rejected by the typed pass, with its excerpt).
+    csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
     with open(layout.path, encoding="utf-8-sig", newline="") as handle:
         for _ in range(layout.header_index + 1):
             handle.readline()
@@ -730,6 +770,13 @@ def _note_period(read: _FileRead) -> None:
             read.summary.first_date, read.summary.last_date = dates.min(), dates.max()
 
 
+def _excerpt(value: str) -> str:
+    """A rejected value as a message quotes it: whole when short, else its start and its size."""
+    if len(value) <= EXCERPT_CHARS:
+        return f'"{value}"'
+    return f'"{_printable(value[:EXCERPT_CHARS], EXCERPT_CHARS)}…" ({len(value.encode("utf-8")):,} bytes)'
+
+
 def _printable(text: str, limit: int = 40) -> str:
     """A header cell fit for a message: control characters shown as '?', long cells cut."""
     shown = "".join(ch if ch.isprintable() else "?" for ch in text)
@@ -743,13 +790,14 @@ def _redownload(kind: ReportKind) -> str:
 
 
 def _report_rows(summary: FileSummary, rows: pl.DataFrame, header: str, expected: str, kind: ReportKind) -> None:
-    shown = rows.head(MAX_PROBLEMS_PER_COLUMN)
+    shown = rows.sort(rows.columns[0]).head(MAX_PROBLEMS_PER_COLUMN)
     for line, value in shown.iter_rows():
-        text = "empty" if value is None else f'"{value}"'
+        value = None if value is None else str(value)
+        text = "empty" if value is None else _excerpt(value)
         message = (f"column {header} {expected}; the row was rejected." if value is None and "empty" in expected
                    else f"column {header} has {text}, {expected}; the row was rejected.")
-        summary.problems.append(Problem(summary.file, line, header, None if value is None else str(value),
-                                        message, _redownload(kind)))
+        kept = value if value is None or len(value) <= EXCERPT_CHARS else value[:EXCERPT_CHARS] + "…"
+        summary.problems.append(Problem(summary.file, line, header, kept, message, _redownload(kind)))
     if rows.height > MAX_PROBLEMS_PER_COLUMN:
         more = rows.height - MAX_PROBLEMS_PER_COLUMN
         summary.problems.append(Problem(summary.file, None, header, None,
