@@ -15,4 +15,17 @@ if sys.version_info < (3, 11):
         + ". Install Python 3.11+ and create the virtual environment with it, e.g. python3.11 -m venv .venv"
     )
 
-from setuptools.build_meta import *  # noqa: E402,F403 - the standard backend's hooks, unchanged
+from setuptools.build_meta import (  # noqa: E402 - the standard backend's hooks, unchanged
+    build_editable,
+    build_sdist,
+    build_wheel,
+    get_requires_for_build_editable,
+    get_requires_for_build_sdist,
+    get_requires_for_build_wheel,
+    prepare_metadata_for_build_editable,
+    prepare_metadata_for_build_wheel,
+)
+
+__all__ = ["build_editable", "build_sdist", "build_wheel", "get_requires_for_build_editable",
+           "get_requires_for_build_sdist", "get_requires_for_build_wheel", "prepare_metadata_for_build_editable",
+           "prepare_metadata_for_build_wheel"]

@@ -127,7 +127,11 @@ Columns are found by name, so Amazon's added, inserted and reordered columns do 
 ignored. Amazon's null spellings (`--`, `N/A`, empty) become empty. Encodings are detected per file: UTF-8,
 UTF-8 with BOM, Shift_JIS (cp932) when the bytes read as Japanese, else Windows-1252. `.zip` and `.gz`
 downloads are read in place; archive members whose path would leave the folder, and archives that would expand
-past 8 GB (or past a 200:1 ratio above 64 MB), are refused.
+past 8 GB (or past a 200:1 ratio above 64 MB), are refused; a `.gz` file, which does not say how big it
+expands, is held to the same limits while it is decompressed, and stopped there. A field longer than 10,000
+bytes, or a line whose fields add up past 100,000 bytes, rejects its row (quoted by its first 80 characters and
+its size). File names that are not UTF-8 are shown with the odd bytes escaped (`r\\xe9turns.txt`). Every bad
+input tried so far, and what fba-audit does with it: [bad-inputs.md](bad-inputs.md).
 
 Every row read ends up in exactly one place: **kept**, **duplicate** (another download holds the same row) or
 **rejected** (a problem names the file, line, column and value). `fba-audit check` prints the counts per file.
