@@ -16,7 +16,7 @@ from fba_audit.detectors._base import Detector
 from fba_audit.findings import FINDINGS_COLUMNS, empty_findings
 from fba_audit.readiness import downloads_for
 from fba_audit.reports import load_folder
-from fba_audit.reports._sources import printable_name
+from fba_audit._names import printable_name
 from fba_audit.reports.model import LoadResult
 from fba_audit.results import AuditResult, SkippedDetector
 

@@ -21,7 +21,7 @@ import typer
 from rich.console import Console
 
 from fba_audit import __version__
-from fba_audit.reports._sources import printable_name
+from fba_audit._names import printable_name
 
 app = typer.Typer(
     help="Find the money Amazon owes you in your Seller Central FBA report exports.",

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
+from fba_audit._names import printable_name
 from fba_audit.reports.model import Problem
 
 # A year of a very large seller's ledger is about 2 GB of text; anything bigger than this inside one archive is
@@ -105,20 +106,6 @@ def _copy_bounded(src, dst, packed_so_far: Callable[[], int] | None = None) -> N
                 raise ArchiveTooLarge(f"expands to more than {RATIO_CHECKED_FROM:,} bytes at more than "
                                       f"{MAX_COMPRESSION_RATIO} times its compressed size")
         dst.write(chunk)
-
-
-def printable_name(name: str) -> str:
-    """A file name as text that every output can hold and no terminal acts on.
-
-    Linux keeps a name as bytes: one saved by a Latin-1 or Shift_JIS system is not UTF-8, Python holds those
-    bytes as lone surrogates, and the workbook, JSON and a UTF-8 terminal cannot write them. They are shown
-    as `\\xNN` (`r\\xe9turns.txt`), as are control characters (a newline, an escape sequence), so a name is
-    always one line of plain text.
-    """
-    text = os.fsencode(name).decode("utf-8", "backslashreplace")
-    if text.isprintable():
-        return text
-    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
 
 
 def _utf8_path(path: Path) -> bool:

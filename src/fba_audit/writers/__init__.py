@@ -12,7 +12,7 @@ from pathlib import Path
 
 import polars as pl
 
-from fba_audit.reports._sources import printable_name
+from fba_audit._names import printable_name
 from fba_audit.results import AuditResult
 from fba_audit.writers._common import replaced_together
 from fba_audit.writers.csv_out import write_csv
