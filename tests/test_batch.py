@@ -124,7 +124,8 @@ def test_agency_json_one_row_per_account_sorted_by_money_then_deadline(local_bat
                                 "e.g. as_of = 2026-11-30."}
     assert empty["status"] == "failed"
     assert empty["error"] == (f"fba-audit run exited with status 2: No Seller Central report recognised in "
-                              f"{accounts / 'empty'}; nothing to audit.")
+                              f"{accounts / 'empty'}; nothing to audit. Put the report downloads in it (see "
+                              "`fba-audit check --help` for the list).")
     assert (out / ".logs" / "empty.log").read_text(encoding="utf-8").startswith(
         f"$ fba-audit run {accounts / 'empty'} --out {out / 'empty'} --as-of 2026-05-15\n")
 
