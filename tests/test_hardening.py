@@ -157,9 +157,10 @@ def test_an_unexpected_error_is_exit_2_with_one_line_and_the_traceback_in_a_log(
                 "--fail-on-findings") == 2
     err = capsys.readouterr().err
     (log,) = tmp_path.glob("fba-audit-error-*.log")
-    assert err == (f"fba-audit: unexpected error: RuntimeError: boom (details in {log}; run again with --debug to "
-                   "see the details here).\n")
+    assert err == (f"fba-audit: unexpected error: RuntimeError: boom (details in {log}; `fba-audit --debug COMMAND "
+                   "...` prints them here).\n")
     text = log.read_text(encoding="utf-8")
+    assert f"command: fba-audit run {LOST_UNITS} --out {tmp_path / 'out'} --as-of 2026-05-15 --fail-on-findings\n" in text
     assert "Traceback (most recent call last)" in text and "RuntimeError: boom\nsecond line" in text
 
 

@@ -79,10 +79,11 @@ def _main(
 def main(args: Sequence[str] | None = None) -> int:
     """Run the command line and return its exit status: 0, 1 (claimable findings) or 2 (any error)."""
     _Settings.debug = False
+    args = list(args) if args is not None else sys.argv[1:]
     try:
         # Not standalone: click would exit 1 on an abort and typer would let an unexpected error out as a
         # traceback with status 1, which a CI job reads as "findings".
-        status = app(args=list(args) if args is not None else None, prog_name="fba-audit", standalone_mode=False)
+        status = app(args=args, prog_name="fba-audit", standalone_mode=False)
     except typer.exceptions.TyperException as exc:  # click's usage errors: a bad option or argument
         exc.show()
         return Exit.ERROR
@@ -91,26 +92,26 @@ def main(args: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # typer exits 1 when stdout is a closed pipe; no findings were judged then
         return Exit.ERROR if exc.code == 1 else exc.code
     except Exception as exc:  # noqa: BLE001 - whatever it was, one line and exit 2
-        return _crashed(exc)
+        return _crashed(exc, args)
     return status if isinstance(status, int) else Exit.OK
 
 
-def _crashed(exc: BaseException) -> int:
+def _crashed(exc: BaseException, args: list[str]) -> int:
     err = _errors()
     summary = printable_name(f"{type(exc).__name__}: {exc}".splitlines()[0])[:300]
     if _Settings.debug:
         traceback.print_exception(exc)
         err.print(f"fba-audit: unexpected error: {summary}")
         return Exit.ERROR
-    details = "run again with --debug to see the details"
+    details = "`fba-audit --debug COMMAND ...` prints them here"
     try:
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         fd, log = tempfile.mkstemp(prefix=f"fba-audit-error-{stamp}-", suffix=".log")
         with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as handle:
             handle.write(f"fba-audit {__version__}, Python {sys.version.split()[0]}\n")
-            handle.write(f"command: {' '.join(printable_name(a) for a in sys.argv)}\n\n")
+            handle.write(f"command: fba-audit {' '.join(printable_name(a) for a in args)}\n\n")
             handle.write("".join(traceback.format_exception(exc)))
-        details = f"details in {log}; {details} here"
+        details = f"details in {log}; {details}"
     except OSError:
         pass
     err.print(f"fba-audit: unexpected error: {summary} ({details}).")
