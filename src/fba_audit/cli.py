@@ -211,7 +211,7 @@ def run(
         err.print(f"--out {exc}")
         raise typer.Exit(Exit.ERROR)
     titles = {d.code: d.title for d in ALL_DETECTORS}
-    with Progress(TextColumn("Reading {task.description}"), BarColumn(), MofNCompleteColumn(),
+    with Progress(TextColumn("Reading {task.description}", markup=False), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal) as bar, \
             Outputs(out, lang=lang, per_case=per_case, detector_titles=titles) as outputs:
         task = bar.add_task("reports", total=None)
