@@ -170,6 +170,30 @@ def test_a_big_gzipped_report_that_compresses_like_text_is_read(tmp_path: Path) 
     assert result.files[0].rows_read == lines
 
 
+def test_damaged_gzip_and_zip_member_are_named_and_the_rest_is_read(tmp_path: Path, private_tmp: Path) -> None:
+    # Bytes flipped inside the compressed data: zlib fails (zlib.error, not an OSError), which stopped the whole
+    # check with a traceback.
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    (folder / "ledger.txt").write_bytes((FIXTURES / "ledger_detail/ok_14col.txt").read_bytes())
+    packed = bytearray(gzip.compress((FIXTURES / "ledger_detail/ok_15col.txt").read_bytes() * 50, mtime=0))
+    packed[30:60] = bytes(b ^ 0x5A for b in packed[30:60])
+    (folder / "ledger2.txt.gz").write_bytes(bytes(packed))
+    with zipfile.ZipFile(folder / "returns.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("returns.txt", (FIXTURES / "customer_returns/ok.txt").read_bytes() * 50)
+    damaged = bytearray((folder / "returns.zip").read_bytes())
+    damaged[60:90] = bytes(b ^ 0x5A for b in damaged[60:90])
+    (folder / "returns.zip").write_bytes(bytes(damaged))
+    result = load_folder(folder)
+    assert accounting(result) == {"ledger.txt": (4, 4, 0, 0), "ledger2.txt.gz": (0, 0, 0, 0),
+                                  "returns.zip!returns.txt": (0, 0, 0, 0)}
+    assert [(p.file, p.message.split(" (")[0], p.hint) for p in result.problems] == [
+        ("ledger2.txt.gz", "cannot be read", "Download the report again."),
+        ("returns.zip!returns.txt", "cannot be read", "Download the report again.")]
+    assert all("while decompressing data" in p.message for p in result.problems)
+    assert list(private_tmp.iterdir()) == []
+
+
 def test_folder_with_every_kind_zipped_and_plain_is_left_unchanged(tmp_path: Path, private_tmp: Path) -> None:
     folder = tmp_path / "reports"
     folder.mkdir()

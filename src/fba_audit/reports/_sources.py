@@ -13,6 +13,7 @@ import os
 import shutil
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
@@ -91,6 +92,11 @@ class _ClosingMember:
 
 class ArchiveTooLarge(Exception):
     pass
+
+
+# What reading a damaged download raises: a truncated or corrupt gzip or zip member fails inside zlib or zipfile,
+# not with an OSError. The loader reports the file as unreadable and goes on with the others.
+UNREADABLE = (OSError, EOFError, zlib.error, zipfile.BadZipFile)
 
 
 def _copy_bounded(src, dst, packed_so_far: Callable[[], int] | None = None) -> None:

@@ -21,7 +21,9 @@ import polars as pl
 
 from fba_audit.reports import _dedup, _finish, _parse, _text, products
 from fba_audit.reports._finish import SOURCE
-from fba_audit.reports._sources import ArchiveTooLarge, Source, WorkDir, discover, transcode_to_utf8
+from fba_audit.reports._sources import (
+    UNREADABLE, ArchiveTooLarge, Source, WorkDir, discover, transcode_to_utf8,
+)
 from fba_audit.reports.checks import date_range_totals, settlement_totals, unknown_values
 from fba_audit.reports.datasets import (
     DATASET_MODELS, categorical_columns, compact, dataset_schema, empty_dataset,
@@ -151,7 +153,7 @@ def _sniff_kind(source: Source) -> str | None:
     the reading order, `_read_source` decides (and reports what is wrong)."""
     try:
         head = source.head(_text.HEAD_BYTES)
-    except (OSError, ArchiveTooLarge, EOFError):
+    except (*UNREADABLE, ArchiveTooLarge):
         return None
     if not head.strip() or head.lstrip()[:1] in (b"{", b"["):
         return None
@@ -205,7 +207,7 @@ def _read_source(source: Source, workdir: Path, wanted: set[str] | None,
     read = _FileRead(summary, mtime=source.mtime, keep=keep, covered=covered)
     try:
         head = source.head(_text.HEAD_BYTES)
-    except (OSError, ArchiveTooLarge, EOFError) as exc:
+    except (*UNREADABLE, ArchiveTooLarge) as exc:
         summary.problems.append(Problem(source.display, None, None, None, f"cannot be read ({exc}).",
                                         "Download the report again."))
         return read
@@ -255,7 +257,7 @@ def _read_source(source: Source, workdir: Path, wanted: set[str] | None,
     except ArchiveTooLarge as exc:
         summary.problems.append(_too_large(source, exc))
         return read
-    except (OSError, EOFError) as exc:
+    except UNREADABLE as exc:
         summary.problems.append(Problem(source.display, None, None, None, f"cannot be read ({exc}).",
                                         "Download the report again."))
         return read
@@ -820,7 +822,7 @@ def _read_json(source: Source, read: _FileRead, wanted: set[str] | None) -> _Fil
     except ArchiveTooLarge as exc:
         summary.problems.append(_too_large(source, exc))
         return read
-    except (OSError, EOFError) as exc:
+    except UNREADABLE as exc:
         summary.problems.append(Problem(source.display, None, None, None, f"cannot be read ({exc}).",
                                         "Save the API response again."))
         return read
