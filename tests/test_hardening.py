@@ -185,6 +185,21 @@ def test_usage_errors_are_exit_2_and_findings_exit_1(tmp_path: Path, capsys) -> 
     assert main("run", str(LOST_UNITS), "--out", str(tmp_path), "--as-of", "2026-05-15") == 0
 
 
+def test_a_claimed_file_that_is_not_text_is_refused_before_the_audit(tmp_path: Path, monkeypatch, capsys) -> None:
+    from fba_audit import api
+
+    def must_not_run(*_args, **_kwargs):
+        raise AssertionError("the audit ran although --claimed could not be read")
+
+    monkeypatch.setattr(api, "audit", must_not_run)
+    claimed = tmp_path / "filed.xlsx"
+    claimed.write_bytes(b"PK\x03\x04\x14\x00\x06\x00\xe0\x00")
+    assert main("run", str(LOST_UNITS), "--out", str(tmp_path / "out"), "--claimed", str(claimed)) == 2
+    assert capsys.readouterr().err == (
+        f"--claimed {claimed}: cannot be read ('utf-8' codec can't decode byte 0xe0 in position 8: invalid "
+        "continuation byte). Give a text file with one finding id per line, or an earlier findings.csv.\n")
+
+
 # -------------------------------------------------------------------------------- empty and non-empty folders
 
 

@@ -190,6 +190,8 @@ def run(
     from fba_audit._memory import configure_allocator, reports_size
 
     configure_allocator(reports_size(reports_dir))  # before polars is imported: a big account keeps freed pages longer
+    import polars as pl
+
     from fba_audit.api import UnknownDetector, audit, read_claimed
     from fba_audit.detectors import ALL_DETECTORS
     from fba_audit.writers import OutputFolderError, Outputs, check_output_folder
@@ -210,6 +212,12 @@ def run(
     except OutputFolderError as exc:
         err.print(f"--out {exc}")
         raise typer.Exit(Exit.ERROR)
+    try:
+        filed = read_claimed(claimed) if claimed else []
+    except (OSError, ValueError, pl.exceptions.PolarsError) as exc:
+        err.print(f"--claimed {_shown(claimed)}: cannot be read ({printable_name(str(exc))}). Give a text file "
+                  "with one finding id per line, or an earlier findings.csv.")
+        raise typer.Exit(Exit.ERROR)
     titles = {d.code: d.title for d in ALL_DETECTORS}
     with Progress(TextColumn("Reading {task.description}", markup=False), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal) as bar, \
@@ -221,7 +229,7 @@ def run(
 
         try:
             result = audit(reports_dir, as_of=audit_date, marketplace=marketplace, select=_codes(select),
-                           ignore=_codes(ignore), claimed=read_claimed(claimed) if claimed else (),
+                           ignore=_codes(ignore), claimed=filed,
                            progress=progress, on_findings=outputs.add)
         except (UnknownDetector, ValueError) as exc:
             err.print(str(exc))
