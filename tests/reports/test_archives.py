@@ -194,6 +194,30 @@ def test_damaged_gzip_and_zip_member_are_named_and_the_rest_is_read(tmp_path: Pa
     assert list(private_tmp.iterdir()) == []
 
 
+def test_links_and_pipes_are_named_not_followed(tmp_path: Path) -> None:
+    import os
+
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    (folder / "ledger.txt").write_bytes((FIXTURES / "ledger_detail/ok_14col.txt").read_bytes())
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "returns.txt").write_bytes((FIXTURES / "customer_returns/ok.txt").read_bytes())
+    (folder / "more").symlink_to(elsewhere)
+    (folder / "loop").symlink_to(folder)
+    (folder / "gone.txt").symlink_to(tmp_path / "deleted.txt")
+    os.mkfifo(folder / "pipe.txt")
+    result = load_folder(folder)
+    assert accounting(result) == {"gone.txt": (0, 0, 0, 0), "ledger.txt": (4, 4, 0, 0), "loop": (0, 0, 0, 0),
+                                  "more": (0, 0, 0, 0), "pipe.txt": (0, 0, 0, 0)}
+    hint = "Copy the reports themselves into the folder."
+    assert [(p.severity, str(p)) for p in result.problems] == [
+        ("warning", f"gone.txt: is a broken link; not read. {hint}"),
+        ("warning", f"loop: is a link to a folder; not read. {hint}"),
+        ("warning", f"more: is a link to a folder; not read. {hint}"),
+        ("warning", f"pipe.txt: is not a regular file (a pipe, socket or device); not read. {hint}")]
+
+
 def test_folder_with_every_kind_zipped_and_plain_is_left_unchanged(tmp_path: Path, private_tmp: Path) -> None:
     folder = tmp_path / "reports"
     folder.mkdir()

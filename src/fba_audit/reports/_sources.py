@@ -147,10 +147,17 @@ def discover(folder: Path) -> tuple[list[Source], list[Problem]]:
     """Every report file under `folder` (recursively), sorted by name, plus problems with archives."""
     sources: list[Source] = []
     problems: list[Problem] = []
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+    for path in sorted(p for p in folder.rglob("*") if not p.is_dir() or p.is_symlink()):
         display = printable_name(path.relative_to(folder).as_posix())
         name = path.name.lower()
         if name in IGNORED_NAMES or name.startswith(".") or name.startswith("~$"):
+            continue
+        if not path.is_file():
+            # Not followed, never opened (a pipe would wait for ever), but not passed over in silence either.
+            what = ("a link to a folder" if path.is_dir() else "a broken link" if path.is_symlink()
+                    else "not a regular file (a pipe, socket or device)")
+            problems.append(Problem(display, None, None, None, f"is {what}; not read.",
+                                    "Copy the reports themselves into the folder.", "warning"))
             continue
         if path.is_symlink() and not path.resolve().is_relative_to(folder.resolve()):
             problems.append(
