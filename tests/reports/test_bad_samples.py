@@ -78,18 +78,19 @@ BAD = [
                   "fee_preview")]),
     ("settlement_v2/bad_total.txt", "settlement_v2", (8, 8, 0), [3, 4, 5, 6, 7, 8, 9], [
         ("warning", "bad_total.txt:2: settlement 24000000001 has total-amount 31.79 but its rows add up to 21.79: "
-                    "the file may be incomplete or some rows were rejected. Download the settlement flat file "
+                    "the file may be incomplete. Download the settlement flat file "
                     "again.")]),
     # A rejected amount line also makes the settlement not add up: both are said.
     ("settlement_v2/bad_amount_three_decimals.txt", "settlement_v2", (8, 7, 1), [3, 4, 6, 7, 8, 9], [
         row_error("bad_amount_three_decimals.txt", 5, f'column amount has "2.005", expected {AMOUNT}',
                   "settlement_v2"),
         ("warning", "bad_amount_three_decimals.txt:2: settlement 24000000001 has total-amount 21.79 but its rows "
-                    "add up to 23.79: the file may be incomplete or some rows were rejected. Download the "
-                    "settlement flat file again.")]),
+                    "add up to 23.79: line bad_amount_three_decimals.txt:5 was rejected (see above), so its money "
+                    "is missing. Correct or re-download those lines; until then the settlement's money is "
+                    "incomplete.")]),
     ("settlement_v1/bad_total.txt", "settlement_v1", (8, 8, 0), [4, 5, 6, 7, 8, 9], [
         ("warning", "bad_total.txt:2: settlement 24000000001 has total-amount 30.00 but its rows add up to 21.79: "
-                    "the file may be incomplete or some rows were rejected. Download the settlement flat file "
+                    "the file may be incomplete. Download the settlement flat file "
                     "again.")]),
     ("date_range/bad_date.csv", "date_range", (2, 1, 1), [4], [
         row_error("bad_date.csv", 5, 'column date/time has "2026-01-06 09:00", expected a date and time such as '
@@ -144,8 +145,9 @@ def test_flat_file_amount_with_a_thousands_separator_is_rejected(tmp_path) -> No
     assert accounting(result) == {"v2.txt": (4, 3, 0, 1)}
     assert [str(p) for p in result.problems] == [
         row_error("v2.txt", 3, f'column amount has "1.234,56", expected {AMOUNT}', "settlement_v2")[1],
-        "v2.txt:2: settlement 24000000003 has total-amount 1043.83 but its rows add up to -190.73: the file may be "
-        "incomplete or some rows were rejected. Download the settlement flat file again."]
+        "v2.txt:2: settlement 24000000003 has total-amount 1043.83 but its rows add up to -190.73: line v2.txt:3 "
+        "was rejected (see above), so its money is missing. Correct or re-download those lines; until then the "
+        "settlement's money is incomplete."]
 
 
 def test_date_range_amount_grouped_wrongly_is_rejected(tmp_path) -> None:

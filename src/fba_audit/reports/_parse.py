@@ -137,6 +137,8 @@ def _leading_date(fmt: str) -> Parser:
     return lambda raw: raw.str.extract(r"^([^T\s]+)", 1).str.to_date(fmt, strict=False)
 
 
+# The first parsers of TIMESTAMP_PARSERS read a time of day; the others a bare date.
+_TIMED_PARSERS = len(_AWARE_FORMATS) + len(_UTC_FORMATS)
 TIMESTAMP_PARSERS: tuple[Parser, ...] = (
     tuple(_aware(f) for f in _AWARE_FORMATS)
     + tuple(_naive_utc(f) for f in _UTC_FORMATS)
@@ -224,7 +226,8 @@ SAMPLE_ROWS = 2000
 
 
 def typed_columns(
-    columns: list[Col], decimal_comma: bool, sample: pl.DataFrame | None = None, thousands: bool = False
+    columns: list[Col], decimal_comma: bool, sample: pl.DataFrame | None = None, thousands: bool = False,
+    every_form: bool = False,
 ) -> tuple[list[pl.Expr], list[tuple[Col, pl.Expr]]]:
     """Expressions that type every column, and per column the mask of values that failed to parse.
 
@@ -233,6 +236,10 @@ def typed_columns(
     outputs: apply the outputs first, then the masks, then drop the text and strip the prefix. Parsing once
     per column and reading the result twice costs half of re-parsing inside the mask. `sample` (the first
     rows of the file) picks the one date form the file uses.
+
+    `every_form` is the second chance of the rows that failed: every date form Amazon writes, and for a date
+    column also a full timestamp (its printed date). A file does not always keep to one form: a genuine 2017 US
+    settlement V2 file has one `posted-date` of `2017-03-02T18:16:34+00:00` among 2,600 of `2017-03-02`.
     """
     outputs: list[pl.Expr] = []
     failures: list[tuple[Col, pl.Expr]] = []
@@ -249,13 +256,19 @@ def typed_columns(
         elif column.type == FLOAT:
             parsed = parse_float(raw, decimal_comma, thousands)
         elif column.type == DATE:
-            parsed = best_parser(tuple(_date(f) for f in column.formats), values)(raw)
+            parsed = best_parser(tuple(_date(f) for f in column.formats), None if every_form else values)(raw)
+            if every_form:
+                # Only a value with a time of day: a bare date in another form stays rejected (13/05/2026 in a
+                # MM/DD/YYYY ledger is not a date).
+                stamped = pl.coalesce([p(raw) for p in TIMESTAMP_PARSERS[:_TIMED_PARSERS]])
+                parsed = pl.coalesce([parsed, pl.when(stamped.is_not_null()).then(printed_date(raw))])
         elif column.type == TIMESTAMP:
+            values = None if every_form else values
             parsed = parse_timestamp(raw, values)
             if column.date_name:
                 outputs.append(printed_date(raw, values).alias(column.date_name))
         elif column.type == LOCAL_TIMESTAMP:
-            parsed, local_date = parse_local_timestamp(raw, values)
+            parsed, local_date = parse_local_timestamp(raw, None if every_form else values)
             assert column.date_name, f"{column.name}: a local timestamp needs a date_name"
             # A known local time with an unknown zone still gives the date; only the UTC instant is lost.
             outputs.append(local_date.alias(column.date_name))

@@ -7,6 +7,8 @@ import polars as pl
 from fba_audit.reports.kinds import ReportKind
 from fba_audit.reports.model import Problem
 
+MAX_LINES_NAMED = 20
+
 # Amazon's enumerations are open sets (report_formats.md "How to use this"): an unknown value is reported as a
 # warning and the row is kept. These are the values documented or seen in real files so far.
 KNOWN_VALUES: dict[str, dict[str, frozenset[str]]] = {
@@ -61,8 +63,9 @@ def unknown_values(kind: ReportKind, frame: pl.DataFrame, headers: dict[str, str
     return problems
 
 
-def settlement_totals(frames: dict[str, pl.DataFrame], file: str) -> list[Problem]:
-    """In Amazon's settlement files the amounts add up to total-amount; when not, rows are missing."""
+def settlement_totals(frames: dict[str, pl.DataFrame], file: str, rejected_lines: list[int] = ()) -> list[Problem]:
+    """In Amazon's settlement files the amounts add up to total-amount; when not, rows are missing. The lines of
+    the file rejected while reading are named: each is a hole in the money, and the seller must see which."""
     summary, lines = frames["settlements"], frames["transactions"]
     if summary.is_empty():
         return []
@@ -73,11 +76,20 @@ def settlement_totals(frames: dict[str, pl.DataFrame], file: str) -> list[Proble
         "settlement_id", "total_amount", "sum", "source_line"
     ).iter_rows():
         if total is not None and added != total:
+            if rejected_lines:
+                shown = sorted(set(rejected_lines))
+                named = ", ".join(f"{file}:{n}" for n in shown[:MAX_LINES_NAMED])
+                more = f" and {len(shown) - MAX_LINES_NAMED} more" if len(shown) > MAX_LINES_NAMED else ""
+                lines = f"line {named} was" if len(shown) == 1 else f"lines {named}{more} were"
+                cause = f"{lines} rejected (see above), so {'its' if len(shown) == 1 else 'their'} money is missing."
+                hint = "Correct or re-download those lines; until then the settlement's money is incomplete."
+            else:
+                cause = "the file may be incomplete."
+                hint = "Download the settlement flat file again."
             problems.append(Problem(
                 file, line, "total-amount", str(total),
-                f"settlement {settlement} has total-amount {total} but its rows add up to {added}: the file may be "
-                "incomplete or some rows were rejected.",
-                "Download the settlement flat file again.", severity="warning",
+                f"settlement {settlement} has total-amount {total} but its rows add up to {added}: {cause}",
+                hint, severity="warning",
             ))
     return problems
 

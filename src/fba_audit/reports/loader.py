@@ -67,6 +67,7 @@ class _FileRead:
     titles: list[pl.DataFrame] = field(default_factory=list)  # sku, title, line: the product titles the file gives
     covered: frozenset[str] = frozenset()  # settlements read from flat files before this (Date Range) file
     repeated_dates: tuple[dt.date, dt.date] | None = None  # first and last date of the rows skipped as repeats
+    rejected_lines: list[int] = field(default_factory=list)  # lines rejected while reading (named by the totals)
 
 
 def load_folder(
@@ -392,6 +393,7 @@ def _read_typed(read: _FileRead, layout: _Layout, positions: dict[str, int]) -> 
                                         "fields; they were rejected.", "Download the report again."))
     summary.rows_read += len(ragged)
     summary.rows_rejected += len(ragged)
+    read.rejected_lines.extend(line for line, _ in ragged)
     lines = pl.Series([line for line, _ in ragged], dtype=pl.Int64)
     lazy = layout.scan(truncate=True).filter(~pl.col("source_line").is_in(lines.implode()))
     return _typed_pass(read, lazy, positions, layout=layout)
@@ -446,20 +448,34 @@ def _typed_pass(read: _FileRead, lazy: pl.LazyFrame, positions: dict[str, int],
     bad = table.get_column(_BAD)
     if bad.any():
         lines = table.filter(bad).get_column("source_line")
-        # The raw text of the rejected values, read again for those lines only (the typed pass dropped it).
+        # The raw text of the flagged lines, read again for those lines only (the typed pass dropped it), gets a
+        # second chance with every form Amazon writes (`typed_columns`' every_form): the first pass tried only
+        # the form the file's first rows use.
+        outputs, failures = _parse.typed_columns(present, decimal_comma, None, thousands=kind.grouped_thousands,
+                                                 every_form=True)
         raw = cleaned.filter(pl.col("source_line").is_in(lines.implode())).collect()
         raw = raw.with_columns(outputs).with_columns(
             [mask.alias(f"_bad{i}") for i, (_, mask) in enumerate(failures)]
             + [mask.alias(f"_long_{name}") for name, mask in oversized.items()]
             + [line_size.alias("_line_size")])
         _report_oversized(summary, raw, read, oversized)
+        still_bad = pl.any_horizontal([pl.col(f"_bad{i}") for i in range(len(failures))]
+                                      + [pl.col(f"_long_{name}") for name in oversized]
+                                      + [pl.col("_line_size") > MAX_LINE_BYTES])
         for i, (column, _) in enumerate(failures):
             # A value past the cap was reported as such; what it fails besides does not matter.
             rows = raw.filter(pl.col(f"_bad{i}") & ~pl.col(f"_long_{column.name}")).select("source_line", column.name)
             _report_rows(summary, rows, read.headers.get(column.name, column.name),
                          f"expected {EXPECTED[column.type]}", kind)
-        summary.rows_rejected += int(bad.sum())
+        rejected = raw.filter(still_bad).get_column("source_line")
+        read.rejected_lines.extend(rejected.to_list())
+        summary.rows_rejected += rejected.len()
+        recovered = raw.filter(~still_bad)
         table = table.filter(~bad)
+        if recovered.height:
+            recovered = _parse.finish_typing(recovered.with_columns(pl.lit(False).alias(_BAD))).with_columns(
+                _titles_read_only(read, present)).select(table.columns)
+            table = pl.concat([table, recovered], how="vertical").sort("source_line")
     table.drop_in_place(_BAD)  # in place: an eager drop of a freshly streamed frame costs a copy
     return table
 
@@ -602,7 +618,7 @@ def _finish_file(read: _FileRead, handed_over: list[pl.DataFrame], preamble: lis
     frames = _finish.finish(kind, typed, preamble)
     del typed
     if kind.key in ("settlement_v1", "settlement_v2"):
-        summary.problems.extend(settlement_totals(frames, summary.file))
+        summary.problems.extend(settlement_totals(frames, summary.file, read.rejected_lines))
         ids = frames["settlements"]["settlement_id"].drop_nulls().unique().to_list()
         read.settlement_ids = tuple(sorted(ids))
     read.titles = [_titles_of(dataset, frame) for dataset, frame in frames.items() if dataset in TITLE_COLUMNS]
