@@ -100,3 +100,33 @@ def test_the_totals_warning_names_every_rejected_money_line(tmp_path: Path) -> N
         "s.txt:2: settlement 5481723011 has total-amount -55.78 but its rows add up to -506.27: lines s.txt:3, "
         "s.txt:4 were rejected (see above), so their money is missing. Correct or re-download those lines; until "
         "then the settlement's money is incomplete."]
+
+
+# --------------------------------------------------------------------------------- item 14: CR-only line ends
+
+def test_a_settlement_with_cr_only_line_ends_is_read_whole(tmp_path: Path) -> None:
+    write(tmp_path, "resaved.txt", v2_file("-55.78", US_2017), newline="\r")
+    result = load_folder(tmp_path)
+    assert problems(result) == []
+    (summary,) = result.files
+    assert (summary.kind, summary.rows_read, summary.rows_kept) == ("settlement_v2", 5, 5)
+    assert result.datasets["transactions"].sort("source_line")["source_line"].to_list() == [3, 4, 5, 6]
+
+
+def test_a_cp1252_file_with_cr_only_line_ends_is_read_whole(tmp_path: Path) -> None:
+    text = v2_file("-55.78", [US_2017[0].replace("SKU-A", "SKU-Crème"), *US_2017[1:]])
+    write(tmp_path, "resaved.txt", text, newline="\r", encoding="cp1252")
+    result = load_folder(tmp_path)
+    assert problems(result) == []
+    skus = result.datasets["transactions"].sort("source_line")["sku"].to_list()
+    assert skus == ["SKU-Crème", "SKU-A", "SKU-A", None]
+
+
+def test_a_recognised_report_without_rows_is_a_problem(tmp_path: Path) -> None:
+    write(tmp_path, "header_only.txt", V2_HEADER + "\n")
+    result = load_folder(tmp_path)
+    assert problems(result) == [(
+        "warning", "header_only.txt: has the header of a Settlement flat file V2 report but no rows under it: "
+                   "nothing was read from it. If nothing happened in the period it covers, that is expected; "
+                   "otherwise download the report again (Seller Central > Reports > Payments > All Statements > "
+                   "Download Flat File V2).")]

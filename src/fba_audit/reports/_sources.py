@@ -227,16 +227,20 @@ class WorkDir:
         shutil.rmtree(self._path, ignore_errors=True)
 
 
-def iter_text_chunks(path: Path, encoding: str, chunk_size: int = 16 * 1024 * 1024) -> Iterator[str]:
-    """Decode a file in chunks, so a 2 GB cp1252 file never sits in memory whole."""
-    with open(path, "r", encoding=encoding, errors="strict", newline="") as handle:
+def iter_text_chunks(path: Path, encoding: str, chunk_size: int = 16 * 1024 * 1024, *,
+                     lf_line_ends: bool = False) -> Iterator[str]:
+    """Decode a file in chunks, so a 2 GB cp1252 file never sits in memory whole. `lf_line_ends` turns CR and CRLF
+    line ends into LF (Python's universal newlines, which also join a CRLF split between two chunks)."""
+    with open(path, "r", encoding=encoding, errors="strict", newline=None if lf_line_ends else "") as handle:
         while chunk := handle.read(chunk_size):
             yield chunk
 
 
-def transcode_to_utf8(path: Path, encoding: str, workdir: Path) -> Path:
+def transcode_to_utf8(path: Path, encoding: str, workdir: Path, *, lf_line_ends: bool = False) -> Path:
+    """A UTF-8 copy of the file; `lf_line_ends` for files whose lines end in CR alone (the old Mac form, which a
+    spreadsheet program may write when it re-saves a report), which polars would read as one line."""
     fd, name = tempfile.mkstemp(dir=workdir, suffix=".utf8")
     with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-        for chunk in iter_text_chunks(path, encoding):
+        for chunk in iter_text_chunks(path, encoding, lf_line_ends=lf_line_ends):
             out.write(chunk)
     return Path(name)

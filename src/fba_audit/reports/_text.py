@@ -95,6 +95,11 @@ def guess_file_encoding(path: Path) -> str:
     return "latin-1"
 
 
+def has_cr_line_ends(head: bytes) -> bool:
+    """True when lines end in CR alone (a CR not followed by LF): polars splits lines at LF only."""
+    return re.search(rb"\r(?!\n)", head.rstrip(b"\r")) is not None
+
+
 def decode_head(data: bytes, encoding: str, *, complete: bool) -> str:
     text = codecs.getincrementaldecoder(encoding)(errors="replace").decode(data, final=complete)
     return text.lstrip("\ufeff")

@@ -263,15 +263,19 @@ def _read_source(source: Source, workdir: Path, wanted: set[str] | None,
                                         "Download the report again."))
         return read
     quoted = lines[header_index].lstrip().startswith('"') or delimiter == ","
-    if encoding not in ("utf-8", "utf-8-sig"):
-        path = transcode_to_utf8(path, encoding, workdir)
+    cr_line_ends = _text.has_cr_line_ends(head)
+    if cr_line_ends and encoding == "utf-8" and not complete:
+        encoding = _text.guess_file_encoding(path)  # the copy is decoded strictly: decide on the whole file first
+    if encoding not in ("utf-8", "utf-8-sig") or cr_line_ends:
+        path = transcode_to_utf8(path, encoding, workdir, lf_line_ends=cr_line_ends)
     layout = _Layout(path, delimiter, quoted, header_index, len(cells))
     try:
         table = _read_typed(read, layout, positions)
     except _NotUtf8:
         # The first 256 KB were UTF-8, a later byte is not: decide on the whole file and read it again.
         encoding = _text.guess_file_encoding(path)
-        layout = _Layout(transcode_to_utf8(path, encoding, workdir), delimiter, quoted, header_index, len(cells))
+        layout = _Layout(transcode_to_utf8(path, encoding, workdir, lf_line_ends=cr_line_ends), delimiter, quoted,
+                         header_index, len(cells))
         table = _read_typed(read, layout, positions)
     summary.encoding = _text.ENCODING_LABELS.get(encoding, encoding)
     if table is None:
@@ -280,7 +284,21 @@ def _read_source(source: Source, workdir: Path, wanted: set[str] | None,
     handed_over = [table]
     del table  # _finish_file then holds the only reference and can free it early (peak memory on big files)
     _finish_file(read, handed_over, preamble=lines[:header_index])
+    if summary.rows_read == 0:
+        summary.problems.append(_no_rows(summary.file, kind, cr_line_ends))
     return read
+
+
+NO_ROWS = "but no rows under it"
+
+
+def _no_rows(file: str, kind: ReportKind, cr_line_ends: bool) -> Problem:
+    """A recognised report with nothing under its header: never silent, since it may be a hole in the account."""
+    ends = " (its lines end in CR alone, as a spreadsheet program may save them)" if cr_line_ends else ""
+    return Problem(file, None, None, None,
+                   f"has the header of a {kind.title} report {NO_ROWS}{ends}: nothing was read from it.",
+                   "If nothing happened in the period it covers, that is expected; otherwise download the report "
+                   f"again ({kind.download}).", severity="warning")
 
 
 # Kinds whose columns become dataset columns of the same name. Settlement V1 and Date Range reshape their
