@@ -17,12 +17,17 @@ from fba_audit.findings import FINDINGS_COLUMNS, empty_findings
 from fba_audit.readiness import downloads_for
 from fba_audit.reports import load_folder
 from fba_audit._names import printable_name
+from fba_audit.reports.marketplace import AUTO
 from fba_audit.reports.model import LoadResult
 from fba_audit.results import AuditResult, SkippedDetector
 
 
 class UnknownDetector(ValueError):
     pass
+
+
+class MarketplaceMismatch(ValueError):
+    """The marketplace asked for contradicts the reports, or the reports are from several (an input error)."""
 
 
 def select_detectors(select: Iterable[str] | None = None, ignore: Iterable[str] | None = None) -> list[Detector]:
@@ -40,7 +45,7 @@ def audit(
     folder: Path | str,
     *,
     as_of: dt.date,
-    marketplace: str = "US",
+    marketplace: str = AUTO,
     select: Iterable[str] | None = None,
     ignore: Iterable[str] | None = None,
     claimed: Iterable[str] = (),
@@ -54,11 +59,20 @@ def audit(
     are left out of the result (the seller's own record of filed claims, keyed by the stable id). `on_findings`, when
     given, is called with each detector's code and findings as soon as it has run (`writers.Outputs.add` begins the
     workbook with them), from the thread that ran it: it should only hand them over.
+
+    `marketplace` is `auto` (read from the reports) or a code the reports must agree with; see
+    `fba_audit.reports.marketplace` for the rule. `MarketplaceMismatch` when they do not, or name several.
     """
-    ctx = AuditContext(as_of=as_of, marketplace=marketplace)
+    if marketplace.strip().lower() != AUTO:
+        AuditContext(as_of=as_of, marketplace=marketplace.strip())  # an unknown code fails before the long load
     detectors = select_detectors(select, ignore)
     wanted = {d for det in detectors for d in (*det.needs, *det.optional)}
-    load = load_folder(folder, only=wanted, columns=columns_read(), progress=progress)
+    load = load_folder(folder, only=wanted, columns=columns_read(), progress=progress, marketplace=marketplace)
+    decision = load.marketplace
+    assert decision is not None
+    if decision.error:
+        raise MarketplaceMismatch(decision.error)
+    ctx = AuditContext(as_of=as_of, marketplace=decision.code or "")
     return run_detectors(load, detectors, ctx, claimed=claimed, folder=Path(folder), on_findings=on_findings)
 
 
@@ -146,4 +160,5 @@ def read_claimed(path: Path) -> list[str]:
     return [line for line in lines if not line.startswith("#")]
 
 
-__all__ = ["UnknownDetector", "audit", "read_claimed", "run_detectors", "select_detectors", "with_titles"]
+__all__ = ["MarketplaceMismatch", "UnknownDetector", "audit", "read_claimed", "run_detectors", "select_detectors",
+           "with_titles"]

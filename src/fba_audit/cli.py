@@ -22,6 +22,7 @@ from rich.console import Console
 
 from fba_audit import __version__
 from fba_audit._names import printable_name
+from fba_audit.context import MARKETPLACE_CURRENCY
 
 app = typer.Typer(
     help="Find the money Amazon owes you in your Seller Central FBA report exports.",
@@ -35,6 +36,12 @@ class Exit(IntEnum):
     FINDINGS = 1  # --fail-on-findings and at least one claimable finding
     ERROR = 2  # unusable input or options
 
+
+MarketplaceOption = Annotated[
+    str, typer.Option("--marketplace", help="auto (read it from the reports), or a code the reports must agree "
+                                            "with: US, CA, UK, DE, JP, ... A folder with reports of several "
+                                            "marketplaces needs a code: the other marketplaces' files are then "
+                                            "left out.")]
 
 ReportsDir = Annotated[
     Path,
@@ -131,7 +138,7 @@ def _nothing_recognised(reports_dir: Path) -> None:
 
 
 @app.command()
-def check(reports_dir: ReportsDir) -> None:
+def check(reports_dir: ReportsDir, marketplace: MarketplaceOption = "auto") -> None:
     """Check a folder of reports: what each file is, rows read/kept/duplicate/rejected, and every problem.
 
     Exit status 0 when every file was usable, 2 when any file (or row) was not; the other files are still
@@ -145,14 +152,23 @@ def check(reports_dir: ReportsDir) -> None:
     from fba_audit.writers.console import files_table, print_problems
 
     console = _console()
-    result = load_folder(reports_dir)
+    err = _errors()
+    if marketplace.strip().lower() != "auto" and marketplace.strip().upper() not in MARKETPLACE_CURRENCY:
+        err.print(f"--marketplace {marketplace!r}: use auto or one of {', '.join(sorted(MARKETPLACE_CURRENCY))}.")
+        raise typer.Exit(Exit.ERROR)
+    result = load_folder(reports_dir, marketplace=marketplace)
     console.print(files_table(result.files))
     print_problems(console, result.problems)
     console.print()
     console.print(detector_readiness(result))
+    decision = result.marketplace
+    if decision is not None and decision.error:
+        err.print(decision.error)
+    elif decision is not None:
+        console.print(decision.note, markup=False)
     if not any(f.kind is not None for f in result.files):
         _nothing_recognised(reports_dir)
-    unusable = [p for p in result.problems if p.severity == "error"]
+    unusable = [p for p in result.problems if p.severity == "error"] or (decision is not None and decision.error)
     raise typer.Exit(Exit.ERROR if unusable else Exit.OK)
 
 
@@ -169,7 +185,7 @@ def run(
                                                               "the claims. Default: today.")] = None,
     select: Annotated[str | None, typer.Option("--select", help="Only these detectors, e.g. FBA02,FBA07.")] = None,
     ignore: Annotated[str | None, typer.Option("--ignore", help="Skip these detectors, e.g. FBA10.")] = None,
-    marketplace: Annotated[str, typer.Option("--marketplace", help="Marketplace code: US, CA, UK, DE, JP, ...")] = "US",
+    marketplace: MarketplaceOption = "auto",
     fail_on_findings: Annotated[bool, typer.Option("--fail-on-findings",
                                                    help="Exit 1 when at least one finding is claimable "
                                                         "(for CI jobs).")] = False,
@@ -249,6 +265,8 @@ def run(
             raise typer.Exit(Exit.ERROR)
     console.print(files_table(load.files))
     print_problems(console, load.problems)
+    if load.marketplace is not None:
+        console.print(load.marketplace.note, markup=False)
     skipped_lines(console, result.skipped)
     console.print()
     console.print(findings_summary(result.findings, titles))

@@ -42,8 +42,11 @@ def table_rows(output: str) -> dict[str, list[str]]:
 
 def good_folder(tmp_path: Path) -> Path:
     folder = tmp_path / "reports"
-    copy_into(folder, "ledger_detail/ok_14col.txt", "reimbursements/ok.txt", "fee_preview/ok_us_2026.txt",
-              ("settlement_v2/ok.txt", "settlement-v2.txt"))
+    copy_into(folder, "ledger_detail/ok_14col.txt", "reimbursements/ok.txt", "fee_preview/ok_us_2026.txt")
+    # One marketplace per folder (fba_audit.reports.marketplace): the Amazon.ca settlement, as a US one.
+    settlement = (FIXTURES / "settlement_v2" / "ok.txt").read_text(encoding="utf-8")
+    us = settlement.replace("Amazon.ca", "Amazon.com").replace("\tCAD\t", "\tUSD\t")
+    (folder / "settlement-v2.txt").write_text(us, encoding="utf-8")
     with zipfile.ZipFile(folder / "returns.zip", "w") as archive:
         archive.write(FIXTURES / "customer_returns/ok.txt", "returns.txt")
     return folder

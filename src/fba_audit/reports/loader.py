@@ -28,6 +28,7 @@ from fba_audit.reports.checks import date_range_totals, settlement_totals, unkno
 from fba_audit.reports.datasets import (
     DATASET_MODELS, categorical_columns, compact, dataset_schema, empty_dataset,
 )
+from fba_audit.reports.marketplace import AUTO, NAME_COLUMNS, FileSigns, decide, file_signs
 from fba_audit.reports.kinds import (
     EXPECTED, INBOUND_SHIPMENT_ITEMS, INBOUND_SHIPMENTS, MONEY, ReportKind, match_columns, recognise,
 )
@@ -68,6 +69,7 @@ class _FileRead:
     covered: frozenset[str] = frozenset()  # settlements read from flat files before this (Date Range) file
     repeated_dates: tuple[dt.date, dt.date] | None = None  # first and last date of the rows skipped as repeats
     rejected_lines: list[int] = field(default_factory=list)  # lines rejected while reading (named by the totals)
+    signs: FileSigns | None = None  # which marketplace and currency the file says it is from
 
 
 def load_folder(
@@ -76,6 +78,7 @@ def load_folder(
     only: Iterable[str] | None = None,
     columns: Mapping[str, Iterable[str]] | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    marketplace: str = AUTO,
 ) -> LoadResult:
     """Read every report under `folder`. `only` limits parsing to files feeding those datasets.
 
@@ -83,6 +86,9 @@ def load_folder(
     `source_line` and those columns, with repetitive text as Categorical (`datasets.compact`). Files whose columns
     map to dataset columns parse only the columns kept (see `_columns_wanted`), so a bad value in a column no one
     reads is neither reported nor a reason to reject its row; what is kept is validated as in a full load.
+
+    `marketplace` (a code, or `auto`) is checked against what the files say (`reports.marketplace`): the
+    decision is in the result, and the files of other marketplaces are left out when a code is given.
     """
     folder = Path(folder)
     wanted = set(only) if only is not None else None
@@ -95,11 +101,29 @@ def load_folder(
         reads.append(_FileRead(FileSummary(file=problem.file, problems=[problem])))
     _validate_all(reads, keep)
     _one_row_per_product(reads)
+    decision = decide(marketplace, [r.signs for r in reads if r.signs is not None])
+    _leave_out(reads, decision.left_out)
     _drop_repeated_settlements(reads)
     titles = _titles(reads)
     datasets = _merge(reads, final)
     reads.sort(key=lambda r: r.summary.file)
-    return LoadResult(datasets=datasets, files=[r.summary for r in reads], titles=titles)
+    return LoadResult(datasets=datasets, files=[r.summary for r in reads], titles=titles,
+                      marketplace=decision)
+
+
+def _leave_out(reads: list[_FileRead], left_out: dict[str, str]) -> None:
+    """Files of another marketplace than the run's: their rows are counted as rejected, and the file is not
+    usable, so a detector never takes it for an empty report of this marketplace."""
+    for read in reads:
+        reason = left_out.get(read.summary.file)
+        if reason is None:
+            continue
+        read.frames = {}
+        read.settlement_ids = ()
+        summary = read.summary
+        summary.rows_rejected = summary.rows_read - summary.duplicates
+        summary.problems.append(Problem(summary.file, None, None, None, reason,
+                                        "Audit it in a run of its own marketplace."))
 
 
 # Files up to this size, or up to this share of all the files' bytes, are read two at a time: a file leaves
@@ -199,7 +223,9 @@ def _loader_reads(dataset: str) -> frozenset[str]:
     identity, the period a file covers (which download is newer) and what tells settlements apart."""
     required = {name for name, c in DATASET_MODELS[dataset].to_schema().columns.items() if not c.nullable}
     period = {PERIOD_COLUMN[dataset]} if dataset in PERIOD_COLUMN else set()
-    return frozenset(required | set(_dedup.IDENTITY[dataset]) | period | {"settlement_id", "source_format"})
+    # What says the marketplace is read until the marketplace is decided (reports.marketplace).
+    return frozenset(required | set(_dedup.IDENTITY[dataset]) | period | {"settlement_id", "source_format"}
+                     | set(NAME_COLUMNS) | {"currency"})
 
 
 def _read_source(source: Source, workdir: Path, wanted: set[str] | None,
@@ -626,6 +652,8 @@ def _finish_file(read: _FileRead, handed_over: list[pl.DataFrame], preamble: lis
     empty += [pl.lit(None, pl.Date).alias(c.date_name) for c in missing
               if c.date_name and c.date_name not in typed.columns]
     typed = typed.with_columns(empty)
+    if kind.key != "products":  # the seller's own file: its currency is that of the seller's costs
+        read.signs = FileSigns(summary.file, *file_signs(typed, read.headers))
     for warning in unknown_values(kind, typed, read.headers, summary.file):
         summary.problems.append(warning)
     if kind.key == "date_range":

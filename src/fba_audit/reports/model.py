@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from fba_audit.reports.marketplace import MarketplaceDecision
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -64,6 +66,7 @@ class LoadResult:
     # sku, title: one product title per SKU, from whichever report names it (`loader.TITLE_COLUMNS`); findings
     # carry it so that staff know the product by name.
     titles: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema={"sku": pl.String, "title": pl.String}))
+    marketplace: MarketplaceDecision | None = None  # the run's marketplace, as the files and the option decide
 
     @property
     def problems(self) -> list[Problem]:

@@ -1,0 +1,183 @@
+"""Which marketplace a folder of reports is from, read from the reports themselves.
+
+Claim windows, rate cards, currencies and finding ids all depend on the marketplace, and a wrong one is not a
+small error: genuine Amazon.ca settlements audited as US gave "no findings" (every CAD line was another
+currency's money), and US reports audited as UK gave eight false claims (issue 22 item 8). So the marketplace is
+read from the files, and an option that contradicts them is an input error, never a silent re-labelling.
+
+What the files say, per report (report_formats.md; sources there):
+- settlement flat files V1 and V2: `marketplace-name` on order lines (`Amazon.com`, `Amazon.ca`; `Non-Amazon CA`
+  on Multi-Channel Fulfillment lines of the genuine Amazon.ca V1 files) and the settlement's `currency`;
+- Date Range transaction reports: `marketplace` (`amazon.com`, `Amazon.de`, ...);
+- Fee Preview (2025+ US downloads): `amazon-store` (`US`, `CA`: one file can hold both stores of the unified
+  North American account) and `currency`;
+- All Orders: `sales-channel` (`Amazon.com`; `Non-Amazon` for MCF orders says nothing) and `currency`;
+- Reimbursements: `currency-unit`.
+A currency alone names a marketplace only where one marketplace uses it (EUR does not: DE, FR, IT, ES, ...).
+
+The rule (one marketplace per run; auditing several side by side is issue 24):
+- `auto` (the default): the one marketplace the files name. None named at all: US, and the run says so. Several
+  named, or a file that disagrees with the others: an input error that lists which file is from where.
+- an explicit code: an input error when no file agrees with it; files of other marketplaces beside files of
+  this one are left out (each with its reason), so no other marketplace's money enters this run.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from fba_audit.context import MARKETPLACE_CURRENCY
+
+AUTO = "auto"
+DEFAULT = "US"
+
+# Amazon's marketplace domains (the `marketplace-name` / `sales-channel` / Date Range `marketplace` values).
+DOMAINS = {
+    "amazon.com": "US", "amazon.ca": "CA", "amazon.com.mx": "MX", "amazon.com.br": "BR", "amazon.co.uk": "UK",
+    "amazon.de": "DE", "amazon.fr": "FR", "amazon.it": "IT", "amazon.es": "ES", "amazon.nl": "NL",
+    "amazon.com.be": "BE", "amazon.ie": "IE", "amazon.se": "SE", "amazon.pl": "PL", "amazon.com.tr": "TR",
+    "amazon.co.jp": "JP", "amazon.in": "IN", "amazon.com.au": "AU", "amazon.sg": "SG", "amazon.ae": "AE",
+    "amazon.sa": "SA",
+}
+# `amazon-store` writes the country code; Amazon's own code for the United Kingdom is GB.
+_STORE_CODES = {"GB": "UK"}
+_NON_AMAZON = re.compile(r"^non-amazon\s+([a-z]{2})$")
+
+# The columns that say a marketplace, and those that say a currency (dataset column names).
+NAME_COLUMNS = ("marketplace_name", "amazon_store", "sales_channel")
+CURRENCY_COLUMNS = ("currency",)
+
+
+def marketplace_code(value: str, column: str) -> str | None:
+    """The marketplace code a value of `column` names, or None (an unknown or uninformative value)."""
+    text = value.strip()
+    if column == "amazon_store":
+        code = _STORE_CODES.get(text.upper(), text.upper())
+        return code if code in MARKETPLACE_CURRENCY else None
+    folded = text.casefold()
+    if folded.startswith("www."):
+        folded = folded[4:]
+    if folded in DOMAINS:
+        return DOMAINS[folded]
+    found = _NON_AMAZON.match(folded)
+    if found:
+        code = _STORE_CODES.get(found.group(1).upper(), found.group(1).upper())
+        return code if code in MARKETPLACE_CURRENCY else None
+    return None
+
+
+def _only_user(currency: str) -> str | None:
+    users = [m for m, c in MARKETPLACE_CURRENCY.items() if c == currency]
+    return users[0] if len(users) == 1 else None
+
+
+def file_signs(frame: pl.DataFrame, headers: dict[str, str]) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """(marketplace codes, currencies, what the file says in its own words) of one file's typed rows."""
+    codes: set[str] = set()
+    currencies: set[str] = set()
+    said: list[str] = []
+    for column in (*NAME_COLUMNS, *CURRENCY_COLUMNS):
+        if column not in frame.columns or frame[column].dtype == pl.Null:
+            continue
+        values = sorted(frame.get_column(column).drop_nulls().cast(pl.String).unique().to_list())
+        named = []
+        for value in values:
+            if column in CURRENCY_COLUMNS:
+                if value.upper() in MARKETPLACE_CURRENCY.values():
+                    currencies.add(value.upper())
+                    named.append(value)
+            elif (code := marketplace_code(value, column)) is not None:
+                codes.add(code)
+                named.append(value)
+        if named:
+            said.append(f"{headers.get(column, column)} {', '.join(named[:4])}")
+    return tuple(sorted(codes)), tuple(sorted(currencies)), tuple(said)
+
+
+@dataclass(frozen=True)
+class FileSigns:
+    file: str
+    marketplaces: tuple[str, ...]
+    currencies: tuple[str, ...]
+    said: tuple[str, ...]
+
+    def names(self) -> tuple[str, ...]:
+        """The marketplaces this file alone points to (by name, or by a currency only one marketplace uses)."""
+        if self.marketplaces:
+            return self.marketplaces
+        return tuple(sorted({m for c in self.currencies if (m := _only_user(c)) is not None}))
+
+    def agrees_with(self, code: str) -> bool:
+        return ((not self.marketplaces or code in self.marketplaces)
+                and (not self.currencies or MARKETPLACE_CURRENCY[code] in self.currencies))
+
+    def describe(self) -> str:
+        return f"{self.file} ({'; '.join(self.said)})"
+
+
+@dataclass(frozen=True)
+class MarketplaceDecision:
+    """The marketplace of the run, or why there is none (`error`, an input error). `left_out`: file -> reason."""
+
+    code: str | None
+    error: str | None = None
+    note: str = ""
+    left_out: dict[str, str] = field(default_factory=dict)
+
+
+def _listed(files: Iterable[FileSigns], limit: int = 3) -> str:
+    files = list(files)
+    shown = ", ".join(f.describe() for f in files[:limit])
+    return shown + (f" and {len(files) - limit} more" if len(files) > limit else "")
+
+
+def decide(requested: str, signs: list[FileSigns]) -> MarketplaceDecision:
+    """The marketplace of a run over files with these signs (see the module docstring for the rule)."""
+    signed = [s for s in signs if s.marketplaces or s.currencies]
+    named: dict[str, list[FileSigns]] = {}
+    for sign in signed:
+        for code in sign.names():
+            named.setdefault(code, []).append(sign)
+    explicit = requested.strip().upper() if requested.strip().lower() != AUTO else None
+    if explicit is None:
+        if not signed:
+            return MarketplaceDecision(DEFAULT, note=f"No report says which marketplace it is from: audited as "
+                                                     f"{DEFAULT}, the default. If your reports are from another "
+                                                     "marketplace, pass --marketplace.")
+        single = sorted({s.names()[0] for s in signed if len(s.names()) == 1})
+        if len(single) == 1 and all(s.agrees_with(single[0]) for s in signed):
+            code = single[0]
+            return MarketplaceDecision(code, note=f"Marketplace {code}, as the reports say: "
+                                                  f"{_listed(named[code], 2)}.")
+        if len(named) > 1 or single:
+            parts = "; ".join(f"{code}: {_listed(files)}" for code, files in sorted(named.items()))
+            codes = sorted(named)
+            return MarketplaceDecision(None, error=(
+                f"The reports are from more than one marketplace ({parts}). fba-audit audits one marketplace per "
+                f"run: pass --marketplace {' or --marketplace '.join(codes)} (the other marketplaces' files are "
+                "then left out), or put each marketplace's reports in a folder of its own."))
+        return MarketplaceDecision(None, error=(
+            f"The reports do not say which one marketplace they are from ({_listed(signed)}): pass --marketplace, "
+            f"one of {', '.join(sorted(MARKETPLACE_CURRENCY))}."))
+    code = explicit
+    if code not in MARKETPLACE_CURRENCY:
+        return MarketplaceDecision(None, error=f"unknown marketplace {requested!r}; use auto or one of "
+                                               f"{', '.join(sorted(MARKETPLACE_CURRENCY))}")
+    agree = [s for s in signed if s.agrees_with(code)]
+    disagree = [s for s in signed if not s.agrees_with(code)]
+    if disagree and not agree:
+        found = sorted(named) or sorted({c for s in disagree for c in s.currencies})
+        return MarketplaceDecision(None, error=(
+            f"--marketplace {code} contradicts the reports, which are from {', '.join(found)}: "
+            f"{_listed(disagree)}. Leave --marketplace out (auto) to audit them as what they are, or pass the "
+            "folder of your " + code + " reports."))
+    left_out = {s.file: (f"is not a {code} report ({'; '.join(s.said)}), and this run audits {code} "
+                         f"(--marketplace {code}): not audited.") for s in disagree}
+    note = f"Marketplace {code} (--marketplace {code})"
+    if left_out:
+        note += f"; {len(left_out)} file{'s' if len(left_out) != 1 else ''} of other marketplaces left out"
+    return MarketplaceDecision(code, note=note + ".", left_out=left_out)
