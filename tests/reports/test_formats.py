@@ -76,15 +76,15 @@ def test_a_settlement_line_dated_iso_8601_with_an_offset_is_read(tmp_path: Path)
 
 
 def test_a_bare_date_in_another_form_is_still_rejected(tmp_path: Path) -> None:
-    # The second chance is for the forms Amazon writes: 03/02/2017 in an ISO-dated file is not one of them.
+    # The second chance is for the forms Amazon writes: a day that does not exist is in none of them.
     rows = US_2017[:3] + [US_2017[3].replace("2017-03-02T18:16:34+00:00\t2017-03-02T18:16:34+00:00",
-                                             "03/02/2017\t2017-03-02 18:16:34 UTC")]
+                                             "2017-02-30\t2017-03-02 18:16:34 UTC")]
     write(tmp_path, "s.txt", v2_file("-55.78", rows))
     result = load_folder(tmp_path)
     where = ("Check the file, or download the Settlement flat file V2 again (Seller Central > Reports > Payments > "
              "All Statements > Download Flat File V2).")
     assert problems(result) == [
-        ("error", f's.txt:6: column posted-date has "03/02/2017", expected a date; the row was rejected. {where}'),
+        ("error", f's.txt:6: column posted-date has "2017-02-30", expected a date; the row was rejected. {where}'),
         ("warning", "s.txt:2: settlement 5481723011 has total-amount -55.78 but its rows add up to 445.50: line "
                     "s.txt:6 was rejected (see above), so its money is missing. Correct or re-download those "
                     "lines; until then the settlement's money is incomplete."),
@@ -130,3 +130,63 @@ def test_a_recognised_report_without_rows_is_a_problem(tmp_path: Path) -> None:
                    "nothing was read from it. If nothing happened in the period it covers, that is expected; "
                    "otherwise download the report again (Seller Central > Reports > Payments > All Statements > "
                    "Download Flat File V2).")]
+
+
+# --------------------------------------------------------------- item 11: workbooks and spreadsheet re-saves
+
+RESAVED_HINT = ("Use Amazon's original download: download the Settlement flat file V2 again (Seller Central > Reports > "
+                "Payments > All Statements > Download Flat File V2) and do not open and save it in a spreadsheet "
+                "program.")
+WORKBOOK_HINT = ("Put Amazon's original download of the report (.txt or .csv, as Seller Central gives it) in the "
+                 "folder instead: fba-audit reads reports as Amazon writes them, and a workbook has lost Amazon's "
+                 "exact values.")
+
+
+def test_an_xlsx_workbook_is_named_for_what_it_is(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for row in (V2_HEADER.split("\t"), *(line.split("\t") for line in US_2017)):
+        book.active.append(row)
+    book.save(tmp_path / "settlement.xlsx")
+    (tmp_path / "settlement.xls").write_bytes(bytes.fromhex("d0cf11e0a1b11ae1") + b"\0" * 504)
+    result = load_folder(tmp_path)
+    assert problems(result) == [
+        ("error", f"settlement.xls: is an Excel 97-2003 workbook (.xls), not a text report; not read. {WORKBOOK_HINT}"),
+        ("error", f"settlement.xlsx: is an Excel workbook (.xlsx), not a text report; not read. {WORKBOOK_HINT}"),
+    ]
+    assert all(f.header_cells == () for f in result.files)
+
+
+def test_a_settlement_re_saved_by_excel_is_said_once_and_not_audited(tmp_path: Path) -> None:
+    # Excel wrote the settlement id of every line as 5.48172E+09: the lines parse, with ids of no settlement.
+    rows = [line.replace("5481723011\t", "5.48172E+09\t", 1) for line in US_2017]
+    write(tmp_path, "resaved.txt", v2_file("-55.78", rows))
+    result = load_folder(tmp_path)
+    resaved = [(p.severity, str(p)) for p in result.problems if p.line is None]
+    assert resaved == [(
+        "error", 'resaved.txt: was re-saved by a spreadsheet program ("5.48172E+09" in column settlement-id (line '
+                 "3), a value Amazon does not write there): its ids, dates and amounts may have been changed; not "
+                 f"audited. {RESAVED_HINT}")]
+    (summary,) = result.files
+    assert (summary.rows_read, summary.rows_kept, summary.rows_rejected) == (5, 0, 5)
+    assert result.datasets["transactions"].is_empty() and result.datasets["settlements"].is_empty()
+    assert not result.has("transactions")
+
+
+def test_short_dates_where_amazon_writes_iso_are_a_sign_of_a_re_save(tmp_path: Path) -> None:
+    rows = [line.replace("\t2017-03-02\t", "\t3/2/2017\t") for line in US_2017[:3]]
+    write(tmp_path, "resaved.txt", v2_file("445.50", rows))
+    result = load_folder(tmp_path)
+    assert [str(p) for p in result.problems if p.line is None] == [
+        'resaved.txt: was re-saved by a spreadsheet program ("3/2/2017" in column posted-date (line 3), a value '
+        "Amazon does not write there): its ids, dates and amounts may have been changed; not audited. "
+        + RESAVED_HINT]
+
+
+def test_a_semicolon_separated_report_is_a_re_save(tmp_path: Path) -> None:
+    write(tmp_path, "resaved.txt", v2_file("-55.78", US_2017).replace("\t", ";"))
+    result = load_folder(tmp_path)
+    assert [str(p) for p in result.problems] == [
+        "resaved.txt: was re-saved by a spreadsheet program (fields separated by semicolons, which Amazon does not "
+        f"write): its ids, dates and amounts may have been changed; not audited. {RESAVED_HINT}"]

@@ -19,7 +19,7 @@ import pandera.errors
 import pandera.polars as pa
 import polars as pl
 
-from fba_audit.reports import _dedup, _finish, _parse, _text, products
+from fba_audit.reports import _dedup, _finish, _parse, _resaved, _text, products
 from fba_audit.reports._finish import SOURCE
 from fba_audit.reports._sources import (
     UNREADABLE, ArchiveTooLarge, Source, WorkDir, discover, transcode_to_utf8,
@@ -70,6 +70,7 @@ class _FileRead:
     repeated_dates: tuple[dt.date, dt.date] | None = None  # first and last date of the rows skipped as repeats
     rejected_lines: list[int] = field(default_factory=list)  # lines rejected while reading (named by the totals)
     signs: FileSigns | None = None  # which marketplace and currency the file says it is from
+    resave_sign: tuple[str, int, str] | None = None  # (header, line, value) a spreadsheet program wrote
 
 
 def load_folder(
@@ -244,6 +245,11 @@ def _read_source(source: Source, workdir: Path, wanted: set[str] | None,
                                         "Download the report again; Seller Central sometimes serves an empty "
                                         "file while a report is still being generated."))
         return read
+    workbook = _resaved.workbook_kind(head)
+    if workbook is not None:
+        summary.problems.append(Problem(source.display, None, None, None, f"is {workbook}, not a text report; not "
+                                        "read.", _resaved.workbook_hint(workbook)))
+        return read
     if head.lstrip()[:1] in (b"{", b"["):
         return _read_json(source, read, wanted)
     encoding = _text.guess_encoding(head, complete=complete)
@@ -310,9 +316,44 @@ def _read_source(source: Source, workdir: Path, wanted: set[str] | None,
     handed_over = [table]
     del table  # _finish_file then holds the only reference and can free it early (peak memory on big files)
     _finish_file(read, handed_over, preamble=lines[:header_index])
+    _leave_out_if_resaved(read, delimiter)
     if summary.rows_read == 0:
         summary.problems.append(_no_rows(summary.file, kind, cr_line_ends))
     return read
+
+
+def _scientific_id(typed: pl.DataFrame, headers: dict[str, str]) -> tuple[str, int, str] | None:
+    """The first id written in scientific notation (1.23457E+11), or None."""
+    for name in [c for c in typed.columns if _resaved.is_id_column(c) and typed[c].dtype == pl.String]:
+        # A literal search first: the regex then runs on the few candidates only.
+        candidates = typed.filter(pl.col(name).str.contains("E+", literal=True)).select("source_line", name)
+        for line, value in candidates.iter_rows():
+            if _resaved.SCIENTIFIC.match(value):
+                return headers.get(name, name), line, value
+    return None
+
+
+def _leave_out_if_resaved(read: _FileRead, delimiter: str) -> None:
+    """A file re-saved by a spreadsheet program (`_resaved`) is said once and not audited."""
+    summary, kind = read.summary, read.kind
+    assert kind is not None
+    sign = read.resave_sign
+    if sign is not None:
+        header, line, value = sign
+        evidence = f'"{value}" in column {header} (line {line}), a value Amazon does not write there'
+    elif delimiter == ";":
+        evidence = "fields separated by semicolons, which Amazon does not write"
+    else:
+        return
+    read.frames = {}
+    read.settlement_ids = ()
+    summary.rows_rejected = summary.rows_read - summary.duplicates
+    summary.problems.append(Problem(
+        summary.file, None, None, None,
+        f"was re-saved by a spreadsheet program ({evidence}): its ids, dates and amounts may have been changed; "
+        "not audited.",
+        f"Use Amazon's original download: download the {kind.title} again ({kind.download}) and do not open and "
+        "save it in a spreadsheet program."))
 
 
 NO_ROWS = "but no rows under it"
@@ -509,7 +550,14 @@ def _typed_pass(read: _FileRead, lazy: pl.LazyFrame, positions: dict[str, int],
         for i, (column, _) in enumerate(failures):
             # A value past the cap was reported as such; what it fails besides does not matter.
             rows = raw.filter(pl.col(f"_bad{i}") & ~pl.col(f"_long_{column.name}")).select("source_line", column.name)
-            _report_rows(summary, rows, read.headers.get(column.name, column.name),
+            header = read.headers.get(column.name, column.name)
+            pattern = _resaved.sign_pattern(column)
+            if pattern is not None and read.resave_sign is None:
+                # One odd value is a glitch; a spreadsheet program re-writes a whole column (most of the rows).
+                signed = rows.filter(pl.col(column.name).str.contains(pattern))
+                if signed.height * 2 > summary.rows_read:
+                    read.resave_sign = (header, *signed.row(0))
+            _report_rows(summary, rows, header,
                          f"expected {EXPECTED[column.type]}", kind)
         rejected = raw.filter(still_bad).get_column("source_line")
         read.rejected_lines.extend(rejected.to_list())
@@ -653,7 +701,8 @@ def _finish_file(read: _FileRead, handed_over: list[pl.DataFrame], preamble: lis
               if c.date_name and c.date_name not in typed.columns]
     typed = typed.with_columns(empty)
     if kind.key != "products":  # the seller's own file: its currency is that of the seller's costs
-        read.signs = FileSigns(summary.file, *file_signs(typed, read.headers))
+        read.resave_sign = read.resave_sign or _scientific_id(typed, read.headers)
+    read.signs = FileSigns(summary.file, *file_signs(typed, read.headers))
     for warning in unknown_values(kind, typed, read.headers, summary.file):
         summary.problems.append(warning)
     if kind.key == "date_range":
