@@ -190,3 +190,83 @@ def test_a_semicolon_separated_report_is_a_re_save(tmp_path: Path) -> None:
     assert [str(p) for p in result.problems] == [
         "resaved.txt: was re-saved by a spreadsheet program (fields separated by semicolons, which Amazon does not "
         f"write): its ids, dates and amounts may have been changed; not audited. {RESAVED_HINT}"]
+
+
+# ---------------------------------------------------------- item 15: Date Range downloads pasted together
+
+DATE_RANGE_HEADER = (
+    '"date/time","settlement id","type","order id","sku","description","quantity","marketplace","account type",'
+    '"fulfillment","order city","order state","order postal","tax collection model","product sales",'
+    '"product sales tax","shipping credits","shipping credits tax","gift wrap credits","giftwrap credits tax",'
+    '"Regulatory Fee","Tax On Regulatory Fee","promotional rebates","promotional rebates tax",'
+    '"marketplace withheld tax","selling fees","fba fees","other transaction fees","other","total"')
+
+
+def date_range_line(when: str, settlement: str, kind: str, order: str, sales: str, selling: str, fba: str,
+                    total: str, market: str = "amazon.com") -> str:
+    fields = [when, settlement, kind, order, "SKU-1", "Widget", "1", market, "Standard Orders", "Amazon", "AUSTIN",
+              "TX", "78701", "MarketplaceFacilitator", sales, "0", "0", "0", "0", "0", "0", "0", "0", "0", "0",
+              selling, fba, "0", "0", total]
+    return ",".join(f'"{f}"' for f in fields)
+
+
+ORDER_1 = date_range_line("Jan 5, 2021 1:23:45 PM PST", "14000000001", "Order", "113-0000000-0000001", "25.00",
+                          "-3.75", "-4.05", "17.20")
+REFUND_1 = date_range_line("Jan 9, 2021 10:02:11 AM PST", "14000000001", "Refund", "113-0000000-0000001",
+                           "-25.00", "3.00", "0", "-22.00")
+ORDER_2 = date_range_line("Jan 10, 2021 8:00:00 AM PST", "14000000001", "Order", "113-0000000-0000002", "25.00",
+                          "-3.75", "-4.05", "17.20")
+ORDER_3 = date_range_line("Jan 12, 2021 9:30:00 AM PST", "14000000002", "Order", "113-0000000-0000003", "25.00",
+                          "-3.75", "-4.05", "17.20")
+
+
+def test_a_date_range_file_pasted_from_two_downloads_counts_each_line_once(tmp_path: Path) -> None:
+    # Download 1 (Jan 5 to 10) and download 2 (Jan 9 to 12) pasted one under the other (lines 2-4, then 5-7): the
+    # refund of Jan 9 and the order of Jan 10 are in both.
+    write(tmp_path, "assembled.csv", "\n".join([DATE_RANGE_HEADER, ORDER_1, REFUND_1, ORDER_2,
+                                                 REFUND_1, ORDER_2, ORDER_3]) + "\n")
+    result = load_folder(tmp_path)
+    assert problems(result) == [(
+        "warning", "assembled.csv:5: looks assembled from several downloads pasted together (the date/time or "
+                   "settlement id goes back at line 5; lines repeat in runs): 2 lines (5, 6) repeat lines of an "
+                   "earlier part byte for byte and were counted as duplicates, so that no copied line counts twice. "
+                   "Download the whole period as one Date Range report instead (Seller Central makes one for up to "
+                   "365 days at a time), or keep each download as a file of its own: fba-audit merges overlapping "
+                   "downloads.")]
+    (summary,) = result.files
+    assert (summary.rows_read, summary.rows_kept, summary.duplicates) == (6, 4, 2)
+    assert sorted(result.datasets["transactions"]["source_line"].unique().to_list()) == [2, 3, 4, 7]
+
+
+def test_the_copied_refund_makes_no_claim(tmp_path: Path) -> None:
+    from fba_audit.api import audit
+
+    write(tmp_path, "assembled.csv", "\n".join([DATE_RANGE_HEADER, ORDER_1, REFUND_1, ORDER_2,
+                                                 REFUND_1, ORDER_2, ORDER_3]) + "\n")
+    result = audit(tmp_path, as_of=dt.date(2021, 2, 1), select=["FBA03"])
+    assert result.ran == ["FBA03"] and result.findings.is_empty()
+
+
+def test_two_spellings_of_the_marketplace_are_named_among_the_signs(tmp_path: Path) -> None:
+    # An older download writes Amazon.com; the two newer ones, which overlap on Jan 9 and 10, write amazon.com.
+    older = date_range_line("Dec 5, 2019 1:00:00 PM PST", "12000000001", "Order", "113-0000000-0000009", "25.00",
+                            "-3.75", "-4.05", "17.20", market="Amazon.com")
+    write(tmp_path, "assembled.csv", "\n".join([DATE_RANGE_HEADER, older, ORDER_1, REFUND_1, ORDER_2, REFUND_1,
+                                                 ORDER_3]) + "\n")
+    result = load_folder(tmp_path)
+    assert problems(result) == [(
+        "warning", "assembled.csv:6: looks assembled from several downloads pasted together (the date/time or "
+                   "settlement id goes back at line 6; the marketplace is written Amazon.com and amazon.com): line 6 "
+                   "repeats a line of an earlier part byte for byte and was counted as a duplicate, so that no "
+                   "copied line counts twice. Download the whole period as one Date Range report instead (Seller "
+                   "Central makes one for up to 365 days at a time), or keep each download as a file of its own: "
+                   "fba-audit merges overlapping downloads.")]
+
+
+def test_identical_lines_amazon_writes_are_kept(tmp_path: Path) -> None:
+    # One order item shipped in two parts posts two identical lines (in order, no jump back): two events.
+    write(tmp_path, "one_download.csv", "\n".join([DATE_RANGE_HEADER, ORDER_1, ORDER_2, ORDER_2, ORDER_3]) + "\n")
+    result = load_folder(tmp_path)
+    assert problems(result) == []
+    (summary,) = result.files
+    assert (summary.rows_read, summary.rows_kept, summary.duplicates) == (4, 4, 0)

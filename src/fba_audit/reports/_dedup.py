@@ -119,3 +119,80 @@ def _most_copies_before(numbered: pl.DataFrame) -> pl.Series:
     running = cum_max_within(numbered, "_copies", "_identity_starts")
     before = pl.when(pl.col("_identity_starts")).then(pl.lit(0, pl.Int64)).otherwise(running.shift(1))
     return numbered.select(pl.when(pl.col("_file_starts")).then(before).forward_fill()).to_series()
+
+
+# ---------------------------------------------------------------------- Date Range files pasted together
+
+MAX_LINES_NAMED = 10
+
+
+def pasted_together(lines: pl.DataFrame) -> tuple[pl.Series, str] | None:
+    """The copies in a Date Range file assembled from several downloads, or None when it does not look so.
+
+    `lines` holds one row per line of the file (typed, with `source_line`, `posted_at`, `settlement_id`,
+    `marketplace_name`). Returns the `source_line`s to count as duplicates and what gave the file away.
+
+    Amazon does write identical lines into one download: an order item shipped in two parts (two fulfilment
+    centres) posts one line per shipment, with the same order id, SKU, quantity and amounts, sometimes in the
+    same second (sellers report such rows in the All Orders and settlement files too: amzn/selling-partner-api-models
+    issues 442 and 5291). Those are two events and are kept. A bookkeeper who pastes several downloads into one
+    file leaves a different shape: the date/time (which a Date Range download lists in order) and the settlement
+    ids jump back where the next download begins, whole runs of lines repeat, and the marketplace may be written
+    two ways (`amazon.com` in newer downloads beside `Amazon.com` in older ones). Only with such a shape are
+    identical lines taken for copies. The file is then cut where the time goes back, and the parts are merged as
+    separate downloads are (`merge`: an identity keeps as many lines as the part that has most of them), so a line
+    two parts both hold counts once, and a genuine pair inside one part still counts twice.
+    """
+    content = [c for c in lines.columns if c not in ("source_line", "source_file")]
+    ordered = lines.sort("source_line")
+    keys = ordered.select(content)
+    hashed = pl.DataFrame({"_h1": keys.hash_rows(seed=0x5EED), "_h2": keys.hash_rows(seed=0xFBA),
+                           "source_line": ordered.get_column("source_line")})
+    repeated = hashed.select(pl.struct("_h1", "_h2").is_duplicated()).to_series()
+    if not repeated.any():
+        return None
+    signs: list[str] = []
+    back = pl.repeat(False, ordered.height, eager=True)
+    if "posted_at" in ordered.columns:
+        back = ordered.select((pl.col("posted_at") < pl.col("posted_at").shift(1)).fill_null(False)).to_series()
+    settlement = ordered.select(pl.col("settlement_id").cast(pl.String).cast(pl.Int64, strict=False)).to_series()
+    id_back = (settlement < settlement.shift(1)).fill_null(False)
+    lines_back = ordered.filter(back | id_back).get_column("source_line").to_list()
+    if lines_back:
+        signs.append(f"the date/time or settlement id goes back at line{_plural(lines_back)} {named_lines(lines_back)}")
+    if "marketplace_name" in ordered.columns:
+        names = ordered.get_column("marketplace_name").drop_nulls().cast(pl.String).unique().sort().to_list()
+        folded: dict[str, list[str]] = {}
+        for name in names:
+            folded.setdefault(name.casefold(), []).append(name)
+        twice = [spellings for spellings in folded.values() if len(spellings) > 1]
+        if twice:
+            signs.append("the marketplace is written " + " and ".join(twice[0]))
+    # Runs: a repeated line right after another repeated line (one stray pair is not a run).
+    run = repeated & repeated.shift(1).fill_null(False)
+    if run.any():
+        signs.append("lines repeat in runs")
+    if not signs:
+        return None
+    part = (back | id_back).cum_sum().alias(RANK)
+    narrow = hashed.with_columns(part, _row=pl.int_range(ordered.height, dtype=pl.UInt32, eager=True))
+    # Earlier parts first here: within the file the first copy is the one kept (merge keeps the highest rank).
+    narrow = narrow.with_columns((pl.col(RANK).max() - pl.col(RANK)).alias(RANK))
+    numbered = narrow.sort(["_h1", "_h2", RANK, "source_line"], descending=[False, False, True, False]).with_columns(
+        _identity_starts=key_starts(["_h1", "_h2"]), _file_starts=key_starts(["_h1", "_h2", RANK]),
+    )
+    position = pl.int_range(pl.len(), dtype=pl.Int64)
+    numbered = numbered.with_columns(_copies=position - pl.when("_file_starts").then(position).forward_fill() + 1)
+    copies = numbered.filter(pl.col("_copies") <= _most_copies_before(numbered)).get_column("source_line").sort()
+    if copies.is_empty():
+        return None
+    return copies, "; ".join(signs)
+
+
+def _plural(items: list) -> str:
+    return "" if len(items) == 1 else "s"
+
+
+def named_lines(numbers: list[int]) -> str:
+    shown = ", ".join(str(n) for n in numbers[:MAX_LINES_NAMED])
+    return shown + (f" and {len(numbers) - MAX_LINES_NAMED} more" if len(numbers) > MAX_LINES_NAMED else "")

@@ -707,6 +707,7 @@ def _finish_file(read: _FileRead, handed_over: list[pl.DataFrame], preamble: lis
         summary.problems.append(warning)
     if kind.key == "date_range":
         summary.problems.extend(date_range_totals(typed, summary.file))
+        typed = _drop_pasted_copies(read, typed)
     if kind.key == "products":
         typed, found = products.tidy(typed, read.headers, summary.file)
         summary.problems.extend(found)
@@ -772,6 +773,29 @@ def _titles(reads: list[_FileRead]) -> pl.DataFrame:
     return pl.concat(frames).sort(
         ["sku", "preference", "rank", "file", "line"], descending=[False, False, True, False, False]
     ).unique("sku", keep="first", maintain_order=True).select("sku", "title")
+
+
+def _drop_pasted_copies(read: _FileRead, typed: pl.DataFrame) -> pl.DataFrame:
+    """A Date Range file assembled from several downloads: its copied lines count once (`_dedup.pasted_together`)."""
+    found = _dedup.pasted_together(typed)
+    if found is None:
+        return typed
+    copies, signs = found
+    summary = read.summary
+    summary.duplicates += copies.len()
+    lines = copies.to_list()
+    summary.problems.append(Problem(
+        summary.file, lines[0], None, None,
+        f"looks assembled from several downloads pasted together ({signs}): "
+        + (f"line {lines[0]} repeats a line of an earlier part byte for byte and was counted as a duplicate"
+           if len(lines) == 1 else
+           f"{len(lines)} lines ({_dedup.named_lines(lines)}) repeat lines of an earlier part byte for byte and were "
+           "counted as duplicates")
+        + ", so that no copied line counts twice.",
+        "Download the whole period as one Date Range report instead (Seller Central makes one for up to 365 days "
+        "at a time), or keep each download as a file of its own: fba-audit merges overlapping downloads.",
+        severity="warning"))
+    return typed.filter(~pl.col("source_line").is_in(copies.implode()))
 
 
 def _as_dataset(dataset: str, frame: pl.DataFrame, keep: frozenset[str] | None) -> pl.DataFrame:
