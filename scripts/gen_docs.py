@@ -135,6 +135,17 @@ input tried so far, and what fba-audit does with it: [bad-inputs.md](bad-inputs.
 
 Every row read ends up in exactly one place: **kept**, **duplicate** (another download holds the same row) or
 **rejected** (a problem names the file, line, column and value). `fba-audit check` prints the counts per file.
+A recognised report with no rows under its header is said (a warning), never passed over.
+
+Each column is parsed in the one date form the file's first rows use; a row that fails gets a second chance with
+every form Amazon writes (a genuine 2017 US settlement V2 file has one `posted-date` of
+`2017-03-02T18:16:34+00:00` among lines dated `2017-03-02`; the genuine 2025 Amazon.ca V1 files write
+`2025-10-09T22:07:18+00:00` throughout). Lines ending in CR alone (the old Mac form) are read. A settlement whose
+lines do not add up to its `total-amount` is a warning that names each line rejected from it. A workbook
+(`.xlsx`, `.xls`, `.ods`) is named for what it is, and a report re-saved by a spreadsheet program (ids in
+scientific notation such as `5.48172E+09`, short dates such as `3/2/2017` where Amazon writes ISO 8601, fields
+separated by `;`) is said once and not audited: only Amazon's original download has Amazon's values.
+The marketplace of a run is read from the reports (see docs/monthly-run.md).
 
 ## Nothing counted twice
 
@@ -147,6 +158,13 @@ are the same settlement (the V2 flat file is preferred to V1), and Date Range li
 already gives are duplicates (Date Range files are read after the flat files, and those rows are counted without
 being parsed: a bookkeeper's monthly download is mostly such rows). Legacy Inventory Adjustments and Received Inventory rows dated inside the period
 of an Inventory Ledger download are duplicates of the ledger's rows.
+
+Identical lines inside one Date Range file are events too: an order item shipped in two parts posts one line per
+shipment, alike to the second (amzn/selling-partner-api-models issues 442 and 5291 show the same in the All Orders
+and settlement files). A file pasted together from several downloads has another shape: its date/time (listed in
+order in a download) or settlement id goes back where the next download begins, lines repeat in runs, the
+marketplace may be written two ways (`amazon.com`, `Amazon.com`). Such a file is cut where the time goes back, and
+its parts are merged like separate downloads, with a warning naming the copied lines: no copied line counts twice.
 
 | Dataset | Row identity |
 | --- | --- |
