@@ -128,3 +128,21 @@ def test_an_unknown_marketplace_code_is_refused_before_reading(tmp_path: Path) -
     result = cli("check", str(reports), "--marketplace", "XX")
     assert result.exit_code == 2
     assert "--marketplace 'XX': use auto or one of AE, AU, BE, BR, CA, DE" in " ".join(result.output.split())
+
+
+@pytest.mark.parametrize(("value", "column", "code"), [
+    ("Amazon.com", "marketplace_name", "US"),
+    ("amazon.com", "marketplace_name", "US"),  # Date Range files of later years
+    ("Amazon.ca", "marketplace_name", "CA"),
+    ("Non-Amazon CA", "marketplace_name", "CA"),  # MCF lines of the genuine Amazon.ca V1 files
+    ("Non-Amazon", "sales_channel", None),  # All Orders MCF orders: no marketplace
+    ("Amazon.co.uk", "sales_channel", "UK"),
+    ("Amazon.co.jp", "marketplace_name", "JP"),
+    ("US", "amazon_store", "US"),
+    ("GB", "amazon_store", "UK"),
+    ("SI CA Prod Marketplace", "marketplace_name", None),
+])
+def test_marketplace_codes_from_amazon_s_values(value: str, column: str, code: str | None) -> None:
+    from fba_audit.reports.marketplace import marketplace_code
+
+    assert marketplace_code(value, column) == code

@@ -57,7 +57,8 @@ def marketplace_code(value: str, column: str) -> str | None:
     text = value.strip()
     if column == "amazon_store":
         code = _STORE_CODES.get(text.upper(), text.upper())
-        return code if code in MARKETPLACE_CURRENCY else None
+        if code in MARKETPLACE_CURRENCY:
+            return code
     folded = text.casefold()
     if folded.startswith("www."):
         folded = folded[4:]
