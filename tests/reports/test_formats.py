@@ -270,3 +270,13 @@ def test_identical_lines_amazon_writes_are_kept(tmp_path: Path) -> None:
     assert problems(result) == []
     (summary,) = result.files
     assert (summary.rows_read, summary.rows_kept, summary.duplicates) == (4, 4, 0)
+
+
+def test_a_download_listed_newest_first_keeps_its_identical_lines(tmp_path: Path) -> None:
+    # The same download in the other order: the time never goes back against the file's own direction.
+    write(tmp_path, "newest_first.csv", "\n".join([DATE_RANGE_HEADER, ORDER_3, ORDER_2, ORDER_2, REFUND_1,
+                                                    ORDER_1]) + "\n")
+    result = load_folder(tmp_path)
+    assert problems(result) == []
+    (summary,) = result.files
+    assert (summary.rows_read, summary.rows_kept, summary.duplicates) == (5, 5, 0)

@@ -124,6 +124,7 @@ def _most_copies_before(numbered: pl.DataFrame) -> pl.Series:
 # ---------------------------------------------------------------------- Date Range files pasted together
 
 MAX_LINES_NAMED = 10
+MAX_PASTES = 20  # more jumps back than this (and than 1 % of the lines) means a file not in time order
 
 
 def pasted_together(lines: pl.DataFrame) -> tuple[pl.Series, str] | None:
@@ -152,12 +153,18 @@ def pasted_together(lines: pl.DataFrame) -> tuple[pl.Series, str] | None:
     if not repeated.any():
         return None
     signs: list[str] = []
-    back = pl.repeat(False, ordered.height, eager=True)
-    if "posted_at" in ordered.columns:
-        back = ordered.select((pl.col("posted_at") < pl.col("posted_at").shift(1)).fill_null(False)).to_series()
+    time = ordered.get_column("posted_at") if "posted_at" in ordered.columns else pl.Series([None] * ordered.height)
     settlement = ordered.select(pl.col("settlement_id").cast(pl.String).cast(pl.Int64, strict=False)).to_series()
-    id_back = (settlement < settlement.shift(1)).fill_null(False)
-    lines_back = ordered.filter(back | id_back).get_column("source_line").to_list()
+    # A download lists its lines in time order; the direction is read from the file itself (most steps), so that
+    # a file listed newest first is not taken for many pastes.
+    ascending = (time > time.shift(1)).sum() >= (time < time.shift(1)).sum()
+    if ascending:
+        back = ((time < time.shift(1)) | (settlement < settlement.shift(1))).fill_null(False)
+    else:
+        back = ((time > time.shift(1)) | (settlement > settlement.shift(1))).fill_null(False)
+    if back.sum() > max(MAX_PASTES, ordered.height // 100):
+        back = pl.repeat(False, ordered.height, eager=True)  # not in time order at all: no place to cut it
+    lines_back = ordered.filter(back).get_column("source_line").to_list()
     if lines_back:
         signs.append(f"the date/time or settlement id goes back at line{_plural(lines_back)} {named_lines(lines_back)}")
     if "marketplace_name" in ordered.columns:
@@ -168,13 +175,15 @@ def pasted_together(lines: pl.DataFrame) -> tuple[pl.Series, str] | None:
         twice = [spellings for spellings in folded.values() if len(spellings) > 1]
         if twice:
             signs.append("the marketplace is written " + " and ".join(twice[0]))
-    # Runs: a repeated line right after another repeated line (one stray pair is not a run).
-    run = repeated & repeated.shift(1).fill_null(False)
+    # Runs: a line that repeats an earlier one right after another such line (a pair of identical lines side by
+    # side, as Amazon writes a split shipment, is not a run).
+    later = hashed.select(~pl.struct("_h1", "_h2").is_first_distinct()).to_series()
+    run = later & later.shift(1).fill_null(False)
     if run.any():
         signs.append("lines repeat in runs")
     if not signs:
         return None
-    part = (back | id_back).cum_sum().alias(RANK)
+    part = back.cum_sum().alias(RANK)
     narrow = hashed.with_columns(part, _row=pl.int_range(ordered.height, dtype=pl.UInt32, eager=True))
     # Earlier parts first here: within the file the first copy is the one kept (merge keeps the highest rank).
     narrow = narrow.with_columns((pl.col(RANK).max() - pl.col(RANK)).alias(RANK))
