@@ -146,3 +146,10 @@ def test_marketplace_codes_from_amazon_s_values(value: str, column: str, code: s
     from fba_audit.reports.marketplace import marketplace_code
 
     assert marketplace_code(value, column) == code
+
+
+def test_file_names_in_the_marketplace_error_are_plain_text(tmp_path: Path) -> None:
+    reports = folder(tmp_path, (CA_V2, "[bold]ca.txt"))
+    result = cli("check", str(reports), "--marketplace", "US")
+    assert result.exit_code == 2
+    assert "[bold]ca.txt (marketplace-name Amazon.ca; currency CAD)" in " ".join(result.output.split())

@@ -163,7 +163,7 @@ def check(reports_dir: ReportsDir, marketplace: MarketplaceOption = "auto") -> N
     console.print(detector_readiness(result))
     decision = result.marketplace
     if decision is not None and decision.error:
-        err.print(decision.error)
+        err.print(decision.error, markup=False)
     elif decision is not None:
         console.print(decision.note, markup=False)
     if not any(f.kind is not None for f in result.files):
@@ -248,7 +248,7 @@ def run(
                            ignore=_codes(ignore), claimed=filed,
                            progress=progress, on_findings=outputs.add)
         except (UnknownDetector, ValueError) as exc:
-            err.print(str(exc))
+            err.print(str(exc), markup=False)
             raise typer.Exit(Exit.ERROR)
         load = result.load
         usable = [f for f in load.files if f.kind is not None]

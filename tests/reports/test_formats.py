@@ -280,3 +280,15 @@ def test_a_download_listed_newest_first_keeps_its_identical_lines(tmp_path: Path
     assert problems(result) == []
     (summary,) = result.files
     assert (summary.rows_read, summary.rows_kept, summary.duplicates) == (5, 5, 0)
+
+
+def test_a_file_name_with_glob_characters_is_read_whole(tmp_path: Path) -> None:
+    # polars took "settlement [copy].txt" for a glob pattern that matched nothing: 0 rows, found only by the
+    # no-rows warning.
+    write(tmp_path, "settlement [copy].txt", v2_file("-55.78", US_2017))
+    other = [line.replace("5481723011", "5481723012", 1) for line in US_2017]
+    write(tmp_path, "settlement*?.txt", v2_file("-55.78", other, settlement="5481723012"))
+    result = load_folder(tmp_path)
+    assert problems(result) == []
+    assert [(f.file, f.rows_read, f.rows_kept) for f in result.files] == [
+        ("settlement [copy].txt", 5, 5), ("settlement*?.txt", 5, 5)]

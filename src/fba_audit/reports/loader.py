@@ -440,7 +440,9 @@ class _Layout:
                         truncate_ragged_lines=truncate, raise_if_empty=False, n_rows=n_rows,
                         row_index_name="source_line", row_index_offset=self.header_index + 2,
                         # An extra field on the first row is a SchemaError, not a ragged line, unless ignored.
-                        extra_columns="ignore" if truncate else "raise")
+                        extra_columns="ignore" if truncate else "raise",
+                        # A file name is a name: "[bold]ca.txt" as a glob pattern matched nothing, and 0 rows were read.
+                        glob=False)
             .with_columns(pl.col("source_line").cast(pl.Int64))
         )
 
