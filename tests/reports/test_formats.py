@@ -134,8 +134,8 @@ def test_a_recognised_report_without_rows_is_a_problem(tmp_path: Path) -> None:
 
 # --------------------------------------------------------------- item 11: workbooks and spreadsheet re-saves
 
-RESAVED_HINT = ("Use Amazon's original download: download the Settlement flat file V2 again (Seller Central > Reports > "
-                "Payments > All Statements > Download Flat File V2) and do not open and save it in a spreadsheet "
+RESAVED_HINT = ("Use Amazon's original download: download the Settlement flat file V2 again (Seller Central > "
+                "Reports > Payments > All Statements > Download Flat File V2) and do not open and save it in a spreadsheet "
                 "program.")
 WORKBOOK_HINT = ("Put Amazon's original download of the report (.txt or .csv, as Seller Central gives it) in the "
                  "folder instead: fba-audit reads reports as Amazon writes them, and a workbook has lost Amazon's "

@@ -76,7 +76,10 @@ def _only_user(currency: str) -> str | None:
     return users[0] if len(users) == 1 else None
 
 
-def file_signs(frame: pl.DataFrame, headers: dict[str, str]) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+Signs = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
+
+
+def file_signs(frame: pl.DataFrame, headers: dict[str, str]) -> Signs:
     """(marketplace codes, currencies, what the file says in its own words) of one file's typed rows."""
     codes: set[str] = set()
     currencies: set[str] = set()
