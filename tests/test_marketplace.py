@@ -153,3 +153,11 @@ def test_file_names_in_the_marketplace_error_are_plain_text(tmp_path: Path) -> N
     result = cli("check", str(reports), "--marketplace", "US")
     assert result.exit_code == 2
     assert "[bold]ca.txt (marketplace-name Amazon.ca; currency CAD)" in " ".join(result.output.split())
+
+
+def test_the_currency_of_products_csv_says_nothing_about_the_marketplace(tmp_path: Path) -> None:
+    # A Canadian seller may keep unit costs in USD: products.csv is the seller's own file, not Amazon's.
+    reports = folder(tmp_path, (CA_V2, "ca.txt"), (REPORTS / "products" / "ok.csv", "products.csv"))
+    load = load_folder(reports)
+    assert (load.marketplace.code, load.marketplace.error, load.problems) == ("CA", None, [])
+    assert "USD" in (REPORTS / "products" / "ok.csv").read_text(encoding="utf-8")

@@ -702,9 +702,9 @@ def _finish_file(read: _FileRead, handed_over: list[pl.DataFrame], preamble: lis
     empty += [pl.lit(None, pl.Date).alias(c.date_name) for c in missing
               if c.date_name and c.date_name not in typed.columns]
     typed = typed.with_columns(empty)
+    read.resave_sign = read.resave_sign or _scientific_id(typed, read.headers)
     if kind.key != "products":  # the seller's own file: its currency is that of the seller's costs
-        read.resave_sign = read.resave_sign or _scientific_id(typed, read.headers)
-    read.signs = FileSigns(summary.file, *file_signs(typed, read.headers))
+        read.signs = FileSigns(summary.file, *file_signs(typed, read.headers))
     for warning in unknown_values(kind, typed, read.headers, summary.file):
         summary.problems.append(warning)
     if kind.key == "date_range":
