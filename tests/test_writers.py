@@ -234,9 +234,11 @@ def values(ws) -> list[list[object]]:
 
 
 def column(ws, header: str) -> list[object]:
+    """The items of one column: the rows the filter covers below the header (the total rows below are no items)."""
     headers = [cell.value for cell in ws[1]]
     index = headers.index(header)
-    return [row[index] for row in ws.iter_rows(min_row=2, values_only=True)]
+    last = int(re.search(r"\d+$", ws.auto_filter.ref).group())
+    return [row[index] for row in ws.iter_rows(min_row=2, max_row=last, values_only=True)]
 
 
 # ---- i18n ----
@@ -430,9 +432,9 @@ def test_cases_sheet_has_one_row_per_case(workbook: openpyxl.Workbook) -> None:
     ws = workbook["Cases"]
     assert values(ws)[0] == [
         "case_group", "code", "findings", "units", "value", "currency", "earliest deadline",
-        "reference_ids", "finding_ids", "case_text",
+        "reference_ids", "finding_ids", "case_text", "Seller Central",
     ]
-    assert [row[:8] for row in values(ws)[1:]] == [
+    assert [row[:8] for row in values(ws)[1:-1]] == [
         ["FBA02-X00ABC123-1", "FBA02", 5, 5, 1274.5, "USD", dt.datetime(2026, 11, 3),
          "21180001001, 21180001002, 21180001003, 21180001004, 21180001005"],
         ["FBA02-X00ABC123-2", "FBA02", 2, 2, 10, "USD", dt.datetime(2026, 12, 6), "21180001006, 21180001007"],
@@ -446,7 +448,9 @@ def test_cases_sheet_has_one_row_per_case(workbook: openpyxl.Workbook) -> None:
     )
     assert ws["E2"].number_format == "#,##0.00"
     assert ws.freeze_panes == "A2"
-    assert ws.auto_filter.ref == "A1:J5"
+    assert ws.auto_filter.ref == "A1:K5"
+    # Below the cases (outside the filter): how many cases, findings and units, and the value in the one currency.
+    assert values(ws)[-1] == ["Total: 4 rows", None, 10, 13, 1349.5, "USD", None, None, None, None, None]
 
 
 def test_case_group_is_written_only_for_claimable_findings(workbook: openpyxl.Workbook) -> None:
@@ -462,7 +466,7 @@ def test_expiring_soon_lists_open_findings_closing_within_seven_days(workbook: o
         "quantity", "amount", "currency", "case_group", "message",
     ]
     # 2026-11-10 (10 days) is out; the expired and waiting findings are out; the 7th day is in.
-    assert [(row[0], row[2], row[4], row[11]) for row in rows[1:]] == [
+    assert [(row[0], row[2], row[4], row[11]) for row in rows[1:-1]] == [
         ("FBA02:US:X00ABC123:21180001001", "claimable", 3, "FBA02-X00ABC123-1"),
         ("FBA07:US:111-1234567-1234567:EVIL", "review", 5, None),
         ("FBA02:US:X00ABC123:21180001002", "claimable", 7, "FBA02-X00ABC123-1"),
@@ -524,8 +528,8 @@ def test_summary_without_findings_says_none_and_has_no_chart(tmp_path: Path) -> 
         ["Nearest deadline (claimable or review)", "none"],
         ["Earliest waiting window opens", "none"],
     ]
-    assert values(book["Cases"])[1:] == []
-    assert book["Cases"].auto_filter.ref == "A1:J1"
+    assert values(book["Cases"])[1:] == [["Total: 0 rows", None, 0, 0, None, None, None, None, None, None, None]]
+    assert book["Cases"].auto_filter.ref == "A1:K1"
 
 
 # ---- the other sheets ----
@@ -536,6 +540,7 @@ def test_skipped_problems_and_files_sheets(workbook: openpyxl.Workbook) -> None:
         ["code", "name", "reason", "what to download"],
         ["FBA05", "return-not-restocked", "needs customer_returns: no FBA customer returns report in ./2026-10/",
          "Reports > Fulfillment > Customer Returns"],
+        ["Total: 1 row", None, None, None],
     ]
     assert values(workbook["Input problems"]) == [
         ["file", "line", "column", "value", "message", "hint", "severity"],
@@ -543,6 +548,7 @@ def test_skipped_problems_and_files_sheets(workbook: openpyxl.Workbook) -> None:
          'column quantity-reimbursed-total has "=cmd|\' /C calc\'!A0", expected a whole number.',
          "Re-download the Reimbursements report as tab-delimited text.", "error"],
         ["ledger.tsv", None, None, None, "unexpected column Foo", None, "warning"],
+        ["Total: 2 rows", None, None, None, None, None, None],
     ]
     assert values(workbook["Files"]) == [
         ["file", "report kind", "rows read", "rows kept", "duplicates", "rows rejected", "first date", "last date",
@@ -550,6 +556,7 @@ def test_skipped_problems_and_files_sheets(workbook: openpyxl.Workbook) -> None:
         ["reimbursements.tsv", "reimbursements", 20, 18, 1, 1, dt.datetime(2026, 9, 1), dt.datetime(2026, 10, 30),
          "utf-8"],
         ["ledger.tsv", "inventory_ledger", 5, 5, 0, 0, None, None, "cp1252"],
+        ["Total: 2 rows", None, 25, 23, 1, 1, None, None, None],
     ]
     for sheet in ("Skipped", "Input problems", "Files", "Evidence"):
         assert workbook[sheet].freeze_panes == "A2"
@@ -557,17 +564,19 @@ def test_skipped_problems_and_files_sheets(workbook: openpyxl.Workbook) -> None:
 
 def test_evidence_sheet_has_one_row_per_evidence_item(workbook: openpyxl.Workbook) -> None:
     rows = values(workbook["Evidence"])
-    assert rows[0] == ["finding_id", "code", "file", "line"]
-    assert len(rows) == 1 + 12 + 2 * 2
-    assert [row for row in rows[1:] if row[1] != "FBA02"] == [
-        ["FBA07:US:111-1234567-1234567:EVIL", "FBA07", "settlement.tsv", 12],
-        ["FBA07:US:111-1234567-1234567:EVIL", "FBA07", "reimbursements.tsv:(no match)", None],
-        ["FBA07:US:111-7654321-7654321:SKU-B", "FBA07", "ledger.tsv", 10],
-        ["FBA08:US:FBA15ABCDEF:X00SHIP01", "FBA08", "shipments.tsv", 2],
-        ["FBA08:US:FBA15ABCDEF:X00SHIP01", "FBA08", "ledger.tsv", 3],
-        ["FBA08:US:FBA15ABCDEF:X00SHIP02", "FBA08", "shipments.tsv", 4],
-        ["FBA08:US:FBA15ABCDEF:X00SHIP02", "FBA08", "ledger.tsv", 5],
+    assert rows[0] == ["finding_id", "code", "file", "line", "report row"]
+    assert len(rows) == 1 + 12 + 2 * 2 + 1
+    # The result holds no loaded rows, so there is no report row to show beside file:line.
+    assert [row for row in rows[1:-1] if row[1] != "FBA02"] == [
+        ["FBA07:US:111-1234567-1234567:EVIL", "FBA07", "settlement.tsv", 12, None],
+        ["FBA07:US:111-1234567-1234567:EVIL", "FBA07", "reimbursements.tsv:(no match)", None, None],
+        ["FBA07:US:111-7654321-7654321:SKU-B", "FBA07", "ledger.tsv", 10, None],
+        ["FBA08:US:FBA15ABCDEF:X00SHIP01", "FBA08", "shipments.tsv", 2, None],
+        ["FBA08:US:FBA15ABCDEF:X00SHIP01", "FBA08", "ledger.tsv", 3, None],
+        ["FBA08:US:FBA15ABCDEF:X00SHIP02", "FBA08", "shipments.tsv", 4, None],
+        ["FBA08:US:FBA15ABCDEF:X00SHIP02", "FBA08", "ledger.tsv", 5, None],
     ]
+    assert rows[-1] == ["Total: 16 rows", None, None, None, None]
 
 
 def test_evidence_items_split_only_at_a_numeric_line() -> None:

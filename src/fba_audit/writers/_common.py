@@ -21,6 +21,13 @@ from fba_audit.results import AuditResult
 
 GENERATED_BY = f"fba-audit {__version__}"
 
+# What "this week" and "this month" mean for a deadline, counted from the audit date (`--as-of`), never from today's
+# clock: the workbook colours deadlines by them and the terminal counts them, so both say the same thing.
+DEADLINE_WEEK_DAYS = 7
+DEADLINE_MONTH_DAYS = 30
+# The findings whose deadline someone must act on: claimable now, or claimable once a person has looked.
+URGENT_STATUSES = ("claimable", "review")
+
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
     """Let `write` fill a temporary file beside `path`, then move it into place in one step.

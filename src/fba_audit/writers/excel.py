@@ -28,37 +28,57 @@ from typing import Any
 
 import polars as pl
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.chart import BarChart, Reference
 from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Font
+from openpyxl.formatting.rule import CellIsRule
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.properties import PageSetupProperties
 
 from fba_audit.findings import FINDINGS_COLUMNS, STATUSES
 from fba_audit.policy import CODE_FAMILY
 from fba_audit.results import AuditResult
-from fba_audit.writers._common import GENERATED_BY, atomic_write, input_files, input_problems
-from fba_audit.writers.i18n import DETECTOR_TITLES_ZH, texts_for
+from fba_audit.writers._common import (
+    DEADLINE_MONTH_DAYS,
+    DEADLINE_WEEK_DAYS,
+    GENERATED_BY,
+    URGENT_STATUSES,
+    atomic_write,
+    input_files,
+    input_problems,
+)
+from fba_audit.writers.evidence import report_rows
+from fba_audit.writers.i18n import DETECTOR_TITLES_ZH, case_explanation_zh, cases_explanation_zh, texts_for
+from fba_audit.writers.links import LINKS
 
 MONEY_FORMAT = "#,##0.00"
 DATE_FORMAT = "yyyy-mm-dd"
 # Amazon's inbound claims are filed per shipment; every other claim per item (FNSKU).
 INBOUND_CODES = frozenset(code for code, family in CODE_FAMILY.items() if family == "inbound")
-EXPIRING_WITHIN_DAYS = 7
-URGENT_STATUSES = ("claimable", "review")
+EXPIRING_WITHIN_DAYS = DEADLINE_WEEK_DAYS
 # claimable and review share the top of a detector sheet, so that the nearest deadline comes first.
 STATUS_RANK = {"claimable": 0, "review": 0, "waiting": 1, "expired": 2}
 OUTCOME_KEYS = ("outcome.filed", "outcome.reimbursed", "outcome.denied", "outcome.not_filing")
 COMMENT_AUTHOR = "fba-audit"
+# The finding fields that name a page in Seller Central or the store, and the kind of link each gets.
+FINDING_LINKS = {"order_id": "order", "shipment_id": "shipment", "asin": "asin", "reference_id": "reference"}
 
 # What openpyxl refuses (ILLEGAL_CHARACTERS_RE) plus the two non-characters XML 1.0 also forbids.
 XML_ILLEGAL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 TEXT_WIDTH_CAP = 50
 WRAP_WIDTH = 80
+# The Summary's labels and detector titles are read whole: wider than a table's text, still bounded.
+SUMMARY_WIDTH_CAP = 120
 HEADER_FONT = Font(bold=True)
 WRAP_ALIGNMENT = Alignment(wrap_text=True, vertical="top")
+LINK_FONT = Font(color="0563C1", underline="single")  # Excel's own Hyperlink style
+# Deadlines within a week of the audit date red, within a month amber (Excel's "Light red fill with dark red text"
+# and "Yellow fill with dark yellow text" presets, which staff know from their own sheets).
+DEADLINE_WEEK_STYLE = {"fill": PatternFill(bgColor="FFC7CE", fill_type="solid"), "font": Font(color="9C0006")}
+DEADLINE_MONTH_STYLE = {"fill": PatternFill(bgColor="FFEB9C", fill_type="solid"), "font": Font(color="9C5700")}
 
 
 @dataclass(frozen=True)
@@ -100,7 +120,7 @@ class WorkbookStream:
         if lang == "zh":
             detector_titles = {**(detector_titles or {}), **DETECTOR_TITLES_ZH}
         self.path = Path(path)
-        self._workbook = _Workbook(texts_for(lang), detector_titles or {}, per_case)
+        self._workbook = _Workbook(texts_for(lang), detector_titles or {}, per_case, explain_zh=lang == "zh")
         self._queue: queue.SimpleQueue[tuple[str, pl.DataFrame] | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
@@ -232,18 +252,28 @@ class _Column:
     header: str
     kind: str = "text"  # text | wrap | int | money | date
     note: str | None = None  # shown as a comment on the header cell
+    total: bool = False  # an int column the total row adds up (money columns always are, per currency)
+    currency: bool = False  # the currency of the row's money: the total row adds up money per currency
+    link: str | None = None  # a links.LINKS kind: the cell links to the page its value names
+    deadline: bool = False  # a date coloured by how near it is to the audit date
 
 
 class _Workbook:
     """Builds the sheets of one claims workbook; `book` is the openpyxl workbook to save. Detector sheets come one at
     a time (`detector_sheet`), the others with the whole result (`finish`), which also puts the sheets in order."""
 
-    def __init__(self, texts: Mapping[str, str], detector_titles: Mapping[str, str], per_case: int) -> None:
+    def __init__(self, texts: Mapping[str, str], detector_titles: Mapping[str, str], per_case: int,
+                 *, explain_zh: bool = False) -> None:
         self.texts = texts
         self.detector_titles = detector_titles
         self.per_case = per_case
+        # A Chinese workbook explains each English case text in Chinese, in a column beside it.
+        self.explain_zh = explain_zh
         self.book = Workbook(write_only=True)
         self.detector_sheets: dict[str, Any] = {}
+        # (sheet, range) of every deadline column: coloured by `finish`, once the audit date is known (a sheet's
+        # conditional formats are written when the workbook is saved, after its rows).
+        self.deadline_ranges: list[tuple[Any, str]] = []
 
     def finish(self, result: AuditResult) -> None:
         self.result = result
@@ -262,6 +292,7 @@ class _Workbook:
         order = [self._summary_sheet(), self._cases_sheet(), self._expiring_sheet(),
                  *(self.detector_sheets[code] for code in codes),
                  self._skipped_sheet(), self._problems_sheet(), self._files_sheet(), self._evidence_sheet()]
+        self._colour_deadlines(result.as_of)
         # Detector sheets were made as their detectors finished: the sheets go in reading order for the save.
         for index, ws in enumerate(order):
             self.book.move_sheet(ws.title, index - self.book.sheetnames.index(ws.title))
@@ -284,41 +315,49 @@ class _Workbook:
     def _summary_sheet(self) -> Any:
         t = self.texts
         ws = self.book.create_sheet(t["sheet.summary"])
-        widths = [40, 28, 12, 12, 12] + [16] * len(self.currencies)
-        for index, width in enumerate(widths, start=1):
-            ws.column_dimensions[get_column_letter(index)].width = width
-        ws.append([self._cell(ws, t["summary.title"], font=HEADER_FONT)])
-        ws.append([self._cell(ws, t["summary.as_of"]), self._cell(ws, self.result.as_of, "date")])
-        ws.append([self._cell(ws, t["summary.marketplace"]), self._cell(ws, self.result.marketplace)])
-        ws.append([self._cell(ws, t["summary.generated_by"]), self._cell(ws, GENERATED_BY)])
-        ws.append([])
-
-        ws.append([self._cell(ws, t["summary.by_detector"], font=HEADER_FONT)])
+        _print_setup(ws, title_rows=None)
+        lines: list[list[object]] = [
+            [self._cell(ws, t["summary.title"], font=HEADER_FONT)],
+            [self._cell(ws, t["summary.as_of"]), self._cell(ws, self.result.as_of, "date")],
+            [self._cell(ws, t["summary.marketplace"]), self._cell(ws, self.result.marketplace)],
+            [self._cell(ws, t["summary.generated_by"]), self._cell(ws, GENERATED_BY)],
+            [],
+            [self._cell(ws, t["summary.by_detector"], font=HEADER_FONT)],
+        ]
         value_headers = [self._value_header(currency) for currency in self.currencies]
         headers = [t["col.code"], t["col.title"], t["col.findings"], t["col.units"], t["col.not_valued"]]
-        ws.append([self._cell(ws, header, font=HEADER_FONT) for header in headers + value_headers])
-        header_row = 7  # below the title, three facts, a blank row and the heading
+        lines.append([self._cell(ws, header, font=HEADER_FONT) for header in headers + value_headers])
+        header_row = len(lines)  # below the title, three facts, a blank row and the heading
         claimable = [row for row in self.rows if row["status"] == "claimable"]
         codes = sorted({row["code"] for row in claimable})
         for code in codes:
             totals = _Totals.of(row for row in claimable if row["code"] == code)
-            ws.append(self._totals_cells(ws, [code, self.detector_titles.get(code)], totals))
-        ws.append(self._totals_cells(ws, [t["summary.total"], None], _Totals.of(claimable), font=HEADER_FONT))
-        ws.append([])
+            lines.append(self._totals_cells(ws, [code, self.detector_titles.get(code)], totals))
+        lines.append(self._totals_cells(ws, [t["summary.total"], None], _Totals.of(claimable), font=HEADER_FONT))
+        lines.append([])
 
-        ws.append([self._cell(ws, t["summary.by_status"], font=HEADER_FONT)])
+        lines.append([self._cell(ws, t["summary.by_status"], font=HEADER_FONT)])
         status_headers = [None, t["col.status"], *headers[2:], *value_headers]
-        ws.append([self._cell(ws, header, font=HEADER_FONT) for header in status_headers])
+        lines.append([self._cell(ws, header, font=HEADER_FONT) for header in status_headers])
         for status in STATUSES:
             totals = _Totals.of(row for row in self.rows if row["status"] == status)
-            ws.append(self._totals_cells(ws, [t[f"summary.{status}"], t[f"status.{status}"]], totals))
-        ws.append([])
+            lines.append(self._totals_cells(ws, [t[f"summary.{status}"], t[f"status.{status}"]], totals))
+        lines.append([])
 
-        ws.append([self._cell(ws, t["summary.key_dates"], font=HEADER_FONT)])
+        lines.append([self._cell(ws, t["summary.key_dates"], font=HEADER_FONT)])
         urgent = [r for r in self.rows if r["status"] in URGENT_STATUSES and r["window_closes"] is not None]
         waiting = [r for r in self.rows if r["status"] == "waiting" and r["window_opens"] is not None]
-        ws.append(self._key_date_cells(ws, t["summary.nearest_deadline"], urgent, "window_closes"))
-        ws.append(self._key_date_cells(ws, t["summary.earliest_opening"], waiting, "window_opens"))
+        lines.append(self._key_date_cells(ws, t["summary.nearest_deadline"], urgent, "window_closes"))
+        lines.append(self._key_date_cells(ws, t["summary.earliest_opening"], waiting, "window_opens"))
+
+        # Every label and detector title is shown whole (the title row is long on purpose and may run over).
+        minimum = [12, 12, 12, 12, 12] + [16] * len(self.currencies)
+        for index, floor in enumerate(minimum):
+            texts = (_plain(line[index]) for line in lines[1:] if len(line) > index)
+            longest = max((_display_width(str(value)) for value in texts if value is not None), default=0)
+            ws.column_dimensions[get_column_letter(index + 1)].width = min(max(floor, longest + 2), SUMMARY_WIDTH_CAP)
+        for line in lines:
+            ws.append(line)
 
         if codes and self.currencies:
             self._add_claimable_chart(ws, header_row, len(codes), first_value_column=len(headers) + 1)
@@ -352,14 +391,16 @@ class _Workbook:
         columns = [
             _Column(t["col.case_group"]),
             _Column(t["col.code"]),
-            _Column(t["col.findings"], "int"),
-            _Column(t["col.units"], "int"),
+            _Column(t["col.findings"], "int", total=True),
+            _Column(t["col.units"], "int", total=True),
             _Column(t["col.value"], "money"),
-            _Column(t["col.currency"]),
-            _Column(t["col.earliest_deadline"], "date"),
+            _Column(t["col.currency"], currency=True),
+            _Column(t["col.earliest_deadline"], "date", t["note.deadline"], deadline=True),
             _Column(t["col.reference_ids"]),
             _Column(t["col.finding_ids"], "wrap"),
             _Column(t["col.case_text"], "wrap", t["note.case_text"]),
+            *([_Column(t["col.explanation_zh"], "wrap")] if self.explain_zh else []),
+            _Column(t["col.case_log"], link="case_log"),
         ]
         rows = []
         for case in self.cases:
@@ -380,8 +421,11 @@ class _Workbook:
                 ", ".join(references),
                 "\n".join(row["finding_id"] for row in case.findings),
                 "\n\n".join(row["case_text"] for row in case.findings),
+                *([cases_explanation_zh(case.code, totals.findings, totals.units, value, ", ".join(totals.value),
+                                        min(deadlines, default=None))] if self.explain_zh else []),
+                t["link.case_log"],
             ])
-        return self._table_sheet(t["sheet.cases"], columns, rows)
+        return self._table_sheet(t["sheet.cases"], columns, rows, marketplace=self.result.marketplace)
 
     def _expiring_sheet(self) -> Any:
         t = self.texts
@@ -401,14 +445,14 @@ class _Workbook:
             _Column(t["col.finding_id"]),
             _Column(t["col.code"]),
             _Column(t["col.status"]),
-            _Column(t["col.window_closes"], "date"),
+            _Column(t["col.window_closes"], "date", t["note.deadline"], deadline=True),
             _Column(t["col.days_left"], "int"),
-            _Column(t["col.reference_id"]),
+            _Column(t["col.reference_id"], link="reference"),
             _Column(t["col.sku"]),
             _Column(t["col.fnsku"]),
-            _Column(t["col.quantity"], "int"),
+            _Column(t["col.quantity"], "int", total=True),
             _Column(t["col.amount"], "money"),
-            _Column(t["col.currency"]),
+            _Column(t["col.currency"], currency=True),
             _Column(t["col.case_group"]),
             _Column(t["col.message"], "text", t["note.message"]),
         ]
@@ -430,7 +474,7 @@ class _Workbook:
             ]
             for row in expiring
         ]
-        return self._table_sheet(t["sheet.expiring"], columns, rows)
+        return self._table_sheet(t["sheet.expiring"], columns, rows, marketplace=self.result.marketplace)
 
     def detector_sheet(self, code: str, findings: pl.DataFrame) -> None:
         """The sheet of one detector's findings (`FINDINGS_COLUMNS`), nearest deadline first; none without any."""
@@ -438,6 +482,7 @@ class _Workbook:
             return
         t = self.texts
         columns = [self._finding_column(name) for name in FINDINGS_COLUMNS] + [
+            *([_Column(t["col.explanation_zh"], "wrap")] if self.explain_zh else []),
             _Column(t["col.case_group"]),
             _Column(t["col.filed_on"], "date"),
             _Column(t["col.case_id"]),
@@ -462,8 +507,9 @@ class _Workbook:
         for finding in ordered:
             values = [finding[name] for name in FINDINGS_COLUMNS]
             values[status_at] = t[f"status.{finding['status']}"]
-            rows.append([*values, case_of.get(finding["finding_id"]), None, None, None, None])
-        ws = self._table_sheet(code, columns, rows)
+            explanation = [case_explanation_zh(finding)] if self.explain_zh else []
+            rows.append([*values, *explanation, case_of.get(finding["finding_id"]), None, None, None, None])
+        ws = self._table_sheet(code, columns, rows, marketplace=findings["marketplace"][0])
         outcomes = ",".join(t[key] for key in OUTCOME_KEYS)
         dropdown = DataValidation(type="list", formula1=f'"{outcomes}"', allow_blank=True, showErrorMessage=True)
         dropdown.add(f"{outcome_letter}2:{outcome_letter}{len(rows) + 1}")
@@ -495,10 +541,10 @@ class _Workbook:
         columns = [
             _Column(t["col.file"]),
             _Column(t["col.kind"]),
-            _Column(t["col.rows_read"], "int"),
-            _Column(t["col.rows_kept"], "int"),
-            _Column(t["col.duplicates"], "int"),
-            _Column(t["col.rows_rejected"], "int"),
+            _Column(t["col.rows_read"], "int", total=True),
+            _Column(t["col.rows_kept"], "int", total=True),
+            _Column(t["col.duplicates"], "int", total=True),
+            _Column(t["col.rows_rejected"], "int", total=True),
             _Column(t["col.first_date"], "date"),
             _Column(t["col.last_date"], "date"),
             _Column(t["col.encoding"]),
@@ -513,29 +559,65 @@ class _Workbook:
     def _evidence_sheet(self) -> Any:
         t = self.texts
         columns = [_Column(t["col.finding_id"]), _Column(t["col.code"]), _Column(t["col.file"]),
-                   _Column(t["col.line"], "int")]
-        rows = [
-            [row["finding_id"], row["code"], file, line]
+                   _Column(t["col.line"], "int"), _Column(t["col.report_row"], "text", t["note.report_row"])]
+        cited = [
+            (row["finding_id"], row["code"], file, line)
             for row in sorted(self.rows, key=lambda row: row["finding_id"])
             for file, line in evidence_items(row["evidence"])
         ]
+        shown = report_rows(self.result.load, {(file, line) for _, _, file, line in cited if line is not None})
+        rows = [[*item, shown.get((item[2], item[3]))] for item in cited]
         return self._table_sheet(t["sheet.evidence"], columns, rows)
 
     # ---- building blocks ----
 
-    def _table_sheet(self, title: str, columns: Sequence[_Column], rows: Sequence[Sequence[object]]) -> Any:
-        """A sheet with a bold, frozen, filterable header row and one row per item."""
+    def _table_sheet(self, title: str, columns: Sequence[_Column], rows: Sequence[Sequence[object]],
+                     *, marketplace: str | None = None) -> Any:
+        """A sheet with a bold, frozen, filterable header row, one row per item, and a total row below them.
+
+        Cells of a `link` column link to the page their value names in `marketplace`, when it has one."""
         ws = self.book.create_sheet(title)
-        # Write-only sheets emit widths and panes before the rows, so they are settled first.
+        # Write-only sheets emit widths, panes and print properties before the rows, so they are settled first.
+        _print_setup(ws)
         for index, column in enumerate(columns, start=1):
             values = (row[index - 1] for row in rows)
             ws.column_dimensions[get_column_letter(index)].width = _column_width(column, values)
         ws.freeze_panes = "A2"
         ws.append([self._header_cell(ws, column) for column in columns])
+        linked = [(index, LINKS[column.link]) for index, column in enumerate(columns) if column.link]
+        kinds = [column.kind for column in columns]
         for row in rows:
-            ws.append([self._cell(ws, value, column.kind) for value, column in zip(row, columns, strict=True)])
-        ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(rows) + 1}"
+            cells = [self._cell(ws, value, kind) for value, kind in zip(row, kinds, strict=True)]
+            for index, address in linked:
+                url = address(row[index], marketplace) if row[index] is not None else None
+                if url is not None:
+                    cells[index] = self._cell(ws, row[index], kinds[index], link=url)
+            ws.append(cells)
+        last_letter = get_column_letter(len(columns))
+        # The filter covers the items only, so that sorting or filtering them never moves the totals.
+        ws.auto_filter.ref = f"A1:{last_letter}{len(rows) + 1}"
+        for total in _total_rows(columns, rows, self.texts):
+            ws.append([self._cell(ws, value, column.kind, font=HEADER_FONT)
+                       for value, column in zip(total, columns, strict=True)])
+        for index, column in enumerate(columns, start=1):
+            if column.deadline and rows:
+                letter = get_column_letter(index)
+                self.deadline_ranges.append((ws, f"{letter}2:{letter}{len(rows) + 1}"))
         return ws
+
+    def _colour_deadlines(self, as_of: dt.date) -> None:
+        """Deadlines within a week of the audit date red, within a month amber: dates fixed when the workbook is
+        written (`as_of`), so that an old workbook still shows what was urgent on its audit date."""
+        week_end = as_of + dt.timedelta(days=DEADLINE_WEEK_DAYS)
+        month_end = as_of + dt.timedelta(days=DEADLINE_MONTH_DAYS)
+        for ws, ref in self.deadline_ranges:
+            # NOTE: one rule object per range: openpyxl numbers a rule's priority and style when it is added.
+            ws.conditional_formatting.add(ref, CellIsRule(
+                operator="between", formula=[_excel_date(as_of), _excel_date(week_end)], stopIfTrue=True,
+                **DEADLINE_WEEK_STYLE))
+            ws.conditional_formatting.add(ref, CellIsRule(
+                operator="between", formula=[_excel_date(week_end + dt.timedelta(days=1)), _excel_date(month_end)],
+                stopIfTrue=True, **DEADLINE_MONTH_STYLE))
 
     def _header_cell(self, ws: Any, column: _Column) -> WriteOnlyCell:
         cell = self._cell(ws, column.header, font=HEADER_FONT)
@@ -543,11 +625,14 @@ class _Workbook:
             cell.comment = Comment(column.note, COMMENT_AUTHOR, width=300, height=80)
         return cell
 
-    def _cell(self, ws: Any, value: object, kind: str = "text", *, font: Font | None = None) -> object:
-        """One cell, typed on purpose: text stays text, money and dates get their formats even when empty."""
+    def _cell(self, ws: Any, value: object, kind: str = "text", *, font: Font | None = None,
+              link: str | None = None) -> object:
+        """One cell, typed on purpose: text stays text, money and dates get their formats even when empty.
+
+        `link` is an address built by `links`, never one taken from a report."""
         if value is None and kind not in ("money", "date"):
             return None
-        if font is None and kind in ("text", "int") and (
+        if font is None and link is None and kind in ("text", "int") and (
             isinstance(value, int) or (isinstance(value, str) and value[:1] not in ("=", "#")
                                        and not XML_ILLEGAL_CHARACTERS.search(value))
         ):
@@ -568,6 +653,9 @@ class _Workbook:
             cell.alignment = WRAP_ALIGNMENT
         if font is not None:
             cell.font = font
+        if link is not None:
+            cell.hyperlink = link
+            cell.font = LINK_FONT
         return cell
 
     def _totals_cells(self, ws: Any, labels: list[object], totals: _Totals, font: Font | None = None) -> list[object]:
@@ -588,16 +676,84 @@ class _Workbook:
         # `col.title` is the detector's name on the other sheets; a finding's title is the product's.
         header = self.texts["col.product_title" if name == "title" else f"col.{name}"]
         if name == "quantity":
-            return _Column(header, "int")
+            return _Column(header, "int", total=True)
         if name == "amount":
             return _Column(header, "money")
-        if name in ("event_date", "window_opens", "window_closes"):
+        if name == "currency":
+            return _Column(header, currency=True)
+        if name == "window_closes":
+            return _Column(header, "date", self.texts["note.deadline"], deadline=True)
+        if name in ("event_date", "window_opens"):
             return _Column(header, "date")
+        if name in FINDING_LINKS:
+            return _Column(header, link=FINDING_LINKS[name])
         if name == "case_text":
             return _Column(header, "wrap", self.texts["note.case_text"])
         if name == "message":
             return _Column(header, "text", self.texts["note.message"])
         return _Column(header)
+
+
+def _print_setup(ws: Any, *, title_rows: str | None = "1:1") -> None:
+    """Landscape, as wide as one page (as many pages down as it takes), the header row on every page."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # 0: no limit on the pages down
+    # NOTE: the fit only applies with fitToPage, a sheet property written before the rows.
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    if title_rows:
+        ws.print_title_rows = title_rows
+
+
+def _total_rows(columns: Sequence[_Column], rows: Sequence[Sequence[object]],
+                texts: Mapping[str, str]) -> list[list[object]]:
+    """The total row of a table: how many rows, the sum of each total column, and money added up per currency.
+
+    Real numbers, not formulas: nothing from a report ever becomes a formula, and the totals are exact Decimals.
+    With several currencies the first row counts everything and leaves money empty (amounts in different
+    currencies do not add up), and one row per currency follows with its own count, units and money."""
+    currency_at = next((index for index, column in enumerate(columns) if column.currency), None)
+    has_money = any(column.kind == "money" for column in columns)
+    currencies = sorted({row[currency_at] for row in rows if row[currency_at]}) if (
+        currency_at is not None and has_money) else []
+    groups: list[tuple[str, Sequence[Sequence[object]], str | None]] = [
+        (_total_label(texts, len(rows)), rows, currencies[0] if len(currencies) == 1 else None)
+    ]
+    if len(currencies) > 1:
+        for currency in currencies:
+            subset = [row for row in rows if row[currency_at] == currency]
+            groups.append((_total_label(texts, len(subset), currency), subset, currency))
+    totals = []
+    for label, subset, currency in groups:
+        cells: list[object] = [None] * len(columns)
+        for index, column in enumerate(columns):
+            if column.total:
+                cells[index] = sum(row[index] or 0 for row in subset)
+            elif column.kind == "money" and currency is not None:
+                amounts = [row[index] for row in subset if row[index] is not None]
+                cells[index] = sum(amounts, Decimal("0")) if amounts else None
+            elif column.currency:
+                cells[index] = currency
+        cells[0] = label
+        totals.append(cells)
+    return totals
+
+
+def _total_label(texts: Mapping[str, str], count: int, currency: str | None = None) -> str:
+    if currency:
+        key = "total.currency_one_row" if count == 1 else "total.currency_rows"
+    else:
+        key = "total.one_row" if count == 1 else "total.rows"
+    return texts[key].format(count=count, currency=currency)
+
+
+def _excel_date(day: dt.date) -> str:
+    return f"DATE({day.year},{day.month},{day.day})"
+
+
+def _plain(cell: object) -> object:
+    """The value of a cell as `_cell` returns it (a plain value, or a cell object holding it)."""
+    return cell.value if isinstance(cell, Cell) else cell
 
 
 def _column_width(column: _Column, values: Iterable[object]) -> float:

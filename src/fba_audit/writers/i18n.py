@@ -4,11 +4,17 @@ Both dicts have the same keys (a test checks it). Keys, not English text, are th
 changed English label never breaks the Chinese one. What is *not* here stays English on purpose:
 `case_text` (Amazon reads cases in English), `message` (one sentence built by the detector), ids,
 codes, `confidence` and `valuation_basis` values (they match the JSON and CSV output).
+
+A Chinese workbook explains each English case text in Chinese beside it (`case_explanation_zh`): what the case asks
+Amazon for, written here per detector, and the finding's own numbers. Nothing of a report's text is translated.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
 
 EN: dict[str, str] = {
     # Sheet names (Excel allows at most 31 characters).
@@ -76,12 +82,24 @@ EN: dict[str, str] = {
     "col.first_date": "first date",
     "col.last_date": "last date",
     "col.encoding": "encoding",
+    "col.explanation_zh": "explanation (Chinese)",
+    "col.case_log": "Seller Central",
+    "col.report_row": "report row",
+    # Link texts.
+    "link.case_log": "Case Log",
+    # Total rows below every table.
+    "total.rows": "Total: {count} rows",
+    "total.one_row": "Total: 1 row",
+    "total.currency_rows": "Total {currency}: {count} rows",
+    "total.currency_one_row": "Total {currency}: 1 row",
     # Header notes (cell comments on the header).
     "note.message": "Written in English by fba-audit.",
     "note.case_text": (
         "Ready-to-paste text for the Seller Central case. Kept in English: Amazon reads cases in English."
     ),
     "note.outcome": "Pick what happened to the case.",
+    "note.deadline": "Red: the last day to file is within 7 days of the audit date; amber: within 30 days.",
+    "note.report_row": "The cited line of the report, its key columns under Amazon's headers.",
     # Status values.
     "status.claimable": "claimable",
     "status.review": "review",
@@ -173,11 +191,21 @@ ZH: dict[str, str] = {
     "col.first_date": "最早日期",
     "col.last_date": "最晚日期",
     "col.encoding": "编码",
+    "col.explanation_zh": "案件说明（中文）",
+    "col.case_log": "卖家平台",
+    "col.report_row": "报告原行",
+    "link.case_log": "案件日志",
+    "total.rows": "合计：{count} 行",
+    "total.one_row": "合计：1 行",
+    "total.currency_rows": "合计 {currency}：{count} 行",
+    "total.currency_one_row": "合计 {currency}：1 行",
     "note.message": "由 fba-audit 以英文生成。",
     "note.case_text": (
         "可直接粘贴到卖家平台案件中的文本。保持英文：亚马逊以英文审核案件。"
     ),
     "note.outcome": "选择该案件的处理结果。",
+    "note.deadline": "红色：索赔截止日在审计日期后 7 天内；黄色：30 天内。",
+    "note.report_row": "证据所在的报告行：关键列，列名与亚马逊报告一致。",
     "status.claimable": "可索赔",
     "status.review": "待审核",
     "status.waiting": "等待中",
@@ -229,3 +257,58 @@ DETECTOR_TITLES_ZH: dict[str, str] = {
     "FBA09": "买家退货被承运人或亚马逊损坏（DAMAGED / CARRIER_DAMAGED），未获赔偿。",
     "FBA10": "销售佣金按错误的类目费率收取，高于该类目应收的佣金。",
 }
+
+
+# What the case of each detector asks Amazon to do, in Simplified Chinese: the first half of the Chinese explanation
+# beside each English case text.
+CASE_ASKS_ZH: dict[str, str] = {
+    "FBA01": "请亚马逊按商品的真实尺寸和重量重新核算配送费，退还多收的差额",
+    "FBA02": "请亚马逊赔偿在运营中心丢失或损坏、既未找回也未赔偿的商品",
+    "FBA03": "请亚马逊核查超出订单实收金额或件数的退款，退还多退给买家的款项",
+    "FBA04": "请亚马逊赔偿入库途中被承运人丢失或损坏的商品",
+    "FBA05": "请亚马逊将判定为可售却未重新入库的退货计入库存，或予以赔偿",
+    "FBA06": "请亚马逊将向买家收取的重新入库费转给您",
+    "FBA07": "请亚马逊赔偿已退款但买家未退回的商品",
+    "FBA08": "请亚马逊核查入库货件中缺少的商品，赔偿未接收的数量",
+    "FBA09": "请亚马逊赔偿被承运人或亚马逊损坏的买家退货",
+    "FBA10": "请亚马逊按商品类目的正确费率重新核算销售佣金，退还多收的部分",
+}
+
+
+def _money_zh(amount: Decimal | None, currency: str | None) -> str:
+    if amount is None:
+        return "金额未估值，请自行核算"
+    return f"金额 {amount:,.2f} {currency or ''}".rstrip()
+
+
+def _ask_zh(code: str) -> str:
+    return CASE_ASKS_ZH.get(code, "请亚马逊核查并赔偿")
+
+
+def case_explanation_zh(finding: Mapping[str, Any]) -> str:
+    """What one finding's English case text asks, in Chinese, with its numbers and where it stands on its window."""
+    parts = [f"{finding['code']}：{_ask_zh(finding['code'])}。{finding['quantity']} 件，"
+             f"{_money_zh(finding['amount'], finding['currency'])}"]
+    if finding["reference_id"]:
+        parts.append(f"参考编号 {finding['reference_id']}")
+    closes: dt.date | None = finding["window_closes"]
+    opens: dt.date | None = finding["window_opens"]
+    status = finding["status"]
+    if status == "claimable" and closes is not None:
+        parts.append(f"请于 {closes.isoformat()} 前提交")
+    elif status == "review":
+        parts.append("提交前需人工审核" + (f"，截止日 {closes.isoformat()}" if closes is not None else ""))
+    elif status == "waiting" and opens is not None:
+        parts.append(f"索赔窗口于 {opens.isoformat()} 开启")
+    elif status == "expired" and closes is not None:
+        parts.append(f"索赔窗口已于 {closes.isoformat()} 关闭")
+    return "；".join(parts) + "。"
+
+
+def cases_explanation_zh(code: str, findings: int, units: int, value: Decimal | None, currency: str,
+                         deadline: dt.date | None) -> str:
+    """What one case of the Cases sheet asks, in Chinese: its detector's request and the case's totals."""
+    text = f"{code}：{_ask_zh(code)}。本案件含 {findings} 项发现，共 {units} 件，{_money_zh(value, currency)}"
+    if deadline is not None:
+        text += f"；请于 {deadline.isoformat()} 前提交"
+    return text + "。"

@@ -79,7 +79,13 @@ def case_log_url(marketplace: str | None) -> str | None:
     return f"{host}/cu/case-lobby" if host else None
 
 
-LINKS = {"order": order_url, "shipment": shipment_url, "asin": product_url, "reference": reference_url}
+def _case_log(_value: object, marketplace: str | None) -> str | None:
+    return case_log_url(marketplace)
+
+
+# The link kinds a workbook column can have; each builds its address from the cell's value and the marketplace.
+LINKS = {"order": order_url, "shipment": shipment_url, "asin": product_url, "reference": reference_url,
+         "case_log": _case_log}
 
 
 def url_for(kind: str, value: object, marketplace: str | None) -> str | None:
