@@ -211,7 +211,7 @@ def run(
     from fba_audit.api import UnknownDetector, audit, read_claimed
     from fba_audit.detectors import ALL_DETECTORS
     from fba_audit.writers import OutputFolderError, Outputs, check_output_folder
-    from fba_audit.writers.console import files_table, findings_summary, print_problems, skipped_lines
+    from fba_audit.writers.console import files_table, findings_summary, grand_total, print_problems, skipped_lines
 
     console = _console()
     err = _errors()
@@ -270,6 +270,7 @@ def run(
     skipped_lines(console, result.skipped)
     console.print()
     console.print(findings_summary(result.findings, titles))
+    console.print(grand_total(result.findings, result.as_of), style="bold", markup=False, highlight=False)
     for path in written.values():
         console.print(f"wrote {_shown(path)}", markup=False)
     if result.failed:

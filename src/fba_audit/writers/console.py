@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 import polars as pl
@@ -12,6 +13,7 @@ from rich.text import Text
 from fba_audit.findings import STATUSES
 from fba_audit.reports.model import FileSummary, Problem
 from fba_audit.results import SkippedDetector
+from fba_audit.writers._common import DEADLINE_WEEK_DAYS, URGENT_STATUSES
 
 MAX_PROBLEMS_SHOWN = 200
 
@@ -95,3 +97,27 @@ def skipped_lines(console: Console, skipped: Sequence[SkippedDetector]) -> None:
     for item in skipped:
         console.print(f"  {item.code} {item.name}: {item.reason}. Download: {item.download}", markup=False,
                       highlight=False)
+
+
+def grand_total(findings: pl.DataFrame, as_of: dt.date) -> str:
+    """The run in one line: the money claimable now, per currency, and how many deadlines fall this week.
+
+    "208.41 USD claimable now, 3 deadlines this week". A week is the audit date and the 7 days after it (the
+    workbook's red deadlines and its Expiring soon sheet, which lists the same findings); a deadline is that of a
+    claimable or review finding. Claimable findings without a value are counted beside the money, never hidden.
+    """
+    claimable = findings.filter(pl.col("status") == "claimable")
+    valued = claimable.filter(pl.col("amount").is_not_null())
+    per_currency = valued.group_by("currency").agg(pl.col("amount").sum()).sort("currency", nulls_last=True)
+    money = " + ".join(f"{amount:,.2f} {currency or ''}".rstrip() for currency, amount in per_currency.iter_rows())
+    line = f"{money or 'nothing'} claimable now"
+    not_valued = claimable.height - valued.height
+    if not_valued:
+        line += f" (+{_count(not_valued, 'claimable finding')} not valued)"
+    last_day = as_of + dt.timedelta(days=DEADLINE_WEEK_DAYS)
+    due = findings.filter(pl.col("status").is_in(URGENT_STATUSES) & pl.col("window_closes").is_between(as_of, last_day))
+    return f"{line}, {_count(due.height, 'deadline') if due.height else 'no deadlines'} this week"
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}" + ("" if number == 1 else "s")

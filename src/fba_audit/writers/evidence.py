@@ -10,9 +10,7 @@ which are the key columns of each report (ids, dates, quantities, amounts, codes
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
-from decimal import Decimal
 
 import polars as pl
 
@@ -32,23 +30,39 @@ def report_rows(load: LoadResult | None, cited: Iterable[tuple[str, int]]) -> di
     Columns appear in the dataset's order under the header the file's report kind gives them; empty values are left
     out. A line found in several datasets (a file can feed more than one) shows the first, by dataset name.
     """
-    wanted = sorted(set(cited))
-    if load is None or not wanted:
+    if load is None:
         return {}
-    headers = {summary.file: _headers(summary.kind) for summary in load.files}
-    keys = pl.DataFrame({"source_file": [file for file, _ in wanted], "source_line": [line for _, line in wanted]},
-                        schema={"source_file": pl.String, "source_line": pl.Int64})
+    summaries = {summary.file: summary for summary in load.files}
+    # A detector may label an item ("order price: 2489.txt:33550"): the file is what follows the label.
+    source = {(file, line): (file if file in summaries else file.rpartition(": ")[2], line) for file, line in cited}
+    wanted = sorted(set(source.values()))
     shown: dict[tuple[str, int], str] = {}
     for name in sorted(load.datasets):
         frame = load.datasets[name]
-        if frame.is_empty() or not set(SOURCE_COLUMNS) <= set(frame.columns):
+        # Only the cited lines of files that fed this dataset are looked for, and by line number first: an integer
+        # filter over a big frame is cheap, a join on its file names is not.
+        here = [(file, line) for file, line in wanted
+                if file not in summaries or name in summaries[file].datasets]
+        if not here or frame.is_empty() or not set(SOURCE_COLUMNS) <= set(frame.columns):
             continue
-        found = frame.join(keyed_like(keys, frame, list(SOURCE_COLUMNS)), on=list(SOURCE_COLUMNS), how="semi")
-        for row in found.iter_rows(named=True):
-            key = (str(row["source_file"]), row["source_line"])
-            if key not in shown:
-                shown[key] = _row_text(row, headers.get(key[0]))
-    return shown
+        keys = pl.DataFrame({"source_file": [file for file, _ in here], "source_line": [line for _, line in here]},
+                            schema={"source_file": pl.String, "source_line": pl.Int64})
+        candidates = frame.filter(pl.col("source_line").is_in(keys["source_line"].unique().implode()))
+        found = candidates.join(keyed_like(keys, candidates, list(SOURCE_COLUMNS)), on=list(SOURCE_COLUMNS),
+                                how="semi")
+        if found.is_empty():
+            continue
+        # The text is built by polars, per report kind (its headers), rather than value by value in Python.
+        found = found.with_columns(pl.col("source_file").cast(pl.String))
+        for (file_kind,), rows in found.with_columns(
+            pl.col("source_file").replace_strict(
+                {file: summary.kind for file, summary in summaries.items()}, default=None, return_dtype=pl.String
+            ).alias("_kind")
+        ).partition_by("_kind", as_dict=True, include_key=False).items():
+            texts = rows.select("source_file", "source_line", _row_text(rows.columns, _headers(file_kind)))
+            for file, line, text in texts.iter_rows():
+                shown.setdefault((file, line), text)
+    return {item: shown[found] for item, found in source.items() if found in shown}
 
 
 def _headers(kind_key: str | None) -> dict[str, str] | None:
@@ -57,24 +71,23 @@ def _headers(kind_key: str | None) -> dict[str, str] | None:
     return {column.name: column.headers[0] for column in kind.columns} if kind is not None else None
 
 
-def _row_text(row: dict[str, object], headers: dict[str, str] | None) -> str:
+def _row_text(columns: list[str], headers: dict[str, str] | None) -> pl.Expr:
+    """`header=value; header=value` of the row's non-empty columns, each value and the whole bounded in length."""
     parts = []
-    for name, value in row.items():
-        if name in SOURCE_COLUMNS or value is None or value == "":
+    for name in columns:
+        if name in SOURCE_COLUMNS:
             continue
         if headers is not None and name not in headers:
             continue  # a column the loader derived (e.g. which export a ledger row came from), not one of the file's
-        parts.append(f"{headers[name] if headers else name}={_shorten(_text(value), MAX_VALUE_CHARS)}")
-    return _shorten("; ".join(parts), MAX_ROW_CHARS)
+        value = pl.col(name).cast(pl.String)
+        shortened = pl.when(value.str.len_chars() > MAX_VALUE_CHARS).then(
+            value.str.slice(0, MAX_VALUE_CHARS - 1) + "…").otherwise(value)
+        parts.append(pl.when(value.is_not_null() & (value != "")).then(
+            pl.lit(f"{headers[name] if headers else name}=") + shortened))
+    if not parts:
+        return pl.lit(None, dtype=pl.String).alias("_text")
+    text = pl.concat_str(parts, separator="; ", ignore_nulls=True)
+    return (pl.when(text.str.len_chars() > MAX_ROW_CHARS).then(text.str.slice(0, MAX_ROW_CHARS - 1) + "…")
+            .otherwise(text).alias("_text"))
 
 
-def _text(value: object) -> str:
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, dt.date | dt.datetime):
-        return value.isoformat()
-    return str(value)
-
-
-def _shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
