@@ -816,3 +816,354 @@ def test_no_file_name_comes_from_report_content(tmp_path: Path) -> None:
         "out", "out/claims.xlsx", "out/findings.csv", "out/findings.json",
     ]
     assert re.fullmatch(r"FBA02-\.\./\.\./evil-1", openpyxl.load_workbook(paths["xlsx"])["Cases"]["A2"].value)
+
+
+# ---- what staff work from: totals, deadlines, links, evidence rows, printing, widths, Chinese ----
+
+
+def header_letter(ws, header: str) -> str:
+    return openpyxl.utils.get_column_letter([cell.value for cell in ws[1]].index(header) + 1)
+
+
+def last_rows(ws, n: int) -> list[list[object]]:
+    return values(ws)[-n:]
+
+
+def test_detector_sheet_ends_with_a_total_row_outside_the_filter(workbook: openpyxl.Workbook) -> None:
+    ws = workbook["FBA02"]
+    assert ws.auto_filter.ref == "A1:Z10"  # the 9 findings; the total row below is not sorted or filtered with them
+    (total,) = last_rows(ws, 1)
+    # 9 findings of 1 unit; valued: 1234.50 + 5 x 10.00 (21180001002-06) + 5.00 (expired) + 7.25 (waiting).
+    assert total[0] == "Total: 9 rows"
+    assert total[FINDINGS_COLUMNS.index("quantity")] == 9
+    assert total[FINDINGS_COLUMNS.index("amount")] == 1296.75
+    assert total[FINDINGS_COLUMNS.index("currency")] == "USD"
+    assert [value for index, value in enumerate(total)
+            if index not in {0, *(FINDINGS_COLUMNS.index(n) for n in ("quantity", "amount", "currency"))}] == [None] * 22
+    cells = ws[11]
+    assert cells[0].font.b and cells[FINDINGS_COLUMNS.index("quantity")].font.b
+    assert cells[FINDINGS_COLUMNS.index("amount")].number_format == "#,##0.00"
+    assert cells[FINDINGS_COLUMNS.index("amount")].data_type == "n"  # a number, never a formula
+    # The outcome dropdown stays on the findings' rows.
+    assert str(ws.data_validations.dataValidation[0].sqref) == "Y2:Y10"
+
+
+def test_expiring_soon_total_row(workbook: openpyxl.Workbook) -> None:
+    # 3 findings of 1 unit each; 1234.50 and 10.00 valued, the review finding not.
+    assert last_rows(workbook["Expiring soon"], 1) == [
+        ["Total: 3 rows", None, None, None, None, None, None, None, 3, 1244.5, "USD", None, None]]
+
+
+def test_totals_are_added_up_per_currency(tmp_path: Path) -> None:
+    rows = [
+        fba02_lost(1, dt.date(2026, 11, 20), amount=Decimal("10.10")),
+        fba02_lost(2, dt.date(2026, 11, 21), amount=Decimal("0.20"), quantity=3),
+        fba02_lost(3, dt.date(2026, 11, 22), amount=Decimal("99.99"), currency="CAD", quantity=2),
+        fba02_lost(4, dt.date(2026, 11, 23), amount=None, currency=None, valuation_basis="none"),
+    ]
+    book = openpyxl.load_workbook(write_workbook(audit_result(findings_frame(rows)), tmp_path / "claims.xlsx"))
+    ws = book["FBA02"]
+    at = {name: FINDINGS_COLUMNS.index(name) for name in ("quantity", "amount", "currency")}
+    totals = [[row[0], row[at["quantity"]], row[at["amount"]], row[at["currency"]]] for row in last_rows(ws, 3)]
+    # USD and CAD do not add up: the first row counts everything and leaves the money empty.
+    assert totals == [
+        ["Total: 4 rows", 7, None, None],
+        ["Total CAD: 1 row", 2, 99.99, "CAD"],
+        ["Total USD: 2 rows", 4, 10.3, "USD"],
+    ]
+
+
+def test_files_sheet_totals_add_up_the_rows_of_every_file(workbook: openpyxl.Workbook) -> None:
+    # reimbursements.tsv 20 read, 18 kept, 1 duplicate, 1 rejected; ledger.tsv 5 read, 5 kept.
+    assert last_rows(workbook["Files"], 1) == [["Total: 2 rows", None, 25, 23, 1, 1, None, None, None]]
+
+
+def deadline_rules(ws) -> list[tuple[str, str, list[str], bool, str, str]]:
+    return sorted(
+        (str(cf.sqref), rule.operator, list(rule.formula), rule.stopIfTrue, rule.dxf.fill.bgColor.rgb,
+         rule.dxf.font.color.rgb)
+        for cf in ws.conditional_formatting for rule in cf.rules
+    )
+
+
+def test_deadlines_are_coloured_by_the_audit_date_not_the_clock(workbook: openpyxl.Workbook) -> None:
+    # Audit date 2026-10-31: red to 2026-11-07 (7 days on), amber from 2026-11-08 to 2026-11-30 (30 days on).
+    def rules(ref: str) -> list[tuple[str, str, list[str], bool, str, str]]:
+        return [
+            (ref, "between", ["DATE(2026,10,31)", "DATE(2026,11,7)"], True, "00FFC7CE", "009C0006"),
+            (ref, "between", ["DATE(2026,11,8)", "DATE(2026,11,30)"], True, "00FFEB9C", "009C5700"),
+        ]
+
+    assert header_letter(workbook["FBA02"], "window_closes") == "Q"
+    assert deadline_rules(workbook["FBA02"]) == rules("Q2:Q10")
+    assert deadline_rules(workbook["FBA07"]) == rules("Q2:Q3")
+    assert deadline_rules(workbook["Cases"]) == rules("G2:G5")
+    assert deadline_rules(workbook["Expiring soon"]) == rules("D2:D4")
+    for sheet in ("Summary", "Skipped", "Input problems", "Files", "Evidence"):
+        assert deadline_rules(workbook[sheet]) == []
+    note = workbook["FBA02"]["Q1"].comment.text
+    assert note == "Red: the last day to file is within 7 days of the audit date; amber: within 30 days."
+
+
+def test_expiring_soon_is_sorted_by_its_deadline(workbook: openpyxl.Workbook) -> None:
+    deadlines = column(workbook["Expiring soon"], "window_closes")
+    assert deadlines == [dt.datetime(2026, 11, 3), dt.datetime(2026, 11, 5), dt.datetime(2026, 11, 7)]
+
+
+def links(ws) -> dict[str, tuple[object, str]]:
+    return {cell.coordinate: (cell.value, cell.hyperlink.target)
+            for row in ws.iter_rows() for cell in row if cell.hyperlink is not None}
+
+
+def test_ids_link_to_their_seller_central_and_store_pages(workbook: openpyxl.Workbook) -> None:
+    fba07 = workbook["FBA07"]
+    assert [header_letter(fba07, name) for name in ("asin", "order_id", "reference_id")] == ["H", "I", "K"]
+    # The EVIL finding's ASIN "+1-555" is no ASIN: no link, whatever the cell says.
+    assert links(fba07) == {
+        "I2": ("111-1234567-1234567", "https://sellercentral.amazon.com/orders-v3/order/111-1234567-1234567"),
+        "K2": ("111-1234567-1234567", "https://sellercentral.amazon.com/orders-v3/order/111-1234567-1234567"),
+        "H3": ("B000000001", "https://www.amazon.com/dp/B000000001"),
+        "I3": ("111-7654321-7654321", "https://sellercentral.amazon.com/orders-v3/order/111-7654321-7654321"),
+        "K3": ("111-7654321-7654321", "https://sellercentral.amazon.com/orders-v3/order/111-7654321-7654321"),
+    }
+    assert fba07["I2"].font.u == "single" and fba07["I2"].font.color.rgb == "000563C1"
+    fba08 = links(workbook["FBA08"])
+    shipment = "https://sellercentral.amazon.com/fba/inbound-shipment/summary/FBA15ABCDEF/contents"
+    assert fba08["J2"] == fba08["K2"] == ("FBA15ABCDEF", shipment)
+    # An adjustment id (the FBA02 reference) has no page of its own: only the ASINs link.
+    assert {value for value, _ in links(workbook["FBA02"]).values()} == {"B000000001"}
+    assert links(workbook["Expiring soon"]) == {
+        "F3": ("111-1234567-1234567", "https://sellercentral.amazon.com/orders-v3/order/111-1234567-1234567"),
+    }
+    assert links(workbook["Cases"]) == {
+        f"K{row}": ("Case Log", "https://sellercentral.amazon.com/cu/case-lobby") for row in range(2, 6)}
+
+
+def test_a_link_is_never_taken_from_report_text(tmp_path: Path) -> None:
+    rows = [
+        finding("FBA07:UK:1", marketplace="UK", currency="GBP", order_id="203-1234567-1234567",
+                reference_id="203-1234567-1234567", asin="B0UKUKUK01"),
+        finding("FBA07:UK:2", marketplace="UK", currency="GBP", asin="https://evil.example/dp/B000000001",
+                order_id="=HYPERLINK(\"https://evil.example\",\"203-1234567-1234567\")",
+                reference_id="203-1234567-1234567?x=https://evil.example"),
+    ]
+    result = audit_result(findings_frame(rows))
+    result.marketplace = "UK"
+    ws = openpyxl.load_workbook(write_workbook(result, tmp_path / "claims.xlsx"))["FBA07"]
+    assert links(ws) == {
+        "H2": ("B0UKUKUK01", "https://www.amazon.co.uk/dp/B0UKUKUK01"),
+        "I2": ("203-1234567-1234567", "https://sellercentral.amazon.co.uk/orders-v3/order/203-1234567-1234567"),
+        "K2": ("203-1234567-1234567", "https://sellercentral.amazon.co.uk/orders-v3/order/203-1234567-1234567"),
+    }
+    assert ws["I3"].value == '=HYPERLINK("https://evil.example","203-1234567-1234567")'
+    assert ws["I3"].data_type == "s"
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "marketplace", "expected"),
+    [
+        ("order", "111-1234567-1234567", "US", "https://sellercentral.amazon.com/orders-v3/order/111-1234567-1234567"),
+        ("order", "503-1234567-1234567", "JP", "https://sellercentral.amazon.co.jp/orders-v3/order/503-1234567-1234567"),
+        ("order", "702-1234567-1234567", "CA", "https://sellercentral.amazon.ca/orders-v3/order/702-1234567-1234567"),
+        ("order", "028-1234567-1234567", "DE", "https://sellercentral.amazon.de/orders-v3/order/028-1234567-1234567"),
+        ("order", "111-1234567-12345678", "US", None),
+        ("order", " 111-1234567-1234567", "US", None),
+        ("order", "111-1234567-1234567\n", "US", None),
+        ("order", "١١١-1234567-1234567", "US", None),  # Arabic-Indic digits are digits to \d, not to Amazon
+        ("order", "S01-1234567-1234567", "US", None),  # a seller's own order id form, not Amazon's
+        ("order", "111-1234567-1234567", "XX", None),  # no marketplace we know: no host to build on
+        ("asin", "B07XJ8C8F5", "UK", "https://www.amazon.co.uk/dp/B07XJ8C8F5"),
+        ("asin", "0316769487", "MX", "https://www.amazon.com.mx/dp/0316769487"),  # a book's ASIN is its ISBN-10
+        ("asin", "b07xj8c8f5", "US", None),
+        ("asin", "B07XJ8C8F", "US", None),
+        ("shipment", "FBA15GBW843C", "JP",
+         "https://sellercentral.amazon.co.jp/fba/inbound-shipment/summary/FBA15GBW843C/contents"),
+        ("shipment", "FBA15GBW843C/../../x", "US", None),
+        ("reference", "FBA15GBW843C", "AU",
+         "https://sellercentral.amazon.com.au/fba/inbound-shipment/summary/FBA15GBW843C/contents"),
+        ("reference", "21180001001", "US", None),
+        ("case_log", None, "BE", "https://sellercentral.amazon.com.be/cu/case-lobby"),
+    ],
+)
+def test_link_addresses(kind: str, value: object, marketplace: str, expected: str | None) -> None:
+    from fba_audit.writers.links import url_for
+
+    assert url_for(kind, value, marketplace) == expected
+
+
+def test_every_marketplace_has_a_seller_central_host() -> None:
+    from fba_audit.context import MARKETPLACE_CURRENCY
+    from fba_audit.writers.links import DOMAINS
+
+    assert set(DOMAINS) == set(MARKETPLACE_CURRENCY)
+
+
+def test_every_sheet_prints_landscape_one_page_wide_with_its_header_on_every_page(
+    workbook: openpyxl.Workbook,
+) -> None:
+    for ws in workbook.worksheets:
+        setup = (ws.page_setup.orientation, ws.page_setup.fitToWidth, ws.page_setup.fitToHeight,
+                 ws.sheet_properties.pageSetUpPr.fitToPage)
+        assert setup == ("landscape", 1, 0, True), ws.title
+        assert ws.print_title_rows == (None if ws.title == "Summary" else "$1:$1"), ws.title
+
+
+def test_summary_columns_fit_the_detector_titles(tmp_path: Path, month: AuditResult) -> None:
+    from fba_audit.detectors import ALL_DETECTORS
+
+    titles = {d.code: d.title for d in ALL_DETECTORS}
+    ws = openpyxl.load_workbook(write_workbook(month, tmp_path / "claims.xlsx", detector_titles=titles))["Summary"]
+    # The longest claimable detector's title, FBA07's: "Customers refunded for Amazon-fulfilled orders who never sent
+    # the item back, and Amazon did not reimburse you." (110 characters), plus 2.
+    assert ws["B9"].value == titles["FBA07"] and len(titles["FBA07"]) == 110
+    assert ws.column_dimensions["B"].width == 112
+    # The longest label: "Nearest deadline (claimable or review)" (38 characters), plus 2.
+    assert ws.column_dimensions["A"].width == 40
+
+
+def test_a_long_report_text_column_is_capped(tmp_path: Path) -> None:
+    rows = [finding("FBA02:US:1", sku="S" * 300)]
+    ws = openpyxl.load_workbook(write_workbook(audit_result(findings_frame(rows)), tmp_path / "claims.xlsx"))["FBA02"]
+    assert ws.column_dimensions[header_letter(ws, "sku")].width == 50
+
+
+def test_chinese_workbook_explains_each_english_case_text_in_chinese(zh_workbook_path: Path) -> None:
+    book = openpyxl.load_workbook(zh_workbook_path)
+    ws = book["FBA07"]
+    headers = [cell.value for cell in ws[1]]
+    at = headers.index("案件文本（英文）")
+    assert headers[at + 1] == "案件说明（中文）"
+    assert column(ws, "案件文本（英文）") == [
+        "Order 111-1234567-1234567 was refunded and not returned.",
+        "Please reimburse FBA07:US:111-7654321-7654321:SKU-B.",
+    ]
+    assert column(ws, "案件说明（中文）") == [
+        "FBA07：请亚马逊赔偿已退款但买家未退回的商品。1 件，金额未估值，请自行核算；参考编号 111-1234567-1234567；"
+        "提交前需人工审核，截止日 2026-11-05。",
+        "FBA07：请亚马逊赔偿已退款但买家未退回的商品。1 件，金额 15.00 USD；参考编号 111-7654321-7654321；"
+        "请于 2026-11-10 前提交。",
+    ]
+    assert column(book["FBA02"], "案件说明（中文）")[-2:] == [
+        "FBA02：请亚马逊赔偿在运营中心丢失或损坏、既未找回也未赔偿的商品。1 件，金额 7.25 USD；"
+        "索赔窗口于 2026-11-10 开启。",
+        "FBA02：请亚马逊赔偿在运营中心丢失或损坏、既未找回也未赔偿的商品。1 件，金额 5.00 USD；"
+        "索赔窗口已于 2026-09-30 关闭。",
+    ]
+    cases = book["索赔案件"]
+    assert [cell.value for cell in cases[1]][-3:] == ["案件文本（英文）", "案件说明（中文）", "卖家平台"]
+    assert column(cases, "案件说明（中文）") == [
+        "FBA02：请亚马逊赔偿在运营中心丢失或损坏、既未找回也未赔偿的商品。本案件含 5 项发现，共 5 件，"
+        "金额 1,274.50 USD；请于 2026-11-03 前提交。",
+        "FBA02：请亚马逊赔偿在运营中心丢失或损坏、既未找回也未赔偿的商品。本案件含 2 项发现，共 2 件，"
+        "金额 10.00 USD；请于 2026-12-06 前提交。",
+        "FBA07：请亚马逊赔偿已退款但买家未退回的商品。本案件含 1 项发现，共 1 件，金额 15.00 USD；"
+        "请于 2026-11-10 前提交。",
+        "FBA08：请亚马逊核查入库货件中缺少的商品，赔偿未接收的数量。本案件含 2 项发现，共 5 件，"
+        "金额 50.00 USD；请于 2027-06-30 前提交。",
+    ]
+    assert links(cases)["L2"] == ("案件日志", "https://sellercentral.amazon.com/cu/case-lobby")
+    assert last_rows(cases, 1)[0][:6] == ["合计：4 行", None, 10, 13, 1349.5, "USD"]
+    assert deadline_rules(cases)[0][:3] == ("G2:G5", "between", ["DATE(2026,10,31)", "DATE(2026,11,7)"])
+    assert book["证据"]["E1"].value == "报告原行"
+    for sheet in book.worksheets:
+        assert sheet.page_setup.orientation == "landscape"
+
+
+def test_english_workbook_has_no_chinese_column(workbook: openpyxl.Workbook) -> None:
+    assert "explanation (Chinese)" not in [cell.value for cell in workbook["FBA07"][1]]
+    assert "explanation (Chinese)" not in [cell.value for cell in workbook["Cases"][1]]
+
+
+def test_every_detector_has_a_chinese_case_explanation() -> None:
+    from fba_audit.detectors import ALL_DETECTORS
+    from fba_audit.writers.i18n import CASE_ASKS_ZH
+
+    assert sorted(CASE_ASKS_ZH) == sorted(d.code for d in ALL_DETECTORS)
+
+
+def test_evidence_sheet_shows_the_cited_report_rows(tmp_path: Path) -> None:
+    ledger = pl.DataFrame(
+        {
+            "source_file": ["ledger.tsv", "ledger.tsv", "ledger.tsv"],
+            "source_line": [3, 4, 5],
+            "date": [dt.date(2026, 9, 1), dt.date(2026, 9, 2), dt.date(2026, 9, 3)],
+            "date_time": [dt.datetime(2026, 9, 1, 14, 5, 9), None, None],
+            "fnsku": ["X00ABC123", "X00ABC123", "X00OTHER1"],
+            "event_type": ["Adjustments", "Adjustments", "Adjustments"],
+            "reference_id": ["21180001001", "21180001002", "21180009999"],
+            "quantity": [-2, -1, -7],
+            "disposition": ["SELLABLE", "SELLABLE", ""],
+            "reason": ["M", "=cmd|' /C calc'!A0", "M"],
+            "source_report": ["ledger_detail"] * 3,
+        },
+        schema_overrides={"date_time": pl.Datetime("us", "UTC"), "fnsku": pl.Categorical(),
+                          "source_file": pl.Categorical()},
+    )
+    reimbursements = pl.DataFrame(
+        {"source_file": ["reimbursements.tsv"], "source_line": [14], "reimbursement_id": ["9" * 200],
+         "amount_total": [Decimal("12.34")]},
+        schema_overrides={"amount_total": pl.Decimal(18, 2)},
+    )
+    rows = [
+        fba02_lost(1, dt.date(2026, 11, 20), evidence="ledger.tsv:3; order price: reimbursements.tsv:14"),
+        fba02_lost(2, dt.date(2026, 11, 21), evidence="ledger.tsv:4; ledger.tsv:99; reimbursements.tsv:(no match)"),
+    ]
+    result = audit_result(findings_frame(rows))
+    result.load.files[1].kind = "ledger_detail"  # the Inventory Ledger's report kind, whose headers are shown
+    result.load.datasets.update({"inventory_ledger": ledger, "reimbursements": reimbursements})
+    ws = openpyxl.load_workbook(write_workbook(result, tmp_path / "claims.xlsx"))["Evidence"]
+    first, second = (f"FBA02:US:X00ABC123:2118000100{n}" for n in (1, 2))
+    assert values(ws) == [
+        ["finding_id", "code", "file", "line", "report row"],
+        # Under Amazon's headers; the date and time as Amazon writes them; the row's empty values left out; a
+        # column the loader derived (source_report) is not the file's.
+        [first, "FBA02", "ledger.tsv", 3,
+         "Date=2026-09-01; Date and Time=2026-09-01T14:05:09+00:00; FNSKU=X00ABC123; Event Type=Adjustments; "
+         "Reference ID=21180001001; Quantity=-2; Disposition=SELLABLE; Reason=M"],
+        # A labelled item finds its row; a value longer than 80 characters is cut visibly.
+        [first, "FBA02", "order price: reimbursements.tsv", 14,
+         f"reimbursement-id={'9' * 79}…; amount-total=12.34"],
+        [second, "FBA02", "ledger.tsv", 4,
+         "Date=2026-09-02; FNSKU=X00ABC123; Event Type=Adjustments; Reference ID=21180001002; Quantity=-1; "
+         "Disposition=SELLABLE; Reason==cmd|' /C calc'!A0"],
+        # A line that is in no loaded frame shows nothing; the file:line still stands.
+        [second, "FBA02", "ledger.tsv", 99, None],
+        [second, "FBA02", "reimbursements.tsv:(no match)", None, None],
+        ["Total: 5 rows", None, None, None, None],
+    ]
+    assert ws.column_dimensions["E"].width == 50
+
+
+def test_grand_total_line(month: AuditResult) -> None:
+    from fba_audit.writers.console import grand_total
+
+    # Claimable: FBA02 1234.50 + 5 x 10.00, FBA07 15.00, FBA08 20.00 + 30.00 = 1349.50, and 21180001007 not valued.
+    # Deadlines 2026-10-31..2026-11-07: 21180001001 (11-03), the FBA07 review finding (11-05), 21180001002 (11-07).
+    assert grand_total(month.findings, AS_OF) == (
+        "1,349.50 USD claimable now (+1 claimable finding not valued), 3 deadlines this week")
+    assert grand_total(month.findings, dt.date(2026, 11, 9)) == (
+        "1,349.50 USD claimable now (+1 claimable finding not valued), 1 deadline this week")
+    assert grand_total(findings_frame([]), AS_OF) == "nothing claimable now, no deadlines this week"
+    two_currencies = findings_frame([
+        fba02_lost(1, dt.date(2026, 11, 20), amount=Decimal("208.41")),
+        fba02_lost(2, dt.date(2026, 11, 1), amount=Decimal("10.00"), currency="CAD"),
+        fba02_lost(3, dt.date(2026, 11, 2), amount=Decimal("5.00"), status="waiting"),
+        fba02_lost(4, dt.date(2026, 11, 2), amount=Decimal("5.00"), status="expired"),
+    ])
+    assert grand_total(two_currencies, AS_OF) == "10.00 CAD + 208.41 USD claimable now, 1 deadline this week"
+
+
+def test_run_prints_the_grand_total(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from fba_audit.cli import app
+
+    reports = Path(__file__).parent / "fixtures" / "detectors" / "FBA02" / \
+        "finds_basic_misplaced_and_damaged_not_reimbursed" / "reports"
+    result = CliRunner().invoke(app, ["run", str(reports), "--out", str(tmp_path), "--as-of", "2026-05-15"])
+    assert result.exit_code == 0, result.output
+    # 13.00 + 6.50 claimable; their windows close on 2026-06-09 and 2026-06-11, more than a week after 2026-05-15.
+    assert "\n19.50 USD claimable now, no deadlines this week\n" in result.output
+    # On 2026-06-03 the week runs to 2026-06-10: one of the two.
+    result = CliRunner().invoke(app, ["run", str(reports), "--out", str(tmp_path), "--as-of", "2026-06-03"])
+    assert "\n19.50 USD claimable now, 1 deadline this week\n" in result.output

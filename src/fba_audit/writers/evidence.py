@@ -10,7 +10,7 @@ which are the key columns of each report (ids, dates, quantities, amounts, codes
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import polars as pl
 
@@ -22,6 +22,7 @@ SOURCE_COLUMNS = ("source_file", "source_line")
 # A cell of a report can hold anything, up to megabytes: the shown row is cut to stay readable.
 MAX_VALUE_CHARS = 80
 MAX_ROW_CHARS = 400
+TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S%:z"
 
 
 def report_rows(load: LoadResult | None, cited: Iterable[tuple[str, int]]) -> dict[tuple[str, int], str]:
@@ -59,7 +60,7 @@ def report_rows(load: LoadResult | None, cited: Iterable[tuple[str, int]]) -> di
                 {file: summary.kind for file, summary in summaries.items()}, default=None, return_dtype=pl.String
             ).alias("_kind")
         ).partition_by("_kind", as_dict=True, include_key=False).items():
-            texts = rows.select("source_file", "source_line", _row_text(rows.columns, _headers(file_kind)))
+            texts = rows.select("source_file", "source_line", _row_text(rows.schema, _headers(file_kind)))
             for file, line, text in texts.iter_rows():
                 shown.setdefault((file, line), text)
     return {item: shown[found] for item, found in source.items() if found in shown}
@@ -71,15 +72,17 @@ def _headers(kind_key: str | None) -> dict[str, str] | None:
     return {column.name: column.headers[0] for column in kind.columns} if kind is not None else None
 
 
-def _row_text(columns: list[str], headers: dict[str, str] | None) -> pl.Expr:
+def _row_text(schema: Mapping[str, pl.DataType], headers: dict[str, str] | None) -> pl.Expr:
     """`header=value; header=value` of the row's non-empty columns, each value and the whole bounded in length."""
     parts = []
-    for name in columns:
+    for name, dtype in schema.items():
         if name in SOURCE_COLUMNS:
             continue
         if headers is not None and name not in headers:
             continue  # a column the loader derived (e.g. which export a ledger row came from), not one of the file's
-        value = pl.col(name).cast(pl.String)
+        # Times as Amazon writes them (2026-05-12T09:59:13+00:00), not polars' text with microseconds.
+        value = (pl.col(name).dt.to_string(TIMESTAMP_FORMAT) if isinstance(dtype, pl.Datetime)
+                 else pl.col(name).cast(pl.String))
         shortened = pl.when(value.str.len_chars() > MAX_VALUE_CHARS).then(
             value.str.slice(0, MAX_VALUE_CHARS - 1) + "…").otherwise(value)
         parts.append(pl.when(value.is_not_null() & (value != "")).then(
