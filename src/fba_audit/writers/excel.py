@@ -10,6 +10,13 @@ every cell is built here rather than edited afterwards.
 Report text is never trusted: every string goes into a cell explicitly typed as text (openpyxl would
 otherwise store a string starting with `=` as a formula, and one like `#N/A` as an error), and characters
 XML cannot hold are replaced with U+FFFD, visibly, rather than crashing the run or vanishing silently.
+For the same reason a hyperlink's address comes from `links`, built around an id of Amazon's exact form, and
+the total row under every table holds numbers we added up, not formulas.
+
+What staff work with is the same on every table sheet (`_table_sheet`), so a new sheet gets it by being one: the
+total row below the filter, deadline columns coloured by how near they are to the audit date (rules fixed to
+`--as-of`, not to the clock of whoever opens the file later), links on the id columns, and a print set-up of
+landscape, one page wide, the header row on every page.
 """
 
 from __future__ import annotations
