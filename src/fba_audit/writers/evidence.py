@@ -33,34 +33,33 @@ def report_rows(load: LoadResult | None, cited: Iterable[tuple[str, int]]) -> di
     """
     if load is None:
         return {}
-    summaries = {summary.file: summary for summary in load.files}
+    listed = {summary.file for summary in load.files}
     # A detector may label an item ("order price: 2489.txt:33550"): the file is what follows the label.
-    source = {(file, line): (file if file in summaries else file.rpartition(": ")[2], line) for file, line in cited}
-    wanted = sorted(set(source.values()))
+    source = {(file, line): (file if file in listed else file.rpartition(": ")[2], line) for file, line in cited}
+    keys = pl.DataFrame(list(set(source.values())), schema={"source_file": pl.String, "source_line": pl.Int64},
+                        orient="row")
+    unlisted = sorted(set(keys["source_file"]) - listed)
     shown: dict[tuple[str, int], str] = {}
     for name in sorted(load.datasets):
         frame = load.datasets[name]
-        # Only the cited lines of files that fed this dataset are looked for, and by line number first: an integer
-        # filter over a big frame is cheap, a join on its file names is not.
-        here = [(file, line) for file, line in wanted
-                if file not in summaries or name in summaries[file].datasets]
-        if not here or frame.is_empty() or not set(SOURCE_COLUMNS) <= set(frame.columns):
+        # The files that fed this dataset, by report kind (whose headers name the columns).
+        kinds: dict[str | None, list[str]] = {None: unlisted} if unlisted else {}
+        for summary in load.files:
+            if name in summary.datasets:
+                kinds.setdefault(summary.kind, []).append(summary.file)
+        here = keys.filter(pl.col("source_file").is_in([file for files in kinds.values() for file in files]))
+        if here.is_empty() or frame.is_empty() or not set(SOURCE_COLUMNS) <= set(frame.columns):
             continue
-        keys = pl.DataFrame({"source_file": [file for file, _ in here], "source_line": [line for _, line in here]},
-                            schema={"source_file": pl.String, "source_line": pl.Int64})
-        candidates = frame.filter(pl.col("source_line").is_in(keys["source_line"].unique().implode()))
-        found = candidates.join(keyed_like(keys, candidates, list(SOURCE_COLUMNS)), on=list(SOURCE_COLUMNS),
-                                how="semi")
-        if found.is_empty():
-            continue
-        # The text is built by polars, per report kind (its headers), rather than value by value in Python.
-        found = found.with_columns(pl.col("source_file").cast(pl.String))
-        for (file_kind,), rows in found.with_columns(
-            pl.col("source_file").replace_strict(
-                {file: summary.kind for file, summary in summaries.items()}, default=None, return_dtype=pl.String
-            ).alias("_kind")
-        ).partition_by("_kind", as_dict=True, include_key=False).items():
-            texts = rows.select("source_file", "source_line", _row_text(rows.schema, _headers(file_kind)))
+        # By line number first: an integer filter over a big frame is cheap, a join on its file names is not.
+        candidates = frame.filter(pl.col("source_line").is_in(here["source_line"].unique().implode()))
+        found = candidates.join(keyed_like(here, candidates, list(SOURCE_COLUMNS)), on=list(SOURCE_COLUMNS),
+                                how="semi").with_columns(pl.col("source_file").cast(pl.String))
+        for kind, files in kinds.items():
+            rows = found.filter(pl.col("source_file").is_in(files)) if len(kinds) > 1 else found
+            if rows.is_empty():
+                continue
+            # The text is built by polars rather than value by value in Python.
+            texts = rows.select("source_file", "source_line", _row_text(rows.schema, _headers(kind)))
             for file, line, text in texts.iter_rows():
                 shown.setdefault((file, line), text)
     return {item: shown[found] for item, found in source.items() if found in shown}

@@ -22,6 +22,7 @@ landscape, one page wide, the header row on every page.
 from __future__ import annotations
 
 import contextlib
+from concurrent.futures import Future, ThreadPoolExecutor
 import datetime as dt
 import queue
 import re
@@ -156,6 +157,7 @@ class WorkbookStream:
 
     def finish(self, result: AuditResult) -> Path:
         """Write the rest of the workbook for `result` (whose findings are those added, if any) and save it."""
+        self._workbook.look_up_report_rows(result)  # polars, meanwhile: while the last detector sheets are written
         self._join()
         if self._error is not None:
             raise self._error
@@ -281,8 +283,19 @@ class _Workbook:
         # (sheet, range) of every deadline column: coloured by `finish`, once the audit date is known (a sheet's
         # conditional formats are written when the workbook is saved, after its rows).
         self.deadline_ranges: list[tuple[Any, str]] = []
+        self._lookups = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fba-audit-evidence")
+        self._report_rows: Future[dict[tuple[str, int], str]] | None = None
+
+    def look_up_report_rows(self, result: AuditResult) -> None:
+        """Begin finding the report rows the Evidence sheet shows, in a thread: polars' work, which lets go of
+        Python, so it overlaps the sheets written before the Evidence sheet instead of adding to them."""
+        if self._report_rows is None:
+            cited = {item for evidence in result.findings["evidence"] for item in evidence_items(evidence)
+                     if item[1] is not None}
+            self._report_rows = self._lookups.submit(report_rows, result.load, cited)
 
     def finish(self, result: AuditResult) -> None:
+        self.look_up_report_rows(result)
         self.result = result
         self.rows = list(result.findings.select(FINDINGS_COLUMNS).iter_rows(named=True))
         self.cases = group_cases(result.findings, self.per_case)
@@ -316,6 +329,7 @@ class _Workbook:
                 # NOTE: a second error here would hide the one being raised, which is the one that matters.
                 with contextlib.suppress(Exception):
                     ws.close()
+        self._lookups.shutdown(cancel_futures=True)
 
     # ---- sheets ----
 
@@ -572,7 +586,8 @@ class _Workbook:
             for row in sorted(self.rows, key=lambda row: row["finding_id"])
             for file, line in evidence_items(row["evidence"])
         ]
-        shown = report_rows(self.result.load, {(file, line) for _, _, file, line in cited if line is not None})
+        shown = self._report_rows.result()  # begun by finish
+        self._lookups.shutdown()
         rows = [[*item, shown.get((item[2], item[3]))] for item in cited]
         return self._table_sheet(t["sheet.evidence"], columns, rows)
 
