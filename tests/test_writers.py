@@ -838,14 +838,15 @@ def test_detector_sheet_ends_with_a_total_row_outside_the_filter(workbook: openp
     assert total[FINDINGS_COLUMNS.index("quantity")] == 9
     assert total[FINDINGS_COLUMNS.index("amount")] == 1296.75
     assert total[FINDINGS_COLUMNS.index("currency")] == "USD"
-    assert [value for index, value in enumerate(total)
-            if index not in {0, *(FINDINGS_COLUMNS.index(n) for n in ("quantity", "amount", "currency"))}] == [None] * 22
+    filled = {0, *(FINDINGS_COLUMNS.index(name) for name in ("quantity", "amount", "currency"))}
+    assert [value for index, value in enumerate(total) if index not in filled] == [None] * (len(total) - 4)
     cells = ws[11]
     assert cells[0].font.b and cells[FINDINGS_COLUMNS.index("quantity")].font.b
     assert cells[FINDINGS_COLUMNS.index("amount")].number_format == "#,##0.00"
     assert cells[FINDINGS_COLUMNS.index("amount")].data_type == "n"  # a number, never a formula
     # The outcome dropdown stays on the findings' rows.
-    assert str(ws.data_validations.dataValidation[0].sqref) == "Y2:Y10"
+    outcome = header_letter(ws, "outcome")
+    assert str(ws.data_validations.dataValidation[0].sqref) == f"{outcome}2:{outcome}10"
 
 
 def test_expiring_soon_total_row(workbook: openpyxl.Workbook) -> None:
@@ -894,14 +895,14 @@ def test_deadlines_are_coloured_by_the_audit_date_not_the_clock(workbook: openpy
             (ref, "between", ["DATE(2026,11,8)", "DATE(2026,11,30)"], True, "00FFEB9C", "009C5700"),
         ]
 
-    assert header_letter(workbook["FBA02"], "window_closes") == "Q"
-    assert deadline_rules(workbook["FBA02"]) == rules("Q2:Q10")
-    assert deadline_rules(workbook["FBA07"]) == rules("Q2:Q3")
+    closes = header_letter(workbook["FBA02"], "window_closes")
+    assert deadline_rules(workbook["FBA02"]) == rules(f"{closes}2:{closes}10")
+    assert deadline_rules(workbook["FBA07"]) == rules(f"{closes}2:{closes}3")
     assert deadline_rules(workbook["Cases"]) == rules("G2:G5")
     assert deadline_rules(workbook["Expiring soon"]) == rules("D2:D4")
     for sheet in ("Summary", "Skipped", "Input problems", "Files", "Evidence"):
         assert deadline_rules(workbook[sheet]) == []
-    note = workbook["FBA02"]["Q1"].comment.text
+    note = workbook["FBA02"][f"{closes}1"].comment.text
     assert note == "Red: the last day to file is within 7 days of the audit date; amber: within 30 days."
 
 
@@ -917,26 +918,30 @@ def links(ws) -> dict[str, tuple[object, str]]:
 
 def test_ids_link_to_their_seller_central_and_store_pages(workbook: openpyxl.Workbook) -> None:
     fba07 = workbook["FBA07"]
-    assert [header_letter(fba07, name) for name in ("asin", "order_id", "reference_id")] == ["H", "I", "K"]
+    asin, order, reference = (header_letter(fba07, name) for name in ("asin", "order_id", "reference_id"))
     # The EVIL finding's ASIN "+1-555" is no ASIN: no link, whatever the cell says.
     assert links(fba07) == {
-        "I2": ("111-1234567-1234567", "https://sellercentral.amazon.com/orders-v3/order/111-1234567-1234567"),
-        "K2": ("111-1234567-1234567", "https://sellercentral.amazon.com/orders-v3/order/111-1234567-1234567"),
-        "H3": ("B000000001", "https://www.amazon.com/dp/B000000001"),
-        "I3": ("111-7654321-7654321", "https://sellercentral.amazon.com/orders-v3/order/111-7654321-7654321"),
-        "K3": ("111-7654321-7654321", "https://sellercentral.amazon.com/orders-v3/order/111-7654321-7654321"),
+        f"{order}2": ("111-1234567-1234567", "https://sellercentral.amazon.com/orders-v3/order/111-1234567-1234567"),
+        f"{reference}2": ("111-1234567-1234567",
+                          "https://sellercentral.amazon.com/orders-v3/order/111-1234567-1234567"),
+        f"{asin}3": ("B000000001", "https://www.amazon.com/dp/B000000001"),
+        f"{order}3": ("111-7654321-7654321", "https://sellercentral.amazon.com/orders-v3/order/111-7654321-7654321"),
+        f"{reference}3": ("111-7654321-7654321",
+                          "https://sellercentral.amazon.com/orders-v3/order/111-7654321-7654321"),
     }
-    assert fba07["I2"].font.u == "single" and fba07["I2"].font.color.rgb == "000563C1"
+    assert fba07[f"{order}2"].font.u == "single" and fba07[f"{order}2"].font.color.rgb == "000563C1"
     fba08 = links(workbook["FBA08"])
     shipment = "https://sellercentral.amazon.com/fba/inbound-shipment/summary/FBA15ABCDEF/contents"
-    assert fba08["J2"] == fba08["K2"] == ("FBA15ABCDEF", shipment)
+    assert fba08[f"{header_letter(workbook['FBA08'], 'shipment_id')}2"] == ("FBA15ABCDEF", shipment)
+    assert fba08[f"{reference}2"] == ("FBA15ABCDEF", shipment)
     # An adjustment id (the FBA02 reference) has no page of its own: only the ASINs link.
     assert {value for value, _ in links(workbook["FBA02"]).values()} == {"B000000001"}
     assert links(workbook["Expiring soon"]) == {
         "F3": ("111-1234567-1234567", "https://sellercentral.amazon.com/orders-v3/order/111-1234567-1234567"),
     }
+    case_log = header_letter(workbook["Cases"], "Seller Central")
     assert links(workbook["Cases"]) == {
-        f"K{row}": ("Case Log", "https://sellercentral.amazon.com/cu/case-lobby") for row in range(2, 6)}
+        f"{case_log}{row}": ("Case Log", "https://sellercentral.amazon.com/cu/case-lobby") for row in range(2, 6)}
 
 
 def test_a_link_is_never_taken_from_report_text(tmp_path: Path) -> None:
@@ -950,20 +955,23 @@ def test_a_link_is_never_taken_from_report_text(tmp_path: Path) -> None:
     result = audit_result(findings_frame(rows))
     result.marketplace = "UK"
     ws = openpyxl.load_workbook(write_workbook(result, tmp_path / "claims.xlsx"))["FBA07"]
+    asin, order, reference = (header_letter(ws, name) for name in ("asin", "order_id", "reference_id"))
     assert links(ws) == {
-        "H2": ("B0UKUKUK01", "https://www.amazon.co.uk/dp/B0UKUKUK01"),
-        "I2": ("203-1234567-1234567", "https://sellercentral.amazon.co.uk/orders-v3/order/203-1234567-1234567"),
-        "K2": ("203-1234567-1234567", "https://sellercentral.amazon.co.uk/orders-v3/order/203-1234567-1234567"),
+        f"{asin}2": ("B0UKUKUK01", "https://www.amazon.co.uk/dp/B0UKUKUK01"),
+        f"{order}2": ("203-1234567-1234567", "https://sellercentral.amazon.co.uk/orders-v3/order/203-1234567-1234567"),
+        f"{reference}2": ("203-1234567-1234567",
+                          "https://sellercentral.amazon.co.uk/orders-v3/order/203-1234567-1234567"),
     }
-    assert ws["I3"].value == '=HYPERLINK("https://evil.example","203-1234567-1234567")'
-    assert ws["I3"].data_type == "s"
+    assert ws[f"{order}3"].value == '=HYPERLINK("https://evil.example","203-1234567-1234567")'
+    assert ws[f"{order}3"].data_type == "s"
 
 
 @pytest.mark.parametrize(
     ("kind", "value", "marketplace", "expected"),
     [
         ("order", "111-1234567-1234567", "US", "https://sellercentral.amazon.com/orders-v3/order/111-1234567-1234567"),
-        ("order", "503-1234567-1234567", "JP", "https://sellercentral.amazon.co.jp/orders-v3/order/503-1234567-1234567"),
+        ("order", "503-1234567-1234567", "JP",
+         "https://sellercentral.amazon.co.jp/orders-v3/order/503-1234567-1234567"),
         ("order", "702-1234567-1234567", "CA", "https://sellercentral.amazon.ca/orders-v3/order/702-1234567-1234567"),
         ("order", "028-1234567-1234567", "DE", "https://sellercentral.amazon.de/orders-v3/order/028-1234567-1234567"),
         ("order", "111-1234567-12345678", "US", None),
@@ -1061,7 +1069,8 @@ def test_chinese_workbook_explains_each_english_case_text_in_chinese(zh_workbook
         "FBA08：请亚马逊核查入库货件中缺少的商品，赔偿未接收的数量。本案件含 2 项发现，共 5 件，"
         "金额 50.00 USD；请于 2027-06-30 前提交。",
     ]
-    assert links(cases)["L2"] == ("案件日志", "https://sellercentral.amazon.com/cu/case-lobby")
+    assert links(cases)[f"{header_letter(cases, '卖家平台')}2"] == (
+        "案件日志", "https://sellercentral.amazon.com/cu/case-lobby")
     assert last_rows(cases, 1)[0][:6] == ["合计：4 行", None, 10, 13, 1349.5, "USD"]
     assert deadline_rules(cases)[0][:3] == ("G2:G5", "between", ["DATE(2026,10,31)", "DATE(2026,11,7)"])
     assert book["证据"]["E1"].value == "报告原行"
