@@ -918,23 +918,19 @@ def links(ws) -> dict[str, tuple[object, str]]:
 
 def test_ids_link_to_their_seller_central_and_store_pages(workbook: openpyxl.Workbook) -> None:
     fba07 = workbook["FBA07"]
-    asin, order, reference = (header_letter(fba07, name) for name in ("asin", "order_id", "reference_id"))
-    # The EVIL finding's ASIN "+1-555" is no ASIN: no link, whatever the cell says.
+    asin, order = (header_letter(fba07, name) for name in ("asin", "order_id"))
+    # The EVIL finding's ASIN "+1-555" is no ASIN: no link, whatever the cell says. The reference_id repeats the
+    # order id, linked already in its own column.
     assert links(fba07) == {
         f"{order}2": ("111-1234567-1234567", "https://sellercentral.amazon.com/orders-v3/order/111-1234567-1234567"),
-        f"{reference}2": ("111-1234567-1234567",
-                          "https://sellercentral.amazon.com/orders-v3/order/111-1234567-1234567"),
         f"{asin}3": ("B000000001", "https://www.amazon.com/dp/B000000001"),
         f"{order}3": ("111-7654321-7654321", "https://sellercentral.amazon.com/orders-v3/order/111-7654321-7654321"),
-        f"{reference}3": ("111-7654321-7654321",
-                          "https://sellercentral.amazon.com/orders-v3/order/111-7654321-7654321"),
     }
     assert fba07[f"{order}2"].font.u == "single" and fba07[f"{order}2"].font.color.rgb == "000563C1"
     fba08 = links(workbook["FBA08"])
     shipment = "https://sellercentral.amazon.com/fba/inbound-shipment/summary/FBA15ABCDEF/contents"
     assert fba08[f"{header_letter(workbook['FBA08'], 'shipment_id')}2"] == ("FBA15ABCDEF", shipment)
-    assert fba08[f"{reference}2"] == ("FBA15ABCDEF", shipment)
-    # An adjustment id (the FBA02 reference) has no page of its own: only the ASINs link.
+    # The FBA02 sheet has neither order nor shipment ids: only the ASINs link.
     assert {value for value, _ in links(workbook["FBA02"]).values()} == {"B000000001"}
     assert links(workbook["Expiring soon"]) == {
         "F3": ("111-1234567-1234567", "https://sellercentral.amazon.com/orders-v3/order/111-1234567-1234567"),
@@ -955,12 +951,10 @@ def test_a_link_is_never_taken_from_report_text(tmp_path: Path) -> None:
     result = audit_result(findings_frame(rows))
     result.marketplace = "UK"
     ws = openpyxl.load_workbook(write_workbook(result, tmp_path / "claims.xlsx"))["FBA07"]
-    asin, order, reference = (header_letter(ws, name) for name in ("asin", "order_id", "reference_id"))
+    asin, order = (header_letter(ws, name) for name in ("asin", "order_id"))
     assert links(ws) == {
         f"{asin}2": ("B0UKUKUK01", "https://www.amazon.co.uk/dp/B0UKUKUK01"),
         f"{order}2": ("203-1234567-1234567", "https://sellercentral.amazon.co.uk/orders-v3/order/203-1234567-1234567"),
-        f"{reference}2": ("203-1234567-1234567",
-                          "https://sellercentral.amazon.co.uk/orders-v3/order/203-1234567-1234567"),
     }
     assert ws[f"{order}3"].value == '=HYPERLINK("https://evil.example","203-1234567-1234567")'
     assert ws[f"{order}3"].data_type == "s"

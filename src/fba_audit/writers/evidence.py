@@ -50,10 +50,15 @@ def report_rows(load: LoadResult | None, cited: Iterable[tuple[str, int]]) -> di
         here = keys.filter(pl.col("source_file").is_in([file for files in kinds.values() for file in files]))
         if here.is_empty() or frame.is_empty() or not set(SOURCE_COLUMNS) <= set(frame.columns):
             continue
-        # By line number first: an integer filter over a big frame is cheap, a join on its file names is not.
-        candidates = frame.filter(pl.col("source_line").is_in(here["source_line"].unique().implode()))
-        found = candidates.join(keyed_like(here, candidates, list(SOURCE_COLUMNS)), on=list(SOURCE_COLUMNS),
-                                how="semi").with_columns(pl.col("source_file").cast(pl.String))
+        # Found on the two source columns alone, by line number first (an integer filter over a big frame is cheap,
+        # a join on its file names is not); only the rows found are then taken whole.
+        located = (
+            frame.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"), *SOURCE_COLUMNS)
+            .filter(pl.col("source_line").is_in(here["source_line"].unique().implode()))
+        )
+        rows_found = located.join(keyed_like(here, located, list(SOURCE_COLUMNS)), on=list(SOURCE_COLUMNS),
+                                  how="semi")["_row"]
+        found = frame[rows_found].with_columns(pl.col("source_file").cast(pl.String))
         for kind, files in kinds.items():
             rows = found.filter(pl.col("source_file").is_in(files)) if len(kinds) > 1 else found
             if rows.is_empty():

@@ -70,8 +70,10 @@ EXPIRING_WITHIN_DAYS = DEADLINE_WEEK_DAYS
 STATUS_RANK = {"claimable": 0, "review": 0, "waiting": 1, "expired": 2}
 OUTCOME_KEYS = ("outcome.filed", "outcome.reimbursed", "outcome.denied", "outcome.not_filing")
 COMMENT_AUTHOR = "fba-audit"
-# The finding fields that name a page in Seller Central or the store, and the kind of link each gets.
-FINDING_LINKS = {"order_id": "order", "shipment_id": "shipment", "asin": "asin", "reference_id": "reference"}
+# The finding fields that name a page in Seller Central or the store, and the kind of link each gets. Not
+# `reference_id`: on a detector sheet it repeats the row's order or shipment id, which link already (each link
+# costs the writing time of a styled cell and a relationship in the file).
+FINDING_LINKS = {"order_id": "order", "shipment_id": "shipment", "asin": "asin"}
 
 # What openpyxl refuses (ILLEGAL_CHARACTERS_RE) plus the two non-characters XML 1.0 also forbids.
 XML_ILLEGAL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
