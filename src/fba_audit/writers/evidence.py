@@ -38,18 +38,19 @@ def report_rows(load: LoadResult | None, cited: Iterable[tuple[str, int]]) -> di
     source = {(file, line): (file if file in listed else file.rpartition(": ")[2], line) for file, line in cited}
     keys = pl.DataFrame(list(set(source.values())), schema={"source_file": pl.String, "source_line": pl.Int64},
                         orient="row")
-    unlisted = sorted(set(keys["source_file"]) - listed)
+    cited_files = set(keys["source_file"])
+    unlisted = sorted(cited_files - listed)
     shown: dict[tuple[str, int], str] = {}
     for name in sorted(load.datasets):
         frame = load.datasets[name]
-        # The files that fed this dataset, by report kind (whose headers name the columns).
+        # The cited files that fed this dataset, by report kind (whose headers name the columns).
         kinds: dict[str | None, list[str]] = {None: unlisted} if unlisted else {}
         for summary in load.files:
-            if name in summary.datasets:
+            if name in summary.datasets and summary.file in cited_files:
                 kinds.setdefault(summary.kind, []).append(summary.file)
-        here = keys.filter(pl.col("source_file").is_in([file for files in kinds.values() for file in files]))
-        if here.is_empty() or frame.is_empty() or not set(SOURCE_COLUMNS) <= set(frame.columns):
+        if not kinds or frame.is_empty() or not set(SOURCE_COLUMNS) <= set(frame.columns):
             continue
+        here = keys.filter(pl.col("source_file").is_in([file for files in kinds.values() for file in files]))
         # Found on the two source columns alone, by line number first (an integer filter over a big frame is cheap,
         # a join on its file names is not); only the rows found are then taken whole.
         located = (

@@ -267,6 +267,7 @@ class _Column:
     currency: bool = False  # the currency of the row's money: the total row adds up money per currency
     link: str | None = None  # a links.LINKS kind: the cell links to the page its value names
     deadline: bool = False  # a date coloured by how near it is to the audit date
+    width: float | None = None  # a fixed width, for a column whose values are long anyway (no need to measure them)
 
 
 class _Workbook:
@@ -581,8 +582,13 @@ class _Workbook:
 
     def _evidence_sheet(self) -> Any:
         t = self.texts
-        columns = [_Column(t["col.finding_id"]), _Column(t["col.code"]), _Column(t["col.file"]),
-                   _Column(t["col.line"], "int"), _Column(t["col.report_row"], "text", t["note.report_row"])]
+        columns = [
+            _Column(t["col.finding_id"]),
+            _Column(t["col.code"]),
+            _Column(t["col.file"]),
+            _Column(t["col.line"], "int"),
+            _Column(t["col.report_row"], "text", t["note.report_row"], width=TEXT_WIDTH_CAP),
+        ]
         cited = [
             (row["finding_id"], row["code"], file, line)
             for row in sorted(self.rows, key=lambda row: row["finding_id"])
@@ -783,6 +789,8 @@ def _plain(cell: object) -> object:
 def _column_width(column: _Column, values: Iterable[object]) -> float:
     """Wide enough for the header and the longest value, within a cap so one long text cannot take the screen."""
     header = _display_width(column.header) + 2
+    if column.width is not None:
+        return column.width
     if column.kind == "wrap":
         return WRAP_WIDTH
     if column.kind == "date":
