@@ -18,3 +18,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture
 def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden"))
+
+
+@pytest.fixture(autouse=True)
+def _ledger_in_tmp(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test's runs record into a ledger of its own, never the user's real one (the default location)."""
+    monkeypatch.setenv("FBA_AUDIT_LEDGER", str(tmp_path_factory.mktemp("ledger") / "ledger.sqlite3"))

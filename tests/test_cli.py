@@ -29,8 +29,8 @@ def test_run_writes_the_three_outputs_and_exits_0(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == ["claims.xlsx", "findings.csv", "findings.json"]
     document = json.loads((out / "findings.json").read_text(encoding="utf-8"))
-    assert list(document) == ["as_of", "generated_by", "marketplace", "findings", "skipped", "input_problems",
-                              "files"]
+    assert list(document) == ["as_of", "generated_by", "marketplace", "findings", "follow_up", "recovered",
+                              "skipped", "input_problems", "files"]
     assert document["as_of"] == "2026-05-15"
     assert [f["finding_id"] for f in document["findings"]] == FBA02_IDS
     assert [(f["status"], f["quantity"], f["amount"]) for f in document["findings"]] == [
@@ -58,14 +58,39 @@ def test_waiting_findings_do_not_fail_the_job(tmp_path: Path) -> None:
     assert statuses == ["waiting", "waiting"]
 
 
-def test_claimed_ids_are_left_out(tmp_path: Path) -> None:
+def test_claimed_ids_are_recorded_as_filed_not_hidden(tmp_path: Path) -> None:
     filed = tmp_path / "filed.txt"
     filed.write_text(FBA02_IDS[0] + "\n", encoding="utf-8")
     result = run("run", str(LOST_UNITS), "--out", str(tmp_path / "out"), "--as-of", "2026-05-15",
                  "--claimed", str(filed))
     assert result.exit_code == 0, result.output
-    ids = [f["finding_id"] for f in json.loads((tmp_path / "out" / "findings.json").read_text())["findings"]]
-    assert ids == FBA02_IDS[1:]
+    findings = json.loads((tmp_path / "out" / "findings.json").read_text())["findings"]
+    # Both findings are still reported; the filed one carries its case (filed on the run's date, no case id yet).
+    assert [f["finding_id"] for f in findings] == FBA02_IDS
+    assert findings[0]["case"] == {"case_id": None, "filed_on": "2026-05-15", "outcome": "filed", "claimed": "13.00",
+                                   "reimbursed": None, "reimbursed_on": None}
+    assert findings[1]["case"] is None
+    # Only the unfiled one is offered for filing on the Cases sheet.
+    import openpyxl
+
+    cases = openpyxl.load_workbook(tmp_path / "out" / "claims.xlsx")["Cases"]
+    assert [row[8] for row in cases.iter_rows(min_row=2, values_only=True)] == [FBA02_IDS[1]]
+
+
+def test_claimed_refuses_a_findings_csv_and_a_binary_file(tmp_path: Path) -> None:
+    first = run("run", str(LOST_UNITS), "--out", str(tmp_path / "old"), "--as-of", "2026-05-15")
+    assert first.exit_code == 0
+    result = runner.invoke(app, ["run", str(LOST_UNITS), "--out", str(tmp_path / "new"), "--as-of", "2026-05-15",
+                                 "--claimed", str(tmp_path / "old" / "findings.csv")])
+    assert result.exit_code == 2
+    assert "this is fba-audit's findings.csv, which lists every finding of a run, not the ones you filed" in " ".join(
+        result.output.split())
+    binary = tmp_path / "claims.bin"
+    binary.write_bytes(b"PK\x03\x04\xff\xfe\x00")
+    result = runner.invoke(app, ["run", str(LOST_UNITS), "--out", str(tmp_path / "new"), "--as-of", "2026-05-15",
+                                 "--claimed", str(binary)])
+    assert result.exit_code == 2
+    assert "not a text file of finding ids" in " ".join(result.output.split())
 
 
 def test_select_and_ignore(tmp_path: Path) -> None:

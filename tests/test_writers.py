@@ -259,7 +259,7 @@ def test_unknown_language_is_refused() -> None:
 
 def test_sheet_names_in_english(workbook: openpyxl.Workbook) -> None:
     assert workbook.sheetnames == [
-        "Summary", "Cases", "Expiring soon", "FBA02", "FBA07", "FBA08",
+        "Summary", "Cases", "Follow up", "Expiring soon", "FBA02", "FBA07", "FBA08",
         "Skipped", "Input problems", "Files", "Evidence",
     ]
 
@@ -267,7 +267,7 @@ def test_sheet_names_in_english(workbook: openpyxl.Workbook) -> None:
 def test_sheet_names_headers_statuses_and_dropdown_in_chinese(zh_workbook_path: Path) -> None:
     book = openpyxl.load_workbook(zh_workbook_path)
     assert book.sheetnames == [
-        "汇总", "索赔案件", "即将到期", "FBA02", "FBA07", "FBA08", "未运行的检测", "输入问题", "输入文件", "证据",
+        "汇总", "索赔案件", "跟进", "即将到期", "FBA02", "FBA07", "FBA08", "未运行的检测", "输入问题", "输入文件", "证据",
     ]
     ws = book["FBA07"]
     headers = [cell.value for cell in ws[1]]
@@ -374,7 +374,7 @@ def test_report_text_is_never_a_formula(workbook_path: Path, workbook: openpyxl.
     # And in the file itself: no worksheet holds a formula element.
     with zipfile.ZipFile(workbook_path) as archive:
         sheet_parts = [name for name in archive.namelist() if name.startswith("xl/worksheets/sheet")]
-        assert len(sheet_parts) == 10
+        assert len(sheet_parts) == 11
         for part in sheet_parts:
             tree = ElementTree.fromstring(archive.read(part))
             assert tree.find(f".//{SHEET_MAIN}f") is None, part
@@ -432,7 +432,8 @@ def test_cases_sheet_has_one_row_per_case(workbook: openpyxl.Workbook) -> None:
     ws = workbook["Cases"]
     assert values(ws)[0] == [
         "case_group", "code", "findings", "units", "value", "currency", "earliest deadline",
-        "reference_ids", "finding_ids", "case_text", "Seller Central",
+        "reference_ids", "finding_ids", "case_text", "Seller Central", "sku", "fnsku", "asin", "filed_on", "case_id",
+        "outcome", "notes",
     ]
     assert [row[:8] for row in values(ws)[1:-1]] == [
         ["FBA02-X00ABC123-1", "FBA02", 5, 5, 1274.5, "USD", dt.datetime(2026, 11, 3),
@@ -448,9 +449,12 @@ def test_cases_sheet_has_one_row_per_case(workbook: openpyxl.Workbook) -> None:
     )
     assert ws["E2"].number_format == "#,##0.00"
     assert ws.freeze_panes == "A2"
-    assert ws.auto_filter.ref == "A1:K5"
+    assert ws.auto_filter.ref == "A1:R5"
     # Below the cases (outside the filter): how many cases, findings and units, and the value in the one currency.
-    assert values(ws)[-1] == ["Total: 4 rows", None, 10, 13, 1349.5, "USD", None, None, None, None, None]
+    assert values(ws)[-1] == ["Total: 4 rows", None, 10, 13, 1349.5, "USD", None, None, None, None, None,
+                              None, None, None, None, None, None, None]
+    # The item ids staff need in the case form, and the staff columns, empty until staff file the case.
+    assert second[11:] == ["SKU-A", "X00ABC123", "B000000001", None, None, None, None]
 
 
 def test_case_group_is_written_only_for_claimable_findings(workbook: openpyxl.Workbook) -> None:
@@ -521,15 +525,17 @@ def test_summary_has_a_bar_chart_of_claimable_value(workbook_path: Path, workboo
 def test_summary_without_findings_says_none_and_has_no_chart(tmp_path: Path) -> None:
     result = audit_result(findings_frame([]))
     book = openpyxl.load_workbook(write_all(result, tmp_path)["xlsx"])
-    assert book.sheetnames == ["Summary", "Cases", "Expiring soon", "Skipped", "Input problems", "Files", "Evidence"]
+    assert book.sheetnames == ["Summary", "Cases", "Follow up", "Expiring soon", "Skipped", "Input problems", "Files",
+                               "Evidence"]
     summary = book["Summary"]
     assert summary._charts == []
     assert [row[:2] for row in values(summary)[-2:]] == [
         ["Nearest deadline (claimable or review)", "none"],
         ["Earliest waiting window opens", "none"],
     ]
-    assert values(book["Cases"])[1:] == [["Total: 0 rows", None, 0, 0, None, None, None, None, None, None, None]]
-    assert book["Cases"].auto_filter.ref == "A1:K1"
+    assert values(book["Cases"])[1:] == [["Total: 0 rows", None, 0, 0, None, None, None, None, None, None, None,
+                                          None, None, None, None, None, None, None]]
+    assert book["Cases"].auto_filter.ref == "A1:R1"
 
 
 # ---- the other sheets ----
@@ -617,6 +623,7 @@ def test_json_is_exact(two_findings: AuditResult, tmp_path: Path) -> None:
                 "window_closes": "2026-11-30", "confidence": "high",
                 "message": "FBA02:US:X00ABC123:1: units lost in the warehouse, not reimbursed",
                 "evidence": "ledger.tsv:10", "case_text": "Please reimburse FBA02:US:X00ABC123:1.",
+                "case": None, "first_seen": None,
             },
             {
                 "finding_id": "FBA07:US:111-1:EVIL", "code": "FBA07", "status": "review", "marketplace": "US",
@@ -626,8 +633,12 @@ def test_json_is_exact(two_findings: AuditResult, tmp_path: Path) -> None:
                 "valuation_basis": "none", "event_date": "2026-10-01", "window_opens": "2026-10-15",
                 "window_closes": "2026-11-30", "confidence": "high", "message": EVIL_MESSAGE,
                 "evidence": "ledger.tsv:10", "case_text": "Refund\rno return.",
+                "case": None, "first_seen": None,
             },
         ],
+        # Without a claim ledger (a library call): nothing to follow up, no recovery figures.
+        "follow_up": [],
+        "recovered": None,
         "skipped": [
             {"code": "FBA05", "name": "return-not-restocked",
              "reason": "needs customer_returns: no FBA customer returns report in ./2026-10/",
@@ -651,8 +662,9 @@ def test_json_is_exact(two_findings: AuditResult, tmp_path: Path) -> None:
         ],
     }
     # Key order is part of the format.
-    assert list(document) == ["as_of", "generated_by", "marketplace", "findings", "skipped", "input_problems", "files"]
-    assert list(document["findings"][0]) == list(FINDINGS_COLUMNS)
+    assert list(document) == ["as_of", "generated_by", "marketplace", "findings", "follow_up", "recovered", "skipped",
+                              "input_problems", "files"]
+    assert list(document["findings"][0]) == [*FINDINGS_COLUMNS, "case", "first_seen"]
 
 
 def test_csv_is_exact_and_defuses_formulas(two_findings: AuditResult, tmp_path: Path) -> None:
@@ -1053,7 +1065,8 @@ def test_chinese_workbook_explains_each_english_case_text_in_chinese(zh_workbook
         "索赔窗口已于 2026-09-30 关闭。",
     ]
     cases = book["索赔案件"]
-    assert [cell.value for cell in cases[1]][-3:] == ["案件文本（英文）", "案件说明（中文）", "卖家平台"]
+    assert [cell.value for cell in cases[1]][-10:] == ["案件文本（英文）", "案件说明（中文）", "卖家平台", "SKU", "FNSKU",
+                                                       "ASIN", "提交日期", "案件编号", "结果", "备注"]
     assert column(cases, "案件说明（中文）") == [
         "FBA02：请亚马逊赔偿在运营中心丢失或损坏、既未找回也未赔偿的商品。本案件含 5 项发现，共 5 件，"
         "金额 1,274.50 USD；请于 2026-11-03 前提交。",

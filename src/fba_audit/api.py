@@ -30,6 +30,10 @@ class MarketplaceMismatch(ValueError):
     """The marketplace asked for contradicts the reports, or the reports are from several (an input error)."""
 
 
+# What the claim ledger matches Amazon's payments from (fba_audit.ledger.store._payment_events).
+LEDGER_DATASETS = ("reimbursements", "transactions")
+
+
 def select_detectors(select: Iterable[str] | None = None, ignore: Iterable[str] | None = None) -> list[Detector]:
     """The registered detectors named by `select` (all when None) minus `ignore`, in code order."""
     chosen = {c.strip().upper() for c in select if c.strip()} if select else set(BY_CODE)
@@ -51,6 +55,7 @@ def audit(
     claimed: Iterable[str] = (),
     progress: Callable[[str, int, int], None] | None = None,
     on_findings: Callable[[str, pl.DataFrame], None] | None = None,
+    for_ledger: bool = False,
 ) -> AuditResult:
     """Load the reports the chosen detectors need, run each detector that has them, and collect the findings.
 
@@ -58,7 +63,8 @@ def audit(
     fails is skipped with the error, and the others still run. `claimed` holds finding ids already filed: they
     are left out of the result (the seller's own record of filed claims, keyed by the stable id). `on_findings`, when
     given, is called with each detector's code and findings as soon as it has run (`writers.Outputs.add` begins the
-    workbook with them), from the thread that ran it: it should only hand them over.
+    workbook with them), from the thread that ran it: it should only hand them over. `for_ledger` also loads what the
+    claim ledger reconciles with (Amazon's payments, with their `case-id`), whichever detectors run.
 
     `marketplace` is `auto` (read from the reports) or a code the reports must agree with; see
     `fba_audit.reports.marketplace` for the rule. `MarketplaceMismatch` when they do not, or name several.
@@ -67,7 +73,11 @@ def audit(
         AuditContext(as_of=as_of, marketplace=marketplace.strip())  # an unknown code fails before the long load
     detectors = select_detectors(select, ignore)
     wanted = {d for det in detectors for d in (*det.needs, *det.optional)}
-    load = load_folder(folder, only=wanted, columns=columns_read(), progress=progress, marketplace=marketplace)
+    columns = columns_read()
+    if for_ledger:
+        wanted |= set(LEDGER_DATASETS)
+        columns = {**columns, "reimbursements": (*columns["reimbursements"], "case_id")}
+    load = load_folder(folder, only=wanted, columns=columns, progress=progress, marketplace=marketplace)
     decision = load.marketplace
     assert decision is not None
     if decision.error:
@@ -152,11 +162,25 @@ def _outcome(detector: Detector, load: LoadResult, ctx: AuditContext) -> pl.Data
 
 
 def read_claimed(path: Path) -> list[str]:
-    """Finding ids already filed: one per line, or a CSV with a `finding_id` column (e.g. an old findings.csv)."""
-    text = path.read_text(encoding="utf-8-sig")
+    """Finding ids already filed: one per line, or a CSV with a `finding_id` column of filed ids.
+
+    fba-audit's own findings.csv is refused: it lists every finding of a run (waiting and review ones too), not
+    the ones filed, and reading it as filed would keep claims from ever being filed. Raises ValueError with a
+    message for people.
+    """
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValueError(f"--claimed {path}: not a text file of finding ids. Give a list of filed finding ids (one "
+                         "per line, or a CSV with a finding_id column), or the claims.xlsx staff filled in.") from None
     lines = [line.strip() for line in text.splitlines() if line.strip()]
-    if lines and "finding_id" in lines[0].split(","):
-        return pl.read_csv(path, infer_schema=False)["finding_id"].drop_nulls().to_list()
+    header = [cell.strip() for cell in lines[0].split(",")] if lines else []
+    if "finding_id" in header:
+        if {"code", "status", "case_text"} <= set(header):
+            raise ValueError(f"--claimed {path}: this is fba-audit's findings.csv, which lists every finding of a "
+                             "run, not the ones you filed. Give the claims.xlsx with staff's filed_on / case_id "
+                             "entries, or a list of only the filed finding ids.")
+        return pl.read_csv(path, infer_schema=False)["finding_id"].drop_nulls().str.strip_chars().to_list()
     return [line for line in lines if not line.startswith("#")]
 
 

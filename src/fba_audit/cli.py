@@ -193,13 +193,25 @@ def run(
                                                      "English).")] = "en",
     per_case: Annotated[int, typer.Option("--per-case", min=1, help="At most this many findings per case.")] = 5,
     claimed: Annotated[Path | None, typer.Option("--claimed", exists=True, dir_okay=False,
-                                                 help="Finding ids already filed (one per line, or a CSV "
-                                                      "with a finding_id column): left out.")] = None,
+                                                 help="Record these findings as filed in the claim ledger: a list "
+                                                      "of finding ids (one per line, or a CSV with a finding_id "
+                                                      "column), or a claims.xlsx staff filled in.")] = None,
+    ledger: Annotated[str | None, typer.Option("--ledger", help="The claim ledger: a SQLite file, or a "
+                                               "postgresql://user@host/database URL. Default: $FBA_AUDIT_LEDGER, "
+                                               "else ledger.sqlite3 in your user data folder (printed after "
+                                               "the run).")] = None,
+    no_ledger: Annotated[bool, typer.Option("--no-ledger", help="Do not read or record the claim ledger (a "
+                                            "one-off look at a folder).")] = False,
 ) -> None:
     """Audit a folder of reports and write the claim workbook, findings.json and findings.csv.
 
-    Exit status: 0 when the run succeeded (findings or not); 1 with --fail-on-findings when at least one finding
-    is claimable; 2 when the input, the options or the output folder are unusable, or anything else failed.
+    The run is recorded in the claim ledger: staff's entries in the claims.xlsx already in --out are read back
+    first (the old workbook is kept as a dated backup), Amazon's payments are matched to filed cases, and filed
+    findings are never offered again as new claims.
+
+    Exit status: 0 when the run succeeded (findings or not); 1 with --fail-on-findings when at least one claimable
+    finding is not filed yet; 2 when the input, the options, the output folder or the ledger are unusable, or
+    anything else failed.
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -208,10 +220,19 @@ def run(
     configure_allocator(reports_size(reports_dir))  # before polars is imported: a big account keeps freed pages longer
     import polars as pl
 
-    from fba_audit.api import UnknownDetector, audit, read_claimed
+    from fba_audit.api import UnknownDetector, audit
     from fba_audit.detectors import ALL_DETECTORS
+    from fba_audit.ledger.run import LedgerRun
     from fba_audit.writers import OutputFolderError, Outputs, check_output_folder
-    from fba_audit.writers.console import files_table, findings_summary, grand_total, print_problems, skipped_lines
+    from fba_audit.writers.console import (
+        files_table,
+        findings_summary,
+        grand_total,
+        ledger_lines,
+        print_problems,
+        print_staff_problems,
+        skipped_lines,
+    )
 
     console = _console()
     err = _errors()
@@ -228,16 +249,16 @@ def run(
     except OutputFolderError as exc:
         err.print(f"--out {exc}")
         raise typer.Exit(Exit.ERROR)
-    try:
-        filed = read_claimed(claimed) if claimed else []
-    except (OSError, ValueError, pl.exceptions.PolarsError) as exc:
-        err.print(f"--claimed {_shown(claimed)}: cannot be read ({printable_name(str(exc))}). Give a text file "
-                  "with one finding id per line, or an earlier findings.csv.")
-        raise typer.Exit(Exit.ERROR)
     titles = {d.code: d.title for d in ALL_DETECTORS}
-    with Progress(TextColumn("Reading {task.description}", markup=False), BarColumn(), MofNCompleteColumn(),
+    try:
+        record = LedgerRun.start(None if no_ledger else ledger, out, claimed=claimed, disabled=no_ledger,
+                                 reports_dir=reports_dir)
+    except (OSError, ValueError, pl.exceptions.PolarsError) as exc:
+        err.print(printable_name(str(exc)), markup=False)
+        raise typer.Exit(Exit.ERROR)
+    with record, Progress(TextColumn("Reading {task.description}", markup=False), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal) as bar, \
-            Outputs(out, lang=lang, per_case=per_case, detector_titles=titles) as outputs:
+            Outputs(out, lang=lang, per_case=per_case, detector_titles=titles, staff=record.staff) as outputs:
         task = bar.add_task("reports", total=None)
 
         def progress(name: str, number: int, total: int) -> None:
@@ -245,8 +266,8 @@ def run(
 
         try:
             result = audit(reports_dir, as_of=audit_date, marketplace=marketplace, select=_codes(select),
-                           ignore=_codes(ignore), claimed=filed,
-                           progress=progress, on_findings=outputs.add)
+                           ignore=_codes(ignore), progress=progress, on_findings=outputs.add,
+                           for_ledger=record.enabled)
         except (UnknownDetector, ValueError) as exc:
             err.print(str(exc), markup=False)
             raise typer.Exit(Exit.ERROR)
@@ -256,6 +277,11 @@ def run(
             console.print(files_table(load.files))
             print_problems(console, load.problems)
             _nothing_recognised(reports_dir)
+        try:
+            result.ledger = record.finish(result, reports_dir)  # before any output is replaced
+        except ValueError as exc:
+            err.print(printable_name(str(exc)), markup=False)
+            raise typer.Exit(Exit.ERROR)
         try:
             written = outputs.finish(result)
         except OSError as exc:
@@ -273,10 +299,25 @@ def run(
     console.print(grand_total(result.findings, result.as_of), style="bold", markup=False, highlight=False)
     for path in written.values():
         console.print(f"wrote {_shown(path)}", markup=False)
+    if record.backup is not None:
+        console.print(f"kept the previous workbook, with staff's entries, as {_shown(record.backup)}", markup=False)
+    if result.ledger is not None:
+        print_staff_problems(console, result.ledger.import_problems)
+        ledger_lines(console, result.ledger)
     if result.failed:
         raise typer.Exit(Exit.ERROR)
-    claimable = (result.findings["status"] == "claimable").sum() if fail_on_findings else 0
+    claimable = record.new_claimable(result) if fail_on_findings else 0
     raise typer.Exit(Exit.FINDINGS if claimable else Exit.OK)
+
+
+def _ledger_app() -> typer.Typer:
+    from fba_audit.ledger.cli import app as ledger_app
+
+    return ledger_app
+
+
+app.add_typer(_ledger_app(), name="ledger", help="The claim ledger: status, export, import of staff's workbook, "
+                                                 "and recording a case by hand.")
 
 
 @app.command()

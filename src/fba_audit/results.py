@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from fba_audit.reports.model import LoadResult
+
+if TYPE_CHECKING:
+    from fba_audit.ledger.view import LedgerView
 
 
 @dataclass(frozen=True)
@@ -27,3 +31,4 @@ class AuditResult:
     skipped: list[SkippedDetector] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)  # codes of detectors that raised (also listed in skipped)
     load: LoadResult | None = None
+    ledger: LedgerView | None = None  # cases, follow-up and money recovered, when the run was recorded in a ledger

@@ -13,6 +13,7 @@ from pathlib import Path
 import polars as pl
 
 from fba_audit._names import printable_name
+from fba_audit.ledger.view import StaffEntry
 from fba_audit.results import AuditResult
 from fba_audit.writers._common import replaced_together
 from fba_audit.writers.csv_out import write_csv
@@ -67,10 +68,11 @@ class Outputs:
     fails before `finish` (an older complete file in `out_dir` stays as it was)."""
 
     def __init__(self, out_dir: Path, *, lang: str = "en", per_case: int = 5,
-                 detector_titles: Mapping[str, str] | None = None) -> None:
+                 detector_titles: Mapping[str, str] | None = None,
+                 staff: Mapping[str, StaffEntry] | None = None) -> None:
         self.out_dir = Path(out_dir)
         self._workbook = WorkbookStream(self.out_dir / WORKBOOK_NAME, lang=lang, per_case=per_case,
-                                        detector_titles=detector_titles)
+                                        detector_titles=detector_titles, staff=staff)
 
     def add(self, code: str, findings: pl.DataFrame) -> None:
         self._workbook.add(code, findings)

@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from fba_audit.findings import STATUSES
+from fba_audit.ledger.view import LedgerView
 from fba_audit.reports.model import FileSummary, Problem
 from fba_audit.results import SkippedDetector
 from fba_audit.writers._common import DEADLINE_WEEK_DAYS, URGENT_STATUSES
@@ -121,3 +122,27 @@ def grand_total(findings: pl.DataFrame, as_of: dt.date) -> str:
 
 def _count(number: int, noun: str) -> str:
     return f"{number:,} {noun}" + ("" if number == 1 else "s")
+
+
+def ledger_lines(console: Console, ledger: LedgerView) -> None:
+    """Where the ledger is, then the recovery totals in two lines (the same figures as the Summary sheet)."""
+    closed = ", ".join(f"{n} {resolution.replace('_', ' ')}" for resolution, n in ledger.closed.items())
+    console.print(f"claim ledger: {ledger.location} (run {ledger.run_id}"
+                  + (f"; findings closed: {closed}" if closed else "") + ")", markup=False, highlight=False)
+    currency = ledger.currency
+    console.print(f"Recovered: {ledger.recovered_this_month:,.2f} {currency} this month, "
+                  f"{ledger.recovered_this_year:,.2f} {currency} this year", markup=False, highlight=False)
+    rate = ledger.recovery_rate
+    console.print(f"Cases: claimed {ledger.claimed_total:,.2f} {currency}, paid {ledger.paid_total:,.2f} {currency}"
+                  f" (recovery rate {'-' if rate is None else f'{rate * 100:.1f} %'}); "
+                  f"{len(ledger.follow_up)} to follow up", markup=False, highlight=False)
+
+
+def print_staff_problems(console: Console, problems: Sequence[object]) -> None:
+    """Staff entries (workbook cells, --claimed ids) that could not be used, or were used with an assumption."""
+    if not problems:
+        return
+    console.print(f"\n[bold yellow]Staff entries not imported ({len(problems)})[/bold yellow]")
+    for problem in problems[:MAX_PROBLEMS_SHOWN]:
+        label = "warning: " if getattr(problem, "severity", "error") == "warning" else ""
+        console.print(f"  {label}{problem}", markup=False, highlight=False)

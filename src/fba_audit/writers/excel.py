@@ -1,7 +1,12 @@
 """claims.xlsx: the workbook staff file claims from.
 
-Sheets, in order: Summary (totals and a bar chart), Cases (claimable findings grouped for filing), Expiring
-soon, one sheet per detector code, Skipped, Input problems, Files, Evidence.
+Sheets, in order: Summary (totals and a bar chart; with a claim ledger also the money recovered), Cases (claimable
+findings not yet filed, grouped for filing), Follow up (filed cases that need staff's attention, from the claim
+ledger), Expiring soon, one sheet per detector code, Skipped, Input problems, Files, Evidence.
+
+The staff columns (`filed_on`, `case_id`, `outcome`, `notes`) of the Cases and detector sheets are read back into
+the claim ledger (fba_audit.ledger.staff); the detector sheets show what the ledger already holds, so a new
+month's workbook keeps staff's work.
 
 The workbook is written in openpyxl's write-only mode, so memory stays flat however many findings there are.
 That mode streams rows, which is why column widths and frozen panes are set before the first row and why
@@ -46,6 +51,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.properties import PageSetupProperties
 
 from fba_audit.findings import FINDINGS_COLUMNS, STATUSES
+from fba_audit.ledger.view import STAFF_OUTCOMES, LedgerView, StaffEntry
 from fba_audit.policy import CODE_FAMILY
 from fba_audit.results import AuditResult
 from fba_audit.writers._common import (
@@ -69,6 +75,7 @@ EXPIRING_WITHIN_DAYS = DEADLINE_WEEK_DAYS
 # claimable and review share the top of a detector sheet, so that the nearest deadline comes first.
 STATUS_RANK = {"claimable": 0, "review": 0, "waiting": 1, "expired": 2}
 OUTCOME_KEYS = ("outcome.filed", "outcome.reimbursed", "outcome.denied", "outcome.not_filing")
+OUTCOME_KEY_OF = dict(zip(STAFF_OUTCOMES, OUTCOME_KEYS, strict=True))
 COMMENT_AUTHOR = "fba-audit"
 # The finding fields that name a page in Seller Central or the store, and the kind of link each gets. Not
 # `reference_id`: on a detector sheet it repeats the row's order or shipment id, which link already (each link
@@ -125,12 +132,16 @@ class WorkbookStream:
     """
 
     def __init__(self, path: Path, *, lang: str = "en", per_case: int = 5,
-                 detector_titles: Mapping[str, str] | None = None) -> None:
+                 detector_titles: Mapping[str, str] | None = None,
+                 staff: Mapping[str, StaffEntry] | None = None) -> None:
+        """`staff`: the staff columns already known per finding id (from the claim ledger), shown on the detector
+        sheets; those findings are filed and left off the Cases sheet."""
         _check_per_case(per_case)  # before the audit runs, not when the workbook is finished
         if lang == "zh":
             detector_titles = {**(detector_titles or {}), **DETECTOR_TITLES_ZH}
         self.path = Path(path)
-        self._workbook = _Workbook(texts_for(lang), detector_titles or {}, per_case, explain_zh=lang == "zh")
+        self._workbook = _Workbook(texts_for(lang), detector_titles or {}, per_case, staff or {},
+                                   explain_zh=lang == "zh")
         self._queue: queue.SimpleQueue[tuple[str, pl.DataFrame] | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
@@ -275,10 +286,11 @@ class _Workbook:
     a time (`detector_sheet`), the others with the whole result (`finish`), which also puts the sheets in order."""
 
     def __init__(self, texts: Mapping[str, str], detector_titles: Mapping[str, str], per_case: int,
-                 *, explain_zh: bool = False) -> None:
+                 staff: Mapping[str, StaffEntry] | None = None, *, explain_zh: bool = False) -> None:
         self.texts = texts
         self.detector_titles = detector_titles
         self.per_case = per_case
+        self.staff = dict(staff or {})
         # A Chinese workbook explains each English case text in Chinese, in a column beside it.
         self.explain_zh = explain_zh
         self.book = Workbook(write_only=True)
@@ -300,8 +312,10 @@ class _Workbook:
     def finish(self, result: AuditResult) -> None:
         self.look_up_report_rows(result)
         self.result = result
+        if result.ledger is not None:
+            self.staff.update(result.ledger.staff)
         self.rows = list(result.findings.select(FINDINGS_COLUMNS).iter_rows(named=True))
-        self.cases = group_cases(result.findings, self.per_case)
+        self.cases = group_cases(self._not_filed(result.findings), self.per_case)
         self.case_of = {row["finding_id"]: case.label for case in self.cases for row in case.findings}
         valued_currencies = {row["currency"] or "" for row in self.rows if row["amount"] is not None}
         self.currencies = sorted(valued_currencies)
@@ -312,7 +326,7 @@ class _Workbook:
         for code in codes:
             if code not in self.detector_sheets:
                 self.detector_sheet(code, result.findings.filter(pl.col("code") == code))
-        order = [self._summary_sheet(), self._cases_sheet(), self._expiring_sheet(),
+        order = [self._summary_sheet(), self._cases_sheet(), self._follow_up_sheet(), self._expiring_sheet(),
                  *(self.detector_sheets[code] for code in codes),
                  self._skipped_sheet(), self._problems_sheet(), self._files_sheet(), self._evidence_sheet()]
         self._colour_deadlines(result.as_of)
@@ -382,10 +396,42 @@ class _Workbook:
             ws.column_dimensions[get_column_letter(index + 1)].width = min(max(floor, longest + 2), SUMMARY_WIDTH_CAP)
         for line in lines:
             ws.append(line)
+        self._recovery_rows(ws)
 
         if codes and self.currencies:
             self._add_claimable_chart(ws, header_row, len(codes), first_value_column=len(headers) + 1)
         return ws
+
+    def _recovery_rows(self, ws: Any) -> None:
+        """Money recovered this month and year, and claimed vs paid per detector: only with a claim ledger."""
+        ledger: LedgerView | None = self.result.ledger
+        if ledger is None:
+            return
+        t = self.texts
+        ws.append([])
+        ws.append([self._cell(ws, t["summary.recovery"], font=HEADER_FONT)])
+        ws.append([self._cell(ws, t["summary.ledger"]), self._cell(ws, ledger.location)])
+        for key, value in (("summary.recovered_month", ledger.recovered_this_month),
+                           ("summary.recovered_year", ledger.recovered_this_year)):
+            ws.append([self._cell(ws, t[key]), self._cell(ws, value, "money"), self._cell(ws, ledger.currency)])
+        ws.append([])
+        ws.append([self._cell(ws, t["summary.claimed_vs_paid"], font=HEADER_FONT)])
+        headers = [t["col.code"], t["col.title"], t["col.claimed"], t["col.paid"], t["col.recovery_rate"]]
+        ws.append([self._cell(ws, header, font=HEADER_FONT) for header in headers])
+        for item in ledger.by_detector:
+            ws.append(self._recovery_cells(ws, [item.code, self.detector_titles.get(item.code)], item.claimed,
+                                           item.paid, item.rate))
+        ws.append(self._recovery_cells(ws, [t["summary.total"], None], ledger.claimed_total, ledger.paid_total,
+                                       ledger.recovery_rate, font=HEADER_FONT))
+
+    def _recovery_cells(self, ws: Any, labels: list[object], claimed: Decimal, paid: Decimal,
+                        rate: Decimal | None, font: Font | None = None) -> list[object]:
+        rate_cell = WriteOnlyCell(ws, value=rate)
+        rate_cell.number_format = "0.0%"
+        if font is not None:
+            rate_cell.font = font
+        return [*(self._cell(ws, label, font=font) for label in labels), self._cell(ws, claimed, "money", font=font),
+                self._cell(ws, paid, "money", font=font), rate_cell]
 
     def _add_claimable_chart(self, ws: Any, header_row: int, detector_rows: int, first_value_column: int) -> None:
         """A bar per detector and currency, drawn from the by-detector table's value columns."""
@@ -425,6 +471,10 @@ class _Workbook:
             _Column(t["col.case_text"], "wrap", t["note.case_text"]),
             *([_Column(t["col.explanation_zh"], "wrap")] if self.explain_zh else []),
             _Column(t["col.case_log"], link="case_log"),
+            _Column(t["col.sku"], "wrap"),
+            _Column(t["col.fnsku"], "wrap"),
+            _Column(t["col.asin"], "wrap"),
+            *self._staff_columns(),
         ]
         rows = []
         for case in self.cases:
@@ -448,8 +498,36 @@ class _Workbook:
                 *([cases_explanation_zh(case.code, totals.findings, totals.units, value, ", ".join(totals.value),
                                         min(deadlines, default=None))] if self.explain_zh else []),
                 t["link.case_log"],
+                *("\n".join(dict.fromkeys(row[key] for row in case.findings if row[key]))
+                  for key in ("sku", "fnsku", "asin")),
+                None, None, None, None,
             ])
-        return self._table_sheet(t["sheet.cases"], columns, rows, marketplace=self.result.marketplace)
+        ws = self._table_sheet(t["sheet.cases"], columns, rows, marketplace=self.result.marketplace)
+        self._outcome_dropdown(ws, len(columns) - 1, len(rows))
+        return ws
+
+    def _follow_up_sheet(self) -> Any:
+        """Filed cases that need staff: unpaid too long, denied but still reopenable, partly paid, reversed."""
+        t = self.texts
+        ledger: LedgerView | None = self.result.ledger
+        columns = [
+            _Column(t["col.follow_up_kind"]),
+            _Column(t["col.case_id"]),
+            _Column(t["col.code"]),
+            _Column(t["col.finding_ids"], "wrap"),
+            _Column(t["col.filed_on"], "date"),
+            _Column(t["col.claimed"], "money"),
+            _Column(t["col.reimbursed"], "money"),
+            _Column(t["col.outstanding"], "money"),
+            _Column(t["col.act_by"], "date"),
+            _Column(t["col.action"], "wrap", t["note.message"]),
+        ]
+        rows = [
+            [t[f"follow_up.{item.kind}"], item.case_id, item.code, "\n".join(item.finding_ids), item.filed_on,
+             item.claimed, item.reimbursed, item.outstanding, item.act_by, item.action]
+            for item in (ledger.follow_up if ledger is not None else [])
+        ]
+        return self._table_sheet(t["sheet.follow_up"], columns, rows)
 
     def _expiring_sheet(self) -> Any:
         t = self.texts
@@ -508,15 +586,11 @@ class _Workbook:
         columns = [self._finding_column(name) for name in FINDINGS_COLUMNS] + [
             *([_Column(t["col.explanation_zh"], "wrap")] if self.explain_zh else []),
             _Column(t["col.case_group"]),
-            _Column(t["col.filed_on"], "date"),
-            _Column(t["col.case_id"]),
-            _Column(t["col.outcome"], "text", t["note.outcome"]),
-            _Column(t["col.notes"], "wrap"),
+            *self._staff_columns(),
         ]
         status_at = FINDINGS_COLUMNS.index("status")
-        outcome_letter = get_column_letter(len(columns) - 1)
         # Case labels are numbered within a detector: its own findings give the labels the whole result gives.
-        case_of = {row["finding_id"]: case.label for case in group_cases(findings, self.per_case)
+        case_of = {row["finding_id"]: case.label for case in group_cases(self._not_filed(findings), self.per_case)
                    for row in case.findings}
         ordered = sorted(
             findings.select(FINDINGS_COLUMNS).iter_rows(named=True),
@@ -532,13 +606,42 @@ class _Workbook:
             values = [finding[name] for name in FINDINGS_COLUMNS]
             values[status_at] = t[f"status.{finding['status']}"]
             explanation = [case_explanation_zh(finding)] if self.explain_zh else []
-            rows.append([*values, *explanation, case_of.get(finding["finding_id"]), None, None, None, None])
+            rows.append([*values, *explanation, case_of.get(finding["finding_id"]),
+                         *self._staff_values(finding["finding_id"])])
         ws = self._table_sheet(code, columns, rows, marketplace=findings["marketplace"][0])
-        outcomes = ",".join(t[key] for key in OUTCOME_KEYS)
-        dropdown = DataValidation(type="list", formula1=f'"{outcomes}"', allow_blank=True, showErrorMessage=True)
-        dropdown.add(f"{outcome_letter}2:{outcome_letter}{len(rows) + 1}")
-        ws.data_validations.append(dropdown)
+        self._outcome_dropdown(ws, len(columns) - 1, len(rows))
         self.detector_sheets[code] = ws
+
+    # ---- staff columns ----
+
+    def _staff_columns(self) -> list[_Column]:
+        t = self.texts
+        return [
+            _Column(t["col.filed_on"], "date"),
+            _Column(t["col.case_id"]),
+            _Column(t["col.outcome"], "text", t["note.outcome"]),
+            _Column(t["col.notes"], "wrap"),
+        ]
+
+    def _outcome_dropdown(self, ws: Any, column: int, rows: int) -> None:
+        letter = get_column_letter(column)
+        outcomes = ",".join(self.texts[key] for key in OUTCOME_KEYS)
+        dropdown = DataValidation(type="list", formula1=f'"{outcomes}"', allow_blank=True, showErrorMessage=True)
+        dropdown.add(f"{letter}2:{letter}{max(rows, 1) + 1}")
+        ws.data_validations.append(dropdown)
+
+    def _staff_values(self, finding_id: str) -> list[object]:
+        entry = self.staff.get(finding_id)
+        if entry is None:
+            return [None, None, None, None]
+        outcome = self.texts[OUTCOME_KEY_OF[entry.outcome]] if entry.outcome in OUTCOME_KEY_OF else None
+        return [entry.filed_on, entry.case_id, outcome, entry.notes]
+
+    def _not_filed(self, findings: pl.DataFrame) -> pl.DataFrame:
+        """Findings without a case: only these are offered for filing (a filed claim is never listed as new)."""
+        filed = [fid for fid, entry in self.staff.items()
+                 if entry.case_id or entry.filed_on or entry.outcome]
+        return findings.filter(~pl.col("finding_id").is_in(filed)) if filed else findings
 
     def _skipped_sheet(self) -> Any:
         t = self.texts

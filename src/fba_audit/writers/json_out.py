@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from fba_audit.ledger.view import CaseInfo, FollowUp, LedgerView
 from fba_audit.reports.model import FileSummary, Problem
 from fba_audit.results import AuditResult, SkippedDetector
 from fba_audit.writers._common import (
@@ -30,14 +31,60 @@ def write_json(result: AuditResult, path: Path) -> Path:
 
 def run_document(result: AuditResult) -> dict[str, object]:
     """The JSON document as a dict; key order is part of the format, so it is spelled out here."""
+    ledger = result.ledger
+    findings = finding_records(result.findings)
+    for record in findings:
+        fid = record["finding_id"]
+        record["case"] = _case_record(ledger.cases.get(fid)) if ledger is not None else None
+        record["first_seen"] = plain_value(ledger.first_seen.get(fid)) if ledger is not None else None
     return {
         "as_of": result.as_of.isoformat(),
         "generated_by": GENERATED_BY,
         "marketplace": result.marketplace,
-        "findings": finding_records(result.findings),
+        "findings": findings,
+        "follow_up": [_follow_up_record(item) for item in ledger.follow_up] if ledger is not None else [],
+        "recovered": _recovered_record(ledger),
         "skipped": [_skipped_record(skipped) for skipped in result.skipped],
         "input_problems": [_problem_record(problem) for problem in input_problems(result)],
         "files": [_file_record(summary) for summary in input_files(result)],
+    }
+
+
+def _case_record(case: CaseInfo | None) -> dict[str, object] | None:
+    if case is None:
+        return None
+    return {
+        "case_id": case.case_id,
+        "filed_on": plain_value(case.filed_on),
+        "outcome": case.outcome,
+        "claimed": plain_value(case.claimed),
+        "reimbursed": plain_value(case.reimbursed),
+        "reimbursed_on": plain_value(case.reimbursed_on),
+    }
+
+
+def _follow_up_record(item: FollowUp) -> dict[str, object]:
+    return {
+        "kind": item.kind,
+        "case_id": item.case_id,
+        "code": item.code,
+        "finding_ids": list(item.finding_ids),
+        "filed_on": plain_value(item.filed_on),
+        "claimed": plain_value(item.claimed),
+        "reimbursed": plain_value(item.reimbursed),
+        "outstanding": plain_value(item.outstanding),
+        "act_by": plain_value(item.act_by),
+        "action": item.action,
+    }
+
+
+def _recovered_record(ledger: LedgerView | None) -> dict[str, object] | None:
+    if ledger is None:
+        return None
+    return {
+        "this_month": plain_value(ledger.recovered_this_month),
+        "this_year": plain_value(ledger.recovered_this_year),
+        "currency": ledger.currency,
     }
 
 

@@ -1,0 +1,117 @@
+"""One `fba-audit run` with its claim ledger, in the order that keeps staff's work safe.
+
+1. Before anything is written: open the ledger, read staff's entries from the claims.xlsx already in `--out`
+   (and from `--claimed`), and copy that workbook to a dated backup when it holds entries.
+2. While the detectors run, the new workbook's detector sheets show the ledger's cases plus those entries.
+3. After the audit, in one transaction: the run, the entries, Amazon's payments, findings that went away.
+4. Only then are the new outputs written.
+
+A failure in step 3 (e.g. another run holds the ledger) stops the run before the workbook is replaced.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+from fba_audit.ledger.staff import StaffProblem, StaffRow, read_workbook
+from fba_audit.ledger.view import LedgerView, StaffEntry
+from fba_audit.results import AuditResult
+
+WORKBOOK_NAME = "claims.xlsx"  # the same fixed name fba_audit.writers writes
+
+
+class LedgerRun:
+    def __init__(self) -> None:
+        self.ledger = None
+        self.staff: dict[str, StaffEntry] = {}
+        self.backup: Path | None = None
+        self._sources: list[tuple[str, list[StaffRow]]] = []
+        self._problems: list[StaffProblem] = []
+        self._filed_ids: list[str] = []
+        self._filed_source = "--claimed"
+        self.out_dir: Path | None = None
+
+    @property
+    def enabled(self) -> bool:
+        return self.ledger is not None
+
+    @classmethod
+    def start(cls, target: str | None, out_dir: Path, *, claimed: Path | None = None, disabled: bool = False
+              ) -> LedgerRun:
+        """Raises ValueError (LedgerError included) with a message for people."""
+        run = cls()
+        run.out_dir = Path(out_dir)
+        if disabled:
+            if claimed is not None:
+                raise ValueError("--claimed records filed findings in the claim ledger; it cannot be used with "
+                                 "--no-ledger.")
+            return run
+        from fba_audit.api import read_claimed
+        from fba_audit.ledger.store import open_ledger
+
+        run.ledger = open_ledger(target)
+        try:
+            workbook = Path(out_dir) / WORKBOOK_NAME
+            if workbook.is_file():
+                read = read_workbook(workbook)
+                run._add(str(workbook), read)
+                if read.rows or any(p.cell for p in read.problems):
+                    run.backup = _backup(workbook)
+            if claimed is not None:
+                if claimed.suffix.lower() in (".xlsx", ".xlsm"):
+                    run._add(str(claimed), read_workbook(claimed))
+                else:
+                    run._filed_ids = read_claimed(claimed)
+                    run._filed_source = f"--claimed {claimed}"
+            run.staff = run.ledger.staff_entries([row for _, rows in run._sources for row in rows])
+        except BaseException:
+            run.close()
+            raise
+        return run
+
+    def _add(self, name: str, read) -> None:
+        self._sources.append((name, read.rows))
+        self._problems += read.problems
+
+    def finish(self, result: AuditResult, reports_dir: Path) -> LedgerView | None:
+        """Record the run (one transaction) and return what the outputs show; None without a ledger."""
+        if self.ledger is None:
+            return None
+        from fba_audit.ledger.store import hash_inputs
+
+        files = result.load.files if result.load is not None else []
+        view = self.ledger.record_run(result, inputs=hash_inputs(reports_dir, files), out_dir=self.out_dir,
+                                      staff=self._sources, filed_ids=self._filed_ids, filed_source=self._filed_source)
+        view.import_problems = [*self._problems, *view.import_problems]
+        return view
+
+    @staticmethod
+    def new_claimable(result: AuditResult) -> int:
+        """Claimable findings not filed yet: what `--fail-on-findings` counts (a filed claim is not news)."""
+        claimable = result.findings.filter(result.findings["status"] == "claimable")["finding_id"].to_list()
+        filed = result.ledger.cases if result.ledger is not None else {}
+        return sum(1 for fid in claimable if fid not in filed)
+
+    def close(self) -> None:
+        if self.ledger is not None:
+            self.ledger.close()
+
+    def __enter__(self) -> LedgerRun:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def _backup(workbook: Path) -> Path:
+    """Copy the workbook to `claims.backup-YYYYMMDD-HHMMSS.xlsx` beside it (UTC; never over an older backup)."""
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
+    target = workbook.with_name(f"claims.backup-{stamp}.xlsx")
+    number = 1
+    while target.exists():
+        number += 1
+        target = workbook.with_name(f"claims.backup-{stamp}-{number}.xlsx")
+    shutil.copy2(workbook, target)
+    return target
