@@ -53,7 +53,7 @@ run_inputs = Table(
 # Every finding any run reported, by its stable id. `resolution` says why a finding is closed.
 findings = Table(
     "findings", metadata,
-    Column("finding_id", String(200), primary_key=True),
+    Column("finding_id", String(400), primary_key=True),
     Column("code", String(8), nullable=False),
     Column("marketplace", String(8), nullable=False),
     Column("currency", String(3)),
@@ -81,7 +81,7 @@ Index("findings_order_id", findings.c.order_id)
 finding_runs = Table(
     "finding_runs", metadata,
     Column("run_id", Integer, ForeignKey("runs.run_id"), primary_key=True),
-    Column("finding_id", String(200), ForeignKey("findings.finding_id"), primary_key=True),
+    Column("finding_id", String(400), ForeignKey("findings.finding_id"), primary_key=True),
     Column("status", String(12), nullable=False),
     Column("quantity", Integer, nullable=False),
     Column("amount", MONEY),
@@ -108,7 +108,7 @@ cases = Table(
 case_findings = Table(
     "case_findings", metadata,
     Column("case_pk", Integer, ForeignKey("cases.case_pk"), nullable=False),
-    Column("finding_id", String(200), ForeignKey("findings.finding_id"), primary_key=True),
+    Column("finding_id", String(400), ForeignKey("findings.finding_id"), primary_key=True),
 )
 Index("case_findings_case", case_findings.c.case_pk)
 
@@ -132,7 +132,7 @@ reimbursements = Table(
     Column("original_reimbursement_id", String(40)),
     Column("first_run_id", Integer, ForeignKey("runs.run_id"), nullable=False),
     Column("case_pk", Integer, ForeignKey("cases.case_pk")),
-    Column("finding_id", String(200), ForeignKey("findings.finding_id")),
+    Column("finding_id", String(400), ForeignKey("findings.finding_id")),
     Column("matched_by", String(20)),  # case-id | reversal | order id | shipment id | fnsku and date | sku and date
 )
 Index("reimbursements_case", reimbursements.c.case_pk)
@@ -142,10 +142,10 @@ events = Table(
     "events", metadata,
     Column("event_id", Integer, primary_key=True, autoincrement=True),
     Column("at", DateTime(timezone=True), nullable=False),
-    Column("actor", String(12), nullable=False),  # run | workbook | command | claimed-list
+    Column("actor", String(16), nullable=False),  # run | workbook | command | claimed-list
     Column("source", Text, nullable=False),  # run id, workbook path, command line
-    Column("subject", String(10), nullable=False),  # run | finding | case | reimbursement
-    Column("subject_id", String(200), nullable=False),
+    Column("subject", String(16), nullable=False),  # run | finding | case | reimbursement
+    Column("subject_id", String(400), nullable=False),
     Column("action", String(40), nullable=False),
     Column("detail", Text, nullable=False),  # JSON
 )

@@ -259,9 +259,20 @@ class Ledger:
                 conn.execute(t.run_inputs.insert(), [
                     {"run_id": run_id, "file": f.file, "kind": f.kind, "sha256": f.sha256, "bytes": f.size}
                     for f in inputs])
-            counts = self._record_findings(tx, run_id, result)
+            # Staff filed from the last workbook: entries on findings the ledger knows are applied before this run's
+            # amounts replace the last ones (a case claims what the workbook showed); entries on findings new to the
+            # ledger (a workbook older than the ledger) after this run has recorded them.
+            known = self._known_ids(conn, [fid for _, rows in staff for row in rows for fid in row.finding_ids])
             problems: list[StaffProblem] = []
+            later = []
             for workbook, rows in staff:
+                tx.actor, tx.source = "workbook", workbook
+                problems += self._apply_staff(tx, workbook, [r for r in rows if set(r.finding_ids) <= known],
+                                              result.as_of)
+                later.append((workbook, [r for r in rows if not set(r.finding_ids) <= known]))
+            tx.actor, tx.source = "run", f"run {run_id}"
+            counts = self._record_findings(tx, run_id, result)
+            for workbook, rows in later:
                 tx.actor, tx.source = "workbook", workbook
                 problems += self._apply_staff(tx, workbook, rows, result.as_of)
             if filed_ids:
@@ -278,6 +289,14 @@ class Ledger:
             view.closed = closed
             view.import_problems = problems
         return view
+
+    def _known_ids(self, conn: Connection, ids: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        unique = sorted(set(ids))
+        for part in _chunks(unique):
+            found |= set(conn.execute(sa.select(t.findings.c.finding_id).where(t.findings.c.finding_id.in_(part))
+                                      ).scalars())
+        return found
 
     def _record_findings(self, tx: _Tx, run_id: int, result: AuditResult) -> dict[str, int]:
         conn = tx.conn
@@ -722,7 +741,7 @@ class Ledger:
         return view
 
     def _by_detector(self, conn: Connection, marketplace: str) -> list[DetectorRecovery]:
-        """Claimed (cases filed) and paid (all payments matched to a case or finding) per detector, all time."""
+        """Per detector, all time: claimed (cases filed), paid on those cases, and paid for findings without a case."""
         f, cf, c, r = t.findings, t.case_findings, t.cases, t.reimbursements
         claimed: dict[str, Decimal] = defaultdict(lambda: ZERO)
         case_code = {}
@@ -733,14 +752,17 @@ class Ledger:
             if row.state != "not filing":
                 claimed[row.code] += row.claimed or ZERO
         paid: dict[str, Decimal] = defaultdict(lambda: ZERO)
-        for row in conn.execute(sa.select(r.c.amount, r.c.case_pk, f.c.code).select_from(
+        without_case: dict[str, Decimal] = defaultdict(lambda: ZERO)
+        for row in conn.execute(sa.select(r.c.amount, r.c.case_pk, f.c.code, f.c.marketplace).select_from(
                 r.outerjoin(f, f.c.finding_id == r.c.finding_id)).where(
                 sa.or_(r.c.case_pk.is_not(None), r.c.finding_id.is_not(None)))):
-            code = row.code or case_code.get(row.case_pk)
-            if code is not None:
-                paid[code] += row.amount
-        return [DetectorRecovery(code, _money(claimed[code]), _money(paid[code]))
-                for code in sorted(set(claimed) | set(paid))]
+            if row.case_pk is not None and row.case_pk in case_code:
+                paid[case_code[row.case_pk]] += row.amount
+            elif row.case_pk is None and row.marketplace == marketplace:
+                without_case[row.code] += row.amount
+        codes = sorted(set(claimed) | set(paid) | set(without_case))
+        return [DetectorRecovery(code, _money(claimed[code]), _money(paid[code]), _money(without_case[code]))
+                for code in codes]
 
     def _follow_up(self, conn: Connection, result: AuditResult) -> list[FollowUp]:
         rules = follow_up_rules()

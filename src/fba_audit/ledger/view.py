@@ -55,12 +55,17 @@ class FollowUp:
 
 @dataclass(frozen=True)
 class DetectorRecovery:
+    """All cases of one detector in the ledger: what was claimed, what Amazon paid on those cases, and what it paid
+    for the detector's findings without a case (automatic reimbursements after fba-audit reported them)."""
+
     code: str
     claimed: Decimal
     paid: Decimal
+    paid_without_case: Decimal = Decimal("0.00")
 
     @property
     def rate(self) -> Decimal | None:
+        """Paid on cases / claimed, to three decimals (0.415 is 41.5 %); None without any claim."""
         return (self.paid / self.claimed).quantize(Decimal("0.001")) if self.claimed else None
 
 
@@ -86,6 +91,10 @@ class LedgerView:
     @property
     def paid_total(self) -> Decimal:
         return sum((d.paid for d in self.by_detector), Decimal("0.00"))
+
+    @property
+    def paid_without_case_total(self) -> Decimal:
+        return sum((d.paid_without_case for d in self.by_detector), Decimal("0.00"))
 
     @property
     def recovery_rate(self) -> Decimal | None:

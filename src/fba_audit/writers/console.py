@@ -134,8 +134,9 @@ def ledger_lines(console: Console, ledger: LedgerView) -> None:
                   f"{ledger.recovered_this_year:,.2f} {currency} this year", markup=False, highlight=False)
     rate = ledger.recovery_rate
     console.print(f"Cases: claimed {ledger.claimed_total:,.2f} {currency}, paid {ledger.paid_total:,.2f} {currency}"
-                  f" (recovery rate {'-' if rate is None else f'{rate * 100:.1f} %'}); "
-                  f"{len(ledger.follow_up)} to follow up", markup=False, highlight=False)
+                  f" (recovery rate {'-' if rate is None else f'{rate * 100:.1f} %'}), paid without a case "
+                  f"{ledger.paid_without_case_total:,.2f} {currency}; {len(ledger.follow_up)} to follow up",
+                  markup=False, highlight=False)
 
 
 def print_staff_problems(console: Console, problems: Sequence[object]) -> None:

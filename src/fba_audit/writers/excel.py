@@ -416,22 +416,24 @@ class _Workbook:
             ws.append([self._cell(ws, t[key]), self._cell(ws, value, "money"), self._cell(ws, ledger.currency)])
         ws.append([])
         ws.append([self._cell(ws, t["summary.claimed_vs_paid"], font=HEADER_FONT)])
-        headers = [t["col.code"], t["col.title"], t["col.claimed"], t["col.paid"], t["col.recovery_rate"]]
+        headers = [t["col.code"], t["col.title"], t["col.claimed"], t["col.paid"], t["col.recovery_rate"],
+                   t["col.paid_without_case"]]
         ws.append([self._cell(ws, header, font=HEADER_FONT) for header in headers])
         for item in ledger.by_detector:
             ws.append(self._recovery_cells(ws, [item.code, self.detector_titles.get(item.code)], item.claimed,
-                                           item.paid, item.rate))
+                                           item.paid, item.rate, item.paid_without_case))
         ws.append(self._recovery_cells(ws, [t["summary.total"], None], ledger.claimed_total, ledger.paid_total,
-                                       ledger.recovery_rate, font=HEADER_FONT))
+                                       ledger.recovery_rate, ledger.paid_without_case_total, font=HEADER_FONT))
 
     def _recovery_cells(self, ws: Any, labels: list[object], claimed: Decimal, paid: Decimal,
-                        rate: Decimal | None, font: Font | None = None) -> list[object]:
+                        rate: Decimal | None, without_case: Decimal, font: Font | None = None) -> list[object]:
         rate_cell = WriteOnlyCell(ws, value=rate)
         rate_cell.number_format = "0.0%"
         if font is not None:
             rate_cell.font = font
         return [*(self._cell(ws, label, font=font) for label in labels), self._cell(ws, claimed, "money", font=font),
-                self._cell(ws, paid, "money", font=font), rate_cell]
+                self._cell(ws, paid, "money", font=font), rate_cell,
+                self._cell(ws, without_case, "money", font=font)]
 
     def _add_claimable_chart(self, ws: Any, header_row: int, detector_rows: int, first_value_column: int) -> None:
         """A bar per detector and currency, drawn from the by-detector table's value columns."""

@@ -36,7 +36,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "findings",
-        sa.Column("finding_id", sa.String(200), primary_key=True),
+        sa.Column("finding_id", sa.String(400), primary_key=True),
         sa.Column("code", sa.String(8), nullable=False),
         sa.Column("marketplace", sa.String(8), nullable=False),
         sa.Column("currency", sa.String(3)),
@@ -62,7 +62,7 @@ def upgrade() -> None:
     op.create_table(
         "finding_runs",
         sa.Column("run_id", sa.Integer, sa.ForeignKey("runs.run_id"), primary_key=True),
-        sa.Column("finding_id", sa.String(200), sa.ForeignKey("findings.finding_id"), primary_key=True),
+        sa.Column("finding_id", sa.String(400), sa.ForeignKey("findings.finding_id"), primary_key=True),
         sa.Column("status", sa.String(12), nullable=False),
         sa.Column("quantity", sa.Integer, nullable=False),
         sa.Column("amount", MONEY),
@@ -84,7 +84,7 @@ def upgrade() -> None:
     op.create_table(
         "case_findings",
         sa.Column("case_pk", sa.Integer, sa.ForeignKey("cases.case_pk"), nullable=False),
-        sa.Column("finding_id", sa.String(200), sa.ForeignKey("findings.finding_id"), primary_key=True),
+        sa.Column("finding_id", sa.String(400), sa.ForeignKey("findings.finding_id"), primary_key=True),
     )
     op.create_index("case_findings_case", "case_findings", ["case_pk"])
     op.create_table(
@@ -105,7 +105,7 @@ def upgrade() -> None:
         sa.Column("original_reimbursement_id", sa.String(40)),
         sa.Column("first_run_id", sa.Integer, sa.ForeignKey("runs.run_id"), nullable=False),
         sa.Column("case_pk", sa.Integer, sa.ForeignKey("cases.case_pk")),
-        sa.Column("finding_id", sa.String(200), sa.ForeignKey("findings.finding_id")),
+        sa.Column("finding_id", sa.String(400), sa.ForeignKey("findings.finding_id")),
         sa.Column("matched_by", sa.String(20)),
     )
     op.create_index("reimbursements_case", "reimbursements", ["case_pk"])
@@ -113,10 +113,10 @@ def upgrade() -> None:
         "events",
         sa.Column("event_id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("actor", sa.String(12), nullable=False),
+        sa.Column("actor", sa.String(16), nullable=False),
         sa.Column("source", sa.Text, nullable=False),
-        sa.Column("subject", sa.String(10), nullable=False),
-        sa.Column("subject_id", sa.String(200), nullable=False),
+        sa.Column("subject", sa.String(16), nullable=False),
+        sa.Column("subject_id", sa.String(400), nullable=False),
         sa.Column("action", sa.String(40), nullable=False),
         sa.Column("detail", sa.Text, nullable=False),
     )
