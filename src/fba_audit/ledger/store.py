@@ -308,11 +308,13 @@ class Ledger:
         known: dict[str, tuple] = {}
         for part in _chunks(ids):
             for found in conn.execute(sa.select(t.findings.c.finding_id, t.findings.c.resolution,
-                                                t.findings.c.last_seen).where(t.findings.c.finding_id.in_(part))):
+                                                t.findings.c.first_seen, t.findings.c.last_seen).where(
+                    t.findings.c.finding_id.in_(part))):
                 known[found.finding_id] = found
         as_of = result.as_of
         new = []
         again = []
+        earlier = []
         reopened = []
         for row in rows:
             fid = row["finding_id"]
@@ -328,8 +330,10 @@ class Ledger:
                 })
                 continue
             old = known[fid]
+            if as_of < old.first_seen:
+                earlier.append({"b_id": fid, "b_seen": as_of, "b_run": run_id})
             if old.last_seen > as_of:
-                continue  # an older month run again: the later sighting stays the latest
+                continue  # an older month run again (or recorded late): the later sighting stays the latest
             again.append({"b_id": fid, "b_status": row["status"], "b_amount": amount, "b_seen": as_of,
                           "b_run": run_id})
             if old.resolution == "evidence_changed":
@@ -340,6 +344,9 @@ class Ledger:
             conn.execute(t.findings.update().where(t.findings.c.finding_id == sa.bindparam("b_id")).values(
                 last_status=sa.bindparam("b_status"), last_amount=sa.bindparam("b_amount"),
                 last_seen=sa.bindparam("b_seen"), last_run_id=sa.bindparam("b_run")), again)
+        if earlier:
+            conn.execute(t.findings.update().where(t.findings.c.finding_id == sa.bindparam("b_id")).values(
+                first_seen=sa.bindparam("b_seen"), first_run_id=sa.bindparam("b_run")), earlier)
         for fid in reopened:
             conn.execute(t.findings.update().where(t.findings.c.finding_id == fid).values(
                 resolution=None, resolved_on=None, resolved_run_id=None))
