@@ -931,8 +931,20 @@ def _db_frame(conn: Connection, frame: pl.DataFrame) -> list[tuple]:
     return frame.rows()
 
 
+def _copy(conn: Connection, table: str, frame: pl.DataFrame) -> None:
+    """PostgreSQL's COPY, on the transaction's own connection: 25,000 rows in one stream instead of 25,000
+    statements (psycopg's executemany took 5-6 s for a run of 25,000 findings)."""
+    cursor = conn.connection.driver_connection.cursor()
+    with cursor, cursor.copy(f"COPY {table} ({', '.join(frame.columns)}) FROM STDIN") as copy:
+        for row in frame.iter_rows():
+            copy.write_row(row)
+
+
 def _bulk_insert_frame(conn: Connection, table: sa.Table, frame: pl.DataFrame) -> None:
     if frame.is_empty():
+        return
+    if conn.dialect.name == "postgresql":
+        _copy(conn, table.name, frame)
         return
     marker = "?" if conn.dialect.name == "sqlite" else "%s"
     sql = f"INSERT INTO {table.name} ({', '.join(frame.columns)}) VALUES ({', '.join([marker] * frame.width)})"
@@ -942,6 +954,15 @@ def _bulk_insert_frame(conn: Connection, table: sa.Table, frame: pl.DataFrame) -
 def _bulk_update_frame(conn: Connection, table: sa.Table, key: str, frame: pl.DataFrame) -> None:
     """UPDATE table SET (every column but the last) WHERE key = (the last column)."""
     if frame.is_empty():
+        return
+    if conn.dialect.name == "postgresql":
+        staging = f"_fba_audit_update_{hashlib.sha256(','.join(frame.columns).encode()).hexdigest()[:12]}"
+        conn.exec_driver_sql(f"CREATE TEMP TABLE IF NOT EXISTS {staging} ON COMMIT DROP AS SELECT "
+                             f"{', '.join(frame.columns)} FROM {table.name} WITH NO DATA")
+        conn.exec_driver_sql(f"TRUNCATE {staging}")
+        _copy(conn, staging, frame)
+        sets = ", ".join(f"{name} = u.{name}" for name in frame.columns[:-1])
+        conn.exec_driver_sql(f"UPDATE {table.name} SET {sets} FROM {staging} u WHERE {table.name}.{key} = u.{key}")
         return
     marker = "?" if conn.dialect.name == "sqlite" else "%s"
     names = frame.columns[:-1]
