@@ -182,7 +182,21 @@ def test_three_months_of_claims(account: Path, tmp_path: Path, ledger_url: str) 
     assert rows[FBA10_CASE[2]]["notes"] == "fee category"
     from fba_audit.ledger.store import open_ledger
 
+    import hashlib
+
+    import sqlalchemy as sa
+
+    from fba_audit.ledger import schema
+
     with open_ledger(ledger_url) as ledger:
+        with ledger.engine.connect() as conn:
+            inputs = conn.execute(sa.select(schema.run_inputs.c.run_id, schema.run_inputs.c.file,
+                                            schema.run_inputs.c.sha256)).all()
+        # Every run lists its input files with their content hashes; month 2 and 3 added one download each.
+        first = len(list(account.iterdir()))
+        assert [sum(1 for i in inputs if i.run_id == run) for run in (1, 2, 3)] == [first, first + 1, first + 2]
+        added = next(i for i in inputs if i.file == "reimbursements-2027-01.txt")
+        assert added.sha256 == hashlib.sha256((reports / "reimbursements-2027-01.txt").read_bytes()).hexdigest()
         recorded = [e for e in ledger.events() if e["action"] == "case recorded"]
         assert len(recorded) == 3
         assert [(e["actor"], e["source"]) for e in recorded] == [("workbook", str(out / "claims.xlsx"))] * 3

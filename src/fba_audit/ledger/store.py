@@ -902,12 +902,6 @@ def _sql_value(value: object, sqlite: bool) -> object:
     return value
 
 
-def _as_date(value: object) -> dt.date | None:
-    if value is None or isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value)[:10])
-
-
 def _bulk_insert(conn: Connection, table: sa.Table, rows: Sequence[Mapping[str, object]]) -> None:
     """Many rows in one executemany, past SQLAlchemy's per-row parameter handling (3/4 of the time for 25,000
     findings): the values are bound the way the column types would bind them."""

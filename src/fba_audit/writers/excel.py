@@ -542,6 +542,7 @@ class _Workbook:
                 if row["status"] in URGENT_STATUSES
                 and row["window_closes"] is not None
                 and as_of <= row["window_closes"] <= last_day
+                and row["finding_id"] not in self._filed_ids()  # filed already: nothing to rush
             ),
             key=lambda row: (row["window_closes"], row["finding_id"]),
         )
@@ -639,11 +640,13 @@ class _Workbook:
         outcome = self.texts[OUTCOME_KEY_OF[entry.outcome]] if entry.outcome in OUTCOME_KEY_OF else None
         return [entry.filed_on, entry.case_id, outcome, entry.notes]
 
+    def _filed_ids(self) -> set[str]:
+        return {fid for fid, entry in self.staff.items() if entry.case_id or entry.filed_on or entry.outcome}
+
     def _not_filed(self, findings: pl.DataFrame) -> pl.DataFrame:
         """Findings without a case: only these are offered for filing (a filed claim is never listed as new)."""
-        filed = [fid for fid, entry in self.staff.items()
-                 if entry.case_id or entry.filed_on or entry.outcome]
-        return findings.filter(~pl.col("finding_id").is_in(filed)) if filed else findings
+        filed = self._filed_ids()
+        return findings.filter(~pl.col("finding_id").is_in(list(filed))) if filed else findings
 
     def _skipped_sheet(self) -> Any:
         t = self.texts
