@@ -209,7 +209,7 @@ def fill(path: Path, sheet: str, row: int, **cells: object) -> None:
 def test_bad_cells_are_named_and_the_rest_of_the_import_is_kept(tmp_path: Path, sqlite_ledger: str) -> None:
     third = "FBA02:US:X00CCCCCCC:1003"
     path = workbook_for(tmp_path, sqlite_ledger, [finding(LOST_A), finding(LOST_B), finding(third), finding(REFUND)])
-    # FBA02 rows 2..4 are LOST_A, LOST_B, third (nearest deadline, then id); columns W..Z are the staff columns.
+    # FBA02 rows 2..4 are LOST_A, LOST_B, third (nearest deadline, then id); columns X..AA are the staff columns.
     fill(path, "FBA02", 2, filed_on="next week", case_id="12345", outcome="paid")
     fill(path, "FBA02", 3, finding_id=third, case_id="19823456781")  # typed over with another finding's id
     fill(path, "FBA02", 4, finding_id="FBA02:US:X00CCCCCCC:9999", filed_on=dt.datetime(2026, 10, 3))
@@ -218,17 +218,17 @@ def test_bad_cells_are_named_and_the_rest_of_the_import_is_kept(tmp_path: Path, 
         problems = ledger.import_workbook(path, today=dt.date(2026, 10, 5))
         entries = ledger.staff_entries()
     assert [(p.sheet, p.cell, p.message) for p in problems] == [
-        ("FBA02", "W2", "filed_on 'next week' is not a date; enter the day the case was filed, e.g. 2026-11-25."),
-        ("FBA02", "X2", "case_id '12345' is not an Amazon case id: 10 or 11 digits, as Seller Central's case log "
+        ("FBA02", "X2", "filed_on 'next week' is not a date; enter the day the case was filed, e.g. 2026-11-25."),
+        ("FBA02", "Y2", "case_id '12345' is not an Amazon case id: 10 or 11 digits, as Seller Central's case log "
                         "shows it (e.g. 19823456781)."),
-        ("FBA02", "Y2", "outcome 'paid' is not in the list; pick one of filed, reimbursed, denied, not filing."),
+        ("FBA02", "Z2", "outcome 'paid' is not in the list; pick one of filed, reimbursed, denied, not filing."),
         ("FBA02", "A3", f"the row's finding_id '{third}' belongs to sku SKU-C, but the row shows sku SKU-B: the "
                         "finding id was edited. Put back the id fba-audit wrote. The row's entries were not imported."),
         ("FBA02", "A4", "finding id 'FBA02:US:X00CCCCCCC:9999' was not reported by any run recorded in the ledger; "
                         "it may have been edited. Put back the id fba-audit wrote (the Evidence sheet lists every "
                         "id); the row's entries were not imported."),
     ]
-    assert str(problems[0]) == ("claims.xlsx, sheet FBA02, cell W2: filed_on 'next week' is not a date; enter the day "
+    assert str(problems[0]) == ("claims.xlsx, sheet FBA02, cell X2: filed_on 'next week' is not a date; enter the day "
                                 "the case was filed, e.g. 2026-11-25.")
     # The good row went in (a case id Excel stored as a number reads back as its digits).
     assert entries == {REFUND: entries[REFUND]}
@@ -356,7 +356,7 @@ def test_ledger_import_exits_2_on_a_bad_cell_and_keeps_the_good_ones(tmp_path: P
     fill(path, "FBA02", 3, outcome="maybe")
     result = runner.invoke(app, ["ledger", "import", str(path), "--ledger", sqlite_ledger])
     assert result.exit_code == 2
-    assert "sheet FBA02, cell Y3: outcome 'maybe' is not in the list" in " ".join(result.output.split())
+    assert "sheet FBA02, cell Z3: outcome 'maybe' is not in the list" in " ".join(result.output.split())
     with open_ledger(sqlite_ledger) as ledger:
         assert list(ledger.staff_entries()) == [LOST_A]
 
