@@ -207,3 +207,16 @@ def test_a_report_feeding_two_missing_datasets_is_named_once(tmp_path: Path) -> 
     (skipped,) = json.loads((tmp_path / "findings.json").read_text())["skipped"]
     assert skipped["reason"].startswith("needs inbound_shipments, inbound_shipment_items: ")
     assert skipped["download"].count("getShipmentItems") == 1
+
+
+def test_fail_on_findings_counts_only_claims_not_filed_yet(tmp_path: Path) -> None:
+    one = tmp_path / "one.txt"
+    one.write_text(FBA02_IDS[0] + "\n", encoding="utf-8")
+    result = run("run", str(LOST_UNITS), "--out", str(tmp_path / "a"), "--as-of", "2026-05-15", "--claimed", str(one),
+                 "--fail-on-findings")
+    assert result.exit_code == 1  # the second finding is still to be filed
+    both = tmp_path / "both.txt"
+    both.write_text("\n".join(FBA02_IDS) + "\n", encoding="utf-8")
+    result = run("run", str(LOST_UNITS), "--out", str(tmp_path / "b"), "--as-of", "2026-05-15", "--claimed",
+                 str(both), "--fail-on-findings")
+    assert result.exit_code == 0, result.output

@@ -68,11 +68,20 @@ def payment(reimbursement_id: str, day: dt.date, amount: str, *, case_id: str | 
             "original_reimbursement_type": "Lost_Warehouse" if original else None}
 
 
+TRANSACTION_COLUMNS = {
+    "source_file": pl.String, "source_line": pl.Int64, "settlement_id": pl.String, "transaction_type": pl.String,
+    "order_id": pl.String, "shipment_id": pl.String, "amount_type": pl.String, "amount_description": pl.String,
+    "amount": pl.Decimal(18, 2), "currency": pl.String, "posted_date": pl.Date, "sku": pl.String,
+    "quantity_purchased": pl.Int64,
+}
+
+
 def month(as_of: dt.date, findings: list[dict[str, object]], payments: list[dict[str, object]] = (),
-          ran: tuple[str, ...] = ("FBA02", "FBA07")) -> AuditResult:
+          ran: tuple[str, ...] = ("FBA02", "FBA07"), settlement: list[dict[str, object]] = ()) -> AuditResult:
     frame = Findings.validate(pl.DataFrame(findings, schema=FINDINGS_SCHEMA, orient="row")).sort("finding_id")
     reimbursements = pl.DataFrame(list(payments), schema=REIMBURSEMENT_COLUMNS, orient="row")
-    load = LoadResult(datasets={"reimbursements": reimbursements}, files=[])
+    transactions = pl.DataFrame(list(settlement), schema=TRANSACTION_COLUMNS, orient="row")
+    load = LoadResult(datasets={"reimbursements": reimbursements, "transactions": transactions}, files=[])
     return AuditResult(as_of=as_of, marketplace="US", findings=frame, ran=list(ran), load=load)
 
 
@@ -313,6 +322,23 @@ def test_old_payments_in_the_first_reports_are_not_taken_for_payments_of_new_fin
         again = ledger.record_run(month(dt.date(2026, 10, 31), [finding(LOST_A)], [old]))
     assert (view.recovered_this_year, again.recovered_this_year, again.closed) == (
         Decimal("0.00"), Decimal("0.00"), {})
+
+
+def test_a_settlement_reimbursement_line_pays_a_finding_by_its_order_id(ledger_url: str) -> None:
+    # A V1 settlement line of the refund-without-return reimbursement (report_formats.md 9.5: transaction-type
+    # REVERSAL_REIMBURSEMENT, the order id, the money in other-amount), with no Reimbursements report in the folder.
+    line = {"source_file": "settlement.txt", "source_line": 7, "settlement_id": "12345678901",
+            "transaction_type": "REVERSAL_REIMBURSEMENT", "order_id": "111-0000000-0000001", "shipment_id": None,
+            "amount_type": "other-transaction", "amount_description": "REVERSAL_REIMBURSEMENT",
+            "amount": Decimal("10.00"), "currency": "USD", "posted_date": dt.date(2026, 10, 20), "sku": "SKU-C",
+            "quantity_purchased": 1}
+    with open_ledger(ledger_url) as ledger:
+        ledger.record_run(month(dt.date(2026, 10, 1), [finding(REFUND)]))
+        view = ledger.record_run(month(dt.date(2026, 10, 31), [], settlement=[line]))
+        rows = {row["finding_id"]: row for row in ledger.export_rows()}
+    assert (view.recovered_this_month, view.closed) == (Decimal("10.00"), {"paid_by_amazon": 1})
+    assert (rows[REFUND]["resolution"], rows[REFUND]["paid_to_finding"]) == ("paid_by_amazon", Decimal("10.00"))
+    assert [(d.code, d.paid_without_case) for d in view.by_detector] == [("FBA07", Decimal("10.00"))]
 
 
 def test_a_finding_that_goes_away_is_recorded_never_dropped(ledger_url: str) -> None:

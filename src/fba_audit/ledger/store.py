@@ -139,6 +139,7 @@ class _Tx:
         self.actor = actor
         self.source = source
         self.at = dt.datetime.now(dt.UTC)
+        self.run_id: int | None = None  # set while a run is recorded: closures name the run that made them
         self._events: list[dict[str, object]] = []
 
     def log(self, subject: str, subject_id: object, action: str, **detail: object) -> None:
@@ -255,6 +256,7 @@ class Ledger:
                 out_dir=str(out_dir) if out_dir is not None else None,
             ).returning(t.runs.c.run_id)).scalar_one()
             tx.source = f"run {run_id}"
+            tx.run_id = run_id
             if inputs:
                 conn.execute(t.run_inputs.insert(), [
                     {"run_id": run_id, "file": f.file, "kind": f.kind, "sha256": f.sha256, "bytes": f.size}
@@ -281,7 +283,10 @@ class Ledger:
             tx.actor, tx.source = "run", f"run {run_id}"
             events = _payment_events(result, currency)
             self._reconcile(tx, run_id, events, marketplace)
-            closed = self._close_gone(tx, run_id, result)
+            self._close_gone(tx, run_id, result)
+            closed = dict(conn.execute(
+                sa.select(t.findings.c.resolution, sa.func.count()).where(t.findings.c.resolved_run_id == run_id)
+                .group_by(t.findings.c.resolution).order_by(t.findings.c.resolution)).all())
             tx.log("run", run_id, "recorded", as_of=result.as_of, marketplace=marketplace, **counts,
                    closed=closed, inputs=len(inputs))
             tx.flush()
@@ -570,7 +575,7 @@ class Ledger:
             for fid in fids:
                 done = conn.execute(t.findings.update().where(
                     (t.findings.c.finding_id == fid) & t.findings.c.resolution.is_(None)).values(
-                    resolution="paid", resolved_on=paid_on or tx.at.date()))
+                    resolution="paid", resolved_on=paid_on or tx.at.date(), resolved_run_id=tx.run_id))
                 if done.rowcount:
                     tx.log("finding", fid, "closed", resolution="paid", case=case.case_id)
         elif state in ("reversed", "partly paid", "filed"):

@@ -143,7 +143,7 @@ def print_staff_problems(console: Console, problems: Sequence[object]) -> None:
     """Staff entries (workbook cells, --claimed ids) that could not be used, or were used with an assumption."""
     if not problems:
         return
-    console.print(f"\n[bold yellow]Staff entries not imported ({len(problems)})[/bold yellow]")
+    console.print(f"\n[bold yellow]Staff entries to check ({len(problems)})[/bold yellow]")
     for problem in problems[:MAX_PROBLEMS_SHOWN]:
         label = "warning: " if getattr(problem, "severity", "error") == "warning" else ""
         console.print(f"  {label}{problem}", markup=False, highlight=False)
