@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from fba_audit.ledger.staff import StaffProblem, StaffRow, read_workbook
@@ -32,15 +33,18 @@ class LedgerRun:
         self._filed_ids: list[str] = []
         self._filed_source = "--claimed"
         self.out_dir: Path | None = None
+        self._hashing: Future | None = None
+        self._pool: ThreadPoolExecutor | None = None
 
     @property
     def enabled(self) -> bool:
         return self.ledger is not None
 
     @classmethod
-    def start(cls, target: str | None, out_dir: Path, *, claimed: Path | None = None, disabled: bool = False
-              ) -> LedgerRun:
-        """Raises ValueError (LedgerError included) with a message for people."""
+    def start(cls, target: str | None, out_dir: Path, *, claimed: Path | None = None, disabled: bool = False,
+              reports_dir: Path | None = None) -> LedgerRun:
+        """Raises ValueError (LedgerError included) with a message for people. With `reports_dir`, the input files
+        are hashed in a thread while the audit runs."""
         run = cls()
         run.out_dir = Path(out_dir)
         if disabled:
@@ -66,6 +70,11 @@ class LedgerRun:
                     run._filed_ids = read_claimed(claimed)
                     run._filed_source = f"--claimed {claimed}"
             run.staff = run.ledger.staff_entries([row for _, rows in run._sources for row in rows])
+            if reports_dir is not None:
+                from fba_audit.ledger.store import file_hashes
+
+                run._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fba-audit-hash")
+                run._hashing = run._pool.submit(file_hashes, Path(reports_dir))
         except BaseException:
             run.close()
             raise
@@ -82,7 +91,8 @@ class LedgerRun:
         from fba_audit.ledger.store import hash_inputs
 
         files = result.load.files if result.load is not None else []
-        view = self.ledger.record_run(result, inputs=hash_inputs(reports_dir, files), out_dir=self.out_dir,
+        hashes = self._hashing.result() if self._hashing is not None else None
+        view = self.ledger.record_run(result, inputs=hash_inputs(reports_dir, files, hashes), out_dir=self.out_dir,
                                       staff=self._sources, filed_ids=self._filed_ids, filed_source=self._filed_source)
         view.import_problems = [*self._problems, *view.import_problems]
         return view
@@ -95,6 +105,8 @@ class LedgerRun:
         return sum(1 for fid in claimable if fid not in filed)
 
     def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
         if self.ledger is not None:
             self.ledger.close()
 

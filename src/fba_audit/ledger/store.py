@@ -113,21 +113,38 @@ class InputFile:
     size: int
 
 
-def hash_inputs(folder: Path, files: Iterable[object]) -> list[InputFile]:
-    """Content hashes of a run's input files (`FileSummary` items); a zip member is hashed as its whole archive."""
-    seen: dict[str, InputFile] = {}
-    for summary in files:
-        name = summary.file.split("!", 1)[0]
-        if name in seen:
-            continue
-        path = Path(folder) / name
+def file_hashes(folder: Path) -> dict[str, tuple[str, int]]:
+    """SHA-256 and size of every file under `folder`, by its path relative to it (as the loader names files).
+
+    Meant to run in a thread while the detectors work: hashlib lets go of the GIL on large blocks, so the extra read
+    of the reports overlaps the audit instead of adding to it."""
+    hashes: dict[str, tuple[str, int]] = {}
+    root = Path(folder)
+    for path in sorted(root.rglob("*")):
+        if not path.is_file() or (path.is_symlink() and not path.resolve().is_relative_to(root.resolve())):
+            continue  # the loader does not read links that lead outside the reports folder either
         digest = hashlib.sha256()
         size = 0
         with contextlib.suppress(OSError), open(path, "rb") as stream:
             while block := stream.read(1 << 20):
                 digest.update(block)
                 size += len(block)
-        seen[name] = InputFile(name, summary.kind, digest.hexdigest(), size)
+        hashes[path.relative_to(root).as_posix()] = (digest.hexdigest(), size)
+    return hashes
+
+
+def hash_inputs(folder: Path, files: Iterable[object], hashes: Mapping[str, tuple[str, int]] | None = None
+                ) -> list[InputFile]:
+    """The input files of a run (`FileSummary` items) with their content hashes; a zip member is recorded as its
+    whole archive. `hashes`: from `file_hashes`, when it ran beforehand."""
+    if hashes is None:
+        hashes = file_hashes(folder)
+    seen: dict[str, InputFile] = {}
+    for summary in files:
+        name = summary.file.split("!", 1)[0]
+        if name not in seen and name in hashes:
+            digest, size = hashes[name]
+            seen[name] = InputFile(name, summary.kind, digest, size)
     return sorted(seen.values(), key=lambda f: f.file)
 
 
