@@ -220,3 +220,23 @@ def test_fail_on_findings_counts_only_claims_not_filed_yet(tmp_path: Path) -> No
     result = run("run", str(LOST_UNITS), "--out", str(tmp_path / "b"), "--as-of", "2026-05-15", "--claimed",
                  str(both), "--fail-on-findings")
     assert result.exit_code == 0, result.output
+
+
+def test_claimed_takes_a_workbook_staff_filled_in(tmp_path: Path) -> None:
+    import datetime as dt
+
+    import openpyxl
+
+    assert run("run", str(LOST_UNITS), "--out", str(tmp_path / "old"), "--as-of", "2026-05-15").exit_code == 0
+    book = openpyxl.load_workbook(tmp_path / "old" / "claims.xlsx")
+    ws = book["FBA02"]
+    headers = [cell.value for cell in ws[1]]
+    ws.cell(row=2, column=headers.index("filed_on") + 1, value=dt.datetime(2026, 5, 16))
+    ws.cell(row=2, column=headers.index("case_id") + 1, value="19823456781")
+    book.save(tmp_path / "old" / "claims.xlsx")
+    result = run("run", str(LOST_UNITS), "--out", str(tmp_path / "new"), "--as-of", "2026-05-20", "--claimed",
+                 str(tmp_path / "old" / "claims.xlsx"))
+    assert result.exit_code == 0, result.output
+    findings = json.loads((tmp_path / "new" / "findings.json").read_text())["findings"]
+    assert [(f["finding_id"], f["case"] and f["case"]["case_id"]) for f in findings] == [
+        (FBA02_IDS[0], "19823456781"), (FBA02_IDS[1], None)]
