@@ -65,7 +65,11 @@ class LedgerRun:
                     run.backup = _backup(workbook)
             if claimed is not None:
                 if claimed.suffix.lower() in (".xlsx", ".xlsm"):
-                    run._add(str(claimed), read_workbook(claimed))
+                    read = read_workbook(claimed)
+                    unreadable = [p for p in read.problems if p.cell is None]
+                    if unreadable:
+                        raise ValueError(f"--claimed {claimed}: {unreadable[0].message}")
+                    run._add(str(claimed), read)
                 else:
                     run._filed_ids = read_claimed(claimed)
                     run._filed_source = f"--claimed {claimed}"

@@ -95,8 +95,9 @@ def read_workbook(path: Path) -> StaffSheetRead:
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - any unreadable file gets the same clear message
-        result.problems.append(StaffProblem(name, "-", None, f"cannot be read as an Excel workbook ({exc}); "
-                                            "give the claims.xlsx that fba-audit wrote and staff filled in."))
+        result.problems.append(StaffProblem(name, "-", None, f"cannot be read as an Excel workbook ({exc}). Give "
+                                            "the claims.xlsx that fba-audit wrote and staff filled in, or a text "
+                                            "file with one filed finding id per line."))
         return result
     try:
         sheets = sorted(book.sheetnames, key=lambda title: (title not in CASES_SHEETS, title))

@@ -33,6 +33,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from fba_audit import __version__
+from fba_audit._names import printable_name
 from fba_audit.context import MARKETPLACE_CURRENCY
 from fba_audit.ledger import schema as t
 from fba_audit.ledger.staff import StaffProblem, StaffRow, read_workbook
@@ -161,7 +162,7 @@ class _Tx:
 
     def log(self, subject: str, subject_id: object, action: str, **detail: object) -> None:
         self._events.append({
-            "at": self.at, "actor": self.actor, "source": self.source, "subject": subject,
+            "at": self.at, "actor": self.actor, "source": printable_name(self.source), "subject": subject,
             "subject_id": str(subject_id), "action": action,
             "detail": json.dumps(detail, default=_json_default, sort_keys=True, ensure_ascii=False),
         })
@@ -190,7 +191,7 @@ class Ledger:
                 path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise LedgerError(f"cannot create the folder of the ledger {path}: {exc}") from exc
-            self.location = str(path)
+            self.location = printable_name(str(path))
             self.engine = sa.create_engine(url, connect_args={"timeout": LOCK_WAIT_SECONDS})
             _sqlite_begins_immediate(self.engine)
         else:
@@ -270,13 +271,14 @@ class Ledger:
             run_id = conn.execute(t.runs.insert().values(
                 recorded_at=tx.at, as_of=result.as_of, marketplace=marketplace, version=__version__,
                 detectors_ran=",".join(result.ran), findings=result.findings.height,
-                out_dir=str(out_dir) if out_dir is not None else None,
+                out_dir=printable_name(str(out_dir)) if out_dir is not None else None,
             ).returning(t.runs.c.run_id)).scalar_one()
             tx.source = f"run {run_id}"
             tx.run_id = run_id
             if inputs:
                 conn.execute(t.run_inputs.insert(), [
-                    {"run_id": run_id, "file": f.file, "kind": f.kind, "sha256": f.sha256, "bytes": f.size}
+                    {"run_id": run_id, "file": printable_name(f.file), "kind": f.kind, "sha256": f.sha256,
+                     "bytes": f.size}
                     for f in inputs])
             # Staff filed from the last workbook: entries on findings the ledger knows are applied before this run's
             # amounts replace the last ones (a case claims what the workbook showed); entries on findings new to the

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from fba_audit._names import printable_name
 from fba_audit.findings import STATUSES
 from fba_audit.ledger.view import LedgerView
 from fba_audit.reports.model import FileSummary, Problem
@@ -146,4 +147,4 @@ def print_staff_problems(console: Console, problems: Sequence[object]) -> None:
     console.print(f"\n[bold yellow]Staff entries to check ({len(problems)})[/bold yellow]")
     for problem in problems[:MAX_PROBLEMS_SHOWN]:
         label = "warning: " if getattr(problem, "severity", "error") == "warning" else ""
-        console.print(f"  {label}{problem}", markup=False, highlight=False)
+        console.print(f"  {label}{printable_name(str(problem))}", markup=False, highlight=False)
