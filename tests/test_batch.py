@@ -79,7 +79,9 @@ def test_a_failed_account_makes_exit_2_and_the_others_still_run(local_batch) -> 
                and line.endswith("1 findings, 1 claimable worth 21.24 USD, nearest deadline 2026-06-20")
                for line in lines), result.output
     assert sorted(p.name for p in out.iterdir()) == [".batch-manifest.json", ".logs", "agency.json",
-                                                      "agency.xlsx", "north", "south"]
+                                                      "agency.xlsx", "empty", "north", "south"]
+    # The account without reports wrote no outputs; its folder holds only its (empty) claim ledger.
+    assert sorted(p.name for p in (out / "empty").iterdir()) == ["ledger.sqlite3"]
 
 
 def test_each_account_gets_exactly_what_run_writes_for_it_alone(local_batch, tmp_path: Path) -> None:
@@ -111,7 +113,7 @@ def test_agency_json_one_row_per_account_sorted_by_money_then_deadline(local_bat
         "by_detector": {"FBA07": {"findings": 1, "claimable_findings": 1, "claimable_units": 1,
                                   "claimable_value": {"USD": "21.24"}}},
         "nearest_deadline": "2026-06-20", "input_errors": 0, "input_warnings": 0,
-        "skipped_detectors": north["skipped_detectors"],
+        "skipped_detectors": north["skipped_detectors"], "ledger": str(out / "north" / "ledger.sqlite3"),
     }
     assert "FBA07" not in north["skipped_detectors"]
     # No amount: the ledger fixture has no cost file and no past reimbursement to value the unit with.
@@ -120,6 +122,7 @@ def test_agency_json_one_row_per_account_sorted_by_money_then_deadline(local_bat
         "claimable": 1, "review": 0, "waiting": 1, "expired": 1}
     assert south["claimable"]["value"] == {}
     assert badconf == {"account": "badconf", "folder": "badconf", "status": "failed", "log": ".logs/badconf.log",
+                       "ledger": None,
                        "error": f"{accounts / 'badconf'}/account.toml:2: as_of = 'next week': expected a date, "
                                 "e.g. as_of = 2026-11-30."}
     assert empty["status"] == "failed"
@@ -127,7 +130,8 @@ def test_agency_json_one_row_per_account_sorted_by_money_then_deadline(local_bat
                               f"{accounts / 'empty'}; nothing to audit. Put the report downloads in it (see "
                               "`fba-audit check --help` for the list).")
     assert (out / ".logs" / "empty.log").read_text(encoding="utf-8").startswith(
-        f"$ fba-audit run {accounts / 'empty'} --out {out / 'empty'} --as-of 2026-05-15\n")
+        f"$ fba-audit run {accounts / 'empty'} --out {out / 'empty'} --as-of 2026-05-15 "
+        f"--ledger {out / 'empty' / 'ledger.sqlite3'}\n")
 
 
 def test_agency_workbook_opens_on_the_summary_sorted_by_money(local_batch) -> None:
@@ -230,6 +234,9 @@ def test_dask_cluster_gives_the_local_results(local_batch, tmp_path: Path) -> No
     assert remote["totals"] == local["totals"]
     assert [r["folder"] for r in remote["accounts"]] == [r["folder"] for r in local["accounts"]]
     for a, b in zip(remote["accounts"], local["accounts"]):
+        # Each batch keeps the accounts' ledgers in its own output folder.
+        assert (a.pop("ledger") or "").replace(str(out), "OUT") == (b.pop("ledger") or "").replace(str(out_local),
+                                                                                                    "OUT")
         assert a == b
     for key in ("north", "south"):
         assert (out / key / "findings.json").read_bytes() == (out_local / key / "findings.json").read_bytes()

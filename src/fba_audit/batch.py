@@ -63,6 +63,8 @@ class AccountOptions:
     ignore: str | None = None
     lang: str | None = None
     per_case: int | None = None
+    # Set by the batch, never by account.toml: the account's own claim ledger ("" = --no-ledger).
+    ledger: str | None = None
 
     def run_arguments(self) -> list[str]:
         """The `fba-audit run` options, in a fixed order (they are part of the resume fingerprint)."""
@@ -72,6 +74,10 @@ class AccountOptions:
                               ("--per-case", self.per_case)):
             if value is not None:
                 args += [option, value.isoformat() if isinstance(value, dt.date) else str(value)]
+        if self.ledger == "":
+            args.append("--no-ledger")
+        elif self.ledger is not None:
+            args += ["--ledger", self.ledger]
         return args
 
 
@@ -174,6 +180,12 @@ class AccountOutcome:
     peak_memory_mb: float | None = None
     fingerprint: str | None = None
     worker: str = ""
+    ledger: str | None = None  # where its claim ledger is, password left out
+
+
+def shown(argument: str) -> str:
+    """A command-line argument as logs and overviews show it: a database password is never written out."""
+    return re.sub(r"(://[^:/@?]+):[^@/?]*@", r"\1:***@", argument)
 
 
 def fingerprint(folder: Path, arguments: Sequence[str]) -> str:
@@ -243,9 +255,11 @@ def run_account(task: AccountTask) -> AccountOutcome:
     worker = f"{socket.gethostname()}:{os.getpid()}"
     name = task.options.name if task.options else task.key
 
+    ledger = shown(task.options.ledger) if task.options and task.options.ledger else None
+
     def failed(error: str, **extra: object) -> AccountOutcome:
         return AccountOutcome(task.key, name, "failed", error=error, seconds=time.monotonic() - started,
-                              worker=worker, **extra)
+                              worker=worker, ledger=ledger, **extra)
 
     if task.options is None:
         return failed(task.config_error or "unusable account.toml")
@@ -259,20 +273,21 @@ def run_account(task: AccountTask) -> AccountOutcome:
                 fs, root = fsspec.core.url_to_fs(task.folder)
                 folder = Path(scratch) / "reports"
                 fs.get(root.rstrip("/") + "/", str(folder) + "/", recursive=True)
-            account_print = fingerprint(folder, arguments)
+            # Where the ledger is does not change what the audit finds: moving OUT_DIR keeps --resume working.
+            account_print = fingerprint(folder, replace(task.options, ledger=None).run_arguments())
         except Exception as exc:  # noqa: BLE001 - an unreadable account is that account's failure
             return failed(f"could not read the account folder {task.folder}: {type(exc).__name__}: {exc}")
         findings = Path(task.out_dir) / "findings.json"
         if task.previous_fingerprint == account_print and findings.is_file():
             return AccountOutcome(task.key, name, "skipped", seconds=time.monotonic() - started,
-                                  fingerprint=account_print, worker=worker)
+                                  fingerprint=account_print, worker=worker, ledger=ledger)
         log = Path(task.log_path)
         log.parent.mkdir(parents=True, exist_ok=True)
         command = [sys.executable, "-m", "fba_audit", "run", str(folder), "--out", task.out_dir, *arguments]
         # Wide lines: the terminal's wrapping would cut the error line the outcome quotes from the log.
         env = {**os.environ, "PYTHONIOENCODING": "utf-8", "COLUMNS": "1000"}
         with open(log, "wb") as log_stream:
-            header = f"$ fba-audit run {task.folder} --out {task.out_dir} {' '.join(arguments)}\n"
+            header = f"$ fba-audit run {task.folder} --out {task.out_dir} {' '.join(map(shown, arguments))}\n"
             log_stream.write(header.encode("utf-8", "surrogateescape"))
             log_stream.flush()
             try:
@@ -288,7 +303,7 @@ def run_account(task: AccountTask) -> AccountOutcome:
         return failed(f"fba-audit run exited with status {code}: {detail}", exit_code=code, peak_memory_mb=peak,
                       fingerprint=account_print)
     return AccountOutcome(task.key, name, "ran", exit_code=0, seconds=time.monotonic() - started,
-                          peak_memory_mb=peak, fingerprint=account_print, worker=worker)
+                          peak_memory_mb=peak, fingerprint=account_print, worker=worker, ledger=ledger)
 
 
 @dataclass(frozen=True)
@@ -329,15 +344,68 @@ def _safe_key(key: str) -> str:
     return key.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
+LEDGER_FILE = "ledger.sqlite3"
+_POSTGRES = ("postgresql://", "postgres://", "postgresql+psycopg://")
+
+
+def is_postgres(ledger: str) -> bool:
+    return ledger.startswith(_POSTGRES)
+
+
+def account_schema(key: str) -> str:
+    """The PostgreSQL schema of an account in a shared ledger database: readable, unique, at most 63 bytes."""
+    slug = re.sub(r"[^a-z0-9]+", "_", key.lower()).strip("_")[:40] or "account"
+    return f"fba_{slug}_{hashlib.blake2b(key.encode('utf-8', 'surrogateescape'), digest_size=4).hexdigest()}"
+
+
+def account_ledger(ledger: str | None, out_dir: Path, key: str) -> str:
+    """Where an account's `run` keeps its claim ledger in a batch.
+
+    - no --ledger: its own SQLite file in its output folder (keep OUT_DIR from month to month);
+    - a postgresql:// URL: that database, shared by all accounts, each in its own schema (the account's key on
+      every row it writes, through the connection's search_path);
+    - a folder: one SQLite file per account in it, `<account>.sqlite3`.
+    """
+    if ledger is None:
+        return str(out_dir / key / LEDGER_FILE)
+    if is_postgres(ledger):
+        separator = "&" if "?" in ledger else "?"
+        return f"{ledger}{separator}options=-csearch_path%3D{account_schema(key)}"
+    if Path(ledger).is_file() or Path(ledger).suffix.lower() in (".sqlite3", ".sqlite", ".db"):
+        raise ValueError(f"--ledger {ledger}: a batch keeps one ledger per account; give a folder (one SQLite file "
+                         "per account in it) or a postgresql:// URL (one database, a schema per account).")
+    return str(Path(ledger) / f"{key}.sqlite3")
+
+
+def create_account_schemas(ledger: str, keys: Iterable[str]) -> None:
+    """Make each account's schema in a shared PostgreSQL ledger (the ledger's migrations then fill it)."""
+    import sqlalchemy
+
+    from fba_audit.ledger.store import resolve
+
+    engine = sqlalchemy.create_engine(resolve(ledger))
+    try:
+        with engine.begin() as conn:
+            for key in keys:
+                conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{account_schema(key)}"')
+    except sqlalchemy.exc.SQLAlchemyError as exc:
+        raise RuntimeError(f"the ledger database {shown(ledger)} could not be prepared: "
+                           f"{str(exc.orig or exc).strip().splitlines()[0]}") from None
+    finally:
+        engine.dispose()
+
+
 def plan_tasks(accounts: Iterable[AccountFolder], out_dir: Path, *, defaults: AccountOptions | None = None,
                timeout_s: float = DEFAULT_TIMEOUT_S, max_memory_mb: int | None = None,
-               manifest: dict[str, dict] | None = None) -> list[AccountTask]:
+               manifest: dict[str, dict] | None = None, ledger: str | None = None,
+               no_ledger: bool = False) -> list[AccountTask]:
     tasks = []
     for account in accounts:
         key = _safe_key(account.key)
         if key in RESERVED_NAMES:
             key = f"{key}-account"
         base = replace(defaults, name=key) if defaults else AccountOptions(name=key)
+        base = replace(base, ledger="" if no_ledger else account_ledger(ledger, out_dir, key))
         options, error = base, None
         if account.account_toml is not None:
             try:
@@ -418,19 +486,28 @@ def write_manifest(out_dir: Path, manifest: dict[str, dict]) -> None:
 
 def run_batch(accounts_dir: str, out_dir: Path, *, workers: int | None = None, scheduler: str | None = None,
               resume: bool = False, timeout_s: float = DEFAULT_TIMEOUT_S, max_memory_mb: int | None = None,
-              defaults: AccountOptions | None = None,
+              defaults: AccountOptions | None = None, ledger: str | None = None, no_ledger: bool = False,
               on_outcome: Callable[[AccountOutcome, int, int], None] | None = None) -> BatchResult:
     """Audit every account of `accounts_dir` into `out_dir/<account>/`, then write agency.json and agency.xlsx.
 
-    `on_outcome(outcome, done, total)` is called as each account finishes (for progress lines).
+    `ledger` as in `account_ledger`. Without it, $FBA_AUDIT_LEDGER is used when it names a PostgreSQL database (a
+    team's); a SQLite file there is one seller's ledger, which many accounts must not share, so each account then
+    keeps its own file. `on_outcome(outcome, done, total)` is called as each account finishes.
     """
+    from fba_audit.ledger.store import ENV_VAR
+
+    if ledger is None and is_postgres(os.environ.get(ENV_VAR) or ""):
+        ledger = os.environ[ENV_VAR]
     from fba_audit.writers.agency import agency_rows, write_agency_json, write_agency_workbook
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     manifest = read_manifest(out_dir)
     tasks = plan_tasks(list_accounts(accounts_dir), out_dir, defaults=defaults, timeout_s=timeout_s,
-                       max_memory_mb=max_memory_mb, manifest=manifest if resume else None)
+                       max_memory_mb=max_memory_mb, manifest=manifest if resume else None, ledger=ledger,
+                       no_ledger=no_ledger)
+    if ledger is not None and is_postgres(ledger) and not no_ledger:
+        create_account_schemas(ledger, [task.key for task in tasks])
     result = BatchResult(out_dir=out_dir)
     stream = run_dask(tasks, scheduler) if scheduler else run_local(tasks, workers or os.cpu_count() or 1)
     for outcome in stream:

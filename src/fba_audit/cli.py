@@ -416,6 +416,11 @@ def batch(
     lang: Annotated[str | None, typer.Option("--lang", help="Workbook language of every account: en or zh.")] = None,
     fail_on_findings: Annotated[bool, typer.Option("--fail-on-findings",
                                                    help="Exit 1 when any account has a claimable finding.")] = False,
+    ledger: Annotated[str | None, typer.Option("--ledger", help="Claim ledgers: a postgresql:// URL (one database, "
+                                                                "a schema per account) or a folder (one SQLite file "
+                                                                "per account). Default: $FBA_AUDIT_LEDGER, else "
+                                                                "OUT/<account>/ledger.sqlite3.")] = None,
+    no_ledger: Annotated[bool, typer.Option("--no-ledger", help="Do not read or record claim ledgers.")] = False,
 ) -> None:
     """Audit many seller accounts in one batch: each sub-folder is one account, audited as `fba-audit run` would.
 
@@ -472,8 +477,9 @@ def batch(
 
         try:
             result = run_batch(accounts_dir, out, workers=parallel, scheduler=scheduler, resume=resume,
-                               timeout_s=timeout, max_memory_mb=memory_mb, defaults=defaults, on_outcome=finished)
-        except (OSError, RuntimeError) as exc:
+                               timeout_s=timeout, max_memory_mb=memory_mb, defaults=defaults, ledger=ledger,
+                               no_ledger=no_ledger, on_outcome=finished)
+        except (OSError, RuntimeError, ValueError) as exc:
             err.print(f"batch stopped: {exc}")
             raise typer.Exit(Exit.ERROR)
     counts = {s: sum(1 for o in result.outcomes if o.status == s) for s in ("ran", "skipped", "failed")}

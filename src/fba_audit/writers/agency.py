@@ -74,6 +74,7 @@ def agency_rows(outcomes: Iterable[AccountOutcome], out_dir: Path) -> list[dict[
             "seconds": round(outcome.seconds, 1),
             "peak_memory_mb": None if outcome.peak_memory_mb is None else round(outcome.peak_memory_mb),
             "log": f"{LOGS_DIR}/{outcome.key}.log",
+            "ledger": outcome.ledger,
         }
         findings_json = out_dir / outcome.key / "findings.json"
         if outcome.status != "failed" and findings_json.is_file():
@@ -122,7 +123,7 @@ SUMMARY_COLUMNS = (
     ("Account", 28), ("Status", 9), ("Marketplace", 12), ("Claimable value", 16), ("Currency", 9),
     ("Nearest deadline", 16), ("Claimable findings", 11), ("Claimable units", 11), ("Review findings", 11),
     ("Waiting findings", 11), ("Expired findings", 11), ("Expired value", 14), ("Input errors", 10),
-    ("Input warnings", 10), ("Audit date", 12), ("Error", 60), ("Folder", 24), ("Log", 30),
+    ("Input warnings", 10), ("Audit date", 12), ("Error", 60), ("Folder", 24), ("Log", 30), ("Claim ledger", 40),
 )
 DETECTOR_COLUMNS = (("Account", 28), ("Detector", 10), ("Findings", 10), ("Claimable findings", 11),
                     ("Claimable units", 11), ("Claimable value", 16), ("Currency", 9), ("Folder", 24))
@@ -200,7 +201,7 @@ def write_agency_workbook(rows: Sequence[dict[str, Any]], path: Path) -> Path:
             (row.get("waiting") or {}).get("findings"), (row.get("expired") or {}).get("findings"), expired_value,
             row.get("input_errors"), row.get("input_warnings"),
             dt.date.fromisoformat(row["as_of"]) if row.get("as_of") else None, row.get("error"), row["folder"],
-            row["log"],
+            row["log"], row.get("ledger"),
         ])
         for code, detector in (row.get("by_detector") or {}).items():
             detector_value, detector_currency = _money(detector["claimable_value"])
