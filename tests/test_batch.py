@@ -18,6 +18,7 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
+from fba_audit import batch
 from fba_audit.batch import (
     AccountConfigError,
     AccountOptions,
@@ -229,6 +230,11 @@ def test_dask_cluster_gives_the_local_results(local_batch, tmp_path: Path) -> No
         result = run_batch(str(accounts), out, scheduler=cluster.scheduler_address,
                            defaults=AccountOptions(name="", as_of=dt.date(2026, 5, 15)))
         workers = {o.worker for o in result.outcomes if o.status == "ran"}
+        with distributed.Client(cluster) as client:
+            # The nanny's tuning of its own workers (aggressive malloc trimming) is not handed on to `run`.
+            worker_env, run_env = client.submit(lambda: (dict(os.environ), batch._run_environment())).result()
+        assert worker_env["MALLOC_TRIM_THRESHOLD_"] == "65536"
+        assert "MALLOC_TRIM_THRESHOLD_" not in run_env and run_env["PATH"] == worker_env["PATH"]
     local = without_timing(agency(out_local))
     remote = without_timing(agency(out))
     assert remote["totals"] == local["totals"]
