@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from fba_audit.reports.periods import ReportPeriod
 
 # Seller Central marketplace code -> currency Amazon settles in.
 MARKETPLACE_CURRENCY = {
@@ -20,6 +25,9 @@ class AuditContext:
 
     as_of: dt.date
     marketplace: str = "US"
+    # Up to which date each report covers (fba_audit.reports.periods), filled from the loaded folder by
+    # `Detector.judge`; empty when a detector is called on frames alone.
+    periods: Mapping[str, ReportPeriod] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
         if isinstance(self.as_of, str):

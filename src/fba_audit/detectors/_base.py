@@ -2,8 +2,8 @@
 
 A detector module exports one `DETECTOR = Detector(...)`; its module docstring is the user documentation
 (title line, then `## What it finds`, `## Why Amazon owes you`, `## Evidence to attach`, `## Claim window` with
-a `{claim_window}` placeholder). `run` is pure: validated frames and the `AuditContext` in, a findings frame
-out; no file I/O, no `date.today()`.
+a `{claim_window}` placeholder). `run` is pure: validated frames and the `AuditContext` in, a `fba_audit.coverage.Judged` out (the
+findings, and what it judged and could not judge, with the reason); no file I/O, no `date.today()`.
 
 Calling convention (the runner and the fixture tests both use `Detector.run_on`): every dataset in `needs` is
 passed by keyword; every dataset in `optional` is passed when a file fed it (`LoadResult.has`), else the
@@ -13,6 +13,7 @@ defaulting to None.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import inspect
 import re
@@ -25,6 +26,7 @@ import pandera.errors
 import polars as pl
 
 from fba_audit.context import AuditContext
+from fba_audit.coverage import Judged
 from fba_audit.findings import FILLED_BY_RUN, FINDINGS_COLUMNS, FINDINGS_SCHEMA, Findings
 from fba_audit.policy import CODE_FAMILY, no_window_message, window_for, windows_for_family, with_window
 
@@ -51,7 +53,7 @@ class Detector:
     name: str  # "warehouse-lost-damaged": names the discrepancy, not the remedy
     family: str  # claim family in fba_audit.policy (decides the claim window)
     needs: tuple[str, ...]  # dataset keys (fba_audit.reports.datasets.DATASET_MODELS) it cannot run without
-    run: Callable[..., pl.DataFrame]  # pure: run(**frames, ctx=AuditContext) -> Findings frame
+    run: Callable[..., Judged]  # pure: run(**frames, ctx=AuditContext) -> Judged (findings and coverage)
     doc: str  # the module's __doc__: title line, then the four headings
     optional: tuple[str, ...] = ()  # dataset keys used when present (None otherwise)
     # Where in Seller Central to get each needed dataset, when the detector wants to say more than the loader.
@@ -80,14 +82,28 @@ class Detector:
         """The needed datasets no usable file fed (the runner skips the detector and says so)."""
         return tuple(d for d in self.needs if not load.has(d))
 
-    def run_on(self, load: LoadResult, ctx: AuditContext) -> pl.DataFrame:
-        """Run on a loaded folder with the calling convention above; sorted by finding_id."""
+    def judge(self, load: LoadResult, ctx: AuditContext) -> Judged:
+        """Run on a loaded folder with the calling convention above: findings sorted by finding_id, and coverage.
+
+        The periods the folder's reports cover (`fba_audit.reports.periods`) reach the detector in `ctx`.
+        """
+        from fba_audit.reports.periods import report_periods
+
         missing = self.missing(load)
         if missing:
             raise ValueError(f"{self.code} needs {', '.join(missing)}")
         frames: dict[str, pl.DataFrame | None] = {d: load.datasets[d] for d in self.needs}
         frames.update({d: load.datasets[d] if load.has(d) else None for d in self.optional})
-        return self.run(**frames, ctx=ctx).sort("finding_id")
+        if not ctx.periods:
+            ctx = dataclasses.replace(ctx, periods=report_periods(load))
+        judged = self.run(**frames, ctx=ctx)
+        if not isinstance(judged, Judged):
+            raise TypeError(f"{self.code}: run must return fba_audit.coverage.Judged, not {type(judged).__name__}")
+        return dataclasses.replace(judged, findings=judged.findings.sort("finding_id"))
+
+    def run_on(self, load: LoadResult, ctx: AuditContext) -> pl.DataFrame:
+        """The findings of `judge`, sorted by finding_id."""
+        return self.judge(load, ctx).findings
 
     def run_parameters(self) -> tuple[str, ...]:
         """The keyword parameters of `run` other than ctx (the registry test compares them with needs/optional)."""

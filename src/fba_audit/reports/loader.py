@@ -108,6 +108,8 @@ def load_folder(
     titles = _titles(reads)
     datasets = _merge(reads, final)
     reads.sort(key=lambda r: r.summary.file)
+    for summary, warning in period_warnings([r.summary for r in reads]):
+        summary.problems.append(warning)
     return LoadResult(datasets=datasets, files=[r.summary for r in reads], titles=titles,
                       marketplace=decision)
 
@@ -386,7 +388,9 @@ def _columns_wanted(read: _FileRead) -> frozenset[str] | None:
         # Its columns are dataset columns too, plus total-amount for the summary row and the totals check. The
         # time of day is left out: a settlement is merged whole, never line by line (only Date Range lines are,
         # and their identity is what keeps `posted_at`).
-        return (read.keep["transactions"] | read.keep["settlements"] | {"total_amount"}) - {"posted_at"}
+        # The period a settlement states is read too: it is how far the file vouches (`_note_stated_period`).
+        return (read.keep["transactions"] | read.keep["settlements"] | {"total_amount", "start_at", "end_at"}) - {
+            "posted_at"}
     if kind.key not in _ONE_TO_ONE_KINDS:
         return None
     wanted = frozenset().union(*(read.keep[d] for d in kind.datasets), _title_columns(kind.datasets))
@@ -719,6 +723,7 @@ def _finish_file(read: _FileRead, handed_over: list[pl.DataFrame], preamble: lis
         summary.problems.extend(settlement_totals(frames, summary.file, read.rejected_lines))
         ids = frames["settlements"]["settlement_id"].drop_nulls().unique().to_list()
         read.settlement_ids = tuple(sorted(ids))
+        _note_stated_period(summary, frames["settlements"])
     read.titles = [_titles_of(dataset, frame) for dataset, frame in frames.items() if dataset in TITLE_COLUMNS]
     for dataset, frame in frames.items():
         keep = None if read.keep is None else read.keep.get(dataset)
@@ -914,6 +919,19 @@ def _excerpt(value: str) -> str:
     if len(value) <= EXCERPT_CHARS:
         return f'"{value}"'
     return f'"{_printable(value[:EXCERPT_CHARS], EXCERPT_CHARS)}…" ({len(value.encode("utf-8")):,} bytes)'
+
+
+def _note_stated_period(summary: FileSummary, settlements: pl.DataFrame) -> None:
+    """A settlement file states its period on every row (`settlement-start-date`, `settlement-end-date`): what it
+    vouches for, whatever its last row (fba_audit.reports.periods)."""
+    if "end_at" not in settlements.columns:
+        return
+    start = settlements["start_at"].drop_nulls().min() if "start_at" in settlements.columns else None
+    end = settlements["end_at"].drop_nulls().max()
+    if start is not None:
+        summary.period_start = start.date()
+    if end is not None:
+        summary.period_end = end.date()
 
 
 def _printable(text: str, limit: int = 40) -> str:

@@ -49,6 +49,9 @@ class FileSummary:
     rows_rejected: int = 0
     first_date: dt.date | None = None
     last_date: dt.date | None = None
+    # The period the download states about itself (settlement start and end dates), when it states one.
+    period_start: dt.date | None = None
+    period_end: dt.date | None = None
     header_cells: tuple[str, ...] = ()
     problems: list[Problem] = field(default_factory=list)
 
