@@ -11,6 +11,7 @@ from pathlib import Path
 import polars as pl
 
 from fba_audit.context import AuditContext
+from fba_audit.coverage import STATUS_FAILED, STATUS_SKIPPED, Coverage, Judged
 from fba_audit.detectors import ALL_DETECTORS, BY_CODE, RUN_TOGETHER, columns_read, run_order
 from fba_audit.detectors._base import Detector
 from fba_audit.findings import FINDINGS_COLUMNS, empty_findings
@@ -98,17 +99,20 @@ def run_detectors(load: LoadResult, detectors: list[Detector], ctx: AuditContext
     where = f" in {printable_name(str(folder))}" if folder is not None else ""
     filed = list(set(claimed))
 
-    def outcome(detector: Detector) -> pl.DataFrame | SkippedDetector:
+    def outcome(detector: Detector) -> Coverage | SkippedDetector:
         found = _outcome(detector, load, ctx)
-        if isinstance(found, pl.DataFrame):
-            found = with_titles(found, load.titles)
-            if filed:
-                found = found.filter(~pl.col("finding_id").is_in(filed))
-            if on_findings is not None:
-                on_findings(detector.code, found)
-        return found
+        if isinstance(found, SkippedDetector):
+            return found
+        findings = with_titles(found.findings, load.titles)
+        if filed:
+            findings = findings.filter(~pl.col("finding_id").is_in(filed))
+        if on_findings is not None:
+            on_findings(detector.code, findings)
+        frames[detector.code] = findings
+        return Coverage.of(detector.code, detector.name, found, findings.height)
 
-    outcomes: dict[str, pl.DataFrame | SkippedDetector] = {}
+    frames: dict[str, pl.DataFrame] = {}
+    outcomes: dict[str, Coverage | SkippedDetector] = {}
     runnable: list[Detector] = []
     for detector in detectors:
         missing = detector.missing(load)
@@ -128,14 +132,14 @@ def run_detectors(load: LoadResult, detectors: list[Detector], ctx: AuditContext
         for detector, found in zip(others, pool.map(outcome, others)):
             outcomes[detector.code] = found
     # Reported in the order asked for, whatever order they ran in.
-    ran = [d.code for d in runnable if isinstance(outcomes[d.code], pl.DataFrame)]
+    ran = [d.code for d in runnable if isinstance(outcomes[d.code], Coverage)]
     failed = [d.code for d in runnable if d.code not in ran]
-    frames = [outcomes[code] for code in ran]
     skipped = [outcome for d in detectors if isinstance(outcome := outcomes[d.code], SkippedDetector)]
-    findings = (pl.concat(frames, how="vertical") if frames else empty_findings()).select(FINDINGS_COLUMNS).sort(
-        "finding_id")
+    coverage = [_as_coverage(outcomes[d.code], d.code in failed) for d in detectors]
+    findings = (pl.concat([frames[code] for code in ran], how="vertical") if ran else empty_findings()).select(
+        FINDINGS_COLUMNS).sort("finding_id")
     return AuditResult(as_of=ctx.as_of, marketplace=ctx.marketplace, findings=findings, ran=ran, skipped=skipped,
-                       failed=failed, load=load)
+                       failed=failed, load=load, coverage=coverage)
 
 
 def with_titles(findings: pl.DataFrame, titles: pl.DataFrame) -> pl.DataFrame:
@@ -148,10 +152,18 @@ def with_titles(findings: pl.DataFrame, titles: pl.DataFrame) -> pl.DataFrame:
         title=pl.coalesce("title", "_title")).select(FINDINGS_COLUMNS).sort("finding_id")
 
 
-def _outcome(detector: Detector, load: LoadResult, ctx: AuditContext) -> pl.DataFrame | SkippedDetector:
-    """The detector's findings, or why it was skipped: one broken detector must not stop the others."""
+def _as_coverage(outcome: Coverage | SkippedDetector, failed: bool) -> Coverage:
+    """Every detector asked for has a coverage entry: one that did not run stands as not checked, with the reason."""
+    if isinstance(outcome, Coverage):
+        return outcome
+    return Coverage.did_not_run(outcome.code, outcome.name, STATUS_FAILED if failed else STATUS_SKIPPED,
+                                outcome.reason, outcome.download)
+
+
+def _outcome(detector: Detector, load: LoadResult, ctx: AuditContext) -> Judged | SkippedDetector:
+    """The detector's findings and coverage, or why it was skipped: one broken detector must not stop the others."""
     try:
-        return detector.run_on(load, ctx)
+        return detector.judge(load, ctx)
     except Exception as exc:  # noqa: BLE001
         return SkippedDetector(
             detector.code, detector.name,

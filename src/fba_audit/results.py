@@ -1,4 +1,5 @@
-"""What one audit run produces: the findings, which detectors ran or were skipped, and the input accounting."""
+"""What one audit run produces: the findings, which detectors ran or were skipped, what each could not judge, and the
+input accounting."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from fba_audit.coverage import Coverage
 from fba_audit.reports.model import LoadResult
 
 if TYPE_CHECKING:
@@ -32,3 +34,6 @@ class AuditResult:
     failed: list[str] = field(default_factory=list)  # codes of detectors that raised (also listed in skipped)
     load: LoadResult | None = None
     ledger: LedgerView | None = None  # cases, follow-up and money recovered, when the run was recorded in a ledger
+    # One entry per detector asked for, in code order: what it judged and what it could not (skipped and failed
+    # detectors included, with their reason).
+    coverage: list[Coverage] = field(default_factory=list)

@@ -5,6 +5,7 @@ tests/fixtures/detectors/FBA02/finds_<story>/     (or clean_<story>/)
     reports/        tiny exports in Amazon's real format; they go through fba_audit.reports.load_folder
     expected.csv    the golden findings, every column a detector fills (header only for a clean_ case): the
                     product `title` is added by the run afterwards (tests/test_titles.py), not by detectors
+    coverage.json   the golden coverage: what one item is, how many were judged, and every item not checked, by reason
     problems.txt    only for a case about imperfect input: the input problems the load must report, exactly,
                     one `severity: file:line: message hint` a line (without it, any problem fails the case)
 
@@ -14,6 +15,7 @@ tests/fixtures/detectors/FBA02/finds_<story>/     (or clean_<story>/)
 from __future__ import annotations
 
 import datetime as dt
+import json
 import tomllib
 from decimal import Decimal
 from pathlib import Path
@@ -23,6 +25,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from fba_audit.context import AuditContext
+from fba_audit.coverage import Coverage
 from fba_audit.detectors import BY_CODE, columns_read
 from fba_audit.findings import DETECTOR_COLUMNS, DETECTOR_SCHEMA, FILLED_BY_RUN, FINDINGS_SCHEMA, empty_findings
 from fba_audit.reports.loader import NO_ROWS
@@ -45,6 +48,13 @@ def read_case(case: Path) -> dict:
 def read_golden(path: Path) -> pl.DataFrame:
     """expected.csv read with the findings schema: Decimal amounts and dates round-trip exactly."""
     return pl.read_csv(path, schema=DETECTOR_SCHEMA)
+
+
+def coverage_document(coverage: Coverage) -> dict:
+    """A detector's coverage of one case as its coverage.json holds it (the same keys as findings.json `coverage`)."""
+    from fba_audit.writers.json_out import coverage_record
+
+    return coverage_record(coverage)
 
 
 def write_golden(findings: pl.DataFrame, path: Path) -> None:
@@ -72,12 +82,17 @@ def test_detector_case(case: Path, update_golden: bool) -> None:
         "fixture reports must load with exactly the problems of problems.txt (none without it)")
     assert not detector.missing(load), f"{case}: reports/ lacks {detector.missing(load)}"
 
-    got = detector.run_on(load, ctx)
-    golden = case / "expected.csv"
+    judged = detector.judge(load, ctx)
+    got = judged.findings
+    golden, coverage_golden = case / "expected.csv", case / "coverage.json"
+    coverage = coverage_document(Coverage.of(detector.code, detector.name, judged, got.height))
     if update_golden:
         write_golden(got, golden)
-        pytest.skip(f"wrote {golden}; review it with git diff")
+        coverage_golden.write_text(json.dumps(coverage, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        pytest.skip(f"wrote {golden} and {coverage_golden.name}; review them with git diff")
     assert golden.exists(), f"no golden for {case}; run pytest --update-golden and review it"
+    assert coverage_golden.exists(), f"no coverage golden for {case}; run pytest --update-golden and review it"
+    assert coverage == json.loads(coverage_golden.read_text(encoding="utf-8"))
     expected = read_golden(golden)
     if case.name.startswith("clean_"):
         assert expected.is_empty(), f"{golden}: a clean_ case expects no findings"

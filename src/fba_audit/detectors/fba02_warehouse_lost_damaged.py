@@ -42,6 +42,7 @@ from __future__ import annotations
 import polars as pl
 
 from fba_audit.context import AuditContext
+from fba_audit.coverage import Judged
 from fba_audit.detectors._base import Detector, evidence_agg, finding_id, join_evidence, to_findings
 from fba_audit.detectors._warehouse import ledger_span, ledger_too_short, settle_days, too_short_note
 from fba_audit.netting import allocate, reimbursement_events
@@ -65,6 +66,7 @@ CHECKS = {"unrecoverable_d": " Check first: D also means a disposal you asked fo
           "disposed": " Check first that you did not ask for this disposal (removal orders).",
           "donated": " Check first that you did not ask for this donation."}
 FOUND_REASONS = ["F", "N"]
+ITEM = "loss or damage adjustment (FNSKU and reference id)"
 WAREHOUSE_REASONS = {"Lost_Warehouse", "Damaged_Warehouse"}
 
 
@@ -140,7 +142,7 @@ def detect(*, inventory_ledger, reimbursements, transactions=None, products=None
         .when(review).then(pl.lit("found units are not netted against it"))
         .otherwise(pl.format("no Unreconciled Quantity in the download and {} found later", "found_units"))
     )
-    return to_findings(valued.select(
+    findings = to_findings(valued.select(
         finding_id="claim_id", fnsku="fnsku", sku="sku", asin="asin", reference_id="key",
         event_date="event_date", quantity="quantity", amount="amount", currency="currency",
         valuation_basis="valuation_basis",
@@ -161,6 +163,8 @@ def detect(*, inventory_ledger, reimbursements, transactions=None, products=None
             pl.col("fulfillment_center").fill_null("-"), "reason", "quantity", "quantity",
         ),
     ), code=CODE, ctx=ctx)
+    # Every loss adjustment is judged: netted to nothing, or a finding.
+    return Judged(findings, item=ITEM, judged=losses.height)
 
 
 DETECTOR = Detector(

@@ -33,6 +33,7 @@ from __future__ import annotations
 import polars as pl
 
 from fba_audit.context import AuditContext
+from fba_audit.coverage import Judged, not_checked
 from fba_audit.detectors._base import Detector, evidence_agg, finding_id, join_evidence, to_findings, with_evidence_of
 from fba_audit.detectors._refunds import MONEY, charged_per_item, principal_lines, refund_events, with_order_evidence
 from fba_audit.sorted_runs import cum_sum_within, key_starts
@@ -40,6 +41,9 @@ from fba_audit.reports.datasets import ID, in_currency
 
 ABSOLUTE_TOLERANCE = pl.lit(1).cast(MONEY)
 RELATIVE_TOLERANCE = pl.lit("0.05").cast(pl.Decimal(18, 4))
+ITEM = "refunded order item (order and SKU)"
+NO_CHARGE = ("the charge is in neither the settlement / transaction files nor All Orders (the order is older than "
+             "the files): the refund cannot be compared with it")
 
 
 def _all_orders_charges(orders: pl.DataFrame | None, currency: str) -> pl.DataFrame:
@@ -65,7 +69,7 @@ def _all_orders_charges(orders: pl.DataFrame | None, currency: str) -> pl.DataFr
     )
 
 
-def detect(*, transactions: pl.DataFrame, orders: pl.DataFrame | None = None, ctx: AuditContext) -> pl.DataFrame:
+def detect(*, transactions: pl.DataFrame, orders: pl.DataFrame | None = None, ctx: AuditContext) -> Judged:
     lines = principal_lines(transactions, ctx.currency)
     refunds = refund_events(lines)
     # The charge: Order lines in the files; else All Orders; else nothing is reported (see the docstring).
@@ -93,7 +97,11 @@ def detect(*, transactions: pl.DataFrame, orders: pl.DataFrame | None = None, ct
         .otherwise(pl.col("ao_fulfillment")),
         charge_source=pl.when(from_files).then(pl.lit("payment files")).otherwise(pl.lit("All Orders")),
         ao_evidence="ao_evidence",
-    ).filter(pl.col("charged") > 0)
+    )
+    # A refund of an item whose charge is not in the files cannot be compared with it: counted, not judged.
+    unjudged = not_checked(charged.filter(pl.col("charged").is_null() | (pl.col("charged") <= 0)), NO_CHARGE,
+                           pl.format("{} ({})", "order_id", pl.col("sku").cast(pl.String).fill_null("-")))
+    charged = charged.filter(pl.col("charged") > 0)
 
     # Refunds in date order, running totals: the refund that first pushes the total over is the event.
     key = ["order_id", "sku"]
@@ -152,7 +160,7 @@ def detect(*, transactions: pl.DataFrame, orders: pl.DataFrame | None = None, ct
         "about {} unit(s) refunded, derived as principal refunded / unit price {} (the refund lines name no quantity)",
         (pl.col("refunded").cast(pl.Float64) / pl.col("unit_price").cast(pl.Float64)).round(2), "unit_price",
     )).otherwise(pl.lit("units refunded not known (neither the order nor the refund lines name a quantity)"))
-    return to_findings(found.select(
+    findings = to_findings(found.select(
         finding_id("FBA03", ctx.marketplace, pl.col("order_id"), pl.col("sku")),
         "sku", "order_id", "event_date",
         reference_id=pl.col("order_id"),
@@ -184,6 +192,7 @@ def detect(*, transactions: pl.DataFrame, orders: pl.DataFrame | None = None, ct
         ),
         needs_review=pl.lit(True),
     ), code="FBA03", ctx=ctx)
+    return Judged(findings, item=ITEM, judged=charged.height, not_checked=unjudged)
 
 
 DETECTOR = Detector(

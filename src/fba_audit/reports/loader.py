@@ -33,6 +33,7 @@ from fba_audit.reports.kinds import (
     EXPECTED, INBOUND_SHIPMENT_ITEMS, INBOUND_SHIPMENTS, MONEY, ReportKind, match_columns, recognise,
 )
 from fba_audit.reports.model import FileSummary, LoadResult, Problem
+from fba_audit.reports.periods import period_warnings
 from fba_audit.reports.unused import recognise_unused
 
 MAX_PROBLEMS_PER_COLUMN = 20

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from fba_audit.coverage import STATUS_RAN, Coverage
 from fba_audit.ledger.view import CaseInfo, FollowUp, LedgerView
 from fba_audit.reports.model import FileSummary, Problem
 from fba_audit.results import AuditResult, SkippedDetector
@@ -45,6 +46,7 @@ def run_document(result: AuditResult) -> dict[str, object]:
         "follow_up": [_follow_up_record(item) for item in ledger.follow_up] if ledger is not None else [],
         "recovered": _recovered_record(ledger),
         "skipped": [_skipped_record(skipped) for skipped in result.skipped],
+        "coverage": [coverage_record(entry) for entry in result.coverage],
         "input_problems": [_problem_record(problem) for problem in input_problems(result)],
         "files": [_file_record(summary) for summary in input_files(result)],
     }
@@ -90,6 +92,22 @@ def _recovered_record(ledger: LedgerView | None) -> dict[str, object] | None:
 
 def _skipped_record(skipped: SkippedDetector) -> dict[str, object]:
     return {"code": skipped.code, "name": skipped.name, "reason": skipped.reason, "download": skipped.download}
+
+
+def coverage_record(coverage: Coverage) -> dict[str, object]:
+    """One detector's coverage: what it judged, and every item it could not judge, grouped by reason."""
+    return {
+        "code": coverage.code,
+        "name": coverage.name,
+        "status": coverage.status,
+        "item": coverage.item,
+        "judged": coverage.judged,
+        "findings": coverage.findings,
+        "not_checked": coverage.not_checked_count if coverage.status == STATUS_RAN else None,
+        "reasons": [{"reason": r.reason, "count": r.count, "items": list(r.items)} for r in coverage.not_checked],
+        "notes": list(coverage.notes),
+        "download": coverage.download,
+    }
 
 
 def _problem_record(problem: Problem) -> dict[str, object]:
