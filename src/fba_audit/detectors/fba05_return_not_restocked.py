@@ -38,9 +38,12 @@ returns report), https://sellercentral.amazon.com/help/hub/reference/external/G2
 
 from __future__ import annotations
 
+import datetime as dt
+
 import polars as pl
 
 from fba_audit.context import AuditContext
+from fba_audit.coverage import Judged, not_checked
 from fba_audit.detectors._base import Detector, evidence_agg, finding_id, join_evidence, to_findings
 from fba_audit.detectors._warehouse import ledger_span, ledger_too_short, settle_days, too_short_note
 from fba_audit.findings import empty_findings
@@ -50,24 +53,33 @@ from fba_audit.valuation import add_valuation
 CODE = "FBA05"
 RESTOCKED = ["Unit returned to inventory", "Repackaged Successfully"]
 SLACK_DAYS = 3  # a ledger credit up to 3 days before the return date still counts (claim_rules.md FBA05)
+ITEM = "sellable return restocked (FNSKU, order and license plate)"
+NO_LEDGER = "no Inventory Ledger (detailed view) rows: nothing can show whether the return was credited"
+NO_FNSKU = "no FNSKU: the return names none and no report pairs its SKU with one"
 
 
 def detect(*, customer_returns, inventory_ledger, reimbursements, transactions=None, products=None,
            ctx: AuditContext):
-    first, last = ledger_span(inventory_ledger.filter(pl.col("source_report") == "ledger_detail"))
-    if first is None:
-        return empty_findings()  # no current ledger rows: nothing can show a missing credit
     # Sellable returns Amazon says it put back in stock, inside the period the ledger can vouch for.
     restocked = customer_returns.filter(
         (pl.col("detailed_disposition") == "SELLABLE") & pl.col("status").is_in(RESTOCKED))
+    item = pl.format("{} (order {}, {})", pl.coalesce(pl.col("fnsku").cast(pl.String), pl.col("sku").cast(pl.String)),
+                     "order_id", pl.col("return_date").cast(pl.String))
+    first, last = ledger_span(inventory_ledger.filter(pl.col("source_report") == "ledger_detail"))
+    if first is None:
+        return Judged(empty_findings(), item=ITEM, judged=0, not_checked=not_checked(restocked, NO_LEDGER, item))
     # Only the SKUs of the returns without an FNSKU are paired (a return with an FNSKU keeps it).
     pairs = sku_fnsku_map(inventory_ledger, reimbursements,
                           only=restocked.filter(pl.col("fnsku").is_null())["sku"]).rename({"fnsku": "_mapped"})
+    paired = restocked.join(pairs, on="sku", how="left").with_columns(fnsku=pl.coalesce("fnsku", "_mapped"))
+    inside = pl.col("return_date").is_between(first + pl.duration(days=SLACK_DAYS), last)
+    outside = (f"returned outside the period the Inventory Ledger download covers ({first + dt.timedelta(SLACK_DAYS)} "
+               f"to {last}): the ledger cannot show whether it was credited")
+    unjudged = pl.concat([not_checked(paired.filter(pl.col("fnsku").is_null()), NO_FNSKU, item),
+                          not_checked(paired.filter(pl.col("fnsku").is_not_null() & ~inside), outside, item)])
     returns = (
-        restocked
-        .join(pairs, on="sku", how="left").with_columns(fnsku=pl.coalesce("fnsku", "_mapped"))
-        .filter(pl.col("fnsku").is_not_null()
-                & pl.col("return_date").is_between(first + pl.duration(days=SLACK_DAYS), last))
+        paired
+        .filter(pl.col("fnsku").is_not_null() & inside)
         .with_columns(key=pl.coalesce("license_plate_number", pl.col("return_date").cast(pl.String)))
     )
     claims = returns.group_by("fnsku", "order_id", "key").agg(
@@ -113,7 +125,7 @@ def detect(*, customer_returns, inventory_ledger, reimbursements, transactions=N
     blind = pl.lit(credits_rows.is_empty()) | ~pl.col("fnsku").is_in(seen)
     blind_note = (" The Inventory Ledger download has no CustomerReturns event at all or no row for this FNSKU: "
                   "check it was not filtered by event type or FNSKU before filing.")
-    return to_findings(valued.select(
+    findings = to_findings(valued.select(
         finding_id="claim_id", fnsku="fnsku", sku="sku", asin="asin", order_id="order_id", reference_id="order_id",
         event_date="event_date", quantity="quantity", amount="amount", currency="currency",
         valuation_basis="valuation_basis", confidence=pl.lit("medium"), needs_review=short | blind,
@@ -138,6 +150,7 @@ def detect(*, customer_returns, inventory_ledger, reimbursements, transactions=N
             "quantity", "quantity",
         ),
     ), code=CODE, ctx=ctx)
+    return Judged(findings, item=ITEM, judged=claims.height, not_checked=unjudged)
 
 
 DETECTOR = Detector(

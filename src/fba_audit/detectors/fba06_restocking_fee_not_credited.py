@@ -38,6 +38,7 @@ from __future__ import annotations
 import polars as pl
 
 from fba_audit.context import AuditContext
+from fba_audit.coverage import Judged, not_checked
 from fba_audit.detectors._base import Detector, finding_id, join_evidence, to_findings, with_evidence_of
 from fba_audit.detectors._refunds import charged_per_item, principal_lines, with_order_evidence
 from fba_audit.reports.datasets import in_currency
@@ -45,9 +46,12 @@ from fba_audit.reports.datasets import in_currency
 FEE_CREDIT = "RestockingFee"
 FEE_TAX = "MarketplaceFacilitatorTax-RestockingFee"
 SETTLEMENT_FORMATS = ("settlement_v1", "settlement_v2")
+ITEM = "refund that withheld tax on a restocking fee (order, SKU and refund)"
+NO_CHARGE = "the order's principal charge is not in the settlement files: the debit cannot be compared with it"
+NO_CHANNEL = "the files do not say who fulfilled the order (no fulfillment-id on its lines)"
 
 
-def detect(*, customer_returns: pl.DataFrame, transactions: pl.DataFrame, ctx: AuditContext) -> pl.DataFrame:
+def detect(*, customer_returns: pl.DataFrame, transactions: pl.DataFrame, ctx: AuditContext) -> Judged:
     key = ["order_id", "sku"]
     # NOTE: lazy until filtered: the settlement lines are nearly all of a year's transactions (millions of rows).
     money = transactions.lazy().filter(
@@ -85,14 +89,21 @@ def detect(*, customer_returns: pl.DataFrame, transactions: pl.DataFrame, ctx: A
         pl.col("return_date").min().alias("return_date"),
         pl.col("detailed_disposition").drop_nulls().unique().sort().str.join("/").alias("dispositions"),
     )
-    found = (
-        refunds.filter(pl.col("fee_charged_to_buyer") & ~pl.col("fee_credited"))
-        .join(returned, on=key, how="inner", nulls_equal=True)
-        .join(charged, on=key, how="inner", nulls_equal=True)
-        .with_columns(fulfillment=pl.coalesce(
+    candidates = refunds.filter(pl.col("fee_charged_to_buyer") & ~pl.col("fee_credited")).join(
+        returned, on=key, how="inner", nulls_equal=True)
+    with_charge = candidates.join(charged, on=key, how="inner", nulls_equal=True).with_columns(
+        fulfillment=pl.coalesce(
             pl.when(pl.col("order_fulfillment") != "").then("order_fulfillment"),
             pl.when(pl.col("refund_fulfillment") != "").then("refund_fulfillment"),
         ))
+    refund_item = pl.format("{} ({}, refund {})", "order_id", pl.col("sku").cast(pl.String).fill_null("-"),
+                            "refund_key")
+    unjudged = pl.concat([
+        not_checked(candidates.join(charged, on=key, how="anti", nulls_equal=True), NO_CHARGE, refund_item),
+        not_checked(with_charge.filter(pl.col("fulfillment").is_null()), NO_CHANNEL, refund_item),
+    ])
+    found = (
+        with_charge
         # NOTE: the seller issues merchant-fulfilled refunds and charges its own restocking fees: never claimed.
         .filter(pl.col("fulfillment").is_not_null() & ~pl.col("fulfillment").str.contains("MFN"))
         # Only a full principal debit of the units refunded (named on the refund, else the units returned): after
@@ -107,7 +118,7 @@ def detect(*, customer_returns: pl.DataFrame, transactions: pl.DataFrame, ctx: A
     found = with_order_evidence(found, lines)
     found = with_evidence_of(found, refund_lines, [*key, "refund_key"], "refund_evidence")
     found = with_evidence_of(found, customer_returns, key, "return_evidence")
-    return to_findings(found.select(
+    findings = to_findings(found.select(
         finding_id("FBA06", ctx.marketplace, pl.col("order_id"), pl.col("sku"), pl.col("refund_key")),
         "sku", "order_id", "event_date",
         reference_id=pl.col("order_id"),
@@ -133,6 +144,7 @@ def detect(*, customer_returns: pl.DataFrame, transactions: pl.DataFrame, ctx: A
         ),
         needs_review=pl.lit(True),
     ), code="FBA06", ctx=ctx)
+    return Judged(findings, item=ITEM, judged=refunds.height - unjudged.height, not_checked=unjudged)
 
 
 DETECTOR = Detector(

@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from fba_audit.coverage import Judged, not_checked
 from fba_audit.detectors._base import Detector, cents, finding_id, join_evidence, to_findings
 from fba_audit.detectors._customer_return import (
     fulfillment_channels, money_div, net_by_order, order_prices, refund_events, with_price_evidence,
@@ -59,6 +60,10 @@ UNIT_TOLERANCE = 0.05
 # Customers have about 30 days to send an item back (G200379860): a returns report ending sooner after the
 # refund may not show the return yet.
 RETURN_GRACE_DAYS = 30
+ITEM = "refund of an order item (order, SKU and refund date)"
+NO_CHANNEL = ("the files do not say who fulfilled the order (no fulfillment-id on its lines and no All Orders row): "
+              "only refunds of orders Amazon fulfilled can be claimed")
+BOTH_CHANNELS = "the order's lines disagree on who fulfilled it (some AFN, some MFN)"
 REASONS = {"CustomerReturn", "CustomerServiceIssue", "REVERSAL_REIMBURSEMENT", "FREE_REPLACEMENT_REFUND_ITEMS"}
 # The columns of the refunded orders' transaction lines read for channels, prices and evidence.
 LINE_COLUMNS = ("source_file", "source_line", "transaction_type", "order_id", "sku", "order_item_code", "amount_type",
@@ -107,8 +112,17 @@ def detect(*, transactions, customer_returns, reimbursements, orders=None, ctx):
     # (Narrowed to what the helpers below read before anything is copied.)
     refunded_lines = transactions.lazy().filter(pl.col("order_id").is_in(refunded)).select(LINE_COLUMNS).collect()
     refunded_orders = orders.filter(pl.col("amazon_order_id").is_in(refunded)) if orders is not None else None
-    channels = fulfillment_channels(refunded_lines, refunded_orders).filter(pl.col("afn") & ~pl.col("mfn"))
-    refunds = refunds.join(channels.select("order_id"), on="order_id", how="semi")
+    channels = fulfillment_channels(refunded_lines, refunded_orders)
+    refund_item = pl.format("{} ({}, refunded {})", "order_id", pl.col("sku").cast(pl.String).fill_null("-"),
+                            pl.col("refund_date").cast(pl.String))
+    unjudged = pl.concat([
+        not_checked(refunds.join(channels, on="order_id", how="anti"), NO_CHANNEL, refund_item),
+        not_checked(refunds.join(channels.filter(pl.col("afn") & pl.col("mfn")), on="order_id", how="semi"),
+                    BOTH_CHANNELS, refund_item),
+    ])
+    judged = refunds.height - unjudged.height
+    refunds = refunds.join(channels.filter(pl.col("afn") & ~pl.col("mfn")).select("order_id"), on="order_id",
+                           how="semi")
     refunds = refunds.join(order_prices(refunded_lines, refunded_orders, ctx.currency, only=refunds["order_id"]),
                            on=["order_id", "sku"], how="left")
     # Units per refund; a partial refund of less than one unit is not a refund of a unit (see the docstring).
@@ -132,10 +146,13 @@ def detect(*, transactions, customer_returns, reimbursements, orders=None, ctx):
                                                      quantity=pl.col("quantity") - pl.col("units_returned")),
                           paid, items=("sku",)).with_columns(quantity=pl.col("_all")).drop("_all")
     still_open = netted.filter(pl.col("units_open") > 0)
-    # A returns report that ends too soon after the refund cannot show that nothing came back.
-    last_return = customer_returns["return_date"].max()
-    too_soon = (pl.lit(last_return, pl.Date) < pl.col("refund_date").dt.offset_by(f"{RETURN_GRACE_DAYS}d")
-                if last_return is not None else pl.lit(False))
+    # A returns report whose period ends too soon after the refund cannot show that nothing came back. Its period
+    # is what the download or the folder says (fba_audit.reports.periods), not its last row.
+    period = ctx.periods.get("customer_returns")
+    covered_until = period.until if period is not None else customer_returns["return_date"].max()
+    how_covered = period.explanation if period is not None else f"its last row is {covered_until}"
+    too_soon = (pl.lit(covered_until, pl.Date) < pl.col("refund_date").dt.offset_by(f"{RETURN_GRACE_DAYS}d")
+                if covered_until is not None else pl.lit(False))
     values = [money_div(r["refunded"] - max(r["fee_returned"], 0), r["quantity"]) * r["units_open"]
               for r in still_open.select("refunded", "fee_returned", "quantity", "units_open").iter_rows(named=True)]
     still_open = still_open.with_columns(amount=pl.Series(values, dtype=pl.Decimal(18, 2)), too_soon=too_soon)
@@ -143,7 +160,7 @@ def detect(*, transactions, customer_returns, reimbursements, orders=None, ctx):
     still_open = with_price_evidence(still_open, refunded_lines, refunded_orders, ctx.currency)
     returns_files = _files(customer_returns, "FBA customer returns")
     paid_files = _files(reimbursements, "Reimbursements")
-    return to_findings(still_open.select(
+    findings = to_findings(still_open.select(
         "order_id", "sku", "event_date", "amount",
         finding_id=pl.col("claim_id"), reference_id=pl.col("order_id"), quantity=pl.col("units_open"),
         valuation_basis=pl.lit("order_refund"),
@@ -154,8 +171,8 @@ def detect(*, transactions, customer_returns, reimbursements, orders=None, ctx):
             "Order {} ({}): {} unit(s) refunded on {} ({}), {} returned, {} reimbursed: {} unit(s) never came back{}.",
             "order_id", "sku", "quantity", "refund_date", "how", "units_returned", "units_reimbursed", "units_open",
             pl.when(pl.col("too_soon")).then(pl.lit(
-                f"; the returns report ends on {last_return}, under {RETURN_GRACE_DAYS} days after the refund, "
-                "so check for a late return")).otherwise(pl.lit("")),
+                f"; {how_covered}: under {RETURN_GRACE_DAYS} days after the refund, so check for a late return"))
+            .otherwise(pl.lit("")),
         ),
         evidence=join_evidence(
             pl.format("refund: {}", "refund_evidence"),
@@ -173,6 +190,8 @@ def detect(*, transactions, customer_returns, reimbursements, orders=None, ctx):
             "units_returned", "units_open",
         ),
     ), code="FBA07", ctx=ctx)
+    notes = (f"Returns judged with the FBA customer returns report: {how_covered}.",) if period is not None else ()
+    return Judged(findings, item=ITEM, judged=judged, not_checked=unjudged, notes=notes)
 
 
 DETECTOR = Detector(code="FBA07", name="refund-without-return", family="customer_return",

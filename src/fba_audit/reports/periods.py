@@ -15,7 +15,7 @@ last row cannot tell the two apart; the period the seller downloaded can. So:
 3. Unless the report clearly ends before the others: if it stops more than `MIN_GAP_DAYS` days before the folder's
    latest date, and at its own pace (its rows per day over its span) a silence that long would happen less than once
    in `1 / UNLIKELY` downloads (a Poisson gap: exp(-rate x gap) < UNLIKELY), it was most likely downloaded for a
-   shorter period. Then it covers up to its last row only (`LAST_ROW`), and the folder check reports an input warning
+   shorter period. A report of fewer than `MIN_ROWS` rows says too little about its pace to be judged so. Then it covers up to its last row only (`LAST_ROW`), and the folder check reports an input warning
    naming both dates. A sparse report (a few returns a month) is not flagged by a month of silence; a dense one is.
 """
 
@@ -33,6 +33,7 @@ DAILY_ACTIVITY_KINDS = ("ledger_detail", "settlement_v1", "settlement_v2", "date
 JUDGED_DATASETS = ("customer_returns",)
 MIN_GAP_DAYS = 7  # reports are updated daily; a week's lag is ordinary
 UNLIKELY = 0.01
+MIN_ROWS = 10
 
 DOWNLOAD, FOLDER, LAST_ROW = "download", "folder", "last_row"
 
@@ -65,7 +66,7 @@ def folder_end(files: list[FileSummary]) -> tuple[dt.date, str] | None:
 
 def _cut_short(first: dt.date, last: dt.date, rows: int, end: dt.date) -> bool:
     gap = (end - last).days
-    if gap <= MIN_GAP_DAYS or rows < 2:
+    if gap <= MIN_GAP_DAYS or rows < MIN_ROWS:
         return False
     per_day = rows / ((last - first).days + 1)
     return math.exp(-per_day * gap) < UNLIKELY
