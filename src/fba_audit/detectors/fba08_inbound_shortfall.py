@@ -39,6 +39,7 @@ import datetime as dt
 import polars as pl
 
 from fba_audit.context import AuditContext
+from fba_audit.coverage import Judged, not_checked
 from fba_audit.detectors._base import Detector, finding_id, join_evidence, to_findings, with_evidence_of
 from fba_audit.detectors._inbound import LOST_INBOUND, inbound_reimbursements, receipt_dates, receipts
 from fba_audit.netting import allocate
@@ -46,10 +47,17 @@ from fba_audit.valuation import add_valuation
 
 CODE = "FBA08"
 RECEIVING_GRACE = dt.timedelta(days=30)  # claim_rules.md: a receiving shipment is judged 30 days after delivery
+ITEM = "shipment item (shipment and FNSKU) of a CLOSED or RECEIVING shipment"
+# Shipped but not being received yet: a shortfall cannot be told (FBA04 looks at shipments that never arrive).
+ON_THE_WAY = ("SHIPPED", "IN_TRANSIT", "DELIVERED", "CHECKED_IN")
+NO_FNSKU = "the shipment item names no FulfillmentNetworkSKU: it cannot be matched with receipts"
+NO_STATUS = "the shipment's status is unknown (not in the shipments file): closed or not cannot be told"
+TOO_EARLY = "still RECEIVING, less than 30 days after its first receipt: Amazon may still be counting"
+UNDATED = "still RECEIVING and no ledger receipt dates it: 30 days after delivery cannot be told"
 
 
 def detect(*, inbound_shipments, inbound_shipment_items, inventory_ledger, reimbursements,
-           transactions=None, products=None, ctx: AuditContext) -> pl.DataFrame:
+           transactions=None, products=None, ctx: AuditContext) -> Judged:
     # Shipped and (API) received units per shipment and FNSKU (the item rows as evidence are added to the findings).
     item_rows = inbound_shipment_items.filter(pl.col("fnsku").is_not_null())
     items = item_rows.group_by("shipment_id", "fnsku").agg(
@@ -92,6 +100,15 @@ def detect(*, inbound_shipments, inbound_shipment_items, inventory_ledger, reimb
         .with_columns(pl.col("before", "reduced", "over_units").fill_null(0))
         .with_columns(received=pl.max_horizontal("api_received", "before"))
     )
+    item = pl.format("{} ({})", "shipment_id", pl.col("fnsku").cast(pl.String).fill_null("-"))
+    statuses = items.join(status, on="shipment_id", how="left")
+    on_the_way = statuses.filter(pl.col("shipment_status").is_in(ON_THE_WAY))
+    unjudged = [
+        not_checked(inbound_shipment_items.filter(pl.col("fnsku").is_null()), NO_FNSKU, item),
+        not_checked(statuses.filter(pl.col("shipment_status").is_null()), NO_STATUS, item),
+        not_checked(on_the_way, pl.format("shipment still {}: not received yet, so no shortfall can be told",
+                                          "shipment_status"), item),
+    ]
     closed = pl.col("shipment_status") == "CLOSED"
     # Reductions count only on closed shipments, and only as far as they take the ledger count below shipped.
     reduction = pl.when(closed).then(
@@ -105,6 +122,11 @@ def detect(*, inbound_shipments, inbound_shipment_items, inventory_ledger, reimb
     ).with_columns(quantity=pl.col("shortfall") + pl.col("reduction")).filter(pl.col("quantity") > 0)
     # A receiving shipment is judged only 30 days after its first receipt; undated, it is not judged at all.
     as_of = pl.lit(ctx.as_of, dtype=pl.Date)
+    unjudged += [not_checked(claims.filter(~closed & pl.col("first_receipt").is_null()), UNDATED, item),
+                 not_checked(claims.filter(~closed & (pl.col("first_receipt") + RECEIVING_GRACE > as_of)), TOO_EARLY,
+                             item)]
+    judged = statuses.filter(pl.col("shipment_status").is_in(["CLOSED", "RECEIVING"])).height - sum(
+        part.height for part in unjudged[-2:])
     claims = claims.filter(closed | (pl.col("first_receipt") + RECEIVING_GRACE <= as_of))
     undated = pl.col("first_receipt").is_null()
     claims = claims.with_columns(
@@ -176,10 +198,11 @@ def detect(*, inbound_shipments, inbound_shipment_items, inventory_ledger, reimb
     findings = to_findings(out, code=CODE, ctx=ctx)
     # An undated finding has no known window: say so with empty dates rather than invent them.
     undated_ids = valued.filter(undated)["claim_id"]
-    return findings.with_columns(
+    findings = findings.with_columns(
         [pl.when(pl.col("finding_id").is_in(undated_ids.implode())).then(None).otherwise(pl.col(c)).alias(c)
          for c in ("window_opens", "window_closes")]
     )
+    return Judged(findings, item=ITEM, judged=judged, not_checked=pl.concat(unjudged))
 
 
 DETECTOR = Detector(

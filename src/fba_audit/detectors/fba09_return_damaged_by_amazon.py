@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from fba_audit.coverage import Judged, not_checked
 from fba_audit.detectors._base import Detector, evidence_ref, finding_id, join_evidence, to_findings
 from fba_audit.detectors._customer_return import (
     money_div, net_by_order, order_prices, refund_events, with_refund_evidence,
@@ -51,11 +52,22 @@ from fba_audit.valuation import add_valuation
 
 # Help page 200453320: Amazon takes ownership of these and compensates the seller.
 CLAIMED_DISPOSITIONS = ["DAMAGED", "CARRIER_DAMAGED"]
+# Every `detailed-disposition` Amazon documents (report_formats.md §4.2): any other value is not judged. The last two
+# are seen only in third-party code; what they mean for ownership is not documented, so they are not claimed.
+KNOWN_DISPOSITIONS = ["SELLABLE", "DAMAGED", "CUSTOMER_DAMAGED", "DEFECTIVE", "CARRIER_DAMAGED", "EXPIRED"]
+ITEM = "customer return (returns report row)"
 
 
 def detect(*, customer_returns, reimbursements, transactions=None, products=None, ctx):
     disposition = pl.col("detailed_disposition").cast(pl.String).str.strip_chars().str.to_uppercase()
     status = pl.col("status").cast(pl.String).str.strip_chars().str.to_lowercase()
+    unknown = customer_returns.filter(~disposition.is_in(KNOWN_DISPOSITIONS) & (pl.col("quantity") > 0))
+    unjudged = not_checked(
+        unknown,
+        pl.format("detailed-disposition {} is not one Amazon documents: who is responsible for the damage is unknown",
+                  pl.coalesce(disposition, pl.lit("(empty)"))),
+        pl.format("{} ({}, {}:{})", "order_id", pl.col("sku").cast(pl.String).fill_null("-"), "source_file",
+                  "source_line"))
     damaged = customer_returns.filter(
         disposition.is_in(CLAIMED_DISPOSITIONS) & (status.is_null() | (status != "reimbursed"))
         & (pl.col("quantity") > 0)
@@ -120,7 +132,7 @@ def detect(*, customer_returns, reimbursements, transactions=None, products=None
     )
     valued = with_refund_evidence(valued, txn, ctx.currency)
     no_refund = pl.col("refund_date").is_null()
-    return to_findings(valued.select(
+    findings = to_findings(valued.select(
         "order_id", "sku", "fnsku", "asin", "event_date", "quantity", "amount", "currency", "valuation_basis",
         finding_id=pl.col("claim_id"), reference_id=pl.col("order_id"),
         confidence=pl.when(no_refund).then(pl.lit("medium")).otherwise(pl.lit("high")),
@@ -150,6 +162,7 @@ def detect(*, customer_returns, reimbursements, transactions=None, products=None
             pl.col("status").fill_null("(empty)"), "quantity",
         ),
     ), code="FBA09", ctx=ctx)
+    return Judged(findings, item=ITEM, judged=customer_returns.height - unknown.height, not_checked=unjudged)
 
 
 DETECTOR = Detector(code="FBA09", name="return-damaged-by-amazon", family="customer_return",
