@@ -10,6 +10,7 @@ import polars as pl
 
 from fba_audit.detectors._base import evidence_agg
 from fba_audit.netting import reimbursement_events
+from fba_audit.reports.datasets import partnered_flag
 
 # Inbound reimbursements: report reasons; the settlement codes MISSING_FROM_INBOUND(_CLAWBACK) and
 # INBOUND_CARRIER_DAMAGE map onto them in fba_audit.netting.
@@ -56,6 +57,30 @@ def partnered_charges(transactions: pl.DataFrame | None) -> pl.DataFrame:
     return rows.group_by("shipment_id").agg(
         charged_on=pl.col("posted_date").min(), charge_evidence=evidence_agg()
     ).sort("shipment_id").cast(schema)
+
+
+def carriers(transactions: pl.DataFrame | None, inbound_transport: pl.DataFrame | None,
+             inbound_shipments: pl.DataFrame | None) -> pl.DataFrame:
+    """Per shipment, what shows who carried it: `partnered` (an Amazon-partnered-carrier charge in the settlement
+    files, `IsPartnered` true in a getTransportDetails response, or your `is_partnered` column saying so), `own`
+    (`IsPartnered` false, or your column saying no), `charged_on` (the first partnered-carrier charge) and
+    `carrier_evidence` (the rows that show it, `file:line; ...`) and `carrier_shown_by` (what they say, in words)."""
+    charges = partnered_charges(transactions).select(
+        "shipment_id", "charged_on", flag=pl.lit(True), evidence="charge_evidence", said=pl.lit("a partnered-carrier "
+                                                                                               "charge"))
+    declared = [frame.filter(partnered_flag().is_not_null()).select(
+        "shipment_id", charged_on=pl.lit(None, pl.Date), flag=partnered_flag(),
+        evidence=pl.format("{}:{}", "source_file", "source_line"),
+        said=pl.format("{} {} in {}", pl.lit(label), pl.col("is_partnered").cast(pl.String).str.to_lowercase(),
+                       "source_file"))
+        for frame, label in ((inbound_transport, "IsPartnered"), (inbound_shipments, "is_partnered"))
+        if frame is not None and "is_partnered" in frame.columns]
+    shown = pl.concat([charges, *declared], how="vertical_relaxed")
+    return shown.group_by("shipment_id").agg(
+        partnered=pl.col("flag").any(), own=(~pl.col("flag")).any(), charged_on=pl.col("charged_on").min(),
+        carrier_evidence=pl.col("evidence").unique().sort().str.join("; "),
+        carrier_shown_by=pl.col("said").unique().sort().str.join(", "),
+    ).sort("shipment_id")
 
 
 def _names_partnered_charge(transactions: pl.DataFrame, column: str) -> pl.Expr:

@@ -18,8 +18,11 @@ Amazon's lost and damaged inventory policy covers inventory "lost or damaged by 
 inbound" (https://sellercentral.amazon.com/gp/help/external/G200213130), and its shipment-to-Amazon claims page
 explains how to claim units lost or damaged when you ship them to Amazon
 (https://sellercentral.amazon.com/help/hub/reference/external/GEYPWTSQRTXXXMVB). Damage by a carrier you hired
-yourself is a claim against that carrier, so a carrier-damaged finding is `claimable` only when the settlement
-files show Amazon's partnered-carrier charge for the shipment; otherwise it is `review`.
+yourself is a claim against that carrier, so a carrier-damaged finding is `claimable` only when your files show
+the shipment was partnered: Amazon's partnered-carrier charge for it in the settlement files, `IsPartnered` true in
+the Fulfillment Inbound API `getTransportDetails` response saved as JSON beside the shipment files, or `yes` in an
+`is_partnered` column of your inbound shipments CSV. Otherwise it is `review`; and when they show it was *not*
+partnered (`IsPartnered` false, `is_partnered` no), the finding says the claim goes to your carrier, not to Amazon.
 
 ## Evidence to attach
 - The shipment id and the Inventory Ledger `Receipts` rows showing the carrier-damaged units
@@ -40,8 +43,9 @@ import polars as pl
 from fba_audit.context import AuditContext
 from fba_audit.detectors._base import Detector, evidence_agg, evidence_ref, finding_id, join_evidence, to_findings
 from fba_audit.detectors._inbound import (
-    DAMAGED_INBOUND, LOST_INBOUND, inbound_reimbursements, name_dates, partnered_charges, receipt_dates, receipts,
+    DAMAGED_INBOUND, LOST_INBOUND, carriers, inbound_reimbursements, name_dates, receipt_dates, receipts,
 )
+from fba_audit.coverage import Judged, no_items_left_out, not_checked
 from fba_audit.netting import allocate
 from fba_audit.reports.datasets import ID
 from fba_audit.valuation import add_valuation
@@ -49,7 +53,12 @@ from fba_audit.valuation import add_valuation
 CODE = "FBA04"
 NOT_ARRIVED_AFTER = dt.timedelta(days=30)  # claim_rules.md: nothing received 30 days after shipping
 _COLUMNS = ("claim_id", "kind", "shipment_id", "reference_id", "fnsku", "sku", "asin", "event_date", "quantity",
-            "row_evidence", "window_opens", "needs_review", "undated", "partnered", "charge_evidence", "handed")
+            "row_evidence", "window_opens", "needs_review", "undated", "partnered", "own", "carrier_evidence",
+            "carrier_shown_by", "handed")
+ITEM = "carrier-damaged receipt or shipment that never arrived (shipment and FNSKU)"
+TOO_EARLY = "shipped less than 30 days before the audit date with nothing received yet: too early to call it lost"
+NO_SHIPMENTS = ("No inbound shipments file (getShipments / getShipmentItems): shipments that never arrived were not "
+                "looked for; only carrier-damaged receipts were judged.")
 
 
 def _handed_to_fba02(inventory_ledger: pl.DataFrame) -> pl.DataFrame:
@@ -63,11 +72,11 @@ def _handed_to_fba02(inventory_ledger: pl.DataFrame) -> pl.DataFrame:
 
 
 def detect(*, inventory_ledger, reimbursements, inbound_shipments=None, inbound_shipment_items=None,
-           transactions=None, products=None, ctx: AuditContext) -> pl.DataFrame:
+           inbound_transport=None, transactions=None, products=None, ctx: AuditContext) -> Judged:
     as_of = pl.lit(ctx.as_of, dtype=pl.Date)
     rcpts = receipts(inventory_ledger)
     dates = receipt_dates(rcpts)
-    charges = partnered_charges(transactions)
+    charges = carriers(transactions, inbound_transport, inbound_shipments)
     status = (inbound_shipments.select("shipment_id", "shipment_status").unique("shipment_id", keep="first")
               if inbound_shipments is not None else pl.DataFrame(schema={"shipment_id": pl.String,
                                                                           "shipment_status": pl.String}))
@@ -84,10 +93,11 @@ def detect(*, inventory_ledger, reimbursements, inbound_shipments=None, inbound_
         kind=pl.lit("damaged"), reference_id=pl.col("shipment_id"), event_date=pl.col("first_receipt"),
         # A closed shipment opened its window when receiving ended; otherwise policy's 30 days after delivery.
         window_opens=pl.when(pl.col("shipment_status") == "CLOSED").then(pl.col("last_receipt")),
-        partnered=pl.col("charged_on").is_not_null(), undated=pl.lit(False),
+        partnered=pl.col("partnered").fill_null(False), own=pl.col("own").fill_null(False), undated=pl.lit(False),
     ).with_columns(
-        needs_review=~pl.col("partnered") | (pl.col("shipment_status").is_not_null()
-                                             & (pl.col("shipment_status") != "CLOSED")),
+        # Claimable only when the shipment is shown to be partnered and nothing says otherwise.
+        needs_review=~pl.col("partnered") | pl.col("own") | (pl.col("shipment_status").is_not_null()
+                                                             & (pl.col("shipment_status") != "CLOSED")),
     )
     # Units the ledger later moved to fulfillment-center damage are FBA02's claim: one unit, one claim.
     handed = allocate(damaged.select("claim_id", "fnsku", "event_date", "quantity"), _handed_to_fba02(inventory_ledger),
@@ -102,10 +112,12 @@ def detect(*, inventory_ledger, reimbursements, inbound_shipments=None, inbound_
         kind=pl.lit("legacy"), shipment_id=pl.lit(None, dtype=pl.String), event_date=pl.col("date"),
         quantity=pl.coalesce("unreconciled_quantity", -pl.col("quantity")), row_evidence=evidence_ref(),
         window_opens=pl.lit(None, dtype=pl.Date), needs_review=pl.lit(True), undated=pl.lit(False),
-        partnered=pl.lit(False), charge_evidence=pl.lit(None, dtype=pl.String), handed=pl.lit(0, dtype=pl.Int64),
+        partnered=pl.lit(False), own=pl.lit(False), carrier_evidence=pl.lit(None, dtype=pl.String),
+        carrier_shown_by=pl.lit(None, dtype=pl.String), handed=pl.lit(0, dtype=pl.Int64),
     ).filter(pl.col("quantity") > 0)
 
     parts = [damaged.select(_COLUMNS), legacy.select(_COLUMNS)]
+    too_early = no_items_left_out()
     # (b) Shipments SHIPPED / IN_TRANSIT with nothing received anywhere, dated by the best lower bound we have.
     if inbound_shipments is not None and inbound_shipment_items is not None:
         received_any = rcpts.filter(pl.col("quantity") > 0).select("shipment_id").unique()
@@ -120,15 +132,16 @@ def detect(*, inventory_ledger, reimbursements, inbound_shipments=None, inbound_
             row_evidence=evidence_agg(),
         ).join(moving, on="shipment_id").join(charges, on="shipment_id", how="left").join(
             name_dates(inbound_shipments, ctx.marketplace), on="shipment_id", how="left").sort("shipment_id", "fnsku")
-        lost = lost.with_columns(left_by=pl.max_horizontal("charged_on", "created_on")).filter(
-            pl.col("left_by").is_null() | (pl.col("left_by") + NOT_ARRIVED_AFTER <= as_of)
-        ).with_columns(
+        lost = lost.with_columns(left_by=pl.max_horizontal("charged_on", "created_on"))
+        recent = pl.col("left_by").is_not_null() & (pl.col("left_by") + NOT_ARRIVED_AFTER > as_of)
+        too_early = not_checked(lost.filter(recent), TOO_EARLY, pl.format("{} ({})", "shipment_id", "fnsku"))
+        lost = lost.filter(~recent).with_columns(
             finding_id(CODE, ctx.marketplace, pl.col("shipment_id"), pl.col("fnsku"), pl.lit("not-received"))
             .alias("claim_id"),
             kind=pl.lit("not_received"), reference_id=pl.col("shipment_id"), asin=pl.lit(None, dtype=ID),
             event_date=pl.coalesce("left_by", as_of), window_opens=pl.when(pl.col("left_by").is_null()).then(as_of),
             needs_review=pl.lit(True), undated=pl.col("left_by").is_null(),
-            partnered=pl.col("charged_on").is_not_null(),
+            partnered=pl.col("partnered").fill_null(False), own=pl.col("own").fill_null(False),
             handed=pl.lit(0, dtype=pl.Int64),
         ).filter(pl.col("quantity") > 0)
         parts.append(lost.select(_COLUMNS))
@@ -163,9 +176,18 @@ def detect(*, inventory_ledger, reimbursements, inbound_shipments=None, inbound_
             " The legacy adjustment names no shipment, so whether an Amazon-partnered carrier brought it is unknown: "
             "Amazon pays for carrier damage on partnered-carrier shipments; with your own carrier, claim from the "
             "carrier.")),
-        pl.when((kind == "damaged") & ~pl.col("partnered")).then(pl.lit(
-            " No Amazon-partnered carrier charge was found for this shipment: Amazon pays for carrier damage on "
-            "partnered-carrier shipments; with your own carrier, claim from the carrier.")),
+        pl.when((kind == "damaged") & ~pl.col("partnered") & ~pl.col("own")).then(pl.lit(
+            " Nothing shows that an Amazon-partnered carrier took this shipment (no partnered-carrier charge in the "
+            "settlement files, no getTransportDetails response, no is_partnered column): Amazon pays for carrier "
+            "damage on partnered-carrier shipments; with your own carrier, claim from the carrier.")),
+        pl.when((kind != "legacy") & pl.col("partnered") & ~pl.col("own")).then(pl.format(
+            " Amazon-partnered carrier, shown by {}.", "carrier_shown_by")),
+        pl.when(~pl.col("partnered") & pl.col("own")).then(pl.format(
+            " Not claimable with Amazon: the shipment did not use an Amazon-partnered carrier ({}), so the claim goes "
+            "to your carrier.", "carrier_shown_by")),
+        pl.when(pl.col("partnered") & pl.col("own")).then(pl.format(
+            " Your files disagree on the carrier ({}): check who carried the shipment before filing.",
+            "carrier_shown_by")),
         pl.when((kind == "damaged") & (pl.col("handed") > 0)).then(pl.format(
             " {} more unit(s) were moved to fulfillment-center damage (reason 6) and are left to FBA02.", "handed")),
     ], ignore_nulls=True)
@@ -181,10 +203,11 @@ def detect(*, inventory_ledger, reimbursements, inbound_shipments=None, inbound_
     out = valued.join(status, on="shipment_id", how="left").select(
         pl.col("claim_id").alias("finding_id"), "sku", "fnsku", "asin", "shipment_id", "reference_id", "event_date",
         quantity="units_open", amount="amount", currency="currency", valuation_basis="valuation_basis",
-        confidence=pl.when(kind == "damaged").then(pl.lit("high"))
+        confidence=pl.when(pl.col("own") & ~pl.col("partnered")).then(pl.lit("low"))
+        .when(kind == "damaged").then(pl.lit("high"))
         .when((kind == "legacy") | pl.col("partnered")).then(pl.lit("medium")).otherwise(pl.lit("low")),
         message=pl.concat_str([what, note]),
-        evidence=join_evidence("row_evidence", "charge_evidence", pl.col("reimbursement_evidence").list.join("; ")),
+        evidence=join_evidence("row_evidence", "carrier_evidence", pl.col("reimbursement_evidence").list.join("; ")),
         case_text=pl.concat_str([case, pl.lit(
             " Attached: the supplier invoice for these units and, if the shipment did not use an Amazon-partnered "
             "carrier, the proof of delivery / bill of lading.")]),
@@ -193,15 +216,17 @@ def detect(*, inventory_ledger, reimbursements, inbound_shipments=None, inbound_
     findings = to_findings(out, code=CODE, ctx=ctx)
     # An undated finding has no known window: empty dates rather than invented ones.
     undated_ids = valued.filter(pl.col("undated"))["claim_id"].implode()
-    return findings.with_columns(
+    findings = findings.with_columns(
         [pl.when(pl.col("finding_id").is_in(undated_ids)).then(None).otherwise(pl.col(c)).alias(c)
          for c in ("window_opens", "window_closes")]
     )
+    notes = (NO_SHIPMENTS,) if inbound_shipments is None or inbound_shipment_items is None else ()
+    return Judged(findings, item=ITEM, judged=claims.height, not_checked=too_early, notes=notes)
 
 
 DETECTOR = Detector(
     code=CODE, name="inbound-carrier-lost-damaged", family="inbound",
     needs=("inventory_ledger", "reimbursements"),
-    optional=("inbound_shipments", "inbound_shipment_items", "transactions", "products"),
+    optional=("inbound_shipments", "inbound_shipment_items", "inbound_transport", "transactions", "products"),
     run=detect, doc=__doc__,
 )

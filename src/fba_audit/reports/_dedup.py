@@ -38,6 +38,8 @@ IDENTITY: dict[str, tuple[str, ...]] = {
     "inbound_shipments": ("shipment_id",),
     # QuantityReceived grows while a shipment is received: newest wins.
     "inbound_shipment_items": ("shipment_id", "sku", "fnsku"),
+    # The transport of a shipment can change (a partnered-carrier request voided): newest wins.
+    "inbound_transport": ("shipment_id",),
     "products": ("sku",),
     # One row per SKU, store and period; a later download of the same period (late fees posted) wins.
     "sku_economics": ("sku", "amazon_store", "currency", "start_date", "end_date"),

@@ -31,6 +31,17 @@ def _req(description: str, **checks) -> pa.Field:
     return pa.Field(nullable=False, description=description, **checks)
 
 
+# How a yes/no about the carrier may be written (JSON booleans are read as True / False).
+PARTNERED_PATTERN = r"(?i)^\s*(true|false|yes|no|y|n|1|0)\s*$"
+PARTNERED_YES = ("true", "yes", "y", "1")
+
+
+def partnered_flag(column: str = "is_partnered") -> pl.Expr:
+    """`column` as a boolean: True, False, or null when not given."""
+    text = pl.col(column).cast(pl.String).str.strip_chars().str.to_lowercase()
+    return pl.when(text.is_null() | (text == "")).then(None).otherwise(text.is_in(list(PARTNERED_YES)))
+
+
 class _Sourced(pa.DataFrameModel):
     source_file: str = _req("The file the row was read from (`archive.zip!member.txt` inside archives).")
     source_line: pl.Int64 = _req(
@@ -229,6 +240,17 @@ class InboundShipments(_Sourced):
     shipment_status: str = _opt("`ShipmentStatus`: WORKING, SHIPPED, IN_TRANSIT, RECEIVING, CLOSED, ... (open set).")
     destination_fulfillment_center_id: str = _opt("`DestinationFulfillmentCenterId`.")
     confirmed_need_by_date: pl.Date = _opt("`ConfirmedNeedByDate`.")
+    is_partnered: str = _opt("`is_partnered` (your own column): whether an Amazon-partnered carrier took the "
+                             "shipment: true/false, yes/no or 1/0.", str_matches=PARTNERED_PATTERN)
+
+
+class InboundTransport(_Sourced):
+    """Inbound shipment transport (API v0 `getTransportDetails` `TransportHeader`, or a CSV with its field names)."""
+
+    shipment_id: str = _req("`ShipmentId`.")
+    is_partnered: str = _req("`IsPartnered`: true for an Amazon-partnered carrier.", str_matches=PARTNERED_PATTERN)
+    shipment_type: str = _opt("`ShipmentType`: SP (small parcel) or LTL (less than / full truckload).")
+    transport_status: str = _opt("`TransportStatus` of the partnered-carrier workflow (WORKING, CONFIRMED, ...).")
 
 
 class InboundShipmentItems(_Sourced):
@@ -308,6 +330,7 @@ DATASET_MODELS: dict[str, type[_Sourced]] = {
     "orders": Orders,
     "inbound_shipments": InboundShipments,
     "inbound_shipment_items": InboundShipmentItems,
+    "inbound_transport": InboundTransport,
     "products": Products,
     "sku_economics": SkuEconomics,
 }

@@ -428,6 +428,9 @@ _SHIPMENT_COLUMNS = (
     col("shipment_status", "ShipmentStatus"),
     col("destination_fulfillment_center_id", "DestinationFulfillmentCenterId"),
     col("confirmed_need_by_date", "ConfirmedNeedByDate", type=DATE, formats=ISO_DATE),
+    # Not an InboundShipmentInfo field: your own column, saying whether an Amazon-partnered carrier took the
+    # shipment (FBA04 claims carrier damage from Amazon only then). true/false, yes/no or 1/0.
+    col("is_partnered", "is_partnered", "IsPartnered"),
 )
 
 INBOUND_SHIPMENT_ITEMS = ReportKind(
@@ -454,9 +457,32 @@ INBOUND_SHIPMENTS = ReportKind(
     datasets=("inbound_shipments",),
     source="report_formats.md §7.2 (fulfillmentInboundV0 getShipments / InboundShipmentInfo)",
     download="Save the Fulfillment Inbound API v0 getShipments response as JSON, or export a CSV with the "
-    "fields ShipmentId, ShipmentName, ShipmentStatus, DestinationFulfillmentCenterId",
+    "fields ShipmentId, ShipmentName, ShipmentStatus, DestinationFulfillmentCenterId (and, if you like, your own "
+    "is_partnered column: true when an Amazon-partnered carrier took the shipment)",
     columns=tuple(c if c.name != "shipment_status" else col("shipment_status", "ShipmentStatus", required=True)
                   for c in _SHIPMENT_COLUMNS),
+)
+
+# Fulfillment Inbound API v0 getTransportDetails (GET /fba/inbound/v0/shipments/{shipmentId}/transport), saved as
+# JSON: {"payload": {"TransportContent": {"TransportHeader": {"SellerId", "ShipmentId", "IsPartnered" (boolean),
+# "ShipmentType" ("SP" small parcel, "LTL" less than / full truckload)}, "TransportDetails": {...},
+# "TransportResult": {"TransportStatus", ...}}}}. Source: amzn/selling-partner-api-models,
+# models/fulfillment-inbound-api-model/fulfillmentInboundV0.json (definitions GetTransportDetailsResponse,
+# TransportContent, TransportHeader, ShipmentType, TransportResult; the operation's sandbox response), as it was
+# before commit b69f57b of 2025-01-21 removed the v0 transport operations. A CSV with these field names is read too.
+INBOUND_TRANSPORT = ReportKind(
+    key="inbound_transport",
+    title="Inbound shipment transport (Fulfillment Inbound API v0 getTransportDetails)",
+    datasets=("inbound_transport",),
+    source="fulfillmentInboundV0.json getTransportDetails / TransportHeader (see docs/reports.md)",
+    download="Save the Fulfillment Inbound API v0 getTransportDetails response of each shipment as JSON beside the "
+    "shipment files, or write a CSV with the fields ShipmentId, IsPartnered (true/false), ShipmentType",
+    columns=(
+        col("shipment_id", "ShipmentId", required=True),
+        col("is_partnered", "IsPartnered", required=True),
+        col("shipment_type", "ShipmentType"),
+        col("transport_status", "TransportStatus"),
+    ),
 )
 
 PRODUCTS = ReportKind(
@@ -535,6 +561,7 @@ REPORT_KINDS: tuple[ReportKind, ...] = (
     ALL_ORDERS,
     INBOUND_SHIPMENT_ITEMS,
     INBOUND_SHIPMENTS,
+    INBOUND_TRANSPORT,
     SKU_ECONOMICS,
     PRODUCTS,
 )

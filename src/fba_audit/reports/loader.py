@@ -26,11 +26,12 @@ from fba_audit.reports._sources import (
 )
 from fba_audit.reports.checks import date_range_totals, settlement_totals, unknown_values
 from fba_audit.reports.datasets import (
-    DATASET_MODELS, categorical_columns, compact, dataset_schema, empty_dataset,
+    DATASET_MODELS, PARTNERED_PATTERN, categorical_columns, compact, dataset_schema, empty_dataset,
 )
 from fba_audit.reports.marketplace import AUTO, NAME_COLUMNS, FileSigns, decide, file_signs
 from fba_audit.reports.kinds import (
-    EXPECTED, INBOUND_SHIPMENT_ITEMS, INBOUND_SHIPMENTS, MONEY, ReportKind, match_columns, recognise,
+    EXPECTED, INBOUND_SHIPMENT_ITEMS, INBOUND_SHIPMENTS, INBOUND_TRANSPORT, MONEY, ReportKind, match_columns,
+    recognise,
 )
 from fba_audit.reports.model import FileSummary, LoadResult, Problem
 from fba_audit.reports.periods import period_warnings
@@ -375,7 +376,7 @@ def _no_rows(file: str, kind: ReportKind, cr_line_ends: bool) -> Problem:
 # columns into amount lines, so they are read whole.
 _ONE_TO_ONE_KINDS = frozenset({"ledger_detail", "inventory_adjustments", "received_inventory", "customer_returns",
                                "reimbursements", "fee_preview", "all_orders", "products",
-                               "inbound_shipments", "inbound_shipment_items", "sku_economics"})
+                               "inbound_shipments", "inbound_shipment_items", "inbound_transport", "sku_economics"})
 
 
 def _columns_wanted(read: _FileRead) -> frozenset[str] | None:
@@ -843,6 +844,8 @@ def _describe_check(check: str) -> str:
         return f"must be more than {check[len('greater_than('):-1]}"
     if check.startswith("isin("):
         return f"must be one of {check[len('isin('):-1]}"
+    if check == f"str_matches('{PARTNERED_PATTERN}')":
+        return "must say yes or no: true/false, yes/no or 1/0"
     return f"fails the check {check}"
 
 
@@ -965,7 +968,21 @@ def _report_rows(summary: FileSummary, rows: pl.DataFrame, header: str, expected
 
 # ---------------------------------------------------------------------------------------------- JSON inputs
 
-_JSON_KINDS = {"ShipmentData": INBOUND_SHIPMENTS, "ItemData": INBOUND_SHIPMENT_ITEMS}
+_JSON_KINDS = {"ShipmentData": INBOUND_SHIPMENTS, "ItemData": INBOUND_SHIPMENT_ITEMS,
+               "TransportContent": INBOUND_TRANSPORT}
+
+
+def _transport_items(payload: object) -> list[object] | None:
+    """getTransportDetails: its one `TransportContent` object as one item, the `TransportHeader` fields plus
+    `TransportResult.TransportStatus`; None for any other payload."""
+    content = payload.get("TransportContent") if isinstance(payload, dict) else None
+    if not isinstance(content, dict):
+        return None
+    header, result = content.get("TransportHeader"), content.get("TransportResult")
+    if not isinstance(header, dict):
+        return [header]  # rejected below as not an object, with its number
+    status = result.get("TransportStatus") if isinstance(result, dict) else None
+    return [{**header, "TransportStatus": status}]
 
 
 def _read_json(source: Source, read: _FileRead, wanted: set[str] | None) -> _FileRead:
@@ -1002,20 +1019,23 @@ def _read_json(source: Source, read: _FileRead, wanted: set[str] | None) -> _Fil
         return read
     payload = document.get("payload", document) if isinstance(document, dict) else None
     key = next((k for k in _JSON_KINDS if isinstance(payload, dict) and isinstance(payload.get(k), list)), None)
+    items = payload[key] if key is not None else _transport_items(payload)
+    if items is not None and key is None:
+        key = "TransportContent"
     if key is None:
         keys = list(payload)[:8] if isinstance(payload, dict) else [type(document).__name__]
         summary.header_cells = tuple(str(k) for k in keys)
         summary.problems.append(Problem(
             source.display, None, None, None,
-            "is JSON but not a Fulfillment Inbound API getShipments or getShipmentItems response "
-            "(no payload.ShipmentData or payload.ItemData list); its keys: " + ", ".join(map(str, keys)) + ".",
-            "Save the response of getShipments or getShipmentItems as it came from the API.",
+            "is JSON but not a Fulfillment Inbound API getShipments, getShipmentItems or getTransportDetails "
+            "response (no payload.ShipmentData or payload.ItemData list, no payload.TransportContent); its keys: "
+            + ", ".join(map(str, keys)) + ".",
+            "Save the response of getShipments, getShipmentItems or getTransportDetails as it came from the API.",
         ))
         return read
     if not _json_kind(read, key, wanted):
         return read
     kind = _JSON_KINDS[key]
-    items = payload[key]
     names = {header: c.name for c in kind.columns for header in c.headers}
     rows = []
     for number, item in enumerate(items, start=1):
