@@ -79,6 +79,7 @@ import polars as pl
 
 from fba_audit import ratecards as rc
 from fba_audit.context import AuditContext
+from fba_audit.coverage import Judged
 from fba_audit.detectors import _fees
 from fba_audit.detectors._base import Detector, finding_id_str, to_findings
 from fba_audit.reports.datasets import in_currency
@@ -314,9 +315,10 @@ class LowInventory:
 
 def detect(*, transactions: pl.DataFrame, fee_preview: pl.DataFrame, products: pl.DataFrame | None = None,
            reimbursements: pl.DataFrame | None = None, sku_economics: pl.DataFrame | None = None,
-           ctx: AuditContext) -> pl.DataFrame:
-    return assess(transactions=transactions, fee_preview=fee_preview, products=products,
-                  reimbursements=reimbursements, sku_economics=sku_economics, ctx=ctx)[0]
+           ctx: AuditContext) -> Judged:
+    findings, left_out, judged = assess(transactions=transactions, fee_preview=fee_preview, products=products,
+                                        reimbursements=reimbursements, sku_economics=sku_economics, ctx=ctx)
+    return Judged(findings, item=ITEM, judged=judged, not_checked=left_out)
 
 
 def _no_fee_reason(size: tuple, found, basis: rc.FeeResult | None) -> str:
@@ -345,9 +347,8 @@ def assess(*, transactions: pl.DataFrame, fee_preview: pl.DataFrame, products: p
            ctx: AuditContext) -> tuple[pl.DataFrame, pl.DataFrame, int]:
     """(findings, the charges not judged per reason and SKU as `not_judged` gives them, order items judged).
 
-    NOTE: the not-judged frame has the columns of the coverage channel (issue 18 item 9, branch `coverage`), which
-    `detect` will hand over once it is merged (with `ITEM` as what one judged item is); until then it is tested here
-    (tests/detectors/test_fba01_coverage.py).
+    `detect` hands the not-judged frame to the coverage channel (`fba_audit.coverage`), with `ITEM` as what one
+    judged item is (tests/detectors/test_fba01_coverage.py tests it in detail).
     """
     charges, previews, catalog, left_out, judged = overcharges(
         transactions=transactions, fee_preview=fee_preview, products=products, sku_economics=sku_economics, ctx=ctx)

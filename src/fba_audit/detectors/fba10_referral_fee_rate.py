@@ -46,11 +46,18 @@ import polars as pl
 
 from fba_audit import ratecards as rc
 from fba_audit.context import AuditContext
+from fba_audit.coverage import Judged
 from fba_audit.detectors import _fees, fba01_fee_size_tier
 from fba_audit.detectors._base import Detector, finding_id_str, to_findings
 from fba_audit.reports.datasets import in_currency
 
 CODE = "FBA10"
+ITEM = "order item charged a referral fee (those not judged are listed per SKU)"
+NO_CATEGORY = ("no referral category for the SKU: no referral_category in products.csv and no Fee Preview product "
+               "group that maps to one")
+NO_PRICE = "no sales price on the order item (no Principal line): nothing to compute the referral fee on"
+REFUNDED = ("charged above the expected fee, but the order item was refunded: part of the fee was given back, and "
+            "what is left cannot be told apart")
 SELLER = "your products.csv"
 # The columns of the Fee Preview and products.csv read here.
 PREVIEW_COLUMNS = ("sku", "source_file", "source_line", "fnsku", "asin", "product_group")
@@ -121,7 +128,7 @@ def _expected(item: dict, category: tuple[str, str], ctx: AuditContext) -> dict 
 
 def detect(*, transactions: pl.DataFrame, fee_preview: pl.DataFrame | None = None,
            products: pl.DataFrame | None = None, reimbursements: pl.DataFrame | None = None,
-           sku_economics: pl.DataFrame | None = None, ctx: AuditContext) -> pl.DataFrame:
+           sku_economics: pl.DataFrame | None = None, ctx: AuditContext) -> Judged:
     # Referral fee charged per order item, with the total sales price (and promotions) of that item.
     items = _fees.order_items(transactions, ctx, fee="referral", price=("gross", "promo"))
     previews = _fees.sku_rows(None if fee_preview is None else fee_preview.filter(
@@ -135,17 +142,29 @@ def detect(*, transactions: pl.DataFrame, fee_preview: pl.DataFrame | None = Non
     # more than it plus the tolerance are kept.
     def limit(profile: tuple, on, amounts: list, units: int):
         if profile[0] is None:
-            return None
+            return NO_CATEGORY
+        if not amounts[0] or amounts[0] <= 0:
+            return NO_PRICE
         found = _best(amounts[0], amounts[1], units, profile, on, ctx)
-        return None if found is None else found[1].fee + _fees.tolerance(found[0], floor="0.05", share="0.01")
+        if found is None:  # the category or the date is not in the fee schedule: say which
+            return rc.expected_referral_fee(profile[0], amounts[0] / units, marketplace=ctx.marketplace, on=on).reason
+        return found[1].fee + _fees.tolerance(found[0], floor="0.05", share="0.01")
 
-    candidates = _fees.over_limit(items.frame, "referral", ["gross", "promo"], ctx, categories, limit)
-    # Skip refunded order items: part of the fee was given back.
+    unjudged: list[pl.DataFrame] = []
+    candidates = _fees.over_limit(items.frame, "referral", ["gross", "promo"], ctx, categories, limit,
+                                  not_judged=unjudged)
+    # Refunded order items are not judged: part of the fee was given back, and what is left cannot be told apart.
     refunded = transactions.lazy().filter(
         (pl.col("transaction_type") == "Refund") & pl.col("amount_description").is_in(["Commission", "SellingFees"])
         & (pl.col("posted_date").is_null() | (pl.col("posted_date") <= ctx.as_of))
     ).select("order_id", "sku").unique().collect()
+    unjudged.append(candidates.join(refunded, on=["order_id", "sku"], how="semi").with_columns(reason=pl.lit(REFUNDED)))
     candidates = candidates.join(refunded, on=["order_id", "sku"], how="anti")
+    judged = items.frame.height - sum(frame.height for frame in unjudged)
+    # Fee lines tied to no quantity were never order items of `items.frame` (`_fees.OrderItems.unjudged`).
+    unjudged.append(items.unjudged)
+    left_out = fba01_fee_size_tier.not_judged(pl.concat([
+        frame.select("reason", pl.col("sku").cast(pl.String), "posted_date") for frame in unjudged]))
     flagged = items.with_evidence(candidates).sort(_fees.ITEM_KEYS)
     previews, catalog = (_fees.one_per_sku(frame, flagged["sku"]) for frame in (previews, catalog))
     categories = {row["sku"]: (row["category"], row["source"]) for row in _fees.one_per_sku(
@@ -194,7 +213,7 @@ def detect(*, transactions: pl.DataFrame, fee_preview: pl.DataFrame | None = Non
             ),
         })
     frame = pl.DataFrame(rows, schema=_fees.FINDING_ROW_SCHEMA)
-    return to_findings(frame, code=CODE, ctx=ctx)
+    return Judged(to_findings(frame, code=CODE, ctx=ctx), item=ITEM, judged=judged, not_checked=left_out)
 
 
 DETECTOR = Detector(
