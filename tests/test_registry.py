@@ -14,6 +14,7 @@ import pytest
 
 import fba_audit.detectors as detectors_pkg
 from fba_audit.context import AuditContext
+from fba_audit.coverage import Judged
 from fba_audit.detectors import ALL_DETECTORS, BY_CODE, run_order
 from fba_audit.detectors._base import (
     CLAIM_WINDOW_PLACEHOLDER,
@@ -239,9 +240,10 @@ def test_evidence_helpers_order_by_file_and_line_number() -> None:
 
 
 def _fake_run(*, inventory_ledger: pl.DataFrame, products: pl.DataFrame | None = None,
-              ctx: AuditContext) -> pl.DataFrame:
+              ctx: AuditContext) -> Judged:
     note = "with products" if products is not None else "without products"
-    return to_findings(_final(message=f"{inventory_ledger.height} rows {note}"), code="FBA02", ctx=ctx)
+    return Judged(to_findings(_final(message=f"{inventory_ledger.height} rows {note}"), code="FBA02", ctx=ctx),
+                  item="ledger row", judged=inventory_ledger.height)
 
 
 FAKE = Detector(code="FBA02", name="warehouse-lost-damaged", family="warehouse", needs=("inventory_ledger",),
@@ -262,6 +264,16 @@ def test_run_on_passes_needed_datasets_and_optional_ones_only_when_present() -> 
         FAKE.run_on(_load(), ctx)
     assert FAKE.run_parameters() == ("inventory_ledger", "products")
     assert FAKE.title == "Customer refunded, item never returned."
+
+
+def test_judge_refuses_a_run_that_does_not_say_what_it_judged() -> None:
+    def bare(*, inventory_ledger: pl.DataFrame, ctx: AuditContext) -> pl.DataFrame:
+        return to_findings(_final(), code="FBA02", ctx=ctx)
+
+    detector = Detector(code="FBA02", name="warehouse-lost-damaged", family="warehouse", needs=("inventory_ledger",),
+                        run=bare, doc=GOOD_DOC)
+    with pytest.raises(TypeError, match="FBA02: run must return fba_audit.coverage.Judged, not DataFrame"):
+        detector.judge(_load("inventory_ledger"), AuditContext(as_of=dt.date(2025, 6, 1)))
 
 
 @pytest.mark.parametrize(

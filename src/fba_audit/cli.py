@@ -138,8 +138,14 @@ def _nothing_recognised(reports_dir: Path) -> None:
 
 
 @app.command()
-def check(reports_dir: ReportsDir, marketplace: MarketplaceOption = "auto") -> None:
-    """Check a folder of reports: what each file is, rows read/kept/duplicate/rejected, and every problem.
+def check(
+    reports_dir: ReportsDir,
+    marketplace: MarketplaceOption = "auto",
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Audit date (YYYY-MM-DD) the detectors judge on "
+                                                              "for the coverage table. Default: today.")] = None,
+) -> None:
+    """Check a folder of reports: what each file is, rows read/kept/duplicate/rejected, every problem, and what each
+    detector could judge on them (and what not, with the reason).
 
     Exit status 0 when every file was usable, 2 when any file (or row) was not; the other files are still
     checked. Recognised reports: Inventory Ledger (detailed view), legacy Inventory Adjustments and Received
@@ -147,14 +153,22 @@ def check(reports_dir: ReportsDir, marketplace: MarketplaceOption = "auto") -> N
     transaction reports, All Orders, inbound shipments (Fulfillment Inbound API JSON or CSV) and your own
     products.csv.
     """
+    from fba_audit.api import run_detectors
+    from fba_audit.context import AuditContext
+    from fba_audit.detectors import ALL_DETECTORS, columns_read
     from fba_audit.readiness import detector_readiness
     from fba_audit.reports import load_folder
-    from fba_audit.writers.console import files_table, print_problems
+    from fba_audit.writers.console import coverage_table, files_table, print_problems
 
     console = _console()
     err = _errors()
     if marketplace.strip().lower() != "auto" and marketplace.strip().upper() not in MARKETPLACE_CURRENCY:
         err.print(f"--marketplace {marketplace!r}: use auto or one of {', '.join(sorted(MARKETPLACE_CURRENCY))}.")
+        raise typer.Exit(Exit.ERROR)
+    try:
+        audit_date = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
+    except ValueError:
+        err.print(f"--as-of {as_of!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-11-22.")
         raise typer.Exit(Exit.ERROR)
     result = load_folder(reports_dir, marketplace=marketplace)
     console.print(files_table(result.files))
@@ -169,6 +183,12 @@ def check(reports_dir: ReportsDir, marketplace: MarketplaceOption = "auto") -> N
     if not any(f.kind is not None for f in result.files):
         _nothing_recognised(reports_dir)
     unusable = [p for p in result.problems if p.severity == "error"] or (decision is not None and decision.error)
+    if decision is not None and decision.code:
+        # The detectors read the compact load an audit makes (the columns they use), not the full one checked above.
+        compact = load_folder(reports_dir, columns=columns_read(), marketplace=decision.code)
+        ctx = AuditContext(as_of=audit_date, marketplace=decision.code)
+        console.print()
+        console.print(coverage_table(run_detectors(compact, list(ALL_DETECTORS), ctx, folder=reports_dir).coverage))
     raise typer.Exit(Exit.ERROR if unusable else Exit.OK)
 
 
@@ -225,13 +245,13 @@ def run(
     from fba_audit.ledger.run import LedgerRun
     from fba_audit.writers import OutputFolderError, Outputs, check_output_folder
     from fba_audit.writers.console import (
+        coverage_table,
         files_table,
         findings_summary,
         grand_total,
         ledger_lines,
         print_problems,
         print_staff_problems,
-        skipped_lines,
     )
 
     console = _console()
@@ -293,10 +313,11 @@ def run(
     print_problems(console, load.problems)
     if load.marketplace is not None:
         console.print(load.marketplace.note, markup=False)
-    skipped_lines(console, result.skipped)
     console.print()
     console.print(findings_summary(result.findings, titles))
     console.print(grand_total(result.findings, result.as_of), style="bold", markup=False, highlight=False)
+    console.print()
+    console.print(coverage_table(result.coverage))
     for path in written.values():
         console.print(f"wrote {_shown(path)}", markup=False)
     if record.backup is not None:

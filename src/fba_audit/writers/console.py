@@ -1,4 +1,4 @@
-"""What the terminal shows: the `check` table of input files, and the `run` summary."""
+"""What the terminal shows: the `check` table of input files, the `run` summary, and each detector's coverage."""
 
 from __future__ import annotations
 
@@ -7,14 +7,15 @@ from collections.abc import Sequence
 
 import polars as pl
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
 from fba_audit._names import printable_name
+from fba_audit.coverage import STATUS_RAN, STATUS_SKIPPED, Coverage
 from fba_audit.findings import STATUSES
 from fba_audit.ledger.view import LedgerView
 from fba_audit.reports.model import FileSummary, Problem
-from fba_audit.results import SkippedDetector
 from fba_audit.writers._common import DEADLINE_WEEK_DAYS, URGENT_STATUSES
 
 MAX_PROBLEMS_SHOWN = 200
@@ -92,15 +93,6 @@ def findings_summary(findings: pl.DataFrame, titles: dict[str, str]) -> Table:
     return table
 
 
-def skipped_lines(console: Console, skipped: Sequence[SkippedDetector]) -> None:
-    if not skipped:
-        return
-    console.print(f"\n[bold yellow]Skipped detectors ({len(skipped)})[/bold yellow]")
-    for item in skipped:
-        console.print(f"  {item.code} {item.name}: {item.reason}. Download: {item.download}", markup=False,
-                      highlight=False)
-
-
 def grand_total(findings: pl.DataFrame, as_of: dt.date) -> str:
     """The run in one line: the money claimable now, per currency, and how many deadlines fall this week.
 
@@ -148,3 +140,28 @@ def print_staff_problems(console: Console, problems: Sequence[object]) -> None:
     for problem in problems[:MAX_PROBLEMS_SHOWN]:
         label = "warning: " if getattr(problem, "severity", "error") == "warning" else ""
         console.print(f"  {label}{printable_name(str(problem))}", markup=False, highlight=False)
+ITEMS_SHOWN = 5  # items listed per reason on the console; findings.json and the workbook list them all
+
+
+def coverage_table(coverage: Sequence[Coverage]) -> Table:
+    """What each detector judged and what it could not, with the reason and the first items (a skipped or failed
+    detector is one row, with why it did not run)."""
+    table = Table(title="Coverage: what each detector judged, and what it could not")
+    for header, justify in (("Code", "left"), ("Detector", "left"), ("Judged", "right"), ("Findings", "right"),
+                            ("Not checked", "right"), ("Why not checked", "left")):
+        table.add_column(header, justify=justify, overflow="fold")
+    for entry in coverage:
+        if entry.status != STATUS_RAN:
+            reason = entry.not_checked[0].reason if entry.not_checked else ""
+            why = [reason if reason.startswith(entry.status) else f"{entry.status}: {reason}"]
+            if entry.download:
+                why.append(("Download: " if entry.status == STATUS_SKIPPED else "") + entry.download)
+            table.add_row(entry.code, entry.name, "-", "-", "all", escape("\n".join(why)))
+            continue
+        reasons = [f"{r.count} {r.reason}: {', '.join(r.items[:ITEMS_SHOWN])}"
+                   + (f" ... and {len(r.items) - ITEMS_SHOWN} more" if len(r.items) > ITEMS_SHOWN else "")
+                   for r in entry.not_checked]
+        notes = [f"Note: {note}" for note in entry.notes]
+        table.add_row(entry.code, entry.name, f"{entry.judged:,} {entry.item}", f"{entry.findings:,}",
+                      f"{entry.not_checked_count:,}", escape("\n".join(reasons + notes)))
+    return table
