@@ -30,7 +30,7 @@ def test_run_writes_the_three_outputs_and_exits_0(tmp_path: Path) -> None:
     assert sorted(p.name for p in out.iterdir()) == ["claims.xlsx", "findings.csv", "findings.json"]
     document = json.loads((out / "findings.json").read_text(encoding="utf-8"))
     assert list(document) == ["as_of", "generated_by", "marketplace", "findings", "follow_up", "recovered",
-                              "skipped", "input_problems", "files"]
+                              "skipped", "coverage", "input_problems", "files"]
     assert document["as_of"] == "2026-05-15"
     assert [f["finding_id"] for f in document["findings"]] == FBA02_IDS
     assert [(f["status"], f["quantity"], f["amount"]) for f in document["findings"]] == [
@@ -110,7 +110,11 @@ def test_missing_reports_skip_the_detector_with_the_report_to_download(tmp_path:
     assert [s["code"] for s in skipped] == ["FBA07"]
     assert skipped[0]["reason"].startswith("needs transactions, customer_returns: no usable report for it in ")
     assert "Seller Central > Reports > Payments > All Statements" in skipped[0]["download"]
-    assert "FBA07 refund-without-return: needs transactions" in result.output
+    coverage = json.loads((tmp_path / "findings.json").read_text())["coverage"]
+    assert [(c["code"], c["status"], c["judged"], c["not_checked"]) for c in coverage] == [
+        ("FBA07", "skipped", None, None)]
+    assert coverage[0]["reasons"] == [{"reason": skipped[0]["reason"], "count": None, "items": []}]
+    assert "skipped: needs transactions, customer_returns:" in result.output
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,7 @@ import pytest
 import fba_audit
 from fba_audit.findings import FINDINGS_COLUMNS, FINDINGS_SCHEMA, Findings
 from fba_audit.reports.model import FileSummary, LoadResult, Problem
+from fba_audit.coverage import Coverage, Reason
 from fba_audit.results import AuditResult, SkippedDetector
 from fba_audit.writers import write_all
 from fba_audit.writers.csv_out import defuse_formula, write_csv
@@ -132,6 +133,16 @@ def audit_result(findings: pl.DataFrame) -> AuditResult:
             )
         ],
         load=LoadResult(datasets={}, files=files),
+        coverage=[
+            Coverage("FBA02", "warehouse-lost-damaged", "ran", "loss or damage adjustment", judged=9, findings=9),
+            Coverage.did_not_run("FBA05", "return-not-restocked", "skipped",
+                                 "needs customer_returns: no FBA customer returns report in ./2026-10/",
+                                 "Reports > Fulfillment > Customer Returns"),
+            Coverage("FBA07", "refund-without-return", "ran", "refund", judged=4, findings=2,
+                     not_checked=(Reason("the files do not say who fulfilled the order", 2,
+                                         ("=1+1 (SKU-A)", "111-2 (SKU-B)")),),
+                     notes=("returns.tsv is taken to cover up to 2026-11-20",)),
+        ],
     )
 
 
@@ -260,14 +271,14 @@ def test_unknown_language_is_refused() -> None:
 def test_sheet_names_in_english(workbook: openpyxl.Workbook) -> None:
     assert workbook.sheetnames == [
         "Summary", "Cases", "Follow up", "Expiring soon", "FBA02", "FBA07", "FBA08",
-        "Skipped", "Input problems", "Files", "Evidence",
+        "Not checked", "Input problems", "Files", "Evidence",
     ]
 
 
 def test_sheet_names_headers_statuses_and_dropdown_in_chinese(zh_workbook_path: Path) -> None:
     book = openpyxl.load_workbook(zh_workbook_path)
     assert book.sheetnames == [
-        "汇总", "索赔案件", "跟进", "即将到期", "FBA02", "FBA07", "FBA08", "未运行的检测", "输入问题", "输入文件", "证据",
+        "汇总", "索赔案件", "跟进", "即将到期", "FBA02", "FBA07", "FBA08", "未检查项", "输入问题", "输入文件", "证据",
     ]
     ws = book["FBA07"]
     headers = [cell.value for cell in ws[1]]
@@ -525,7 +536,7 @@ def test_summary_has_a_bar_chart_of_claimable_value(workbook_path: Path, workboo
 def test_summary_without_findings_says_none_and_has_no_chart(tmp_path: Path) -> None:
     result = audit_result(findings_frame([]))
     book = openpyxl.load_workbook(write_all(result, tmp_path)["xlsx"])
-    assert book.sheetnames == ["Summary", "Cases", "Follow up", "Expiring soon", "Skipped", "Input problems", "Files",
+    assert book.sheetnames == ["Summary", "Cases", "Follow up", "Expiring soon", "Not checked", "Input problems", "Files",
                                "Evidence"]
     summary = book["Summary"]
     assert summary._charts == []
@@ -541,12 +552,19 @@ def test_summary_without_findings_says_none_and_has_no_chart(tmp_path: Path) -> 
 # ---- the other sheets ----
 
 
-def test_skipped_problems_and_files_sheets(workbook: openpyxl.Workbook) -> None:
-    assert values(workbook["Skipped"]) == [
-        ["code", "name", "reason", "what to download"],
-        ["FBA05", "return-not-restocked", "needs customer_returns: no FBA customer returns report in ./2026-10/",
+def test_not_checked_problems_and_files_sheets(workbook: openpyxl.Workbook) -> None:
+    assert values(workbook["Not checked"]) == [
+        ["code", "name", "ran", "one item is", "items judged", "findings", "reason", "not checked",
+         "items not checked", "how the reports were read", "what to download"],
+        ["FBA02", "warehouse-lost-damaged", "ran", "loss or damage adjustment", 9, 9, None, 0, None, None, None],
+        ["FBA05", "return-not-restocked", "skipped: a report is missing", None, None, None,
+         "needs customer_returns: no FBA customer returns report in ./2026-10/", None, None, None,
          "Reports > Fulfillment > Customer Returns"],
-        ["Total: 1 row", None, None, None],
+        # Report text stays text: "=1+1 ..." is not a formula.
+        ["FBA07", "refund-without-return", "ran", "refund", 4, 2, "the files do not say who fulfilled the order", 2,
+         "=1+1 (SKU-A), 111-2 (SKU-B)", "returns.tsv is taken to cover up to 2026-11-20", None],
+        # Items judged are not added up: one detector's items are not another's.
+        ["Total: 3 rows", None, None, None, None, None, None, 2, None, None, None],
     ]
     assert values(workbook["Input problems"]) == [
         ["file", "line", "column", "value", "message", "hint", "severity"],
@@ -564,7 +582,7 @@ def test_skipped_problems_and_files_sheets(workbook: openpyxl.Workbook) -> None:
         ["ledger.tsv", "inventory_ledger", 5, 5, 0, 0, None, None, "cp1252"],
         ["Total: 2 rows", None, 25, 23, 1, 1, None, None, None],
     ]
-    for sheet in ("Skipped", "Input problems", "Files", "Evidence"):
+    for sheet in ("Not checked", "Input problems", "Files", "Evidence"):
         assert workbook[sheet].freeze_panes == "A2"
 
 
@@ -644,6 +662,20 @@ def test_json_is_exact(two_findings: AuditResult, tmp_path: Path) -> None:
              "reason": "needs customer_returns: no FBA customer returns report in ./2026-10/",
              "download": "Reports > Fulfillment > Customer Returns"},
         ],
+        "coverage": [
+            {"code": "FBA02", "name": "warehouse-lost-damaged", "status": "ran", "item": "loss or damage adjustment",
+             "judged": 9, "findings": 9, "not_checked": 0, "reasons": [], "notes": [], "download": ""},
+            {"code": "FBA05", "name": "return-not-restocked", "status": "skipped", "item": "", "judged": None,
+             "findings": 0, "not_checked": None,
+             "reasons": [{"reason": "needs customer_returns: no FBA customer returns report in ./2026-10/",
+                          "count": None, "items": []}],
+             "notes": [], "download": "Reports > Fulfillment > Customer Returns"},
+            {"code": "FBA07", "name": "refund-without-return", "status": "ran", "item": "refund", "judged": 4,
+             "findings": 2, "not_checked": 2,
+             "reasons": [{"reason": "the files do not say who fulfilled the order", "count": 2,
+                          "items": ["=1+1 (SKU-A)", "111-2 (SKU-B)"]}],
+             "notes": ["returns.tsv is taken to cover up to 2026-11-20"], "download": ""},
+        ],
         "input_problems": [
             {"file": "reimbursements.tsv", "line": 14, "column": "quantity-reimbursed-total",
              "value": "=cmd|' /C calc'!A0",
@@ -663,7 +695,7 @@ def test_json_is_exact(two_findings: AuditResult, tmp_path: Path) -> None:
     }
     # Key order is part of the format.
     assert list(document) == ["as_of", "generated_by", "marketplace", "findings", "follow_up", "recovered", "skipped",
-                              "input_problems", "files"]
+                              "coverage", "input_problems", "files"]
     assert list(document["findings"][0]) == [*FINDINGS_COLUMNS, "case", "first_seen"]
 
 

@@ -2,7 +2,8 @@
 
 Sheets, in order: Summary (totals and a bar chart; with a claim ledger also the money recovered), Cases (claimable
 findings not yet filed, grouped for filing), Follow up (filed cases that need staff's attention, from the claim
-ledger), Expiring soon, one sheet per detector code, Skipped, Input problems, Files, Evidence.
+ledger), Expiring soon, one sheet per detector code, Not checked (what each detector could not judge, and why;
+detectors that did not run are rows of it), Input problems, Files, Evidence.
 
 The staff columns (`filed_on`, `case_id`, `outcome`, `notes`) of the Cases and detector sheets are read back into
 the claim ledger (fba_audit.ledger.staff); the detector sheets show what the ledger already holds, so a new
@@ -50,6 +51,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.properties import PageSetupProperties
 
+from fba_audit.coverage import STATUS_RAN
 from fba_audit.findings import FINDINGS_COLUMNS, STATUSES
 from fba_audit.ledger.view import STAFF_OUTCOMES, LedgerView, StaffEntry
 from fba_audit.policy import CODE_FAMILY
@@ -328,7 +330,7 @@ class _Workbook:
                 self.detector_sheet(code, result.findings.filter(pl.col("code") == code))
         order = [self._summary_sheet(), self._cases_sheet(), self._follow_up_sheet(), self._expiring_sheet(),
                  *(self.detector_sheets[code] for code in codes),
-                 self._skipped_sheet(), self._problems_sheet(), self._files_sheet(), self._evidence_sheet()]
+                 self._not_checked_sheet(), self._problems_sheet(), self._files_sheet(), self._evidence_sheet()]
         self._colour_deadlines(result.as_of)
         # Detector sheets were made as their detectors finished: the sheets go in reading order for the save.
         for index, ws in enumerate(order):
@@ -648,11 +650,26 @@ class _Workbook:
         filed = self._filed_ids()
         return findings.filter(~pl.col("finding_id").is_in(list(filed))) if filed else findings
 
-    def _skipped_sheet(self) -> Any:
+    def _not_checked_sheet(self) -> Any:
+        """One row per detector and reason it could not judge items for (every item listed); a detector that
+        judged everything has one row with 0 not checked, so that every detector asked for is on the sheet."""
         t = self.texts
-        columns = [_Column(t[key]) for key in ("col.code", "col.name", "col.reason", "col.download")]
-        rows = [[s.code, s.name, s.reason, s.download] for s in self.result.skipped]
-        return self._table_sheet(t["sheet.skipped"], columns, rows)
+        columns = [_Column(t["col.code"]), _Column(t["col.name"]), _Column(t["col.run_status"]),
+                   _Column(t["col.item"]), _Column(t["col.judged"], "int"), _Column(t["col.findings"], "int"),
+                   _Column(t["col.reason"], "wrap"), _Column(t["col.not_checked"], "int", total=True),
+                   _Column(t["col.items"], "wrap", t["note.items"]), _Column(t["col.coverage_notes"], "wrap"),
+                   _Column(t["col.download"], "wrap")]
+        rows = []
+        for entry in self.result.coverage:
+            facts = [entry.code, entry.name, t[f"run_status.{entry.status}"], entry.item or None, entry.judged,
+                     entry.findings if entry.status == STATUS_RAN else None]
+            notes, download = "\n".join(entry.notes) or None, entry.download or None
+            for reason in entry.not_checked or (None,):
+                if reason is None:
+                    rows.append([*facts, None, 0, None, notes, download])
+                else:
+                    rows.append([*facts, reason.reason, reason.count, _items_text(reason.items), notes, download])
+        return self._table_sheet(t["sheet.not_checked"], columns, rows)
 
     def _problems_sheet(self) -> Any:
         t = self.texts
@@ -892,6 +909,22 @@ def _excel_date(day: dt.date) -> str:
 def _plain(cell: object) -> object:
     """The value of a cell as `_cell` returns it (a plain value, or a cell object holding it)."""
     return cell.value if isinstance(cell, Cell) else cell
+# Excel holds at most 32,767 characters in a cell: a longer list of items ends with how many more there are.
+ITEMS_CELL_LIMIT = 32_000
+
+
+def _items_text(items: Sequence[str]) -> str | None:
+    text = ", ".join(items)
+    if len(text) <= ITEMS_CELL_LIMIT:
+        return text or None
+    shown = []
+    size = 0
+    for item in items:
+        if size + len(item) + 2 > ITEMS_CELL_LIMIT - 60:
+            break
+        shown.append(item)
+        size += len(item) + 2
+    return f"{', '.join(shown)} ... and {len(items) - len(shown)} more (all are in findings.json)"
 
 
 def _column_width(column: _Column, values: Iterable[object]) -> float:

@@ -3,7 +3,8 @@
 Both dicts have the same keys (a test checks it). Keys, not English text, are the lookup so that a
 changed English label never breaks the Chinese one. What is *not* here stays English on purpose:
 `case_text` (Amazon reads cases in English), `message` (one sentence built by the detector), ids,
-codes, `confidence` and `valuation_basis` values (they match the JSON and CSV output).
+codes, `confidence` and `valuation_basis` values (they match the JSON and CSV output), and the reasons a
+detector gives for what it could not judge and its notes (built by the detector, like `message`).
 
 A Chinese workbook explains each English case text in Chinese beside it (`case_explanation_zh`): what the case asks
 Amazon for, written here per detector, and the finding's own numbers. Nothing of a report's text is translated.
@@ -21,7 +22,7 @@ EN: dict[str, str] = {
     "sheet.summary": "Summary",
     "sheet.cases": "Cases",
     "sheet.expiring": "Expiring soon",
-    "sheet.skipped": "Skipped",
+    "sheet.not_checked": "Not checked",
     "sheet.problems": "Input problems",
     "sheet.files": "Files",
     "sheet.evidence": "Evidence",
@@ -68,6 +69,12 @@ EN: dict[str, str] = {
     "col.name": "name",
     "col.reason": "reason",
     "col.download": "what to download",
+    "col.run_status": "ran",
+    "col.item": "one item is",
+    "col.judged": "items judged",
+    "col.not_checked": "not checked",
+    "col.items": "items not checked",
+    "col.coverage_notes": "how the reports were read",
     "col.file": "file",
     "col.line": "line",
     "col.column": "column",
@@ -100,6 +107,11 @@ EN: dict[str, str] = {
     "note.outcome": "Pick what happened to the case.",
     "note.deadline": "Red: the last day to file is within 7 days of the audit date; amber: within 30 days.",
     "note.report_row": "The cited line of the report, its key columns under Amazon's headers.",
+    "note.items": "The SKUs, orders or shipments the detector could not judge for this reason, as written in the reports.",
+    # How each detector fared (the Not checked sheet).
+    "run_status.ran": "ran",
+    "run_status.skipped": "skipped: a report is missing",
+    "run_status.failed": "failed",
     # Status values.
     "status.claimable": "claimable",
     "status.review": "review",
@@ -154,7 +166,7 @@ ZH: dict[str, str] = {
     "sheet.summary": "汇总",
     "sheet.cases": "索赔案件",
     "sheet.expiring": "即将到期",
-    "sheet.skipped": "未运行的检测",
+    "sheet.not_checked": "未检查项",
     "sheet.problems": "输入问题",
     "sheet.files": "输入文件",
     "sheet.evidence": "证据",
@@ -198,6 +210,12 @@ ZH: dict[str, str] = {
     "col.name": "名称",
     "col.reason": "原因",
     "col.download": "需下载的报告",
+    "col.run_status": "运行情况",
+    "col.item": "检查单位",
+    "col.judged": "已判断数",
+    "col.not_checked": "未检查数",
+    "col.items": "未检查的项目",
+    "col.coverage_notes": "报告的读取方式",
     "col.file": "文件",
     "col.line": "行号",
     "col.column": "列",
@@ -227,6 +245,10 @@ ZH: dict[str, str] = {
     "note.outcome": "选择该案件的处理结果。",
     "note.deadline": "红色：索赔截止日在审计日期后 7 天内；黄色：30 天内。",
     "note.report_row": "证据所在的报告行：关键列，列名与亚马逊报告一致。",
+    "note.items": "该检测因此原因无法判断的 SKU、订单或货件，按报告原文列出。",
+    "run_status.ran": "已运行",
+    "run_status.skipped": "未运行：缺少报告",
+    "run_status.failed": "运行失败",
     "status.claimable": "可索赔",
     "status.review": "待审核",
     "status.waiting": "等待中",
