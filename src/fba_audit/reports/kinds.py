@@ -474,7 +474,8 @@ INBOUND_TRANSPORT = ReportKind(
     key="inbound_transport",
     title="Inbound shipment transport (Fulfillment Inbound API v0 getTransportDetails)",
     datasets=("inbound_transport",),
-    source="fulfillmentInboundV0.json getTransportDetails / TransportHeader (see docs/reports.md)",
+    source="amzn/selling-partner-api-models fulfillmentInboundV0.json (before b69f57b, 2025-01-21): "
+    "getTransportDetails, TransportHeader; docs/coverage.md",
     download="Save the Fulfillment Inbound API v0 getTransportDetails response of each shipment as JSON beside the "
     "shipment files, or write a CSV with the fields ShipmentId, IsPartnered (true/false), ShipmentType",
     columns=(
