@@ -34,6 +34,10 @@ WHERE = {
                                "ShipmentId, ShipmentName, ShipmentStatus, DestinationFulfillmentCenterId, "
                                "SellerSKU, FulfillmentNetworkSKU, QuantityShipped, QuantityReceived, "
                                "QuantityInCase"),
+    "inbound_shipments": ("Inbound shipments (Fulfillment Inbound API v0 fields)", "Save the Fulfillment Inbound API "
+                          "v0 getShipments response as JSON, or export a CSV with the fields ShipmentId, ShipmentName, "
+                          "ShipmentStatus, DestinationFulfillmentCenterId (and, if you like, your own is_partnered "
+                          "column: true when an Amazon-partnered carrier took the shipment)"),
     "products": ("Your products file (products.csv)", "Write products.csv yourself: header sku,unit_cost,currency,"
                  "length,width,height,dimension_unit,weight,weight_unit,referral_category (every column but sku "
                  "may be empty)"),

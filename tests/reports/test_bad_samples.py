@@ -97,6 +97,10 @@ BAD = [
                   "Jan 5, 2026 1:23:45 PM PST", "date_range")]),
     ("all_orders/bad_date.txt", "all_orders", (2, 1, 1), [3], [
         row_error("bad_date.txt", 2, f'column purchase-date has "08/05/2026", expected {INSTANT}', "all_orders")]),
+    # Not knowing whether a shipment was partnered is fine (empty); a value that says neither yes nor no is not.
+    ("inbound_shipments/bad_is_partnered.csv", "inbound_shipments", (3, 2, 1), [2, 4], [
+        row_error("bad_is_partnered.csv", 3, 'column is_partnered has "maybe", must say yes or no: true/false, yes/no '
+                  "or 1/0", "inbound_shipments")]),
     ("inbound_shipment_items/bad_negative_shipped.csv", "inbound_shipment_items", (2, 1, 1), [3], [
         row_error("bad_negative_shipped.csv", 2, 'column QuantityShipped has "-24", must be 0 or more',
                   "inbound_shipment_items")]),
@@ -181,9 +185,10 @@ FILE_PROBLEMS = [
     ("ledger_detail/summary_view.txt", "UTF-8", "warning",
      "summary_view.txt: is an Inventory Ledger (summary view) report, which fba-audit does not use; not read."),
     ("inbound_shipments/bad_not_a_response.json", "UTF-8", "error",
-     "bad_not_a_response.json: is JSON but not a Fulfillment Inbound API getShipments or getShipmentItems response "
-     "(no payload.ShipmentData or payload.ItemData list); its keys: errors. Save the response of getShipments or "
-     "getShipmentItems as it came from the API."),
+     "bad_not_a_response.json: is JSON but not a Fulfillment Inbound API getShipments, getShipmentItems or "
+     "getTransportDetails response (no payload.ShipmentData or payload.ItemData list, no payload.TransportContent); "
+     "its keys: errors. Save the response of getShipments, getShipmentItems or getTransportDetails as it came from "
+     "the API."),
 ]
 
 

@@ -50,6 +50,8 @@ GOOD = [
     ("inbound_shipments/ok.csv", "inbound_shipments", "UTF-8", "comma", 2, None, None),
     ("inbound_shipment_items/ok.json", "inbound_shipment_items", "UTF-8", "json", 2, None, None),
     ("inbound_shipment_items/ok.csv", "inbound_shipment_items", "UTF-8", "comma", 3, None, None),
+    ("inbound_transport/ok.json", "inbound_transport", "UTF-8", "json", 1, None, None),
+    ("inbound_transport/ok.csv", "inbound_transport", "UTF-8", "comma", 2, None, None),
     ("products/ok.csv", "products", "UTF-8", "comma", 2, None, None),
     ("sku_economics/ok.csv", "sku_economics", "UTF-8", "comma", 2, dt.date(2026, 11, 1), dt.date(2026, 11, 1)),
 ]
@@ -494,10 +496,22 @@ def test_all_orders_with_bom(load_fixtures) -> None:
 
 SHIPMENTS = [
     dict(source_line=1, shipment_id="FBA15ABCDE01", shipment_name="May restock", shipment_status="CLOSED",
-         destination_fulfillment_center_id="PHX7", confirmed_need_by_date=dt.date(2026, 5, 20)),
+         destination_fulfillment_center_id="PHX7", confirmed_need_by_date=dt.date(2026, 5, 20), is_partnered=None),
     dict(source_line=2, shipment_id="FBA15ABCDE02", shipment_name="June restock", shipment_status="RECEIVING",
-         destination_fulfillment_center_id="LAS2", confirmed_need_by_date=None),
+         destination_fulfillment_center_id="LAS2", confirmed_need_by_date=None, is_partnered=None),
 ]
+
+
+def test_inbound_transport_json_is_the_get_transport_details_header_and_status(load_fixtures) -> None:
+    transport = load_fixtures("inbound_transport/ok.json").datasets["inbound_transport"]
+    assert transport.to_dicts() == [dict(source_file="ok.json", source_line=1, shipment_id="FBA15ABCDE01",
+                                         is_partnered="True", shipment_type="SP", transport_status="CONFIRMED")]
+
+
+def test_inbound_transport_csv(load_fixtures) -> None:
+    transport = load_fixtures("inbound_transport/ok.csv").datasets["inbound_transport"]
+    assert ordered(transport).select("source_line", "shipment_id", "is_partnered", "shipment_type").rows() == [
+        (2, "FBA15ABCDE01", "true", "SP"), (3, "FBA15ABCDE02", "false", "LTL")]
 
 
 def test_inbound_shipments_json_and_csv(load_fixtures) -> None:
