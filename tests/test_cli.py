@@ -204,6 +204,11 @@ def test_a_detector_that_fails_is_skipped_and_the_run_exits_2(tmp_path: Path, mo
     assert [(s["code"], s["reason"].split(":")[0]) for s in skipped] == [
         ("FBA02", "failed"), ("FBA08", "needs inbound_shipments, inbound_shipment_items")]
     assert skipped[0]["reason"] == "failed: RuntimeError: boom"
+    coverage = json.loads((tmp_path / "findings.json").read_text())["coverage"]
+    assert [(c["code"], c["status"], c["judged"], c["not_checked"], [r["reason"] for r in c["reasons"]])
+            for c in coverage] == [
+        ("FBA02", "failed", None, None, ["failed: RuntimeError: boom"]),
+        ("FBA08", "skipped", None, None, [skipped[1]["reason"]])]
 
 
 def test_a_report_feeding_two_missing_datasets_is_named_once(tmp_path: Path) -> None:
@@ -244,3 +249,24 @@ def test_claimed_takes_a_workbook_staff_filled_in(tmp_path: Path) -> None:
     findings = json.loads((tmp_path / "new" / "findings.json").read_text())["findings"]
     assert [(f["finding_id"], f["case"] and f["case"]["case_id"]) for f in findings] == [
         (FBA02_IDS[0], "19823456781"), (FBA02_IDS[1], None)]
+
+
+UNKNOWN_GROUP = FIXTURES / "FBA10" / "clean_unknown_product_group" / "reports"
+
+
+def test_check_and_run_show_what_a_detector_could_not_judge(tmp_path: Path) -> None:
+    """FBA10 ran and found nothing because it knows no category for the SKU: that is said, not hidden."""
+    checked = run("check", str(UNKNOWN_GROUP), "--as-of", "2026-05-15")
+    assert checked.exit_code == 0, checked.output
+    assert "Coverage: what each detector judged, and what it could not" in checked.output
+    assert "1 no referral category for the SKU: no" in checked.output
+    ran = run("run", str(UNKNOWN_GROUP), "--out", str(tmp_path), "--as-of", "2026-05-15", "--select", "FBA10")
+    assert ran.exit_code == 0, ran.output
+    assert "1 no referral category for the SKU: no" in ran.output
+    (coverage,) = json.loads((tmp_path / "findings.json").read_text())["coverage"]
+    assert (coverage["code"], coverage["status"], coverage["judged"], coverage["findings"], coverage["not_checked"]) \
+        == ("FBA10", "ran", 0, 0, 1)
+    assert coverage["reasons"] == [{
+        "reason": "no referral category for the SKU: no referral_category in products.csv and no Fee Preview product "
+                  "group that maps to one",
+        "count": 1, "items": ["113-2000007-0000001 (PHONE-CASE, 2026-03-12)"]}]

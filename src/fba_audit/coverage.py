@@ -19,7 +19,6 @@ cover and why (report periods, `fba_audit.reports.periods`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -103,17 +102,3 @@ def reasons_of(rows: pl.DataFrame) -> tuple[Reason, ...]:
         count=pl.col("item").list.len()).sort(["count", "reason"], descending=[True, False])
     return tuple(Reason(r["reason"], r["count"], tuple(r["item"])) for r in grouped.iter_rows(named=True))
 
-
-def coverage_rows(coverage: Sequence[Coverage], items_shown: int | None = None) -> list[dict[str, object]]:
-    """One row per detector and reason not checked (what the "Not checked" sheet and the console list): code, name,
-    status, reason, count, items (joined with `, `; the first `items_shown` and "... and N more" when given)."""
-    rows = []
-    for entry in coverage:
-        for reason in entry.not_checked:
-            items = list(reason.items)
-            if items_shown is not None and len(items) > items_shown:
-                items = [*items[:items_shown], f"... and {len(items) - items_shown} more"]
-            rows.append({"code": entry.code, "name": entry.name, "status": entry.status, "item": entry.item,
-                         "reason": reason.reason, "count": reason.count, "items": ", ".join(items),
-                         "download": entry.download})
-    return rows
