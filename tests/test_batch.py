@@ -33,6 +33,8 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures" / "detectors"
 REFUND_NOT_RETURNED = FIXTURES / "FBA07" / "finds_refund_not_returned" / "reports"
 WAITING_AND_EXPIRED = FIXTURES / "FBA02" / "finds_window_waiting_and_expired" / "reports"
 AS_OF = "2026-05-15"
+# FBA10 ran on north's settlement but knows no referral category for WIDGET-BLU (no products.csv, no Fee Preview).
+NORTH_NOT_CHECKED = {"FBA10": 1}
 
 
 def make_accounts(root: Path) -> Path:
@@ -114,7 +116,8 @@ def test_agency_json_one_row_per_account_sorted_by_money_then_deadline(local_bat
         "by_detector": {"FBA07": {"findings": 1, "claimable_findings": 1, "claimable_units": 1,
                                   "claimable_value": {"USD": "21.24"}}},
         "nearest_deadline": "2026-06-20", "input_errors": 0, "input_warnings": 0,
-        "skipped_detectors": north["skipped_detectors"], "ledger": str(out / "north" / "ledger.sqlite3"),
+        "skipped_detectors": north["skipped_detectors"], "not_checked": NORTH_NOT_CHECKED,
+        "ledger": str(out / "north" / "ledger.sqlite3"),
     }
     assert "FBA07" not in north["skipped_detectors"]
     # No amount: the ledger fixture has no cost file and no past reimbursement to value the unit with.

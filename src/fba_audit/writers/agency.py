@@ -59,6 +59,8 @@ def account_figures(findings_json: Path) -> dict[str, Any]:
         "input_errors": sum(1 for p in problems if p.get("severity") == "error"),
         "input_warnings": sum(1 for p in problems if p.get("severity") != "error"),
         "skipped_detectors": [s.get("code") for s in document.get("skipped", [])],
+        # Items the detectors that ran could not judge, per code (its findings.json `coverage` says which and why).
+        "not_checked": {c["code"]: c["not_checked"] for c in document.get("coverage", []) if c.get("not_checked")},
     }
 
 
