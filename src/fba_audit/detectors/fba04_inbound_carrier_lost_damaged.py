@@ -22,7 +22,8 @@ yourself is a claim against that carrier, so a carrier-damaged finding is `claim
 the shipment was partnered: Amazon's partnered-carrier charge for it in the settlement files, `IsPartnered` true in
 the Fulfillment Inbound API `getTransportDetails` response saved as JSON beside the shipment files, or `yes` in an
 `is_partnered` column of your inbound shipments CSV. Otherwise it is `review`; and when they show it was *not*
-partnered (`IsPartnered` false, `is_partnered` no), the finding says the claim goes to your carrier, not to Amazon.
+partnered (`IsPartnered` false, `is_partnered` no), the finding says the claim goes to your carrier, not to Amazon,
+and its case text is written for the carrier.
 
 ## Evidence to attach
 - The shipment id and the Inventory Ledger `Receipts` rows showing the carrier-damaged units
@@ -208,9 +209,15 @@ def detect(*, inventory_ledger, reimbursements, inbound_shipments=None, inbound_
         .when((kind == "legacy") | pl.col("partnered")).then(pl.lit("medium")).otherwise(pl.lit("low")),
         message=pl.concat_str([what, note]),
         evidence=join_evidence("row_evidence", "carrier_evidence", pl.col("reimbursement_evidence").list.join("; ")),
-        case_text=pl.concat_str([case, pl.lit(
+        # Shown not partnered: the text is for the claim to the seller's own carrier, not a Seller Central case.
+        case_text=pl.when((kind == "damaged") & pl.col("own") & ~pl.col("partnered")).then(pl.format(
+            "Claim for damage in transit: shipment {} was delivered to an Amazon fulfillment center, which received {} "
+            "unit(s) of SKU {} damaged by the carrier (first receipt {}). Attached: the bill of lading and proof of "
+            "delivery, and the supplier invoice for these units.",
+            "shipment_id", "units_open", pl.coalesce("sku", "fnsku"), "event_date",
+        )).otherwise(pl.concat_str([case, pl.lit(
             " Attached: the supplier invoice for these units and, if the shipment did not use an Amazon-partnered "
-            "carrier, the proof of delivery / bill of lading.")]),
+            "carrier, the proof of delivery / bill of lading.")])),
         needs_review="needs_review", window_opens="window_opens",
     )
     findings = to_findings(out, code=CODE, ctx=ctx)
