@@ -30,6 +30,9 @@ from fba_audit.reports.model import FileSummary, LoadResult, Problem
 # Report kinds whose rows follow the account's daily activity: their latest date is how far the downloads reach.
 DAILY_ACTIVITY_KINDS = ("ledger_detail", "settlement_v1", "settlement_v2", "date_range", "all_orders")
 # Datasets whose coverage the detectors rely on to say that something did *not* happen.
+# NOTE: the Reimbursements report is not judged by its pace: Amazon pays in bursts (batches of automatic
+# reimbursements), so three quiet weeks after a busy month are ordinary (the simulated account has exactly that) and
+# a warning would be noise. Netting covers the days it does not reach with settlement lines (fba_audit.netting).
 JUDGED_DATASETS = ("customer_returns",)
 MIN_GAP_DAYS = 7  # reports are updated daily; a week's lag is ordinary
 UNLIKELY = 0.01
