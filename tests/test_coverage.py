@@ -16,7 +16,8 @@ def test_not_checked_lists_each_item_once_and_reasons_count_them_most_first() ->
         not_checked(refunds.tail(1), "no charge", pl.format("{} ({})", "order_id", pl.col("sku").fill_null("-"))),
     ])
     assert dict(rows.schema) == NOT_CHECKED_SCHEMA
-    assert reasons_of(rows) == (Reason("no channel", 2, ("111-1 (A)", "111-2 (B)")), Reason("no charge", 1, ("111-3 (-)",)))
+    assert reasons_of(rows) == (Reason("no channel", 2, ("111-1 (A)", "111-2 (B)")),
+                                Reason("no charge", 1, ("111-3 (-)",)))
     assert reasons_of(rows.clear()) == ()
 
 
@@ -39,6 +40,7 @@ def test_a_detector_that_did_not_run_stands_for_everything_it_would_have_judged(
         empty_findings(), item="refund", judged=3,
         not_checked=pl.DataFrame({"reason": ["r"] * 3, "item": ["a", "b", "c"]})), findings=0)
     skipped = Coverage.did_not_run("FBA05", "return-not-restocked", "skipped", "needs customer_returns", "Download X")
-    assert (ran.status, ran.judged, ran.not_checked_count, ran.not_checked) == ("ran", 3, 3, (Reason("r", 3, ("a", "b", "c")),))
+    assert (ran.status, ran.judged, ran.not_checked_count, ran.not_checked) == (
+        "ran", 3, 3, (Reason("r", 3, ("a", "b", "c")),))
     assert (skipped.status, skipped.judged, skipped.not_checked, skipped.download) == (
         "skipped", None, (Reason("needs customer_returns", None),), "Download X")

@@ -18,8 +18,8 @@ from fba_audit.reports import load_folder
 from fba_audit.reports.model import FileSummary
 from fba_audit.reports.periods import DOWNLOAD, FOLDER, LAST_ROW, dataset_period, folder_end
 
-SPARSE = (Path(__file__).parent / "fixtures" / "detectors" / "FBA07" / "finds_sparse_returns_report_judged_to_the_folder_end"
-          / "reports")
+SPARSE = (Path(__file__).parent / "fixtures" / "detectors" / "FBA07"
+          / "finds_sparse_returns_report_judged_to_the_folder_end" / "reports")
 RETURNS_HEADER = ("return-date\torder-id\tsku\tasin\tfnsku\tproduct-name\tquantity\tfulfillment-center-id\t"
                   "detailed-disposition\treason\tstatus\tlicense-plate-number\tcustomer-comments\n")
 

@@ -52,7 +52,8 @@ class Judged:
         if self.judged < 0:
             raise ValueError(f"judged must be 0 or more, got {self.judged}")
         if dict(self.not_checked.schema) != NOT_CHECKED_SCHEMA:
-            raise ValueError(f"not_checked must have the columns {NOT_CHECKED_SCHEMA}, has {dict(self.not_checked.schema)}")
+            raise ValueError(f"not_checked must have the columns {NOT_CHECKED_SCHEMA}, "
+                             f"has {dict(self.not_checked.schema)}")
 
 
 @dataclass(frozen=True)

@@ -2,10 +2,11 @@
 
 A detector module exports one `DETECTOR = Detector(...)`; its module docstring is the user documentation
 (title line, then `## What it finds`, `## Why Amazon owes you`, `## Evidence to attach`, `## Claim window` with
-a `{claim_window}` placeholder). `run` is pure: validated frames and the `AuditContext` in, a `fba_audit.coverage.Judged` out (the
-findings, and what it judged and could not judge, with the reason); no file I/O, no `date.today()`.
+a `{claim_window}` placeholder). `run` is pure: validated frames and the `AuditContext` in, a
+`fba_audit.coverage.Judged` out (the findings, and what it judged and could not judge, with the reason); no file
+I/O, no `date.today()`.
 
-Calling convention (the runner and the fixture tests both use `Detector.run_on`): every dataset in `needs` is
+Calling convention (the runner and the fixture tests both use `Detector.judge`): every dataset in `needs` is
 passed by keyword; every dataset in `optional` is passed when a file fed it (`LoadResult.has`), else the
 keyword gets None. So `run` takes exactly the keyword parameters `needs + optional + ctx`, optional ones
 defaulting to None.
@@ -29,6 +30,7 @@ from fba_audit.context import AuditContext
 from fba_audit.coverage import Judged
 from fba_audit.findings import FILLED_BY_RUN, FINDINGS_COLUMNS, FINDINGS_SCHEMA, Findings
 from fba_audit.policy import CODE_FAMILY, no_window_message, window_for, windows_for_family, with_window
+from fba_audit.reports.periods import report_periods
 
 if TYPE_CHECKING:
     from fba_audit.reports.model import LoadResult
@@ -87,8 +89,6 @@ class Detector:
 
         The periods the folder's reports cover (`fba_audit.reports.periods`) reach the detector in `ctx`.
         """
-        from fba_audit.reports.periods import report_periods
-
         missing = self.missing(load)
         if missing:
             raise ValueError(f"{self.code} needs {', '.join(missing)}")

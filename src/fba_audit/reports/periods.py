@@ -15,7 +15,8 @@ last row cannot tell the two apart; the period the seller downloaded can. So:
 3. Unless the report clearly ends before the others: if it stops more than `MIN_GAP_DAYS` days before the folder's
    latest date, and at its own pace (its rows per day over its span) a silence that long would happen less than once
    in `1 / UNLIKELY` downloads (a Poisson gap: exp(-rate x gap) < UNLIKELY), it was most likely downloaded for a
-   shorter period. A report of fewer than `MIN_ROWS` rows says too little about its pace to be judged so. Then it covers up to its last row only (`LAST_ROW`), and the folder check reports an input warning
+   shorter period. A report of fewer than `MIN_ROWS` rows says too little about its pace to be judged
+   so. Then it covers up to its last row only (`LAST_ROW`), and the folder check reports an input warning
    naming both dates. A sparse report (a few returns a month) is not flagged by a month of silence; a dense one is.
 """
 

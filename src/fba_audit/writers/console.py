@@ -162,6 +162,7 @@ def coverage_table(coverage: Sequence[Coverage]) -> Table:
                    + (f" ... and {len(r.items) - ITEMS_SHOWN} more" if len(r.items) > ITEMS_SHOWN else "")
                    for r in entry.not_checked]
         notes = [f"Note: {note}" for note in entry.notes]
-        table.add_row(entry.code, escape(f"{entry.name}\n(items: {entry.item})"), f"{entry.judged:,}", f"{entry.findings:,}",
+        table.add_row(entry.code, escape(f"{entry.name}\n(items: {entry.item})"), f"{entry.judged:,}",
+                      f"{entry.findings:,}",
                       f"{entry.not_checked_count:,}", escape("\n".join(reasons + notes)))
     return table

@@ -107,7 +107,9 @@ EN: dict[str, str] = {
     "note.outcome": "Pick what happened to the case.",
     "note.deadline": "Red: the last day to file is within 7 days of the audit date; amber: within 30 days.",
     "note.report_row": "The cited line of the report, its key columns under Amazon's headers.",
-    "note.items": "The SKUs, orders or shipments the detector could not judge for this reason, as written in the reports.",
+    "note.items": (
+        "The SKUs, orders or shipments the detector could not judge for this reason, as written in the reports."
+    ),
     # How each detector fared (the Not checked sheet).
     "run_status.ran": "ran",
     "run_status.skipped": "skipped: a report is missing",
