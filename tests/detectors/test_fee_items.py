@@ -119,3 +119,19 @@ def test_fba01_lists_fee_lines_tied_to_no_quantity_as_not_judged(tmp_path: Path)
                                                 fee_preview=load.datasets["fee_preview"], ctx=CTX)
     assert findings.is_empty() and judged == 0
     assert not_judged.rows() == [(_fees.NOT_TIED, "MAT: 1 charge(s), 2026-03-06 to 2026-03-06")]
+
+
+def test_fba10_reports_fee_lines_tied_to_no_quantity_as_not_checked(tmp_path: Path) -> None:
+    """The same untied fee lines reach FBA10's coverage (`fba_audit.coverage.Judged`), with the reason, per SKU."""
+    from fba_audit.coverage import Reason, reasons_of
+    from fba_audit.detectors import BY_CODE
+
+    folder = settlement(tmp_path / "reports", [
+        ("113-0000041-0000002", "DxB", "ItemFees", "Commission", "-3.00", "2026-03-06", "", "MAT", ""),
+    ])
+    load = load_folder(folder)
+    assert load.problems == []
+    judged = BY_CODE["FBA10"].judge(load, CTX)
+    assert judged.findings.is_empty() and judged.judged == 0
+    assert reasons_of(judged.not_checked) == (
+        Reason(_fees.NOT_TIED, 1, ("MAT: 1 charge(s), 2026-03-06 to 2026-03-06",)),)
