@@ -269,4 +269,4 @@ def test_check_and_run_show_what_a_detector_could_not_judge(tmp_path: Path) -> N
     assert coverage["reasons"] == [{
         "reason": "no referral category for the SKU: no referral_category in products.csv and no Fee Preview product "
                   "group that maps to one",
-        "count": 1, "items": ["113-2000007-0000001 (PHONE-CASE, 2026-03-12)"]}]
+        "count": 1, "items": ["PHONE-CASE: 1 charge(s), 2026-03-12 to 2026-03-12"]}]
