@@ -945,7 +945,7 @@ def test_deadlines_are_coloured_by_the_audit_date_not_the_clock(workbook: openpy
     assert deadline_rules(workbook["FBA07"]) == rules(f"{closes}2:{closes}3")
     assert deadline_rules(workbook["Cases"]) == rules("G2:G5")
     assert deadline_rules(workbook["Expiring soon"]) == rules("D2:D4")
-    for sheet in ("Summary", "Skipped", "Input problems", "Files", "Evidence"):
+    for sheet in ("Summary", "Not checked", "Input problems", "Files", "Evidence"):
         assert deadline_rules(workbook[sheet]) == []
     note = workbook["FBA02"][f"{closes}1"].comment.text
     assert note == "Red: the last day to file is within 7 days of the audit date; amber: within 30 days."
