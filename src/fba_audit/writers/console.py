@@ -140,6 +140,8 @@ def print_staff_problems(console: Console, problems: Sequence[object]) -> None:
     for problem in problems[:MAX_PROBLEMS_SHOWN]:
         label = "warning: " if getattr(problem, "severity", "error") == "warning" else ""
         console.print(f"  {label}{printable_name(str(problem))}", markup=False, highlight=False)
+
+
 ITEMS_SHOWN = 5  # items listed per reason on the console; findings.json and the workbook list them all
 
 
