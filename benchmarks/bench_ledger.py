@@ -36,7 +36,7 @@ def findings(count: int, first: int = 0) -> pl.DataFrame:
     frame = pl.DataFrame({"n": n}).select(
         finding_id=pl.format("FBA02:US:{}:{}", fnsku, (n + 10**10).cast(pl.String)),
         code=pl.lit("FBA02"), status=pl.lit("claimable"), marketplace=pl.lit("US"), currency=pl.lit("USD"),
-        sku=pl.format("SKU-{}", n), fnsku=fnsku, asin=pl.lit(None, pl.String), order_id=pl.lit(None, pl.String),
+        sku=pl.format("SKU-{}", n), title=pl.format("Product {}", n), fnsku=fnsku, asin=pl.lit(None, pl.String), order_id=pl.lit(None, pl.String),
         shipment_id=pl.lit(None, pl.String), reference_id=(n + 10**10).cast(pl.String), quantity=pl.lit(1, pl.Int64),
         amount=pl.lit(Decimal("12.34"), pl.Decimal(18, 2)), valuation_basis=pl.lit("cost_file"),
         event_date=pl.lit(dt.date(2026, 10, 1)), window_opens=pl.lit(dt.date(2026, 10, 15)),
