@@ -315,7 +315,8 @@ def run(
         console.print(load.marketplace.note, markup=False)
     console.print()
     console.print(findings_summary(result.findings, titles))
-    console.print(grand_total(result.findings, result.as_of), style="bold", markup=False, highlight=False)
+    filed = result.ledger.cases if result.ledger is not None else {}
+    console.print(grand_total(result.findings, result.as_of, filed), style="bold", markup=False, highlight=False)
     console.print()
     console.print(coverage_table(result.coverage))
     for path in written.values():

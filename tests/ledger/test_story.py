@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+from decimal import Decimal
 import json
 import shutil
 from pathlib import Path
@@ -124,6 +125,18 @@ def test_three_months_of_claims(account: Path, tmp_path: Path, ledger_url: str) 
                                           "claimed": "22.75", "reimbursed": "10.00", "reimbursed_on": "2026-12-12"}
             assert found[fid]["first_seen"] == "2026-11-22"
     assert month2["recovered"] == {"this_month": "23.50", "this_year": "23.50", "currency": "USD"}
+    # Filed claims are not money to claim now: the console's grand total and the Summary count them apart.
+    filed_now = [found[fid] for fid in sorted({FILED_FBA02, FILED_FBA07, *FBA10_CASE})
+                 if fid in found and found[fid]["status"] == "claimable"]
+    assert [f["finding_id"] for f in filed_now] == [FILED_FBA07, FBA10_CASE[-1]]
+    to_claim = sum(Decimal(f["amount"]) for f in month2["findings"] if f["status"] == "claimable" and f["amount"]
+                   and f not in filed_now)
+    assert f"{to_claim:,.2f} USD claimable now (" in output
+    assert "2 claimable findings already filed)" in output
+    summary = list(openpyxl.load_workbook(out / "claims.xlsx")["Summary"].iter_rows(values_only=True))
+    already = next(row for row in summary if row[0] == "Claimable, already filed (claim ledger)")
+    assert (already[2], already[3], Decimal(str(already[5]))) == (  # findings, units, value in USD
+        2, sum(f["quantity"] for f in filed_now), sum(Decimal(f["amount"]) for f in filed_now))
 
     # ---- month 3: Amazon pays an unfiled finding by itself ----
     add_reimbursements(reports, "reimbursements-2027-01.txt", [

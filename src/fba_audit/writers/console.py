@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import polars as pl
 from rich.console import Console
@@ -93,23 +93,31 @@ def findings_summary(findings: pl.DataFrame, titles: dict[str, str]) -> Table:
     return table
 
 
-def grand_total(findings: pl.DataFrame, as_of: dt.date) -> str:
+def grand_total(findings: pl.DataFrame, as_of: dt.date, filed: Collection[str] = ()) -> str:
     """The run in one line: the money claimable now, per currency, and how many deadlines fall this week.
 
     "208.41 USD claimable now, 3 deadlines this week". A week is the audit date and the 7 days after it (the
     workbook's red deadlines and its Expiring soon sheet, which lists the same findings); a deadline is that of a
     claimable or review finding. Claimable findings without a value are counted beside the money, never hidden.
+    `filed` holds the finding ids the claim ledger knows a case for: they are not money to claim now (the Cases
+    sheet leaves them out too), so they are counted apart: "(2 claimable findings already filed)".
     """
-    claimable = findings.filter(pl.col("status") == "claimable")
+    not_filed = ~pl.col("finding_id").is_in(list(filed)) if filed else pl.lit(True)
+    findings = findings.with_columns(filed=~not_filed)
+    claimable = findings.filter((pl.col("status") == "claimable") & ~pl.col("filed"))
     valued = claimable.filter(pl.col("amount").is_not_null())
     per_currency = valued.group_by("currency").agg(pl.col("amount").sum()).sort("currency", nulls_last=True)
     money = " + ".join(f"{amount:,.2f} {currency or ''}".rstrip() for currency, amount in per_currency.iter_rows())
     line = f"{money or 'nothing'} claimable now"
     not_valued = claimable.height - valued.height
-    if not_valued:
-        line += f" (+{_count(not_valued, 'claimable finding')} not valued)"
+    already = findings.filter((pl.col("status") == "claimable") & pl.col("filed")).height
+    notes = ([f"+{_count(not_valued, 'claimable finding')} not valued"] if not_valued else []) + (
+        [f"{_count(already, 'claimable finding')} already filed"] if already else [])
+    if notes:
+        line += f" ({'; '.join(notes)})"
     last_day = as_of + dt.timedelta(days=DEADLINE_WEEK_DAYS)
-    due = findings.filter(pl.col("status").is_in(URGENT_STATUSES) & pl.col("window_closes").is_between(as_of, last_day))
+    due = findings.filter(pl.col("status").is_in(URGENT_STATUSES) & ~pl.col("filed")
+                          & pl.col("window_closes").is_between(as_of, last_day))
     return f"{line}, {_count(due.height, 'deadline') if due.height else 'no deadlines'} this week"
 
 

@@ -368,12 +368,17 @@ class _Workbook:
         headers = [t["col.code"], t["col.title"], t["col.findings"], t["col.units"], t["col.not_valued"]]
         lines.append([self._cell(ws, header, font=HEADER_FONT) for header in headers + value_headers])
         header_row = len(lines)  # below the title, three facts, a blank row and the heading
-        claimable = [row for row in self.rows if row["status"] == "claimable"]
+        # A claim staff already filed is not money to claim now (the Cases sheet leaves it out too).
+        filed = self._filed_ids()
+        claimable = [row for row in self.rows if row["status"] == "claimable" and row["finding_id"] not in filed]
         codes = sorted({row["code"] for row in claimable})
         for code in codes:
             totals = _Totals.of(row for row in claimable if row["code"] == code)
             lines.append(self._totals_cells(ws, [code, self.detector_titles.get(code)], totals))
         lines.append(self._totals_cells(ws, [t["summary.total"], None], _Totals.of(claimable), font=HEADER_FONT))
+        already = [row for row in self.rows if row["status"] == "claimable" and row["finding_id"] in filed]
+        if already:
+            lines.append(self._totals_cells(ws, [t["summary.already_filed"], None], _Totals.of(already)))
         lines.append([])
 
         lines.append([self._cell(ws, t["summary.by_status"], font=HEADER_FONT)])
@@ -385,7 +390,8 @@ class _Workbook:
         lines.append([])
 
         lines.append([self._cell(ws, t["summary.key_dates"], font=HEADER_FONT)])
-        urgent = [r for r in self.rows if r["status"] in URGENT_STATUSES and r["window_closes"] is not None]
+        urgent = [r for r in self.rows if r["status"] in URGENT_STATUSES and r["window_closes"] is not None
+                  and r["finding_id"] not in filed]
         waiting = [r for r in self.rows if r["status"] == "waiting" and r["window_opens"] is not None]
         lines.append(self._key_date_cells(ws, t["summary.nearest_deadline"], urgent, "window_closes"))
         lines.append(self._key_date_cells(ws, t["summary.earliest_opening"], waiting, "window_opens"))
