@@ -32,6 +32,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from fba_audit import __version__
+from fba_audit._names import printable_name
+from fba_audit.ledger import is_postgres_url
 
 ACCOUNT_FILE = "account.toml"
 MANIFEST_NAME = ".batch-manifest.json"
@@ -360,17 +362,7 @@ def list_accounts(accounts_dir: str) -> list[AccountFolder]:
     return found
 
 
-def _safe_key(key: str) -> str:
-    """The output folder name of an account: its folder name, made printable (undecodable bytes escaped)."""
-    return key.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-
-
 LEDGER_FILE = "ledger.sqlite3"
-_POSTGRES = ("postgresql://", "postgres://", "postgresql+psycopg://")
-
-
-def is_postgres(ledger: str) -> bool:
-    return ledger.startswith(_POSTGRES)
 
 
 def account_schema(key: str) -> str:
@@ -389,7 +381,7 @@ def account_ledger(ledger: str | None, out_dir: Path, key: str) -> str:
     """
     if ledger is None:
         return str(out_dir / key / LEDGER_FILE)
-    if is_postgres(ledger):
+    if is_postgres_url(ledger):
         separator = "&" if "?" in ledger else "?"
         return f"{ledger}{separator}options=-csearch_path%3D{account_schema(key)}"
     if Path(ledger).is_file() or Path(ledger).suffix.lower() in (".sqlite3", ".sqlite", ".db"):
@@ -422,7 +414,7 @@ def plan_tasks(accounts: Iterable[AccountFolder], out_dir: Path, *, defaults: Ac
                no_ledger: bool = False) -> list[AccountTask]:
     tasks = []
     for account in accounts:
-        key = _safe_key(account.key)
+        key = printable_name(account.key)  # also its output folder's name: undecodable bytes shown as \xNN
         if key in RESERVED_NAMES:
             key = f"{key}-account"
         base = replace(defaults, name=key) if defaults else AccountOptions(name=key)
@@ -517,7 +509,7 @@ def run_batch(accounts_dir: str, out_dir: Path, *, workers: int | None = None, s
     """
     from fba_audit.ledger.store import ENV_VAR
 
-    if ledger is None and is_postgres(os.environ.get(ENV_VAR) or ""):
+    if ledger is None and is_postgres_url(os.environ.get(ENV_VAR) or ""):
         ledger = os.environ[ENV_VAR]
     from fba_audit.writers.agency import agency_rows, write_agency_json, write_agency_workbook
 
@@ -527,7 +519,7 @@ def run_batch(accounts_dir: str, out_dir: Path, *, workers: int | None = None, s
     tasks = plan_tasks(list_accounts(accounts_dir), out_dir, defaults=defaults, timeout_s=timeout_s,
                        max_memory_mb=max_memory_mb, manifest=manifest if resume else None, ledger=ledger,
                        no_ledger=no_ledger)
-    if ledger is not None and is_postgres(ledger) and not no_ledger:
+    if ledger is not None and is_postgres_url(ledger) and not no_ledger:
         create_account_schemas(ledger, [task.key for task in tasks])
     result = BatchResult(out_dir=out_dir)
     stream = run_dask(tasks, scheduler) if scheduler else run_local(tasks, workers or os.cpu_count() or 1)

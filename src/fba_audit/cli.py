@@ -463,7 +463,8 @@ def batch(
     err = Console(stderr=True, highlight=False)
     console = _console()
     if scheduler is None and "://" not in accounts_dir and not Path(accounts_dir).is_dir():
-        err.print(f"{accounts_dir} is not a folder: give the folder that holds one sub-folder per account.")
+        err.print(f"{printable_name(accounts_dir)} is not a folder: give the folder that holds one sub-folder per "
+                  "account.", markup=False)
         raise typer.Exit(Exit.ERROR)
     try:
         defaults = AccountOptions(
@@ -485,9 +486,11 @@ def batch(
 
         def finished(outcome, done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
-            head = f"[{done}/{total}] {outcome.name}"
+            # account.toml names and error texts can hold anything: one plain line, never a terminal control.
+            head = f"[{done}/{total}] {printable_name(outcome.name)}"
             if outcome.status == "failed":
-                console.print(f"{head}  FAILED ({outcome.seconds:.1f} s): {outcome.error}", markup=False)
+                console.print(f"{head}  FAILED ({outcome.seconds:.1f} s): {printable_name(outcome.error or '')}",
+                              markup=False)
                 return
             figures = account_figures(out / outcome.key / "findings.json")
             claimable = figures["claimable"]
@@ -502,13 +505,13 @@ def batch(
                                timeout_s=timeout, max_memory_mb=memory_mb, defaults=defaults, ledger=ledger,
                                no_ledger=no_ledger, on_outcome=finished)
         except (OSError, RuntimeError, ValueError) as exc:
-            err.print(f"batch stopped: {exc}")
+            err.print(f"batch stopped: {printable_name(str(exc))}", markup=False)
             raise typer.Exit(Exit.ERROR)
     counts = {s: sum(1 for o in result.outcomes if o.status == s) for s in ("ran", "skipped", "failed")}
     console.print(f"{len(result.outcomes)} accounts: {counts['ran']} ran, {counts['skipped']} skipped "
                   f"(nothing new), {counts['failed']} failed")
     for path in result.written.values():
-        console.print(f"wrote {path}")
+        console.print(f"wrote {_shown(path)}", markup=False)
     if result.failed:
         raise typer.Exit(Exit.ERROR)
     claimable = any((row.get("claimable") or {}).get("findings") for row in result.rows)

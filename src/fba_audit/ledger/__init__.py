@@ -8,6 +8,14 @@ from __future__ import annotations
 
 from fba_audit.ledger.view import CaseInfo, FollowUp, LedgerView, StaffEntry
 
+# The URL schemes `--ledger` and $FBA_AUDIT_LEDGER take for PostgreSQL (anything else is a SQLite file).
+POSTGRES_SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
+
+
+def is_postgres_url(target: str) -> bool:
+    return target.startswith(POSTGRES_SCHEMES)
+
+
 _STORE_NAMES = ("ENV_VAR", "Ledger", "LedgerBusy", "LedgerError", "default_location", "hash_inputs", "open_ledger",
                 "resolve")
 
@@ -20,4 +28,5 @@ def __getattr__(name: str) -> object:
     raise AttributeError(name)
 
 
-__all__ = ["CaseInfo", "FollowUp", "LedgerView", "StaffEntry", *_STORE_NAMES]
+__all__ = ["POSTGRES_SCHEMES", "CaseInfo", "FollowUp", "LedgerView", "StaffEntry", "is_postgres_url",
+           *_STORE_NAMES]

@@ -35,6 +35,7 @@ from sqlalchemy.engine import Connection, Engine
 from fba_audit import __version__
 from fba_audit._names import printable_name
 from fba_audit.context import MARKETPLACE_CURRENCY
+from fba_audit.ledger import is_postgres_url
 from fba_audit.ledger import schema as t
 from fba_audit.ledger.staff import StaffProblem, StaffRow, read_workbook
 from fba_audit.ledger.view import (
@@ -78,7 +79,7 @@ def resolve(target: str | os.PathLike[str] | None) -> str:
     chosen = os.fspath(target) if target is not None else os.environ.get(ENV_VAR) or None
     if chosen is None:
         chosen = os.fspath(default_location())
-    if chosen.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
+    if is_postgres_url(chosen):
         rest = chosen.split("://", 1)[1]
         return "postgresql+psycopg://" + rest
     if chosen.startswith("sqlite:///"):

@@ -17,7 +17,7 @@ from typing import Any
 
 from fba_audit import __version__
 from fba_audit.batch import LOGS_DIR, AccountOutcome
-from fba_audit.writers._common import atomic_write
+from fba_audit.writers._common import atomic_write, plain_value
 
 STATUSES = ("claimable", "review", "waiting", "expired")
 ZERO = Decimal("0.00")
@@ -92,15 +92,11 @@ def agency_rows(outcomes: Iterable[AccountOutcome], out_dir: Path) -> list[dict[
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, dt.date):
-        return value.isoformat()
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_plain(v) for v in value]
-    return value
+    return plain_value(value)
 
 
 def agency_document(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
@@ -129,26 +125,19 @@ SUMMARY_COLUMNS = (
 )
 DETECTOR_COLUMNS = (("Account", 28), ("Detector", 10), ("Findings", 10), ("Claimable findings", 11),
                     ("Claimable units", 11), ("Claimable value", 16), ("Currency", 9), ("Folder", 24))
-MONEY_FORMAT = "#,##0.00"
-DATE_FORMAT = "yyyy-mm-dd"
 
 
 def _cells(ws: Any, values: Sequence[Any]) -> list[Any]:
-    """Typed cells: text is always stored as text (never a formula), money and dates get their formats."""
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    """Typed cells: text always as text (a folder named "=1+1" stays text), money and dates with their formats."""
+    from fba_audit.writers.excel import DATE_FORMAT, MONEY_FORMAT, safe_cell
 
     cells = []
     for value in values:
-        if isinstance(value, str):
-            cell = WriteOnlyCell(ws, value=ILLEGAL_CHARACTERS_RE.sub("\ufffd", value))
-            cell.data_type = "s"  # a folder named "=1+1" stays text
-        else:
-            cell = WriteOnlyCell(ws, value=value)
-            if isinstance(value, Decimal):
-                cell.number_format = MONEY_FORMAT
-            elif isinstance(value, dt.date):
-                cell.number_format = DATE_FORMAT
+        cell = safe_cell(ws, value)
+        if isinstance(value, Decimal):
+            cell.number_format = MONEY_FORMAT
+        elif isinstance(value, dt.date):
+            cell.number_format = DATE_FORMAT
         cells.append(cell)
     return cells
 
@@ -167,18 +156,15 @@ def _sheet(book: Any, title: str, columns: Sequence[tuple[str, int]], rows: Sequ
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
+    from fba_audit.writers.excel import print_setup
+
     ws = book.create_sheet(title)
     for index, (_, width) in enumerate(columns, start=1):
         ws.column_dimensions[get_column_letter(index)].width = width
     ws.freeze_panes = "B2"
     last = get_column_letter(len(columns))
     ws.auto_filter.ref = f"A1:{last}{len(rows) + 1}"
-    ws.print_options.gridLines = False
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = "1:1"
+    print_setup(ws)
     header = _cells(ws, [name for name, _ in columns])
     for cell in header:
         cell.font = Font(bold=True)

@@ -355,7 +355,7 @@ class _Workbook:
     def _summary_sheet(self) -> Any:
         t = self.texts
         ws = self.book.create_sheet(t["sheet.summary"])
-        _print_setup(ws, title_rows=None)
+        print_setup(ws, title_rows=None)
         lines: list[list[object]] = [
             [self._cell(ws, t["summary.title"], font=HEADER_FONT)],
             [self._cell(ws, t["summary.as_of"]), self._cell(ws, self.result.as_of, "date")],
@@ -739,7 +739,7 @@ class _Workbook:
         Cells of a `link` column link to the page their value names in `marketplace`, when it has one."""
         ws = self.book.create_sheet(title)
         # Write-only sheets emit widths, panes and print properties before the rows, so they are settled first.
-        _print_setup(ws)
+        print_setup(ws)
         for index, column in enumerate(columns, start=1):
             values = (row[index - 1] for row in rows)
             ws.column_dimensions[get_column_letter(index)].width = _column_width(column, values)
@@ -800,12 +800,7 @@ class _Workbook:
             # A plain value needs no cell object of its own (most of a big sheet). Text that openpyxl would
             # store as a formula ("=...") or an error value ("#N/A") takes the typed cell below.
             return value
-        if isinstance(value, str):
-            cell = WriteOnlyCell(ws, value=XML_ILLEGAL_CHARACTERS.sub("\ufffd", value))
-            # NOTE: assigning a str starting with "=" makes openpyxl store a formula; "s" undoes that.
-            cell.data_type = "s"
-        else:
-            cell = WriteOnlyCell(ws, value=value)
+        cell = safe_cell(ws, value)
         if kind == "money":
             cell.number_format = MONEY_FORMAT
         elif kind == "date":
@@ -855,7 +850,18 @@ class _Workbook:
         return _Column(header)
 
 
-def _print_setup(ws: Any, *, title_rows: str | None = "1:1") -> None:
+def safe_cell(ws: Any, value: object) -> WriteOnlyCell:
+    """A cell holding `value` as it is: text always as text, never a formula or an error value, with the
+    characters XML cannot hold replaced (report text, and folder names in the agency workbook, can be anything)."""
+    if isinstance(value, str):
+        cell = WriteOnlyCell(ws, value=XML_ILLEGAL_CHARACTERS.sub("\ufffd", value))
+        # NOTE: assigning a str starting with "=" makes openpyxl store a formula; "s" undoes that.
+        cell.data_type = "s"
+        return cell
+    return WriteOnlyCell(ws, value=value)
+
+
+def print_setup(ws: Any, *, title_rows: str | None = "1:1") -> None:
     """Landscape, as wide as one page (as many pages down as it takes), the header row on every page."""
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth = 1
