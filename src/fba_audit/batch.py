@@ -191,16 +191,12 @@ def shown(argument: str) -> str:
 
 
 def fingerprint(folder: Path, arguments: Sequence[str]) -> str:
-    """A hash of every file under `folder` (relative path and content), the run options and the version."""
-    digest = hashlib.blake2b(digest_size=20)
-    digest.update(json.dumps([__version__, list(arguments)]).encode())
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        digest.update(os.fsencode(path.relative_to(folder)) + b"\0")
-        with open(path, "rb") as stream:
-            while chunk := stream.read(1 << 20):
-                digest.update(chunk)
-        digest.update(b"\0")
-    return digest.hexdigest()
+    """A hash of the run options, the version, and every file under `folder` by its relative path and content
+    (the ledger's `file_hashes`: the same files a run records as its inputs)."""
+    from fba_audit.ledger.store import file_hashes
+
+    files = sorted(file_hashes(folder).items())
+    return hashlib.blake2b(json.dumps([__version__, list(arguments), files]).encode(), digest_size=20).hexdigest()
 
 
 def _is_url(folder: str) -> bool:
