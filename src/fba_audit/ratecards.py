@@ -9,7 +9,6 @@ See docs/rate-cards.md for the tables, their sources and what is not covered.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import tomllib
 from bisect import bisect_right
 from dataclasses import dataclass, replace
@@ -77,16 +76,6 @@ class FeeResult:
     low_inventory_verified: bool = True
 
 
-@dataclass(frozen=True)
-class ReferralResult:
-    fee: Decimal | None
-    category: str
-    table_id: str | None
-    source: str | None
-    verified: bool
-    reason: str | None = None
-
-
 def _dec(value: Any) -> Decimal:
     # NOTE: str() first, so a float like 0.1 becomes Decimal("0.1") and not its binary expansion.
     return value if isinstance(value, Decimal) else Decimal(str(value))
@@ -103,11 +92,17 @@ def _cards() -> tuple[RateCard, ...]:
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".toml"):
             data = tomllib.loads(entry.read_text(encoding="utf-8"))
-            cards.append(RateCard(
-                id=data["id"], kind=data["kind"], marketplace=data["marketplace"].upper(),
-                effective_from=_as_date(data.get("effective_from")), effective_to=_as_date(data.get("effective_to")),
-                source=data["source"], data=data,
-            ))
+            # One file may serve several stores that share a table (the EU referral schedule: "Amazon prints
+            # 'UK/DE/FR/IT/ES' as one column"); `unverified_in` names the stores it is only assumed for.
+            unverified = {m.upper() for m in data.get("unverified_in", ())}
+            for marketplace in data.get("marketplaces") or [data["marketplace"]]:
+                marketplace = marketplace.upper()
+                cards.append(RateCard(
+                    id=data["id"], kind=data["kind"], marketplace=marketplace,
+                    effective_from=_as_date(data.get("effective_from")),
+                    effective_to=_as_date(data.get("effective_to")), source=data["source"],
+                    data=data | {"verified": False} if marketplace in unverified else data,
+                ))
     return tuple(cards)
 
 
@@ -371,102 +366,19 @@ def tier_for_size_tier_code(code: str, *, marketplace: str = "US") -> str | None
 
 # ---------------------------------------------------------------------------------------------- referral fee
 
-def _referral_on(card: RateCard, rule: dict, price: Decimal) -> Decimal:
-    if rule["kind"] == "flat":
-        fee = price * _dec(rule["rate"])
-    elif rule["kind"] == "whole":
-        # The total sales price picks one rate for the whole price ("for products with a total sales price of ...").
-        tier = next(t for t in rule["tiers"] if "up_to" not in t or price <= _dec(t["up_to"]))
-        fee = price * _dec(tier["rate"])
-    elif rule["kind"] == "portion":
-        # Marginal: each rate applies only to the part of the price inside its band ("for the portion ... up to").
-        fee, lower = Decimal(0), Decimal(0)
-        for tier in rule["tiers"]:
-            upper = _dec(tier["up_to"]) if "up_to" in tier else price
-            if price > lower:
-                fee += (min(price, upper) - lower) * _dec(tier["rate"])
-            lower = upper
-    else:
-        raise ValueError(f"{card.id}: unknown referral kind {rule['kind']!r} for {rule['name']!r}")
-    fee = fee.quantize(CENT, ROUND_HALF_UP)
-    return max(fee, _dec(rule["minimum"])) if "minimum" in rule else fee
+# NOTE: the referral schedules (several marketplaces, dated tables built on one another, tax bases) and the names
+# people give their categories grew into their own module; imported last, as it reads the cards above. The names
+# stay importable from here.
+from fba_audit.referral import (  # noqa: E402
+    CategoryName,
+    ReferralResult,
+    category_for_product_group,
+    expected_referral_fee,
+    prices_include_tax,
+    referral_category,
+    referral_fee,
+)
 
-
-def expected_referral_fee(category: str, price: Any, *, marketplace: str = "US", on: dt.date) -> ReferralResult:
-    """Per-unit referral fee on the total sales price (item + shipping + gift wrap), with table id and source."""
-    return _expected_referral_fee(category, _dec(price), marketplace, _regime_start("referral", marketplace, on))
-
-
-@lru_cache(maxsize=2_000_000)
-def _expected_referral_fee(category: str, price: Decimal, marketplace: str, on: dt.date) -> ReferralResult:
-    card = table_for("referral", marketplace, on)
-    if card is None:
-        return ReferralResult(None, category, None, None, False, f"no {marketplace} referral schedule for that date")
-    named = referral_category(category).category or category
-    rule = next((r for r in card.data["categories"] if r["name"] == named), None)
-    if rule is None:
-        return ReferralResult(None, category, card.id, card.source, False, f"category {category!r} not in {card.id}")
-    return ReferralResult(_referral_on(card, rule, _dec(price)), rule["name"], card.id, card.source,
-                          rule.get("verified", True))
-
-
-def referral_fee(category: str, price: Any, *, marketplace: str = "US", on: dt.date) -> Decimal | None:
-    return expected_referral_fee(category, price, marketplace=marketplace, on=on).fee
-
-
-# ---------------------------------------------------------------------------------------------- category names
-
-@dataclass(frozen=True)
-class CategoryName:
-    """What a category name as a seller wrote it stands for in the referral fee schedules."""
-
-    # Amazon's own name of the category; None when unknown. A category the rate cards leave out (`not_covered`)
-    # keeps its name, so that its items are judged by no rate rather than by a product group's inferred one.
-    category: str | None
-    known: bool  # False: no category, former name or not-covered category of that name (a typo, an invented name)
-    closest: tuple[str, ...] = ()  # for an unknown name: the schedule's names most like it
-
-
-def _folded(name: str) -> str:
-    """A category name with the differences people make when they write one removed: case, `&` for `and`,
-    commas (the Oxford comma of "Backpacks, Handbags, and Luggage") and runs of spaces."""
-    return " ".join(name.casefold().replace("&", " and ").replace(",", " ").split())
-
-
-@cache
-def _category_names() -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
-    """(folded name -> schedule name, folded former name -> schedule name, folded not-covered name -> its name),
-    over every marketplace's referral schedules: a products.csv does not say which marketplace it is for."""
-    current, former, uncovered = {}, {}, {}
-    for card in _cards():
-        if card.kind == "referral":
-            current.update({_folded(rule["name"]): rule["name"] for rule in card.data["categories"]})
-        elif card.kind == "referral_category_names":
-            former.update({_folded(old): new for old, new in card.data.get("former", {}).items()})
-            uncovered.update({_folded(name): name for name in card.data.get("not_covered", ())})
-    return current, former, uncovered
-
-
-@lru_cache(maxsize=4096)
-def referral_category(name: str) -> CategoryName:
-    """The referral fee category a seller's category name stands for: matched without regard to case, `&`/`and`,
-    commas and spacing, or by a former name Amazon used for it (`data/ratecards/*_referral_category_names.toml`)."""
-    current, former, uncovered = _category_names()
-    folded = _folded(name)
-    if folded in current:
-        return CategoryName(current[folded], True)
-    if folded in former:
-        return CategoryName(former[folded], True)
-    if folded in uncovered:
-        return CategoryName(uncovered[folded], True)
-    # A name cut short ("Toys", "Luggage") is closest to the names holding it; then the names spelled most alike.
-    close = [c for c in sorted(current) if folded and f" {folded} " in f" {c} "]
-    close += difflib.get_close_matches(folded, sorted(current), n=3, cutoff=0.6)
-    return CategoryName(None, False, tuple(current[c] for c in dict.fromkeys(close))[:3])
-
-
-def category_for_product_group(product_group: str, *, marketplace: str = "US") -> str | None:
-    """Fee Preview `product-group` -> referral category. Always an inference: findings on it are `review`."""
-    wanted = product_group.strip().lower()
-    return next((category or None for key, category in _mapping("product_groups", marketplace).items()
-                 if key.lower() == wanted), None)
+__all__ = ["CategoryName", "FeeResult", "RateCard", "ReferralResult", "TierResult", "category_for_product_group",
+           "expected_fulfillment_fee", "expected_referral_fee", "fulfillment_fee", "prices_include_tax",
+           "referral_category", "referral_fee", "size_tier", "table_for", "tier_for_size_tier_code"]

@@ -50,6 +50,12 @@ PRICES: dict[str, tuple[str, ...]] = {
     "gross": ("ItemPrice/Principal", "ItemPrice/Shipping", "ItemPrice/GiftWrap",
               "ItemPrice/ProductSales", "ItemPrice/ShippingCredits", "ItemPrice/GiftWrapCredits"),
     "promo": ("Promotion/Principal", "Promotion/Shipping", "Promotion/PromotionalRebates"),
+    # FBA10 outside the US: the taxes on those (VAT, consumption tax), which the referral base includes there
+    # (`fba_audit.referral.prices_include_tax`); in deemed-supplier sales the Principal line is without VAT and the
+    # VAT is its own Tax line (withheld again by `ItemWithheldTax` lines, which leave the price as it is).
+    "tax": ("ItemPrice/Tax", "ItemPrice/ShippingTax", "ItemPrice/GiftWrapTax",
+            "ItemPrice/ProductSalesTax", "ItemPrice/ShippingCreditsTax", "ItemPrice/GiftWrapCreditsTax"),
+    "promo_tax": ("Promotion/TaxDiscount", "Promotion/PromotionalRebatesTax"),
 }
 
 
