@@ -196,7 +196,10 @@ def test_time_and_memory_limits_stop_one_account(tmp_path: Path) -> None:
     [
         ('name = "A"\nmarketplce = "US"\n',
          "acct/account.toml:2: unknown key 'marketplce'; the keys are name, marketplace, as_of, select, ignore, "
-         "lang, per_case."),
+         "lang, per_case, seller_country."),
+        ('seller_country = "China"\n',
+         "acct/account.toml:1: seller_country = 'China': expected the two-letter code of the country the business is "
+         "established in, e.g. seller_country = \"CN\"."),
         ('select = "FBA02;FBA07"\n',
          "acct/account.toml:1: select = 'FBA02;FBA07': expected detector codes, e.g. select = \"FBA02,FBA07\" or "
          "select = [\"FBA02\", \"FBA07\"]."),
@@ -262,3 +265,10 @@ def test_accounts_given_as_a_url(local_batch, tmp_path: Path) -> None:
     assert [(o.key, o.status) for o in result.outcomes] == [("north", "ran")]
     assert (json.loads((out / "north" / "findings.json").read_text())["findings"]
             == json.loads((out_local / "north" / "findings.json").read_text())["findings"])
+
+
+def test_account_toml_seller_country_becomes_the_run_option() -> None:
+    # The Digital Services Fee depends on the seller's country of establishment (issue 24); GB is the UK store's UK.
+    options = parse_account_options('seller_country = "gb"\n', where="acct/account.toml", folder_name="acct")
+    assert options.seller_country == "UK"
+    assert options.run_arguments() == ["--seller-country", "UK"]

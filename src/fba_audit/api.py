@@ -57,6 +57,7 @@ def audit(
     progress: Callable[[str, int, int], None] | None = None,
     on_findings: Callable[[str, pl.DataFrame], None] | None = None,
     for_ledger: bool = False,
+    seller_country: str | None = None,
 ) -> AuditResult:
     """Load the reports the chosen detectors need, run each detector that has them, and collect the findings.
 
@@ -69,9 +70,11 @@ def audit(
 
     `marketplace` is `auto` (read from the reports) or a code the reports must agree with; see
     `fba_audit.reports.marketplace` for the rule. `MarketplaceMismatch` when they do not, or name several.
+    `seller_country`: where the seller's business is established (the Digital Services Fee depends on it).
     """
-    if marketplace.strip().lower() != AUTO:
-        AuditContext(as_of=as_of, marketplace=marketplace.strip())  # an unknown code fails before the long load
+    # An unknown marketplace or seller country fails before the long load.
+    AuditContext(as_of=as_of, marketplace="US" if marketplace.strip().lower() == AUTO else marketplace.strip(),
+                 seller_country=seller_country)
     detectors = select_detectors(select, ignore)
     wanted = {d for det in detectors for d in (*det.needs, *det.optional)}
     columns = columns_read()
@@ -83,7 +86,7 @@ def audit(
     assert decision is not None
     if decision.error:
         raise MarketplaceMismatch(decision.error)
-    ctx = AuditContext(as_of=as_of, marketplace=decision.code or "")
+    ctx = AuditContext(as_of=as_of, marketplace=decision.code or "", seller_country=seller_country)
     return run_detectors(load, detectors, ctx, claimed=claimed, folder=Path(folder), on_findings=on_findings)
 
 

@@ -65,6 +65,7 @@ class AccountOptions:
     ignore: str | None = None
     lang: str | None = None
     per_case: int | None = None
+    seller_country: str | None = None
     # Set by the batch, never by account.toml: the account's own claim ledger ("" = --no-ledger).
     ledger: str | None = None
 
@@ -73,7 +74,7 @@ class AccountOptions:
         args: list[str] = []
         for option, value in (("--as-of", self.as_of), ("--marketplace", self.marketplace),
                               ("--select", self.select), ("--ignore", self.ignore), ("--lang", self.lang),
-                              ("--per-case", self.per_case)):
+                              ("--per-case", self.per_case), ("--seller-country", self.seller_country)):
             if value is not None:
                 args += [option, value.isoformat() if isinstance(value, dt.date) else str(value)]
         if self.ledger == "":
@@ -142,6 +143,16 @@ def parse_account_options(text: str, *, where: str, folder_name: str,
             if value not in _LANGS:
                 raise bad(key, "en or zh")
             values["lang"] = value
+        elif key == "seller_country":
+            from fba_audit.digital_services_fee import seller_country
+
+            try:
+                values["seller_country"] = seller_country(value) if isinstance(value, str) else None
+            except ValueError:
+                values["seller_country"] = None
+            if values["seller_country"] is None:
+                raise bad(key, "the two-letter code of the country the business is established in, e.g. "
+                               "seller_country = \"CN\"")
         elif key == "per_case":
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise bad(key, "a whole number of at least 1, e.g. per_case = 5")
@@ -149,7 +160,7 @@ def parse_account_options(text: str, *, where: str, folder_name: str,
         else:
             line = _key_line(text, key)
             at = f"{where}:{line}" if line else where
-            known = "name, marketplace, as_of, select, ignore, lang, per_case"
+            known = "name, marketplace, as_of, select, ignore, lang, per_case, seller_country"
             raise AccountConfigError(f"{at}: unknown key {key!r}; the keys are {known}.")
     if "name" not in values:
         values["name"] = folder_name

@@ -43,6 +43,11 @@ MarketplaceOption = Annotated[
                                             "marketplaces needs a code: the other marketplaces' files are then "
                                             "left out.")]
 
+SellerCountryOption = Annotated[
+    str | None, typer.Option("--seller-country", help="The country your business is established in (two letters, "
+                                                      "e.g. CN, UK, DE, US): the Digital Services Fee depends on it. "
+                                                      "Without it, DSF lines are listed as not checked.")]
+
 ReportsDir = Annotated[
     Path,
     typer.Argument(help="Folder with your Seller Central report downloads (zipped or not; sub-folders are read).",
@@ -143,6 +148,7 @@ def check(
     marketplace: MarketplaceOption = "auto",
     as_of: Annotated[str | None, typer.Option("--as-of", help="Audit date (YYYY-MM-DD) the detectors judge on "
                                                               "for the coverage table. Default: today.")] = None,
+    seller_country: SellerCountryOption = None,
 ) -> None:
     """Check a folder of reports: what each file is, rows read/kept/duplicate/rejected, every problem, and what each
     detector could judge on them (and what not, with the reason).
@@ -170,6 +176,7 @@ def check(
     except ValueError:
         err.print(f"--as-of {as_of!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-11-22.")
         raise typer.Exit(Exit.ERROR)
+    country = _seller_country(seller_country)
     result = load_folder(reports_dir, marketplace=marketplace)
     console.print(files_table(result.files))
     print_problems(console, result.problems)
@@ -186,10 +193,21 @@ def check(
     if decision is not None and decision.code:
         # The detectors read the compact load an audit makes (the columns they use), not the full one checked above.
         compact = load_folder(reports_dir, columns=columns_read(), marketplace=decision.code)
-        ctx = AuditContext(as_of=audit_date, marketplace=decision.code)
+        ctx = AuditContext(as_of=audit_date, marketplace=decision.code, seller_country=country)
         console.print()
         console.print(coverage_table(run_detectors(compact, list(ALL_DETECTORS), ctx, folder=reports_dir).coverage))
     raise typer.Exit(Exit.ERROR if unusable else Exit.OK)
+
+
+def _seller_country(value: str | None) -> str | None:
+    """--seller-country checked (exit 2 with what to write), or None when not given."""
+    from fba_audit.digital_services_fee import seller_country
+
+    try:
+        return None if value is None else seller_country(value)
+    except ValueError as exc:
+        _errors().print(f"--seller-country: {exc}.", markup=False)
+        raise typer.Exit(Exit.ERROR)
 
 
 def _codes(value: str | None) -> list[str] | None:
@@ -206,6 +224,7 @@ def run(
     select: Annotated[str | None, typer.Option("--select", help="Only these detectors, e.g. FBA02,FBA07.")] = None,
     ignore: Annotated[str | None, typer.Option("--ignore", help="Skip these detectors, e.g. FBA10.")] = None,
     marketplace: MarketplaceOption = "auto",
+    seller_country: SellerCountryOption = None,
     fail_on_findings: Annotated[bool, typer.Option("--fail-on-findings",
                                                    help="Exit 1 when at least one finding is claimable "
                                                         "(for CI jobs).")] = False,
@@ -264,6 +283,7 @@ def run(
     if lang not in ("en", "zh"):
         err.print(f"--lang {lang!r}: use en or zh.")
         raise typer.Exit(Exit.ERROR)
+    country = _seller_country(seller_country)
     try:
         check_output_folder(out)  # before the audit, which can take a while
     except OutputFolderError as exc:
@@ -287,7 +307,7 @@ def run(
         try:
             result = audit(reports_dir, as_of=audit_date, marketplace=marketplace, select=_codes(select),
                            ignore=_codes(ignore), progress=progress, on_findings=outputs.add,
-                           for_ledger=record.enabled)
+                           for_ledger=record.enabled, seller_country=country)
         except (UnknownDetector, ValueError) as exc:
             err.print(str(exc), markup=False)
             raise typer.Exit(Exit.ERROR)

@@ -28,6 +28,10 @@ class AuditContext:
     # Up to which date each report covers (fba_audit.reports.periods), filled from the loaded folder by
     # `Detector.judge`; empty when a detector is called on frames alone.
     periods: Mapping[str, ReportPeriod] = field(default_factory=dict, compare=False)
+    # The country the seller's business is established in (two letters, GB written UK), which the Digital Services
+    # Fee depends on and no report carries: an account setting (`--seller-country`, account.toml `seller_country`).
+    # None: not given, and DSF lines are listed as not judged.
+    seller_country: str | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.as_of, str):
@@ -37,6 +41,10 @@ class AuditContext:
             raise ValueError(
                 f"unknown marketplace {self.marketplace!r}; use one of {', '.join(sorted(MARKETPLACE_CURRENCY))}"
             )
+        if self.seller_country is not None:
+            from fba_audit.digital_services_fee import seller_country
+
+            object.__setattr__(self, "seller_country", seller_country(self.seller_country))
 
     @property
     def currency(self) -> str:

@@ -101,7 +101,8 @@ def _cards() -> tuple[RateCard, ...]:
                     id=data["id"], kind=data["kind"], marketplace=marketplace,
                     effective_from=_as_date(data.get("effective_from")),
                     effective_to=_as_date(data.get("effective_to")), source=data["source"],
-                    data=data | {"verified": False} if marketplace in unverified else data,
+                    data=data | {"verified": False, "doubt": f"the table is only assumed for the {marketplace} store"}
+                    if marketplace in unverified else data,
                 ))
     return tuple(cards)
 

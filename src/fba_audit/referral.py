@@ -46,6 +46,7 @@ class ReferralResult:
     reason: str | None = None
     price_includes_tax: bool = False  # the rate applies to the price with VAT / consumption tax
     fee_before_tax: Decimal | None = None  # the fee as the schedule prints it, before the tax on the fee
+    doubt: str | None = None  # why the row is unverified, where its card says (`doubt` of the row or the card)
 
 
 # ---------------------------------------------------------------------------------------------- rules of a card
@@ -132,7 +133,8 @@ def _expected_referral_fee(category: str, price: Decimal, marketplace: str, on: 
     if "fee_tax_rate" in card.data:
         charged = (fee * (1 + rc._dec(card.data["fee_tax_rate"]))).quantize(step, ROUND_HALF_UP)
     return ReferralResult(charged, rule["name"], card.id, card.source, rule["_verified"],
-                          price_includes_tax=card.data.get("price_includes_tax", False), fee_before_tax=fee)
+                          price_includes_tax=card.data.get("price_includes_tax", False), fee_before_tax=fee,
+                          doubt=rule.get("doubt", card.data.get("doubt")))
 
 
 def referral_fee(category: str, price: Any, *, marketplace: str = "US", on: dt.date) -> Decimal | None:

@@ -1,7 +1,7 @@
 """One parametrised test over every detector case folder.
 
 tests/fixtures/detectors/FBA02/finds_<story>/     (or clean_<story>/)
-    case.toml       as_of, marketplace, story (one line)
+    case.toml       as_of, marketplace, story (one line); seller_country when the case needs it (the DSF)
     reports/        tiny exports in Amazon's real format; they go through fba_audit.reports.load_folder
     expected.csv    the golden findings, every column a detector fills (header only for a clean_ case): the
                     product `title` is added by the run afterwards (tests/test_titles.py), not by detectors
@@ -33,12 +33,15 @@ from fba_audit.reports.loader import NO_ROWS
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "detectors"
 CASES = sorted(p for p in FIXTURES.glob("FBA*/*") if p.is_dir())
 CASE_KEYS = {"as_of", "marketplace", "story"}
+OPTIONAL_CASE_KEYS = {"seller_country"}
 
 
 def read_case(case: Path) -> dict:
-    """case.toml, checked: exactly as_of (a TOML date or ISO text), marketplace and a one-line story."""
+    """case.toml, checked: exactly as_of (a TOML date or ISO text), marketplace and a one-line story, and at most
+    the optional keys."""
     meta = tomllib.loads((case / "case.toml").read_text(encoding="utf-8"))
-    assert set(meta) == CASE_KEYS, f"{case}/case.toml must have exactly {sorted(CASE_KEYS)}, has {sorted(meta)}"
+    assert CASE_KEYS <= set(meta) <= CASE_KEYS | OPTIONAL_CASE_KEYS, (
+        f"{case}/case.toml must have {sorted(CASE_KEYS)} and at most {sorted(OPTIONAL_CASE_KEYS)}, has {sorted(meta)}")
     assert "\n" not in meta["story"].strip(), f"{case}/case.toml: story is one line"
     as_of = meta["as_of"]
     meta["as_of"] = as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(as_of)
@@ -69,7 +72,7 @@ def test_detector_case(case: Path, update_golden: bool) -> None:
     assert detector is not None, f"{case.parent.name} is not in fba_audit.detectors.ALL_DETECTORS"
     assert case.name.startswith(("finds_", "clean_")), f"{case.name}: case folders start with finds_ or clean_"
     meta = read_case(case)
-    ctx = AuditContext(as_of=meta["as_of"], marketplace=meta["marketplace"])
+    ctx = AuditContext(as_of=meta["as_of"], marketplace=meta["marketplace"], seller_country=meta.get("seller_country"))
 
     load = load_folder(case / "reports", columns=columns_read())  # the compact load an audit makes
     # Fixtures are clean input unless the case says which problems its input has: anything else is a broken

@@ -46,6 +46,7 @@ import polars as pl
 
 from fba_audit import ratecards as rc
 from fba_audit.context import AuditContext
+from fba_audit.detectors import _dsf
 from fba_audit.coverage import Judged
 from fba_audit.detectors import _fees, fba01_fee_size_tier
 from fba_audit.detectors._base import Detector, finding_id_str, to_findings
@@ -65,12 +66,17 @@ PRODUCT_COLUMNS = ("sku", "source_file", "source_line", "referral_category")
 
 
 def _category(fp: dict | None, prod: dict | None, ctx: AuditContext) -> tuple[str, str] | None:
-    """(category, where it came from): the seller's own category first, else the inferred one."""
-    if prod and (prod["referral_category"] or "").strip():
-        return prod["referral_category"].strip(), SELLER
+    """(category, where it came from): the seller's own category first, else the inferred one. A seller's name the
+    marketplace's schedules do not know (a category of another store: Pet Products in the UK) gives way to the
+    product group; without one it stays, and its charges are listed as not judged (no rate for it)."""
+    written = (prod["referral_category"] or "").strip() if prod else ""
+    if written and rc.referral_category(written, marketplace=ctx.marketplace).known:
+        return written, SELLER
     group = (fp["product_group"] or "").strip() if fp else ""
     category = rc.category_for_product_group(group, marketplace=ctx.marketplace) if group else None
-    return (category, f"inferred from the Fee Preview product group '{group}'") if category else None
+    if category:
+        return category, f"inferred from the Fee Preview product group '{group}'"
+    return (written, SELLER) if written else None
 
 
 def _categories(previews: pl.DataFrame, catalog: pl.DataFrame, ctx: AuditContext) -> pl.DataFrame:
@@ -116,21 +122,32 @@ def _expected(item: dict, category: tuple[str, str], ctx: AuditContext) -> dict 
     if category[1] != SELLER:
         reasons.add(f"the category is {category[1]}")
     if not best.verified:
-        reasons.add(f"the {best.category} rate is marked unverified in {best.table_id}")
+        reasons.add(f"the {best.category} rate is marked unverified in {best.table_id}"
+                    + (f" ({best.doubt})" if best.doubt else ""))
     if item["source_format"] == _fees.DATE_RANGE:
         reasons.add("the Date Range 'selling fees' column includes variable closing fees")
+    if best.fee != best.fee_before_tax:
+        reasons.add(f"the {ctx.marketplace} schedule prints fees without the tax on them; whether the Commission line "
+                    "includes it was not seen in a real file (the tax is included in the expected fee)")
     return {
         "order_id": item["order_id"], "sku": item["sku"], "posted_date": on, "units": units, "price_pu": gross_pu,
         "charged_pu": charged_pu, "expected_pu": best.fee, "overcharge": item["charged"] - best.fee * units,
         "table_id": best.table_id, "reasons": reasons, "evidence": item["evidence"], "category": best.category,
+        "taxed": best.price_includes_tax, "fee_tax": best.fee != best.fee_before_tax,
     }
 
 
 def detect(*, transactions: pl.DataFrame, fee_preview: pl.DataFrame | None = None,
            products: pl.DataFrame | None = None, reimbursements: pl.DataFrame | None = None,
            sku_economics: pl.DataFrame | None = None, ctx: AuditContext) -> Judged:
-    # Referral fee charged per order item, with the total sales price (and promotions) of that item.
-    items = _fees.order_items(transactions, ctx, fee="referral", price=("gross", "promo"))
+    # Referral fee charged per order item, with the total sales price (and promotions) of that item; where the
+    # schedule's rates apply to the price with VAT or consumption tax (UK, EU, JP), with the taxes on them.
+    taxed = rc.prices_include_tax(ctx.marketplace)
+    items = _fees.order_items(transactions, ctx, fee="referral",
+                              price=("gross", "promo", "tax", "promo_tax") if taxed else ("gross", "promo"))
+    if taxed:
+        items.frame = items.frame.with_columns(gross=pl.col("gross") + pl.col("tax"),
+                                               promo=pl.col("promo") + pl.col("promo_tax"))
     previews = _fees.sku_rows(None if fee_preview is None else fee_preview.filter(
         (pl.col("amazon_store").is_null() | (pl.col("amazon_store") == ctx.marketplace)) & in_currency(ctx.currency)),
         PREVIEW_COLUMNS)
@@ -159,13 +176,16 @@ def detect(*, transactions: pl.DataFrame, fee_preview: pl.DataFrame | None = Non
         & (pl.col("posted_date").is_null() | (pl.col("posted_date") <= ctx.as_of))
     ).select("order_id", "sku").unique().collect()
     unjudged.append(candidates.join(refunded, on=["order_id", "sku"], how="semi").with_columns(reason=pl.lit(REFUNDED)))
+    # The Digital Services Fee lines, judged against the DSF table (a claim kind of its own, `_dsf`).
+    dsf = _dsf.judge(transactions, refunded, ctx)
     candidates = candidates.join(refunded, on=["order_id", "sku"], how="anti")
     judged = items.frame.height - sum(frame.height for frame in unjudged)
     # Fee lines tied to no quantity were never order items of `items.frame` (`_fees.OrderItems.unjudged`).
     unjudged.append(items.unjudged)
     left_out = fba01_fee_size_tier.not_judged(pl.concat([
-        frame.select("reason", pl.col("sku").cast(pl.String), "posted_date") for frame in unjudged]))
+        frame.select("reason", pl.col("sku").cast(pl.String), "posted_date") for frame in (*unjudged, dsf.unjudged)]))
     flagged = items.with_evidence(candidates).sort(_fees.ITEM_KEYS)
+    dsf_previews = _fees.one_per_sku(previews, pl.Series([c["sku"] for c in dsf.charges], dtype=pl.String))
     previews, catalog = (_fees.one_per_sku(frame, flagged["sku"]) for frame in (previews, catalog))
     categories = {row["sku"]: (row["category"], row["source"]) for row in _fees.one_per_sku(
         categories, flagged["sku"]).values()}
@@ -191,6 +211,11 @@ def detect(*, transactions: pl.DataFrame, fee_preview: pl.DataFrame | None = Non
         charged = _fees.span([r["charged_pu"] for r in g["charges"]])
         expected = _fees.span([r["expected_pu"] for r in g["charges"]])
         review = "; review: " + "; ".join(g["reasons"]) if g["reasons"] else ""
+        tax = "consumption tax" if ctx.marketplace == "JP" else "VAT"
+        basis = (f"The sales prices include {tax}: in this store the referral fee is computed on the total sales "
+                 f"price with {tax}. " if c["taxed"] else "")
+        if c["fee_tax"]:
+            basis += f"The expected fees include the {tax} Amazon adds to the referral fee. "
         rows.append({
             "finding_id": finding_id_str(CODE, ctx.marketplace, g["sku"], g["table_id"], g["period"]),
             "sku": g["sku"], "fnsku": fp and fp["fnsku"], "asin": fp and fp["asin"], "reference_id": fp and fp["asin"],
@@ -207,13 +232,27 @@ def detect(*, transactions: pl.DataFrame, fee_preview: pl.DataFrame | None = Non
                 f"Please review the referral fees charged for SKU {g['sku']} (ASIN {fp and fp['asin'] or '-'}). "
                 f"The product belongs in the fee category {c['category']}, whose rate on the sales prices below gives "
                 f"{expected} per unit, but {charged} per unit was charged. Transactions: "
-                f"{_fees.order_list(g['charges'])}. Total overcharge: {_fees.money(g['gross'])} {ctx.currency} on "
+                f"{_fees.order_list(g['charges'])}. {basis}Total overcharge: {_fees.money(g['gross'])} {ctx.currency} on "
                 f"{g['quantity']} unit(s). {_fees.correction_note(g)}Attached: the category guidelines that place the product in "
                 f"{c['category']}. Please reimburse the difference under the Referral Fees Reimbursement Policy."
             ),
         })
+    rows += _dsf.finding_rows(CODE, dsf, dsf_previews, ctx)
     frame = pl.DataFrame(rows, schema=_fees.FINDING_ROW_SCHEMA)
-    return Judged(to_findings(frame, code=CODE, ctx=ctx), item=ITEM, judged=judged, not_checked=left_out)
+    notes = _schedule_notes(items.frame, ctx) + dsf.notes
+    return Judged(to_findings(frame, code=CODE, ctx=ctx), item=ITEM, judged=judged, not_checked=left_out,
+                  notes=notes)
+
+
+def _schedule_notes(items: pl.DataFrame, ctx: AuditContext) -> tuple[str, ...]:
+    """What the coverage must say about the schedules the charges were judged on: those whose every row is
+    unverified (their findings are all `review`, and a charge they clear is only cleared by an assumed rate)."""
+    dates = items.get_column("posted_date").unique().drop_nulls().to_list()
+    cards = {card.id: card for card in (rc.table_for("referral", ctx.marketplace, on) for on in dates) if card}
+    return tuple(
+        f"{ctx.marketplace} referral charges were judged on {card_id}, whose rates are all unverified (see "
+        "docs/rate-cards.md): its findings are review, and a charge it clears is cleared only by an assumed rate."
+        for card_id, card in sorted(cards.items()) if not card.data.get("verified", True))
 
 
 DETECTOR = Detector(
