@@ -24,6 +24,28 @@ the excess is no longer what was charged.
 One finding per SKU and fee-schedule period for the charges inside the claim window; older charges form a separate
 `expired` finding. The amount is the excess summed over the flagged charges (basis `fee_difference`).
 
+### Outside the US
+The UK, the EU stores (DE, FR, IT, ES; NL, BE and IE with the EU card assumed, so `review`) and Japan have their own
+dated schedules (docs/rate-cards.md lists what each covers; SE and PL have none, their charges are listed as not
+judged). There the rate applies to the price **with** VAT (consumption tax in Japan): the order's `Tax`,
+`ShippingTax` and `GiftWrapTax` lines (the Date Range tax columns) are added to the sales price, so the same £15.00 +
+£3.00 VAT clothing item pays 10 % of £18.00 in the UK where the US way (5 % of 15.00) would be wrong. Japan prints
+its referral fees without the 10 % consumption tax Amazon adds to them: the expected fee includes it (every JP
+finding is `review`). On the days two readings of a change hold (2026-01-05 .. 2026-01-31 for four UK/EU
+categories) the higher fee is expected, so a charge either reading explains is never claimed. A category name your
+products.csv gives that the store's schedule does not know (Pet Products in the UK) gives way to the product group.
+
+### Digital Services Fee lines
+FBA10 also judges each `DigitalServicesFee` line of a settlement, a claim kind of its own (ids with the DSF table
+row, e.g. `FBA10:UK:SKU-1:dsf-2024-other:2026-03`, and their own message and case text): the DSF is a share of the
+same referral and closing fees (and, in some stores, the FBA fees), set by the country your business is established
+in and the store. Give that country with `--seller-country CN` (or `seller_country = "CN"` in account.toml);
+without it the DSF lines are listed as not checked, never guessed. A DSF line more than one cent above every reading
+of the table (each row in force that day, the two shares rounded apart or together) is a finding, always `review`:
+it rests on the country you gave and on Amazon's published matrix, which Seller Support must confirm. It lives in
+FBA10 rather than in a detector of its own because it is read from the same order lines and claimed through the
+same fee channel.
+
 ## Why Amazon owes you
 Amazon's "Referral Fees Reimbursement Policy" reimburses referral fees charged at the wrong rate, based on the rate in
 effect on the date of the transaction. The request must list the transactions, the fee charged and the fee you
@@ -35,6 +57,8 @@ https://sellercentral.amazon.com/help/hub/reference/external/GTG4BAWSY39Z98Z3).
 ## Evidence to attach
 - the order ids, dates, sales prices and referral fees listed in the finding (Transaction or settlement report)
 - the referral fee you expect for each, and the fee category with the category guideline that places the product there
+- for a Digital Services Fee: the orders with their fees and DSF lines, and your country of establishment as your
+  account settings show it
 
 ## Claim window
 {claim_window}
