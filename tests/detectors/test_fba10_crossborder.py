@@ -105,3 +105,15 @@ def test_a_dsf_that_matches_the_table_is_cleared(tmp_path):
     lines = [*ORDER, ("ItemFees", "DigitalServicesFee", "-0.04")]
     judged = judge(tmp_path, "UK", lines, "Clothing and Accessories", seller_country="CN")
     assert judged.findings.is_empty() and judged.not_checked.is_empty()
+
+
+def test_the_dsf_on_fba_fees_may_come_as_a_line_of_its_own(tmp_path):
+    # UK store, established in China: 2 % of the selling fees (3.00) = 0.06 and 2 % of the FBA fees (2.50) = 0.05,
+    # written as DigitalServicesFee and DigitalServicesFeeFBA (the SP-API fee types): 0.11 in all, right.
+    lines = [("ItemPrice", "Principal", "20.00"), ("ItemFees", "Commission", "-3.00"),
+             ("ItemFees", "FBAPerUnitFulfillmentFee", "-2.50"), ("ItemFees", "DigitalServicesFee", "-0.06"),
+             ("ItemFees", "DigitalServicesFeeFBA", "-0.05")]
+    assert judge(tmp_path, "UK", lines, "Toys and Games", seller_country="CN").findings.is_empty()
+    lines[-1] = ("ItemFees", "DigitalServicesFeeFBA", "-0.25")
+    (finding,) = judge(tmp_path, "UK", lines, "Toys and Games", seller_country="CN").findings.iter_rows(named=True)
+    assert str(finding["amount"]) == "0.20"  # 0.31 charged, 0.11 expected

@@ -7,10 +7,14 @@ readiness). So FBA10 judges the DSF lines too, with their own finding ids (the D
 referral schedule), message and case text, and always as `review`: the rate rests on the country of establishment
 the seller gave (`AuditContext.seller_country`) and on Amazon's published matrix, which Seller Support must confirm.
 
-Only Order lines of a settlement (V1 `item-related-fee-type` or V2 `amount-description` `DigitalServicesFee`) are
-judged: the Date Range report has no DSF column of its own. A DSF line is an overcharge when it is above every
-reading of the table by more than one cent: each row in force that day (two on the days a change's date is known only
-roughly) and each way of rounding the two shares (apart or together).
+Only Order lines of a settlement are judged (V1 `item-related-fee-type`, V2 `amount-description`): Amazon writes
+the DSF on the Selling on Amazon fees as `DigitalServicesFee` and, where the store adds one on FBA fees, either in
+the same line or in a `DigitalServicesFeeFBA` line (the SP-API fee types; public P&L and ERP code maps both, and
+Refund lines give `DigitalServicesFee` back), so an order item's DSF is the sum of both. The Date Range report
+folds the DSF into its `other transaction fees` column (a public ERP's mapping), where it cannot be told apart: not
+judged there. The DSF of an order item is an overcharge when it is above every reading of the table by more than one
+cent: each row in force that day (two on the days a change's date is known only roughly) and each way of rounding
+the two shares (apart or together).
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from fba_audit.context import AuditContext
 from fba_audit.detectors import _fees
 from fba_audit.detectors._base import finding_id_str
 
-DSF = "DigitalServicesFee"
+DSF = ("DigitalServicesFee", "DigitalServicesFeeFBA")
 # What the DSF is a share of (Amazon's announcement): "Selling on Amazon fees (referral, closing, fixed, ...)" and
 # "FBA fees (fulfillment, shipping chargeback)". Gift-wrap chargebacks are counted with the FBA fees: the higher
 # reading, so they never make an overcharge.
@@ -58,10 +62,10 @@ def _items(transactions: pl.DataFrame, ctx: AuditContext) -> pl.DataFrame:
     lines = _fees._order_lines(transactions, ctx).filter(
         (pl.col("source_format").fill_null("") != _fees.DATE_RANGE))
     fee = pl.col("amount_description")
-    is_dsf = (pl.col("amount_type") == "ItemFees") & (fee == DSF)
+    is_dsf = (pl.col("amount_type") == "ItemFees") & fee.is_in(DSF)
     orders = lines.filter(is_dsf).select("order_id").unique()
     read = lines.join(orders, on="order_id", how="semi").filter(
-        ((pl.col("amount_type") == "ItemFees") & fee.is_in([DSF, *SELLING_FEES, *FBA_FEES]))
+        ((pl.col("amount_type") == "ItemFees") & fee.is_in([*DSF, *SELLING_FEES, *FBA_FEES]))
         | ((pl.col("amount_type") == "ItemPrice") & (fee == "Principal")))
 
     def charged(names: list[str]) -> pl.Expr:
@@ -69,7 +73,7 @@ def _items(transactions: pl.DataFrame, ctx: AuditContext) -> pl.DataFrame:
 
     return read.with_columns(item=pl.col("order_item_code").fill_null("")).group_by(_fees.ITEM_KEYS).agg(
         posted_date=pl.col("posted_date").filter(is_dsf).min(),
-        dsf=charged([DSF]), selling=charged(list(SELLING_FEES)), fba=charged(list(FBA_FEES)),
+        dsf=charged(list(DSF)), selling=charged(list(SELLING_FEES)), fba=charged(list(FBA_FEES)),
         units=pl.col("quantity_purchased").filter(fee == "Principal").sum(),
         evidence=pl.format("{}:{}", "source_file", "source_line").sort_by("source_file", "source_line")
         .unique(maintain_order=True).str.join("; "),
