@@ -34,6 +34,7 @@ def shares(seller: str, store: str, on: str) -> list[tuple[str, str, bool]]:
     ("CA", "US", "2025-08-20", [("0", "0", True), ("0.03", "0", True)]),
     ("CA", "US", "2025-08-25", [("0", "0", True)]),
     ("CN", "CA", "2025-08-14", [("0.02", "0", True)]),
+    ("CN", "CA", "2025-08-20", [("0", "0", True), ("0.02", "0", True)]),
     ("CN", "CA", "2025-08-25", [("0", "0", True)]),
     ("UK", "CA", "2025-08-25", [("0", "0", True)]),  # "or sell products in the Amazon.ca store"
     # FR, IT, ES from 2026-03-20: 3 % on selling fees, in France also on FBA fees, for sellers based elsewhere.

@@ -64,8 +64,8 @@ def _rates(seller: str, store: str, on: dt.date) -> tuple[DsfRate, ...]:
         return (store in row["stores"] and bool(sellers & set(row["sellers"])) and row["effective_from"] <= on
                 and ("effective_to" not in row or on <= row["effective_to"]))
 
-    found = [row for row in _rows() if holds(row, {seller, ANY})]
-    if not found and seller not in _countries_with_rows():
-        found = [row for row in _rows() if holds(row, {OTHER})]
+    # A country with rows of its own is judged by them (and the rows for every seller); any other by the "other" rows.
+    sellers = {seller, ANY} if seller in _countries_with_rows() else {seller, ANY, OTHER}
+    found = [row for row in _rows() if holds(row, sellers)]
     return tuple(DsfRate(row["id"], rc._dec(row["selling"]), rc._dec(row["fba"]), row.get("verified", True),
                          row["_source"]) for row in found)
