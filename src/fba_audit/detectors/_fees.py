@@ -57,6 +57,13 @@ PRICES: dict[str, tuple[str, ...]] = {
             "ItemPrice/ProductSalesTax", "ItemPrice/ShippingCreditsTax", "ItemPrice/GiftWrapCreditsTax"),
     "promo_tax": ("Promotion/TaxDiscount", "Promotion/PromotionalRebatesTax"),
 }
+# The tax prices are summed only where the referral base includes them: the US pass is not made longer for them.
+TAX_PRICES = ("tax", "promo_tax")
+
+
+def _prices(ctx: AuditContext) -> list[str]:
+    """The `PRICES` the shared pass over the order lines sums for this marketplace."""
+    return [name for name in PRICES if name not in TAX_PRICES or rc.prices_include_tax(ctx.marketplace)]
 
 
 def _fee_line(fee: str) -> pl.Expr:
@@ -97,7 +104,8 @@ def _with_lines(orders: pl.LazyFrame, fees: list[str], prices: list[str]) -> pl.
 
 _PARTS = 2  # the order lines are grouped in this many parts (see `_item_totals`)
 
-# (id of the transactions frame, currency, audit date) -> (the frame, weakly; its totals; fees not yet served).
+# (id of the transactions frame, currency, audit date, marketplace) -> (the frame, weakly; its totals; fees not yet
+# served).
 _TOTALS: dict[tuple, tuple[weakref.ref, pl.DataFrame, set[str]]] = {}
 
 
@@ -116,7 +124,7 @@ def _item_totals(transactions: pl.DataFrame, ctx: AuditContext, fee: str) -> pl.
     frame is immutable; the entry also goes when the frame does). A group only one detector needs has no line of
     the other's fee: its charged total is 0 and `order_items` drops it, as a pass of its own would never form it.
     """
-    key = (id(transactions), ctx.currency, ctx.as_of)
+    key = (id(transactions), ctx.currency, ctx.as_of, ctx.marketplace)
     entry = _TOTALS.get(key)
     if entry is None or entry[0]() is not transactions:
         # NOTE: the amounts are masked before grouping: plain sums and minimums over millions of small groups are
@@ -137,7 +145,7 @@ def _item_totals(transactions: pl.DataFrame, ctx: AuditContext, fee: str) -> pl.
                                                         pl.col(f"_{name}_units").sum()),
                      # Net of any credit line of the same fee on the order (a fee discount is not an overcharge).
                      f"{name}_charged": from_cents(-pl.col(f"_{name}_charged").sum())}
-        for name in PRICES:
+        for name in _prices(ctx):
             columns[f"_{name}_amount"] = pl.when(f"_{name}").then(in_cents)
             aggs[name] = from_cents(pl.col(f"_{name}_amount").sum())
         # NOTE: grouped in parts of the order ids (an item's lines are all in one part): the grouping of millions of
@@ -147,7 +155,7 @@ def _item_totals(transactions: pl.DataFrame, ctx: AuditContext, fee: str) -> pl.
         lines = _order_lines(transactions, ctx)
         part = pl.col("order_id").hash(seed=0xFBA) % _PARTS
         totals = pl.concat([
-            _with_lines(lines.filter(part == n), list(FEES), list(PRICES)).with_columns(**columns)
+            _with_lines(lines.filter(part == n), list(FEES), _prices(ctx)).with_columns(**columns)
             .group_by(ITEM_KEYS).agg(**aggs).collect()
             for n in range(_PARTS)
         ])
