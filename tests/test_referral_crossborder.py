@@ -153,3 +153,23 @@ def test_a_category_of_another_store_is_known_to_products_csv_but_not_to_this_st
     # "Luggage" is a UK/EU category name: products.csv (no marketplace) accepts it; the US schedule does not know it.
     assert rc.referral_category("Luggage", marketplace=None).known
     assert rc.referral_category("Luggage", marketplace="US").known is False
+
+
+@pytest.mark.parametrize(("written", "kept"), [
+    # products.csv does not say its store: a US name keeps its US spelling (as before issue 24), a former US name
+    # becomes today's, a name only another store's schedule holds is kept for that store's lookup.
+    ("Home & Kitchen", "Home and Kitchen"),
+    ("Personal Computers", "Computers"),
+    ("Clothing & Accessories", "Clothing and Accessories"),
+    ("Pet Supplies", "Pet Supplies"),  # a UK category; in the US the former name of Pet Products
+    ("Kitchen", "Kitchen"),
+    ("Jewellery", "Jewellery"),
+    ("Schmuck", "Schmuck"),
+    ("ホーム＆キッチン", "ホーム&キッチン"),
+    ("Books", "Books"),
+])
+def test_products_csv_keeps_a_name_some_store_knows(written, kept):
+    assert rc.written_category(written) == rc.CategoryName(kept, True)
+    # and each store's lookup reads what was kept
+    assert rc.referral_category("Pet Supplies", marketplace="US").category == "Pet Products"
+    assert rc.referral_category("Kitchen", marketplace="US").category == "Home and Kitchen"

@@ -378,8 +378,10 @@ from fba_audit.referral import (  # noqa: E402
     prices_include_tax,
     referral_category,
     referral_fee,
+    written_category,
 )
 
 __all__ = ["CategoryName", "FeeResult", "RateCard", "ReferralResult", "TierResult", "category_for_product_group",
            "expected_fulfillment_fee", "expected_referral_fee", "fulfillment_fee", "prices_include_tax",
-           "referral_category", "referral_fee", "size_tier", "table_for", "tier_for_size_tier_code"]
+           "referral_category", "referral_fee", "size_tier", "table_for", "tier_for_size_tier_code",
+           "written_category"]

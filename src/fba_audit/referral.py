@@ -206,6 +206,20 @@ def referral_category(name: str, *, marketplace: str | None = "US") -> CategoryN
     return CategoryName(None, False, tuple(current[c] for c in dict.fromkeys(close))[:3])
 
 
+def written_category(name: str) -> CategoryName:
+    """A products.csv category (the file does not say its store), as the loader keeps it: a name some store's
+    schedule holds, in that schedule's spelling (the US one first); a former or other name of a US category as
+    today's US name, as before other stores came; a name only another store knows, as written, for that store's
+    lookup (`referral_category(..., marketplace=...)`) to resolve. Unknown names name the closest of every store."""
+    folded, us = _folded(name), referral_category(name, marketplace="US")
+    if folded in _category_names("US")[0] or (us.known and folded not in _category_names(None)[0]):
+        return us
+    if folded in _category_names(None)[0]:
+        return CategoryName(_category_names(None)[0][folded], True)
+    anywhere = referral_category(name, marketplace=None)
+    return CategoryName(name.strip(), True) if anywhere.known else anywhere
+
+
 def category_for_product_group(product_group: str, *, marketplace: str = "US") -> str | None:
     """Fee Preview `product-group` -> referral category. Always an inference: findings on it are `review`."""
     wanted = product_group.strip().lower()

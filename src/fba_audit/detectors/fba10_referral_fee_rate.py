@@ -175,7 +175,7 @@ def detect(*, transactions: pl.DataFrame, fee_preview: pl.DataFrame | None = Non
     previews = _fees.sku_rows(None if fee_preview is None else fee_preview.filter(
         (pl.col("amazon_store").is_null() | (pl.col("amazon_store") == ctx.marketplace)) & in_currency(ctx.currency)),
         PREVIEW_COLUMNS)
-    catalog = _fees.sku_rows(products, PRODUCT_COLUMNS)
+    catalog = catalog_frame = _fees.sku_rows(products, PRODUCT_COLUMNS)
     categories = _categories(previews, catalog, ctx)
 
     # The expected fee depends on the SKU's category, the sales price (and promotion) and the fee schedule of the
@@ -263,9 +263,23 @@ def detect(*, transactions: pl.DataFrame, fee_preview: pl.DataFrame | None = Non
         })
     rows += _dsf.finding_rows(CODE, dsf, dsf_previews, ctx)
     frame = pl.DataFrame(rows, schema=_fees.FINDING_ROW_SCHEMA)
-    notes = _schedule_notes(items.frame, ctx) + dsf.notes
+    notes = _schedule_notes(items.frame, ctx) + _foreign_names(catalog_frame, ctx) + dsf.notes
     return Judged(to_findings(frame, code=CODE, ctx=ctx), item=ITEM, judged=judged, not_checked=left_out,
                   notes=notes)
+
+
+def _foreign_names(catalog: pl.DataFrame, ctx: AuditContext) -> tuple[str, ...]:
+    """The note on products.csv categories another store knows but this one's schedules do not (products.csv does
+    not say its store, so the loader accepted them)."""
+    if "referral_category" not in catalog.columns:
+        return ()
+    written = catalog.get_column("referral_category").drop_nulls().unique().sort().to_list()
+    foreign = [name for name in written if not rc.referral_category(name, marketplace=ctx.marketplace).known]
+    if not foreign:
+        return ()
+    return (f"products.csv names referral categories the {ctx.marketplace} schedules do not know ("
+            + ", ".join(foreign) + "): categories of another store. Their SKUs were judged by the Fee Preview product "
+            "group (review) where it maps to a category, otherwise listed as not judged.",)
 
 
 def _schedule_notes(items: pl.DataFrame, ctx: AuditContext) -> tuple[str, ...]:

@@ -136,7 +136,7 @@ def _rescaled(frame: pl.DataFrame, numbers: list[str], unit: str, source: str, t
 def _categories(frame: pl.DataFrame, headers: dict[str, str], file: str, problems: list[Problem]) -> pl.DataFrame:
     header = headers.get("referral_category", "referral_category")
     written = frame.get_column("referral_category").drop_nulls().unique().sort().to_list()
-    named = {text: ratecards.referral_category(text, marketplace=None) for text in written}
+    named = {text: ratecards.written_category(text) for text in written}
     unknown = pl.col("referral_category").is_in([t for t, n in named.items() if not n.known])
     for value, rows, first in _first_of_each(frame, unknown, "referral_category"):
         closest = named[value].closest
