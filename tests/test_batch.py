@@ -272,3 +272,7 @@ def test_account_toml_seller_country_becomes_the_run_option() -> None:
     options = parse_account_options('seller_country = "gb"\n', where="acct/account.toml", folder_name="acct")
     assert options.seller_country == "UK"
     assert options.run_arguments() == ["--seller-country", "UK"]
+    # Without the key, the batch's --seller-country holds.
+    batch_default = AccountOptions(name="acct", seller_country="CN")
+    assert parse_account_options('name = "A"\n', where="acct/account.toml", folder_name="acct",
+                                 defaults=batch_default).seller_country == "CN"

@@ -456,6 +456,9 @@ def batch(
     select: Annotated[str | None, typer.Option("--select", help="Only these detectors, e.g. FBA02,FBA07.")] = None,
     ignore: Annotated[str | None, typer.Option("--ignore", help="Skip these detectors, e.g. FBA10.")] = None,
     lang: Annotated[str | None, typer.Option("--lang", help="Workbook language of every account: en or zh.")] = None,
+    seller_country: Annotated[str | None, typer.Option(
+        "--seller-country", help="Country of establishment (two letters, e.g. CN) for every account without its "
+                                 "own seller_country: the Digital Services Fee depends on it.")] = None,
     fail_on_findings: Annotated[bool, typer.Option("--fail-on-findings",
                                                    help="Exit 1 when any account has a claimable finding.")] = False,
     ledger: Annotated[str | None, typer.Option("--ledger", help="Claim ledgers: a postgresql:// URL (one database, "
@@ -467,7 +470,7 @@ def batch(
     """Audit many seller accounts in one batch: each sub-folder is one account, audited as `fba-audit run` would.
 
     An optional account.toml in an account's folder sets that account's name, marketplace, as_of, select,
-    ignore, lang and per_case. Writes OUT/<account>/ (what `run` writes), OUT/agency.xlsx and OUT/agency.json.
+    ignore, lang, per_case and seller_country. Writes OUT/<account>/ (what `run` writes), OUT/agency.xlsx and OUT/agency.json.
     Exit status: 2 when any account failed (the others still ran); 1 with --fail-on-findings when an account has
     a claimable finding; else 0.
     """
@@ -489,7 +492,8 @@ def batch(
     try:
         defaults = AccountOptions(
             name="", as_of=dt.date.fromisoformat(as_of) if as_of else None,
-            marketplace=marketplace.upper() if marketplace else None, select=select, ignore=ignore, lang=lang)
+            marketplace=marketplace.upper() if marketplace else None, select=select, ignore=ignore, lang=lang,
+            seller_country=_seller_country(seller_country))
     except ValueError:
         err.print(f"--as-of {as_of!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-11-22.")
         raise typer.Exit(Exit.ERROR)
