@@ -130,8 +130,17 @@ def test_japan_2026_fee_before_and_with_consumption_tax(category, price, before_
     assert (result.fee_before_tax, result.fee, result.verified) == (Decimal(before_tax), Decimal(charged), False)
 
 
-def test_japan_before_the_2026_change_has_no_schedule():
-    assert rc.referral_fee("ホーム&キッチン", "2000", marketplace="JP", on=dt.date(2026, 3, 31)) is None
+def test_japan_before_the_2026_change():
+    # Before the +0.4 point: home and kitchen 15 % above ¥750: 2,000 x 15 % = 300; x 1.10 = 330. Electronics 8 %:
+    # 10,000 x 8 % = 800; x 1.10 = 880. At or below ¥750 the same 5 % as after the change: 38 -> 42.
+    on = dt.date(2026, 3, 31)
+    result = rc.expected_referral_fee("ホーム&キッチン", "2000", marketplace="JP", on=on)
+    assert (result.fee_before_tax, result.fee, result.table_id, result.verified) == (
+        Decimal("300"), Decimal("330"), "jp-referral-2025", False)
+    assert rc.referral_fee("エレクトロニクス", "10000", marketplace="JP", on=on) == Decimal("880")
+    assert rc.referral_fee("ホーム&キッチン", "750", marketplace="JP", on=on) == Decimal("42")
+    # Before 2025-04-15 (the last category change found): no schedule.
+    assert rc.referral_fee("ホーム&キッチン", "2000", marketplace="JP", on=dt.date(2025, 4, 14)) is None
 
 
 @pytest.mark.parametrize(("written", "marketplace", "category"), [
