@@ -70,9 +70,8 @@ import polars as pl
 
 from fba_audit import ratecards as rc
 from fba_audit.context import AuditContext
-from fba_audit.detectors import _dsf
 from fba_audit.coverage import Judged
-from fba_audit.detectors import _fees, fba01_fee_size_tier
+from fba_audit.detectors import _dsf, _fees, fba01_fee_size_tier
 from fba_audit.detectors._base import Detector, finding_id_str, to_findings
 from fba_audit.reports.datasets import in_currency
 
