@@ -30,8 +30,8 @@ from pathlib import Path
 
 import polars as pl
 
-from fba_audit import policy, ratecards
-from fba_audit.simulate import _catalog, _write
+from fba_audit import ratecards
+from fba_audit.simulate import _catalog, _windows, _write
 from fba_audit.simulate._catalog import SMALL_STANDARD, catalog, code, fee_table, money as money_str, scrambled
 from fba_audit.simulate._rng import Rng
 from fba_audit.simulate._stories import Planter
@@ -807,12 +807,11 @@ def _dec(cents: int | None) -> str | None:
 
 def _window(code: str, event: dt.date, as_of: dt.date, *, needs_review: bool = False,
             opens: dt.date | None = None) -> tuple[dt.date | None, dt.date | None, str]:
-    """(window opens, closes, status on as_of) as fba_audit.policy.with_window computes them; `opens` overrides
-    the computed opening (inbound: the day a closed shipment's receiving ended)."""
-    window = policy.window_for(code, "US", as_of)
-    if window is None:
-        return None, None, "review"
-    opens, closes = opens or window.opens_on(event), window.closes_on(event)
+    """(window opens, closes, status on as_of) from the simulator's own window table (`_windows`, not
+    fba_audit.policy, so that a wrong policy window fails the accuracy tests); `opens` overrides the computed opening
+    (inbound: the day a closed shipment's receiving ended)."""
+    window = _windows.window_on(code, as_of)
+    opens, closes = opens or _windows.opens_on(window, event), _windows.closes_on(window, event)
     if as_of < opens:
         return opens, closes, "waiting"
     if as_of > closes:
@@ -932,7 +931,7 @@ def _fee_truth(period: Period, cat: pl.DataFrame, orders: pl.DataFrame, fee_plan
     claims: list[dict] = []
     if fee_plan.is_empty():
         return claims
-    window = policy.window_for("FBA01", "US", period.as_of)
+    window = _windows.window_on("FBA01", period.as_of)
     first_day = period.day(period.as_of - dt.timedelta(days=window.closes_after))
     # The rate-card table in force on each charge day (a handful of Python calls per day, not per row).
     dates = [period.date(d) for d in range(period.days)]
