@@ -30,8 +30,7 @@ from pathlib import Path
 
 import polars as pl
 
-from fba_audit import ratecards
-from fba_audit.simulate import _catalog, _windows, _write
+from fba_audit.simulate import _catalog, _fees, _windows, _write
 from fba_audit.simulate._catalog import SMALL_STANDARD, catalog, code, fee_table, money as money_str, scrambled
 from fba_audit.simulate._rng import Rng
 from fba_audit.simulate._stories import Planter
@@ -937,8 +936,8 @@ def _fee_truth(period: Period, cat: pl.DataFrame, orders: pl.DataFrame, fee_plan
     dates = [period.date(d) for d in range(period.days)]
     tables = pl.DataFrame({
         "ship_day": list(range(period.days)),
-        "FBA01": [getattr(ratecards.table_for("fulfillment", "US", d), "id", None) for d in dates],
-        "FBA10": [getattr(ratecards.table_for("referral", "US", d), "id", None) for d in dates],
+        "FBA01": [getattr(_fees.card_on(d), "id", None) for d in dates],
+        "FBA10": [_fees.referral_schedule_on(d) for d in dates],
     }, schema={"ship_day": pl.Int64, "FBA01": pl.String, "FBA10": pl.String}).unpivot(
         index="ship_day", variable_name="code", value_name="table_id")
     plan = fee_plan.join(cat.select("sku_idx", "sku", "fnsku"), on="sku_idx", how="left")

@@ -1,4 +1,5 @@
-"""The simulated seller's catalog, and the fees Amazon charges on it (from fba-audit's own rate cards).
+"""The simulated seller's catalog, and the fees Amazon charges on it (from the simulator's own copy of Amazon's
+tables, `_fees`, so that the fee truth does not come from the rate cards it grades).
 
 Money is integer cents everywhere in the simulation (exact, vectorised, summable); it becomes text with two
 decimals only when a file is written, and Decimal in truth.json.
@@ -12,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import polars as pl
 
-from fba_audit import ratecards
+from fba_audit.simulate import _fees
 from fba_audit.simulate._rng import Rng
 
 
@@ -70,8 +71,6 @@ BRANDS = ("Northlake", "Brightfold", "Haverly", "Oakmere", "Kestrel Home", "Alde
 VARIANTS = ("Black", "White", "Navy", "Sage Green", "Terracotta", "Grey", "Sand", "Blue")
 FULFILLMENT_CENTERS = ("PHX7", "LAS2", "ONT8", "SBD1", "MDW2", "IND9", "CLT2", "ABE8", "BFI4", "DFW6", "TPA1",
                        "LGB3", "RDU1", "SMF3", "MQJ1")
-# Added to the fee on peak days of a card without peak amounts (none since issue 23): a simulation assumption.
-PEAK_ADDON_CENTS = 30
 ALPHANUM = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
@@ -147,13 +146,11 @@ def catalog(rng: Rng, skus: int) -> pl.DataFrame:
 # ------------------------------------------------------------------------------------------- fee tables
 
 def _regime(on: dt.date) -> tuple:
-    """What the fulfillment fee depends on, apart from the unit: table, peak period, surcharges in force."""
-    card = ratecards.table_for("fulfillment", "US", on)
+    """What the fulfillment fee depends on, apart from the unit: table, peak period, surcharge in force."""
+    card = _fees.card_on(on)
     if card is None:
         return ("none",)
-    peak = next((p for p in card.data.get("peak_periods", []) if p["start"] <= on <= p["end"]), None)
-    surcharges = tuple(s["name"] for s in card.data.get("surcharges", []) if s["applied"] and s["effective_from"] <= on)
-    return (card.id, None if peak is None else (peak["start"], peak["amounts_known"]), surcharges)
+    return (card.id, _fees.in_peak(card, on), _fees.surcharged(card, on))
 
 
 def _fee(unit: tuple, on: dt.date) -> int | None:
@@ -161,11 +158,9 @@ def _fee(unit: tuple, on: dt.date) -> int | None:
 
 
 def _fee_and_base(unit: tuple, on: dt.date) -> tuple[int | None, int | None]:
-    """(fee, the fee before surcharges) in cents, as the rate card gives them for a unit and day."""
-    length, width, height, weight, price = unit
-    result = ratecards.expected_fulfillment_fee(length, width, height, "inches", weight, "pounds",
-                                                money(price), marketplace="US", on=on)
-    return (None, None) if result.fee is None else (cents(result.fee), cents(result.base_fee))
+    """(fee, the fee before surcharges) in cents, as Amazon's table (the simulator's copy) gives them for a unit and
+    day."""
+    return _fees.fulfillment_fee(unit, on) or (None, None)
 
 
 def fee_table(units: pl.DataFrame, first: dt.date, last: dt.date) -> pl.DataFrame:
@@ -191,16 +186,13 @@ def fee_table(units: pl.DataFrame, first: dt.date, last: dt.date) -> pl.DataFram
             expected, base = _fee_and_base(unit, sample_day)
             charged = expected
             if charged is None:
-                # No amounts in the card (unknown peak, or before the first table): charge the last known
-                # non-peak fee (plus an assumed peak add-on in a peak period).
+                # No table for the day (before the first one, after the last): charge the last known fee.
                 probe = sample_day
                 while charged is None and probe > dt.date(2024, 1, 1):
                     probe -= dt.timedelta(days=1)
                     charged = _fee(unit, probe) if _regime(probe)[0] != "none" else None
                 if charged is None:
                     charged = _fee(unit, dt.date(2025, 6, 1)) or 0
-                if len(regime) > 1 and regime[1] is not None:
-                    charged += PEAK_ADDON_CENTS
                 base = charged
             per_regime[regime] = (charged, base, expected)
         for day, regime in zip(days, day_regime):
@@ -215,16 +207,11 @@ def fee_table(units: pl.DataFrame, first: dt.date, last: dt.date) -> pl.DataFram
 
 
 def referral_cents(category: str, price_cents: int, on: dt.date) -> int:
-    fee = ratecards.referral_fee(category, money(price_cents), marketplace="US", on=max(on, dt.date(2025, 1, 1)))
-    if fee is None:
-        raise ValueError(f"no referral fee for {category!r}")
-    return cents(fee)
+    # NOTE: before the first schedule (2025-01-01) the account is charged that schedule's fee, which no claim rests on.
+    return _fees.referral_cents(category, price_cents)
 
 
 def size_tier_code(unit: tuple, on: dt.date) -> tuple[str, str]:
     """(Fee Preview product-size-tier code, tier name) for a package."""
-    length, width, height, weight = unit
-    tier = ratecards.size_tier(length, width, height, "inches", weight, "pounds", marketplace="US",
-                               on=max(on, dt.date(2025, 1, 15)))
-    name = tier.tier if tier else "large_standard"
-    return {"small_standard": "UsSmallStandardSize", "large_standard": "UsLargeStandardSize"}.get(name, name), name
+    name = _fees.size_tier(*unit)[0]
+    return {"small_standard": "UsSmallStandardSize", "large_standard": "UsLargeStandardSize"}[name], name

@@ -1,0 +1,125 @@
+"""The simulator's own copy of Amazon's fee tables (fba_audit.simulate._fees) against the rate cards.
+
+The simulator charges its account, and writes its truth, from its own copy of the rows its catalog uses, so that the
+accuracy tests do not grade the rate cards against themselves. These tests say when the two copies disagree: a number
+changed in one place and not the other.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from fba_audit import ratecards
+from fba_audit.simulate import _catalog, _fees
+
+ONE_DAY = dt.timedelta(days=1)
+
+
+def _cents(amount: Decimal) -> int:
+    return int(amount * 100)
+
+
+@pytest.mark.parametrize("card", _fees.CARDS, ids=lambda card: card.id)
+def test_card_dates_peaks_and_surcharge_agree(card):
+    program = ratecards.table_for("fulfillment", "US", card.start)
+    assert (program.id, program.effective_from, program.effective_to) == (card.id, card.start, card.end)
+    assert getattr(ratecards.table_for("fulfillment", "US", card.start - ONE_DAY), "id", None) != card.id
+    assert [(p["start"], p["end"], p["amounts_known"]) for p in program.data["peak_periods"]] == [(*card.peak, True)]
+    applied = [(s["effective_from"], Decimal(s["rate"])) for s in program.data.get("surcharges", []) if s["applied"]]
+    assert applied == ([(card.surcharge_from, _fees.SURCHARGE_RATE)] if card.surcharge_from else [])
+
+
+def _days(card) -> list[dt.date]:
+    """A day in each regime of the card: the first day, around the surcharge, the peak's first and last day."""
+    days = [card.start, card.peak[0] - ONE_DAY, card.peak[0], card.peak[1]]
+    if card.surcharge_from:
+        days += [card.surcharge_from - ONE_DAY, card.surcharge_from]
+    return days
+
+
+def _weights(rows, tier: str) -> list[Decimal]:
+    weights = [row[0] for row in rows]
+    return weights + ([Decimal("3.25"), Decimal("3.5"), Decimal("10"), Decimal("20")] if tier == "large_standard" else [])
+
+
+@pytest.mark.parametrize("card", _fees.CARDS, ids=lambda card: card.id)
+@pytest.mark.parametrize("tier", ["small_standard", "large_standard"])
+def test_every_row_band_and_regime_agrees_with_the_rate_card(card, tier):
+    rows = getattr(card, tier)
+    checked = 0
+    for on in _days(card):
+        for weight in _weights(rows, tier):
+            for price_cents in (999, 1000, 5000, 5001):
+                mine = _fees.tier_fee(tier, weight, price_cents, on)[0]
+                program = ratecards.fulfillment_fee(tier, weight, Decimal(price_cents) / 100, on=on)
+                assert mine == _cents(program), (card.id, tier, on, weight, price_cents)
+                checked += 1
+    assert checked == len(_days(card)) * len(_weights(rows, tier)) * 4
+
+
+def _units() -> list[tuple]:
+    """The simulator's packages: every template, and the taller, heavier package of the fee stories."""
+    units = []
+    for index, template in enumerate(_catalog.TEMPLATES):
+        units.append((*template.dims, template.weight))
+        if index in _catalog.SMALL_STANDARD:
+            units.append((*template.dims[:2], 1.2, template.weight + 0.35))
+    return units
+
+
+BOUNDARY_UNITS = [(15, 12, 0.75, 1.0), (15.01, 12, 0.75, 1.0), (10, 8, 0.5, 1.0625), (18, 14, 8, 20.0),
+                  (13.9, 10, 1, 0.25), (13.9, 10, 1.01, 0.25), (17, 13, 0.8, 0.25), (10, 6, 1, 3.01)]
+
+
+@pytest.mark.parametrize("unit", _units() + BOUNDARY_UNITS)
+def test_size_tier_and_shipping_weight_agree(unit):
+    program = ratecards.size_tier(*unit[:3], "inches", unit[3], "pounds", on=dt.date(2026, 2, 1))
+    assert _fees.size_tier(*unit) == (program.tier, program.shipping_weight_lb)
+
+
+@pytest.mark.parametrize("unit", _units())
+def test_the_simulators_packages_agree_on_every_day_of_both_cards(unit):
+    for template in _catalog.TEMPLATES:
+        for price in template.prices:
+            for card in _fees.CARDS:
+                for on in _days(card):
+                    program = ratecards.expected_fulfillment_fee(*unit[:3], "inches", unit[3], "pounds", price, on=on)
+                    assert _fees.fulfillment_fee((*unit, _catalog.cents(price)), on) == (
+                        _cents(program.fee), _cents(program.base_fee)), (unit, price, on)
+
+
+def test_referral_schedule_and_categories_agree():
+    schedule_id, since = _fees.REFERRAL_SCHEDULE
+    program = ratecards.table_for("referral", "US", since)
+    assert (program.id, program.effective_from) == (schedule_id, since)
+    assert ratecards.table_for("referral", "US", since - ONE_DAY) is None
+    assert {t.category for t in _catalog.TEMPLATES} == set(_fees.REFERRAL)
+    for category in _fees.REFERRAL:
+        for price_cents in (100, 199, 200, 375, 999, 1000, 1001, 2500, 25000, 25001, 30000, 150000):
+            program = ratecards.referral_fee(category, Decimal(price_cents) / 100, on=dt.date(2026, 5, 10))
+            assert _fees.referral_cents(category, price_cents) == _cents(program), (category, price_cents)
+
+
+def test_hand_copied_values():
+    # Amazon's rows, as in tests/truth: the wallet (7.72 x 6.54 x 1.22 in, 0.18 lb, $25.00) is large standard 4+ to
+    # 8 oz by dimensional weight: $3.95 in February 2026, x 1.035 = $4.09 from 2026-04-17, peak $4.21 x 1.035 = $4.36.
+    wallet = (7.72, 6.54, 1.22, 0.18, 2500)
+    assert _fees.fulfillment_fee(wallet, dt.date(2026, 2, 10)) == (395, 395)
+    assert _fees.fulfillment_fee(wallet, dt.date(2026, 5, 10)) == (409, 395)
+    assert _fees.fulfillment_fee(wallet, dt.date(2026, 11, 1)) == (436, 421)
+    assert _fees.fulfillment_fee(wallet, dt.date(2025, 1, 14)) is None
+    # Jewelry 20 % of the first $250 and 5 % above; Beauty 8 % up to $10.00 and 15 % on the whole price above.
+    assert _fees.referral_cents("Jewelry", 30000) == 5250
+    assert (_fees.referral_cents("Beauty, Health and Personal Care", 1000),
+            _fees.referral_cents("Beauty, Health and Personal Care", 1001)) == (80, 150)
+    assert _fees.referral_cents("Computers", 200) == 30  # 8 % = $0.16, under the $0.30 minimum
+
+
+def test_a_package_or_category_the_table_does_not_hold_is_an_error():
+    with pytest.raises(ValueError, match=r"18.01 x 14 x 8 in, 20 lb is not standard size: the simulator's fee table"):
+        _fees.size_tier(18.01, 14, 8, 20)
+    with pytest.raises(ValueError, match=r"has no 'Furniture'; copy its rule from Amazon's schedule"):
+        _fees.referral_cents("Furniture", 25000)
