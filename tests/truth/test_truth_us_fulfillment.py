@@ -266,3 +266,26 @@ def test_fulfillment_fee_matches_amazons_table(case: Case):
     assert got == (case.tier, Decimal(case.fee)), f"{case.row} [{SOURCES[case.source]}]"
     # A row that rests on transcriptions only must never support a claimable finding.
     assert result.verified is case.sure, f"{case.id}: verified should be {case.sure} ({case.source})"
+
+
+# Sellers write metric sizes too. 1 in = 2.54 cm and 1 lb = 453.59237 g exactly (the international yard and pound,
+# 1959), so a unit written in centimetres and grams at a limit is at the limit, not a rounding error above it.
+METRIC_CASES = [
+    # (id, sides cm, weight, unit, tier, fee, row)
+    ("metric-ss-every-limit", ("38.1", "30.48", "1.905"), "453.59237", "g", "small_standard", "3.65",
+     "38.1 x 30.48 x 1.905 cm, 453.59237 g = 15 x 12 x 0.75 in, 16 oz: small standard 14+ to 16 oz, $3.65"),
+    ("metric-ls-every-limit", ("45.72", "35.56", "20.32"), "9.0718474", "kg", "large_standard", "12.36",
+     "18 x 14 x 8 in, 20 lb: large standard 3+ to 20 lb, 6.92 + 68 x 0.08"),
+    ("metric-lb-limits", ("149.86", "83.82", "6.35"), "22.6796185", "kg", "large_bulky", "28.23",
+     "59 x 33 x 2.5 in (length + girth 130 in), 50 lb: large bulky 9.61 + 49 x 0.38"),
+    ("metric-xl-70", ("152.4", "25.4", "25.4"), "31.7514659", "kg", "extra_large_50_to_70", "54.37",
+     "60 x 10 x 10 in, 70 lb: extra-large 50+ to 70 lb, 40.12 + 19 x 0.75"),
+]
+
+
+@pytest.mark.parametrize(("sides_cm", "weight", "unit", "tier", "fee", "row"), [c[1:] for c in METRIC_CASES],
+                         ids=[c[0] for c in METRIC_CASES])
+def test_metric_units_at_the_limits(sides_cm, weight, unit, tier, fee, row):
+    result = ratecards.expected_fulfillment_fee(*sides_cm, "cm", weight, unit, "20.00", marketplace="US",
+                                                on=dt.date.fromisoformat(Y25))
+    assert (result.tier.tier, result.fee) == (tier, Decimal(fee)), f"{row} [{SOURCES['fees_2025']}]"
