@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import traceback
 from collections.abc import Callable, Iterable
@@ -14,6 +15,8 @@ from fba_audit.context import AuditContext
 from fba_audit.coverage import STATUS_FAILED, STATUS_SKIPPED, Coverage, Judged
 from fba_audit.detectors import ALL_DETECTORS, BY_CODE, RUN_TOGETHER, columns_read, run_order
 from fba_audit.detectors._base import Detector
+from fba_audit.events import Events
+from fba_audit.events.allocator import ALLOCATION_ORDER
 from fba_audit.findings import FINDINGS_COLUMNS, empty_findings
 from fba_audit.readiness import downloads_for
 from fba_audit.reports import load_folder
@@ -103,7 +106,11 @@ def run_detectors(load: LoadResult, detectors: list[Detector], ctx: AuditContext
     filed = list(set(claimed))
 
     def outcome(detector: Detector) -> Coverage | SkippedDetector:
-        found = _outcome(detector, load, ctx)
+        try:
+            found = _outcome(detector, load, ctx)
+        finally:  # the next detector in ALLOCATION_ORDER may take the reimbursements, whatever happened here
+            assert ctx.events is not None
+            ctx.events.allocator.release(detector.code)
         if isinstance(found, SkippedDetector):
             return found
         findings = with_titles(found.findings, load.titles)
@@ -127,10 +134,12 @@ def run_detectors(load: LoadResult, detectors: list[Detector], ctx: AuditContext
             )
         else:
             runnable.append(detector)
+    # One set of derived tables and one reimbursement allocator for every detector of the run.
+    ctx = dataclasses.replace(ctx, events=Events.for_run(load, ctx.currency, runnable))
     grouped = {code for group in RUN_TOGETHER for code in group}
     for detector in run_order([d for d in runnable if d.code in grouped]):
         outcomes[detector.code] = outcome(detector)
-    others = [d for d in runnable if d.code not in grouped]
+    others = in_allocation_order([d for d in runnable if d.code not in grouped])
     with ThreadPoolExecutor(max_workers=DETECTOR_THREADS, thread_name_prefix="fba-audit-detect") as pool:
         for detector, found in zip(others, pool.map(outcome, others)):
             outcomes[detector.code] = found
@@ -143,6 +152,14 @@ def run_detectors(load: LoadResult, detectors: list[Detector], ctx: AuditContext
         FINDINGS_COLUMNS).sort("finding_id")
     return AuditResult(as_of=ctx.as_of, marketplace=ctx.marketplace, findings=findings, ran=ran, skipped=skipped,
                        failed=failed, load=load, coverage=coverage)
+
+
+def in_allocation_order(detectors: list[Detector]) -> list[Detector]:
+    """`detectors`, the ones that net reimbursements reordered among themselves into `ALLOCATION_ORDER`: the pool's
+    threads start them in this order, so a detector waiting for its turn only ever waits for one already started."""
+    netting = [d for d in detectors if "reimbursements" in d.events]
+    turns = iter(sorted(netting, key=lambda d: ALLOCATION_ORDER.index(d.code)))
+    return [next(turns) if "reimbursements" in d.events else d for d in detectors]
 
 
 def with_titles(findings: pl.DataFrame, titles: pl.DataFrame) -> pl.DataFrame:

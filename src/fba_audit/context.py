@@ -1,4 +1,4 @@
-"""The audit context every detector receives: the audit date and the marketplace."""
+"""The audit context every detector receives: the audit date, the marketplace, and the run's shared tables."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from fba_audit.events import Events
     from fba_audit.reports.periods import ReportPeriod
 
 # Seller Central marketplace code -> currency Amazon settles in.
@@ -32,6 +33,9 @@ class AuditContext:
     # Fee depends on and no report carries: an account setting (`--seller-country`, account.toml `seller_country`).
     # None: not given, and DSF lines are listed as not judged.
     seller_country: str | None = None
+    # The tables derived once for the run (reimbursements, refunds) and its one reimbursement allocator
+    # (fba_audit.events), set by the runner or by `Detector.judge`; None when a detector is called on frames alone.
+    events: Events | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if isinstance(self.as_of, str):

@@ -334,7 +334,7 @@ def _simple_keys(cl: pl.DataFrame, ev: pl.DataFrame, keys: list[str], event_date
 
 
 def _allocate_in_order(cl: pl.DataFrame, ev: pl.DataFrame, keys: list[str], claim_id: str, quantity: str,
-                       event_date: str, only_on_or_after_event: bool) -> pl.DataFrame:
+                       event_date: str, only_on_or_after_event: bool) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The loop of `allocate`, vectorised for keys without reversals.
 
     Lay the key's reimbursements end to end in (date, ref) order: units [0, T). The loop walks them with one
@@ -343,8 +343,8 @@ def _allocate_in_order(cl: pl.DataFrame, ev: pl.DataFrame, keys: list[str], clai
     older), then takes its w units: P_i = min(max(P_i-1, S_i) + w_i, T). Without the cap at T this is
     P_i = W_i + max over j <= i of (S_j - W_j-1), W being the running total of units wanted, and capping at T
     afterwards gives the same numbers (once P reaches T it stays there). Claim i gets [P_i - w_i, P_i) capped at T,
-    and is covered by the reimbursements whose own stretch of units overlaps that part. With reimbursements usable
-    for any claim, S is 0 and P_i is W_i."""
+    and is covered by the reimbursements whose own stretch of units overlaps that part (as many units as overlap:
+    the second frame returned, `USAGE_SCHEMA`). With reimbursements usable for any claim, S is 0 and P_i is W_i."""
     claims = cl.select(*keys, claim_id, pl.col(event_date).alias("_d"),
                        pl.col(quantity).fill_null(0).clip(lower_bound=0).cast(pl.Int64).alias("_w"))
     pools = ev.select(*keys, "date", "event_ref", "evidence", pl.col("units").cast(pl.Int64).alias("_u")).sort(
@@ -380,7 +380,9 @@ def _allocate_in_order(cl: pl.DataFrame, ev: pl.DataFrame, keys: list[str], clai
     lists = pairs.group_by(claim_id, maintain_order=True).agg(
         pl.col("event_ref").alias("reimbursed_by"), pl.col("evidence").alias("reimbursement_evidence")
     )
-    return claims.select(claim_id, pl.col("_got").alias("units_reimbursed")).join(lists, on=claim_id, how="left")
+    used = pairs.select("event_ref", "evidence", units=(
+        pl.min_horizontal("_e", pl.col("_b") + pl.col("_u")) - pl.max_horizontal("_a", "_b")).cast(pl.Int64))
+    return claims.select(claim_id, pl.col("_got").alias("units_reimbursed")).join(lists, on=claim_id, how="left"), used
 
 
 def allocate(
@@ -393,6 +395,25 @@ def allocate(
     quantity: str = "quantity",
     only_on_or_after_event: bool = True,
 ) -> pl.DataFrame:
+    """`allocate_with_usage` without the usage: the claims netted."""
+    return allocate_with_usage(claims, events, keys=keys, claim_id=claim_id, event_date=event_date, quantity=quantity,
+                               only_on_or_after_event=only_on_or_after_event)[0]
+
+
+# What `allocate_with_usage` says each reimbursement gave: one row per (claim, reimbursement) pair that netted.
+USAGE_SCHEMA: dict[str, pl.DataType] = {"event_ref": pl.String(), "evidence": pl.String(), "units": pl.Int64()}
+
+
+def allocate_with_usage(
+    claims: pl.DataFrame,
+    events: pl.DataFrame,
+    *,
+    keys: Sequence[str],
+    claim_id: str = "claim_id",
+    event_date: str = "event_date",
+    quantity: str = "quantity",
+    only_on_or_after_event: bool = True,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Net `claims` against reimbursement `events`, oldest claim event first, each unit consumed once.
 
     claims: one row per claim with the `keys` columns, `event_date`, `quantity` (units claimed) and a unique
@@ -403,7 +424,9 @@ def allocate(
     Within a key, claims are served in (event_date, claim_id) order, each from the earliest reimbursement it
     may use, which leaves the later reimbursements for the later claims.
 
-    Returns `claims` plus the columns of `CLAIM_OUTPUT_SCHEMA`, sorted by claim_id.
+    Returns `claims` plus the columns of `CLAIM_OUTPUT_SCHEMA`, sorted by claim_id; and the units each event gave
+    (`USAGE_SCHEMA`, a row per claim it netted), which the audit's one allocator (`fba_audit.events.allocator`)
+    takes off before the next detector nets.
     """
     if claims[claim_id].is_duplicated().any():
         raise ValueError(f"allocate: {claim_id} must be unique per claim")
@@ -417,15 +440,16 @@ def allocate(
     ).drop_nulls([*keys, "date", "units"]).filter(pl.col("units") != 0)
     # Only keys with both claims and reimbursements need the loop.
     both = claims.select(keys).drop_nulls().unique().join(ev.select(keys).unique(), on=keys, how="inner")
-    results: dict[object, tuple[int, list[str], list[str]]] = {}
-    fast = None
+    results: dict[object, tuple[int, list[str], list[str], list[int]]] = {}
+    fast = fast_used = None
     if not both.is_empty():
         cl = claims.join(both, on=keys, how="semi").sort(event_date, claim_id)
         ev_in = ev.join(both, on=keys, how="semi").sort("date", "event_ref", "evidence")
         simple = _simple_keys(cl, ev_in, keys, event_date, only_on_or_after_event)
         if not simple.is_empty():
-            fast = _allocate_in_order(cl.join(simple, on=keys, how="semi"), ev_in.join(simple, on=keys, how="semi"),
-                                      keys, claim_id, quantity, event_date, only_on_or_after_event)
+            fast, fast_used = _allocate_in_order(cl.join(simple, on=keys, how="semi"),
+                                                 ev_in.join(simple, on=keys, how="semi"),
+                                                 keys, claim_id, quantity, event_date, only_on_or_after_event)
             cl = cl.join(simple, on=keys, how="anti")
             ev_in = ev_in.join(simple, on=keys, how="anti")
         # NOTE: plain Python grouping: a polars frame per key costs milliseconds, and a large seller has tens of
@@ -440,7 +464,7 @@ def allocate(
             pools = sorted(_net_reversals(ev_groups[key]), key=lambda p: (p.date, p.ref))
             for claim in group:
                 want = max(int(claim[quantity] or 0), 0)
-                got, refs, evidence = 0, [], []
+                got, refs, evidence, taken = 0, [], [], []
                 for pool in pools:
                     if want == 0:
                         break
@@ -452,7 +476,8 @@ def allocate(
                     got += take
                     refs.append(pool.ref)
                     evidence.append(pool.evidence)
-                results[claim[claim_id]] = (got, refs, evidence)
+                    taken.append(take)
+                results[claim[claim_id]] = (got, refs, evidence, taken)
     # Only claims the loop touched get a row here; the join fills the rest (building list columns for every
     # claim of a large seller costs seconds).
     ids = list(results)
@@ -466,8 +491,11 @@ def allocate(
         refs.group_by(claim_id, maintain_order=True).agg("reimbursed_by", "reimbursement_evidence"),
         on=claim_id, how="left",
     )
+    used = pl.DataFrame([(ref, ev, n) for i in ids for ref, ev, n in zip(*results[i][1:], strict=True)],
+                        schema=USAGE_SCHEMA, orient="row")
     if fast is not None:
         covered = pl.concat([covered, fast.select(covered.columns).cast(covered.schema)], how="vertical")
+        used = pl.concat([used, fast_used.cast(USAGE_SCHEMA)], how="vertical")
     out = claims.join(covered, on=claim_id, how="left").with_columns(
         pl.col("units_reimbursed").fill_null(0),
         pl.col("reimbursed_by").fill_null(pl.lit([], pl.List(pl.String))),
@@ -475,7 +503,7 @@ def allocate(
     ).with_columns(
         units_open=(pl.col(quantity).clip(lower_bound=0) - pl.col("units_reimbursed")).cast(pl.Int64)
     )
-    return out.select(*claims.columns, *CLAIM_OUTPUT_SCHEMA).sort(claim_id)
+    return out.select(*claims.columns, *CLAIM_OUTPUT_SCHEMA).sort(claim_id), used
 
 
 # Fee corrections (FBA01, FBA10) -----------------------------------------------------------------------------------

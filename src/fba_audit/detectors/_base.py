@@ -9,7 +9,9 @@ I/O, no `date.today()`.
 Calling convention (the runner and the fixture tests both use `Detector.judge`): every dataset in `needs` is
 passed by keyword; every dataset in `optional` is passed when a file fed it (`LoadResult.has`), else the
 keyword gets None. So `run` takes exactly the keyword parameters `needs + optional + ctx`, optional ones
-defaulting to None.
+defaulting to None. The tables a detector names in `events` (`fba_audit.events.TABLES`: reimbursements, refunds)
+reach it built once for the run, in `ctx.events`; reimbursements only through `ctx.events.allocator`, which hands
+each reimbursement unit to one claim of the run.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import polars as pl
 
 from fba_audit.context import AuditContext
 from fba_audit.coverage import Judged
+from fba_audit.events import TABLES, Events
 from fba_audit.findings import FILLED_BY_RUN, FINDINGS_COLUMNS, FINDINGS_SCHEMA, Findings
 from fba_audit.policy import CODE_FAMILY, no_window_message, window_for, windows_for_family, with_window
 from fba_audit.reports.periods import report_periods
@@ -60,6 +63,7 @@ class Detector:
     optional: tuple[str, ...] = ()  # dataset keys used when present (None otherwise)
     # Where in Seller Central to get each needed dataset, when the detector wants to say more than the loader.
     downloads: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
+    events: tuple[str, ...] = ()  # derived tables it reads (fba_audit.events.TABLES), built once per run
 
     def __post_init__(self) -> None:
         if not CODE_PATTERN.match(self.code):
@@ -71,9 +75,12 @@ class Detector:
                 f"{self.code}: family {self.family!r} differs from fba_audit.policy.CODE_FAMILY "
                 f"({CODE_FAMILY.get(self.code)!r})"
             )
-        for attr in ("needs", "optional"):
+        for attr in ("needs", "optional", "events"):
             if not isinstance(getattr(self, attr), tuple):
                 raise TypeError(f"{self.code}: {attr} must be a tuple")
+        unknown = [name for name in self.events if name not in TABLES]
+        if unknown:
+            raise ValueError(f"{self.code}: unknown event tables {unknown}; known: {', '.join(TABLES)}")
 
     @property
     def title(self) -> str:
@@ -96,7 +103,14 @@ class Detector:
         frames.update({d: load.datasets[d] if load.has(d) else None for d in self.optional})
         if not ctx.periods:
             ctx = dataclasses.replace(ctx, periods=report_periods(load))
-        judged = self.run(**frames, ctx=ctx)
+        alone = ctx.events is None
+        if alone:  # run by itself: the tables are its own, and so are all the reimbursements
+            ctx = dataclasses.replace(ctx, events=Events.for_run(load, ctx.currency, [self]))
+        try:
+            judged = self.run(**frames, ctx=ctx)
+        finally:
+            if alone:
+                ctx.events.allocator.release(self.code)
         if not isinstance(judged, Judged):
             raise TypeError(f"{self.code}: run must return fba_audit.coverage.Judged, not {type(judged).__name__}")
         return dataclasses.replace(judged, findings=judged.findings.sort("finding_id"))

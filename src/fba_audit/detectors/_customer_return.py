@@ -6,13 +6,13 @@ claim window or a status (those come from `to_findings`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
 import polars as pl
 
 from fba_audit.detectors._base import cents, evidence_agg, from_cents, with_evidence_of
-from fba_audit.netting import CLAIM_OUTPUT_SCHEMA, allocate
+from fba_audit.netting import CLAIM_OUTPUT_SCHEMA, allocate_with_usage
 from fba_audit.reports.datasets import in_currency
 
 CENT = Decimal("0.01")
@@ -35,25 +35,15 @@ _IS_FEE = (pl.col("amount_type") == "ItemFees") & pl.col("amount_description").i
 
 
 def refund_lines(transactions: pl.DataFrame, currency: str) -> pl.DataFrame:
-    """The principal and fee lines of dated refunds, with `refund_date` (what `refund_events` sums)."""
+    """The principal and fee lines of dated refunds, with `refund_date` (what `events.refunds.per_day` sums)."""
     return transactions.filter(
         in_currency(currency) & (pl.col("transaction_type") == "Refund") & pl.col("order_id").is_not_null()
         & pl.col("posted_date").is_not_null() & (_IS_PRINCIPAL | _IS_FEE)
     ).with_columns(refund_date=pl.col("posted_date"))
 
 
-def refund_events(transactions: pl.DataFrame, currency: str) -> pl.DataFrame:
-    """One row per refund of an order item: (order_id, sku, refund_date) with the refunded principal (positive)
-    and the referral fee credited back (`with_refund_evidence` adds the refund lines, for the few reported)."""
-    out = refund_lines(transactions, currency).group_by("order_id", "sku", "refund_date").agg(
-        (-pl.col("amount").filter(_IS_PRINCIPAL)).sum().cast(pl.Decimal(18, 2)).alias("refunded"),
-        pl.col("amount").filter(_IS_FEE).sum().cast(pl.Decimal(18, 2)).alias("fee_returned"),
-    )
-    return out.filter(pl.col("refunded") > 0).sort("order_id", "sku", "refund_date")
-
-
 def with_refund_evidence(frame: pl.DataFrame, transactions: pl.DataFrame, currency: str) -> pl.DataFrame:
-    """`frame` (order_id, sku, refund_date: rows of `refund_events`) plus `refund_evidence`, the file:line of
+    """`frame` (order_id, sku, refund_date: rows of `events.refunds.per_day`) plus `refund_evidence`, the file:line of
     every line of the refund."""
     return with_evidence_of(frame, refund_lines(transactions, currency), ["order_id", "sku", "refund_date"],
                             "refund_evidence")
@@ -160,11 +150,13 @@ def fulfillment_channels(transactions: pl.DataFrame, orders: pl.DataFrame | None
 
 
 def net_by_order(
-    claims: pl.DataFrame, events: pl.DataFrame, *, items: Sequence[str] = ("sku",), only_on_or_after_event: bool = False
+    claims: pl.DataFrame, events: pl.DataFrame, *, items: Sequence[str] = ("sku",), only_on_or_after_event: bool = False,
+    spend: Callable[[pl.DataFrame], None] | None = None,
 ) -> pl.DataFrame:
     """`netting.allocate` keyed by order: an event naming an item (sku, then fnsku) that a claim of the same
     order has nets that item's claims; every other event of the order nets any claim of the order (oldest first).
-    Each event is used in exactly one pass, so each unit is consumed once.
+    Each event is used in exactly one pass, so each unit is consumed once. `spend`, when given, is told what each
+    pass used (`netting.USAGE_SCHEMA`): the audit's allocator, for reimbursements.
 
     Reimbursements and returns rarely carry a wrong SKU, but when they do, a strict (order, sku) match would leave
     a paid claim open: a false claim. The order-level pass prefers a missed claim to that.
@@ -193,8 +185,11 @@ def net_by_order(
         events = events.with_columns(_used=events["_used"] | mark)
         if batch.is_empty():
             continue
-        netted = allocate(open_.with_columns(_want=pl.col("quantity") - pl.col("_got")), batch, keys=keys,
-                          claim_id="_id", quantity="_want", only_on_or_after_event=only_on_or_after_event)
+        netted, used = allocate_with_usage(open_.with_columns(_want=pl.col("quantity") - pl.col("_got")), batch,
+                                           keys=keys, claim_id="_id", quantity="_want",
+                                           only_on_or_after_event=only_on_or_after_event)
+        if spend is not None:
+            spend(used)
         # (The first pass that nets anything starts the lists: concatenating lists costs a tenth of a second.)
         open_ = netted.with_columns(
             _got=pl.col("_got") + pl.col("units_reimbursed"),

@@ -1,7 +1,7 @@
 """Helpers shared by the inbound detectors FBA04 (carrier lost / damaged) and FBA08 (inbound shortfall).
 
-Private to those two detectors: receipts per shipment, the dates a shipment can be dated by, and the one set of
-inbound reimbursements both net against.
+Private to those two detectors: receipts per shipment and the dates a shipment can be dated by. The inbound
+reimbursements both net against come from the run's one allocator (`fba_audit.events.allocator`).
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import polars as pl
 
 from fba_audit.detectors._base import evidence_agg
-from fba_audit.netting import reimbursement_events
 from fba_audit.reports.datasets import partnered_flag
 
 # Inbound reimbursements: report reasons; the settlement codes MISSING_FROM_INBOUND(_CLAWBACK) and
@@ -104,17 +103,3 @@ def name_dates(inbound_shipments: pl.DataFrame, marketplace: str) -> pl.DataFram
     return inbound_shipments.select(
         "shipment_id", created_on=text.str.to_date("%Y-%m-%d", strict=False)
     ).filter(pl.col("created_on").is_not_null()).unique("shipment_id").sort("shipment_id")
-
-
-def inbound_reimbursements(
-    reimbursements: pl.DataFrame | None,
-    transactions: pl.DataFrame | None,
-    inventory_ledger: pl.DataFrame,
-    *,
-    reasons: set[str],
-    currency: str,
-) -> pl.DataFrame:
-    """Inbound reimbursement events (report first, settlement lines where the report is silent), keyed by FNSKU."""
-    return reimbursement_events(
-        reimbursements, transactions, reasons=reasons, currency=currency, sku_map=inventory_ledger
-    )

@@ -1,10 +1,10 @@
-"""Order and refund principal per order and SKU, from the settlement / transaction lines (FBA03, FBA06).
+"""Order principal per order and SKU, from the settlement / transaction lines (FBA03, FBA06).
 
 Settlement V1 and V2 write the item price as `ItemPrice` / `Principal`; Date Range files as `ItemPrice` /
 `ProductSales` (report_formats.md §9.3, §10; fba_audit.reports.kinds.DATE_RANGE_AMOUNTS). `Promotion` /
 `Principal` lines (discounts), `Shipping`, `Tax`, `Goodwill` and `RestockingFee` are not principal and are never
 added in. Amounts keep Amazon's sign: an Order principal line is positive (credited to the seller), a Refund
-principal line negative (debited).
+principal line negative (debited). The refunds themselves are the run's refunds table (`fba_audit.events.refunds`).
 """
 
 from __future__ import annotations
@@ -59,25 +59,3 @@ def charged_per_item(lines: pl.DataFrame) -> pl.DataFrame:
 def with_order_evidence(frame: pl.DataFrame, lines: pl.DataFrame, alias: str = "order_evidence") -> pl.DataFrame:
     """`frame` (order_id, sku) plus the Order principal `lines` behind `charged_per_item`, `file:line; ...`."""
     return with_evidence_of(frame, lines.filter(pl.col("transaction_type") == "Order"), ["order_id", "sku"], alias)
-
-
-def refund_events(lines: pl.DataFrame) -> pl.DataFrame:
-    """Per order, SKU and refund (adjustment id, else posting date): principal refunded (positive), the units
-    the refund lines name (null when they name none), the date, the channel and the report format."""
-    refunds = lines.filter(pl.col("transaction_type") == "Refund").with_columns(
-        refund_key=pl.coalesce("adjustment_id", pl.col("posted_date").cast(pl.String), pl.lit("-"))
-    )
-    return (
-        refunds.group_by("order_id", "sku", "refund_key")
-        .agg(
-            (-pl.col("amount").sum()).cast(MONEY).alias("refunded"),
-            pl.col("quantity_purchased").drop_nulls().abs().sum().alias("units_named"),
-            pl.col("quantity_purchased").is_not_null().any().alias("has_units"),
-            pl.col("posted_date").min().alias("refund_date"),
-            pl.col("fulfillment_id").drop_nulls().unique().sort().str.join("/").alias("refund_fulfillment"),
-            pl.col("source_format").first().alias("refund_format"),
-        )
-        .with_columns(units_named=pl.when(pl.col("has_units")).then(pl.col("units_named")))
-        .drop("has_units")
-        .sort("order_id", "sku", "refund_date", "refund_key")
-    )

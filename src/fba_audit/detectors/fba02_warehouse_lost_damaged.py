@@ -45,7 +45,7 @@ from fba_audit.context import AuditContext
 from fba_audit.coverage import Judged
 from fba_audit.detectors._base import Detector, evidence_agg, finding_id, join_evidence, to_findings
 from fba_audit.detectors._warehouse import ledger_span, ledger_too_short, settle_days, too_short_note
-from fba_audit.netting import allocate, reimbursement_events
+from fba_audit.netting import allocate, allocate_with_usage
 from fba_audit.valuation import add_valuation
 
 CODE = "FBA02"
@@ -121,12 +121,12 @@ def detect(*, inventory_ledger, reimbursements, transactions=None, products=None
     # Subtract Lost/Damaged_Warehouse reimbursements approved on or after the event, oldest loss first.
     # NOTE: review-only rows (disposals, ...) are netted on their own against the same reimbursements, so they can
     # never take a reimbursement away from a real loss (that would turn a paid loss into a false claim); the cost
-    # is that a review row may show fewer open units than it has.
-    paid = reimbursement_events(reimbursements, transactions, reasons=WAREHOUSE_REASONS, currency=ctx.currency,
-                                sku_map=inventory_ledger)
+    # is that a review row may show fewer open units than it has. Only the real losses use reimbursements up.
+    paid = ctx.events.allocator.take(CODE, WAREHOUSE_REASONS)
     review = pl.col("kind").is_in(REVIEW_KINDS)
-    open_ = pl.concat([allocate(losses.filter(~review), paid, keys=["fnsku"]),
-                       allocate(losses.filter(review), paid, keys=["fnsku"])]).filter(pl.col("units_open") > 0)
+    real, used = allocate_with_usage(losses.filter(~review), paid, keys=["fnsku"])
+    ctx.events.allocator.spend(CODE, used)
+    open_ = pl.concat([real, allocate(losses.filter(review), paid, keys=["fnsku"])]).filter(pl.col("units_open") > 0)
     valued = add_valuation(open_.with_columns(quantity=pl.col("units_open")), products=products,
                            reimbursements=reimbursements, currency=ctx.currency)
     days = settle_days(CODE, ctx)
@@ -175,4 +175,5 @@ DETECTOR = Detector(
     optional=("transactions", "products"),
     run=detect,
     doc=__doc__,
+    events=("reimbursements",),
 )

@@ -35,7 +35,8 @@ import polars as pl
 from fba_audit.context import AuditContext
 from fba_audit.coverage import Judged, not_checked
 from fba_audit.detectors._base import Detector, evidence_agg, finding_id, join_evidence, to_findings, with_evidence_of
-from fba_audit.detectors._refunds import MONEY, charged_per_item, principal_lines, refund_events, with_order_evidence
+from fba_audit.detectors._refunds import MONEY, charged_per_item, principal_lines, with_order_evidence
+from fba_audit.events.refunds import per_refund
 from fba_audit.sorted_runs import cum_sum_within, key_starts
 from fba_audit.reports.datasets import ID, in_currency
 
@@ -71,7 +72,7 @@ def _all_orders_charges(orders: pl.DataFrame | None, currency: str) -> pl.DataFr
 
 def detect(*, transactions: pl.DataFrame, orders: pl.DataFrame | None = None, ctx: AuditContext) -> Judged:
     lines = principal_lines(transactions, ctx.currency)
-    refunds = refund_events(lines)
+    refunds = per_refund(ctx.events.refunds)
     # The charge: Order lines in the files; else All Orders; else nothing is reported (see the docstring).
     # Only refunded orders matter: a year of Order lines is millions of rows.
     refunded = refunds["order_id"].unique().implode()
@@ -203,4 +204,5 @@ DETECTOR = Detector(
     optional=("orders",),
     run=detect,
     doc=__doc__,
+    events=("refunds",),
 )

@@ -44,7 +44,7 @@ import polars as pl
 from fba_audit.context import AuditContext
 from fba_audit.detectors._base import Detector, evidence_agg, evidence_ref, finding_id, join_evidence, to_findings
 from fba_audit.detectors._inbound import (
-    DAMAGED_INBOUND, LOST_INBOUND, carriers, inbound_reimbursements, name_dates, receipt_dates, receipts,
+    DAMAGED_INBOUND, LOST_INBOUND, carriers, name_dates, receipt_dates, receipts,
 )
 from fba_audit.coverage import Judged, no_items_left_out, not_checked
 from fba_audit.netting import allocate
@@ -148,10 +148,10 @@ def detect(*, inventory_ledger, reimbursements, inbound_shipments=None, inbound_
         parts.append(lost.select(_COLUMNS))
     claims = pl.concat(parts, how="vertical_relaxed")
 
-    # Subtract inbound reimbursements by FNSKU, oldest claim first, each unit once.
-    paid = inbound_reimbursements(reimbursements, transactions, inventory_ledger,
-                                  reasons={LOST_INBOUND, DAMAGED_INBOUND}, currency=ctx.currency)
-    netted = allocate(claims, paid, keys=["fnsku"]).filter(pl.col("units_open") > 0)
+    # Subtract inbound reimbursements by FNSKU, oldest claim first, each unit once (after FBA08's shortfalls:
+    # fba_audit.events.allocator).
+    netted = ctx.events.allocator.net(CODE, claims, reasons={LOST_INBOUND, DAMAGED_INBOUND}, keys=["fnsku"]).filter(
+        pl.col("units_open") > 0)
     valued = add_valuation(netted.with_columns(claimed=pl.col("quantity"), quantity=pl.col("units_open")),
                            products=products,
                            reimbursements=reimbursements, currency=ctx.currency)
@@ -235,5 +235,5 @@ DETECTOR = Detector(
     code=CODE, name="inbound-carrier-lost-damaged", family="inbound",
     needs=("inventory_ledger", "reimbursements"),
     optional=("inbound_shipments", "inbound_shipment_items", "inbound_transport", "transactions", "products"),
-    run=detect, doc=__doc__,
+    run=detect, doc=__doc__, events=("reimbursements",),
 )

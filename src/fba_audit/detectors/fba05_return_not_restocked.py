@@ -47,7 +47,7 @@ from fba_audit.coverage import Judged, not_checked
 from fba_audit.detectors._base import Detector, evidence_agg, finding_id, join_evidence, to_findings
 from fba_audit.detectors._warehouse import ledger_span, ledger_too_short, settle_days, too_short_note
 from fba_audit.findings import empty_findings
-from fba_audit.netting import allocate, reimbursement_events, sku_fnsku_map
+from fba_audit.netting import allocate, sku_fnsku_map
 from fba_audit.valuation import add_valuation
 
 CODE = "FBA05"
@@ -91,9 +91,8 @@ def detect(*, customer_returns, inventory_ledger, reimbursements, transactions=N
         claim_id=finding_id(CODE, ctx.marketplace, pl.col("fnsku"), pl.col("order_id"), pl.col("key"))
     ).sort("claim_id")
     # 1. Reimbursements for the order (exact id, any date): those units are settled.
-    paid = reimbursement_events(reimbursements, transactions, currency=ctx.currency, sku_map=inventory_ledger)
-    claims = allocate(claims, paid, keys=["order_id"], quantity="returned_qty",
-                      only_on_or_after_event=False).rename(
+    claims = ctx.events.allocator.net(CODE, claims, keys=["order_id"], quantity="returned_qty",
+                                      only_on_or_after_event=False).rename(
         {"units_reimbursed": "reimbursed", "reimbursement_evidence": "paid_evidence"}).drop("reimbursed_by")
     # 2. Ledger CustomerReturns credits of the FNSKU from 3 days before each return, oldest return first.
     credits_rows = inventory_ledger.filter((pl.col("event_type") == "CustomerReturns") & (pl.col("quantity") > 0))
@@ -161,4 +160,5 @@ DETECTOR = Detector(
     optional=("transactions", "products"),
     run=detect,
     doc=__doc__,
+    events=("reimbursements",),
 )

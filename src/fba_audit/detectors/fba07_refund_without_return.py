@@ -45,15 +45,17 @@ refunded principal of the unreturned units minus the referral fee Amazon credite
 
 from __future__ import annotations
 
+from functools import partial
+
 import polars as pl
 
 from fba_audit.coverage import Judged, not_checked
 from fba_audit.detectors._base import Detector, cents, finding_id, join_evidence, to_findings
+from fba_audit.events.refunds import per_day
 from fba_audit.detectors._customer_return import (
-    fulfillment_channels, money_div, net_by_order, order_prices, refund_events, with_price_evidence,
+    fulfillment_channels, money_div, net_by_order, order_prices, with_price_evidence,
     with_refund_evidence,
 )
-from fba_audit.netting import reimbursement_events
 
 # A refund within 5 % of a whole number of unit prices is that many units (rounding, price changes of cents).
 UNIT_TOLERANCE = 0.05
@@ -106,7 +108,7 @@ def _with_units(refunds: pl.DataFrame) -> pl.DataFrame:
 
 def detect(*, transactions, customer_returns, reimbursements, orders=None, ctx):
     # Refunds of orders Amazon fulfilled (some line says AFN, none says MFN).
-    refunds = refund_events(transactions, ctx.currency)
+    refunds = per_day(ctx.events.refunds)
     # Only refunded orders matter: a year of orders is millions of rows, picked out once here.
     refunded = refunds["order_id"].unique().implode()
     # (Narrowed to what the helpers below read before anything is copied.)
@@ -141,10 +143,10 @@ def detect(*, transactions, customer_returns, reimbursements, orders=None, ctx):
     after_returns = net_by_order(claims, returned, items=("sku",)).rename(
         {"units_reimbursed": "units_returned", "reimbursement_evidence": "return_evidence"}
     ).drop("units_open", "reimbursed_by")
-    paid = reimbursement_events(reimbursements, transactions, reasons=REASONS, currency=ctx.currency)
+    paid = ctx.events.allocator.take("FBA07", REASONS)
     netted = net_by_order(after_returns.with_columns(_all=pl.col("quantity"),
                                                      quantity=pl.col("quantity") - pl.col("units_returned")),
-                          paid, items=("sku",)).with_columns(quantity=pl.col("_all")).drop("_all")
+                          paid, items=("sku",), spend=partial(ctx.events.allocator.spend, "FBA07")).with_columns(quantity=pl.col("_all")).drop("_all")
     still_open = netted.filter(pl.col("units_open") > 0)
     # A returns report whose period ends too soon after the refund cannot show that nothing came back. Its period
     # is what the download or the folder says (fba_audit.reports.periods), not its last row.
@@ -196,4 +198,4 @@ def detect(*, transactions, customer_returns, reimbursements, orders=None, ctx):
 
 DETECTOR = Detector(code="FBA07", name="refund-without-return", family="customer_return",
                     needs=("transactions", "customer_returns", "reimbursements"), optional=("orders",),
-                    run=detect, doc=__doc__)
+                    run=detect, doc=__doc__, events=("refunds", "reimbursements"))

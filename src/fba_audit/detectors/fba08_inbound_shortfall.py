@@ -41,8 +41,7 @@ import polars as pl
 from fba_audit.context import AuditContext
 from fba_audit.coverage import Judged, not_checked
 from fba_audit.detectors._base import Detector, finding_id, join_evidence, to_findings, with_evidence_of
-from fba_audit.detectors._inbound import LOST_INBOUND, inbound_reimbursements, receipt_dates, receipts
-from fba_audit.netting import allocate
+from fba_audit.detectors._inbound import LOST_INBOUND, receipt_dates, receipts
 from fba_audit.valuation import add_valuation
 
 CODE = "FBA08"
@@ -141,9 +140,8 @@ def detect(*, inbound_shipments, inbound_shipment_items, inventory_ledger, reimb
     )
 
     # Subtract what Amazon already paid as lost inbound, oldest shipment first, each unit once.
-    paid = inbound_reimbursements(reimbursements, transactions, inventory_ledger, reasons={LOST_INBOUND},
-                                  currency=ctx.currency)
-    netted = allocate(claims, paid, keys=["fnsku"]).filter(pl.col("units_open") > 0)
+    netted = ctx.events.allocator.net(CODE, claims, reasons={LOST_INBOUND}, keys=["fnsku"]).filter(
+        pl.col("units_open") > 0)
     valued = add_valuation(netted.with_columns(quantity=pl.col("units_open")), products=products,
                            reimbursements=reimbursements, currency=ctx.currency)
     # The report rows behind each finding (only for the findings: the text for every shipment costs seconds).
@@ -208,5 +206,5 @@ def detect(*, inbound_shipments, inbound_shipment_items, inventory_ledger, reimb
 DETECTOR = Detector(
     code=CODE, name="inbound-shortfall", family="inbound",
     needs=("inbound_shipments", "inbound_shipment_items", "inventory_ledger", "reimbursements"),
-    optional=("transactions", "products"), run=detect, doc=__doc__,
+    optional=("transactions", "products"), run=detect, doc=__doc__, events=("reimbursements",),
 )

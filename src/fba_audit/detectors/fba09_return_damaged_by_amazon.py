@@ -39,14 +39,16 @@ refund: the finding then says so, and the last day may be earlier than shown.
 
 from __future__ import annotations
 
+from functools import partial
+
 import polars as pl
 
 from fba_audit.coverage import Judged, not_checked
 from fba_audit.detectors._base import Detector, evidence_ref, finding_id, join_evidence, to_findings
+from fba_audit.events.refunds import per_day
 from fba_audit.detectors._customer_return import (
-    money_div, net_by_order, order_prices, refund_events, with_refund_evidence,
+    money_div, net_by_order, order_prices, with_refund_evidence,
 )
-from fba_audit.netting import reimbursement_events
 from fba_audit.reports.datasets import empty_dataset, keyed_like
 from fba_audit.valuation import add_valuation
 
@@ -89,7 +91,7 @@ def detect(*, customer_returns, reimbursements, transactions=None, products=None
                                                                    ["order_id", "sku"])
     # Only the damaged returns' orders matter: a year of refunds is hundreds of thousands of lines.
     txn = txn.filter(pl.col("order_id").is_in(damaged["order_id"].drop_nulls().unique().implode()))
-    refunds = refund_events(txn, ctx.currency)
+    refunds = keyed_like(per_day(ctx.events.refunds, only=damaged["order_id"]), damaged, ["order_id", "sku"])
     refunds = refunds.join(order_prices(txn, None, ctx.currency, only=refunds["order_id"]), on=["order_id", "sku"],
                            how="left")
     nearest = damaged.select("claim_id", "order_id", "sku", "return_date").join(
@@ -101,8 +103,8 @@ def detect(*, customer_returns, reimbursements, transactions=None, products=None
         event_date=pl.coalesce("refund_date", "return_date")
     )
     # Any reimbursement of the order and unit (sku, then fnsku, then the order) settles it, oldest return first.
-    paid = reimbursement_events(reimbursements, transactions, currency=ctx.currency)
-    netted = net_by_order(claims, paid, items=("sku", "fnsku"))
+    netted = net_by_order(claims, ctx.events.allocator.take("FBA09"), items=("sku", "fnsku"),
+                          spend=partial(ctx.events.allocator.spend, "FBA09"))
     # What Amazon paid for the order's other damaged returns belongs in the evidence of the one still open.
     order_paid = netted.group_by("order_id").agg(
         pl.col("units_reimbursed").sum().alias("_order_paid"), pl.col("quantity").sum().alias("_order_units"),
@@ -167,4 +169,4 @@ def detect(*, customer_returns, reimbursements, transactions=None, products=None
 
 DETECTOR = Detector(code="FBA09", name="return-damaged-by-amazon", family="customer_return",
                     needs=("customer_returns", "reimbursements"), optional=("transactions", "products"),
-                    run=detect, doc=__doc__)
+                    run=detect, doc=__doc__, events=("refunds", "reimbursements"))
