@@ -112,7 +112,7 @@ def test_reports_that_name_no_marketplace_are_audited_as_us_and_the_run_says_so(
 
 
 def test_a_unified_fee_preview_agrees_with_each_of_its_stores(tmp_path: Path) -> None:
-    # A 2026 US Fee Preview lists a SKU once per store of the North American account (report_formats.md §6): it
+    # A 2026 US Fee Preview lists a SKU once per store of the North American account (docs/report-formats.md, "Fee Preview"): it
     # agrees with a CA settlement, and alone it names no one marketplace.
     stores = [line.split("\t")[3] for line in US_FEE_PREVIEW.read_text(encoding="utf-8").splitlines()[1:]]
     assert sorted(set(stores)) == ["CA", "US"]

@@ -99,7 +99,7 @@ def test_reversal_with_negative_total_gives_the_unit_back() -> None:
 
 
 def test_amazons_reversal_example_cash_back_unit_returned_keeps_the_unit_settled() -> None:
-    # report_formats.md §5.4: Reimbursement_Reversal -6.38 -6.38 -1 1 0 <orig> Lost_Warehouse
+    # docs/report-formats.md, "Reimbursements": Reimbursement_Reversal -6.38 -6.38 -1 1 0 <orig> Lost_Warehouse
     rows = [
         reimb(2, "12345678800", D(2026, 4, 1), "Lost_Warehouse", 1, amount="6.38"),
         reimb(3, "12345678902", D(2026, 4, 29), "Reimbursement_Reversal", 0, amount="-6.38", cash=-1, inventory=1,
@@ -151,7 +151,7 @@ def test_settlement_lines_the_report_does_not_cover_are_used() -> None:
 
 
 def test_settlement_only_refund_without_return_reimbursement_by_order() -> None:
-    # The genuine V1 shape (report_formats.md §9.5): REVERSAL_REIMBURSEMENT, order id, sku, qty 1, positive amount.
+    # The genuine V1 shape (docs/report-formats.md, "Reimbursements in settlement and transaction files"): REVERSAL_REIMBURSEMENT, order id, sku, qty 1, positive amount.
     tx = dataset("transactions", [
         settle(4, D(2025, 9, 17), "REVERSAL_REIMBURSEMENT", 1, "43.29", sku="SALTT30-MELN", order="702-1278184-4976266"),
         settle(5, D(2025, 9, 20), "MISSING_FROM_INBOUND_CLAWBACK", 1, "-8.00", sku="SALTT30-MELN", v1=False),

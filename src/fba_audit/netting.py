@@ -14,8 +14,9 @@ Two steps:
   in cash.
 * `Reimbursement_Reversal` rows count against their `original_reimbursement_type` (a reversal of a
   `Lost_Warehouse` reimbursement nets `Lost_Warehouse` claims), and take units back from the reimbursement named
-  in `original_reimbursement_id`. Their `quantity_reimbursed_total` is what is given back. Amazon's own example
-  (report_formats.md §5.4) is `-6.38 -6.38 -1 1 0 <orig id> Lost_Warehouse`: cash -1, inventory +1, total 0.
+  in `original_reimbursement_id`. Their `quantity_reimbursed_total` is what is given back. A reversal of
+  `-6.38 -6.38 -1 1 0 <orig id> Lost_Warehouse` (docs/report-formats.md, "Reimbursements") has cash -1, inventory
+  +1, total 0.
   We read it as "the cash for one unit was taken back because the unit was found and returned to your
   inventory" (Amazon's policy G200213130: "if a reimbursed item is later found and returned to your inventory,
   we reserve the right to reverse the reimbursement credit"). The unit is still settled (by the unit, not the
@@ -63,8 +64,8 @@ from fba_audit.sorted_runs import cum_max_within, cum_sum_within, key_starts
 
 REVERSAL = "Reimbursement_Reversal"
 
-# Settlement reimbursement codes (report_formats.md §5.3, §9.3) -> the Reimbursements-report reason they
-# correspond to. Codes mapped to None have no report counterpart; select them by their own code.
+# Settlement reimbursement codes -> the Reimbursements-report reason they correspond to (docs/report-formats.md,
+# "Reimbursements in settlement and transaction files"). Codes mapped to None have no report counterpart; select them by their own code.
 SETTLEMENT_REIMBURSEMENT_CODES: dict[str, str | None] = {
     "WAREHOUSE_LOST": "Lost_Warehouse",
     "WAREHOUSE_LOST_MANUAL": "Lost_Warehouse",
@@ -73,7 +74,8 @@ SETTLEMENT_REIMBURSEMENT_CODES: dict[str, str | None] = {
     "MISSING_FROM_INBOUND": "Lost_Inbound",
     "MISSING_FROM_INBOUND_CLAWBACK": "Lost_Inbound",
     "INBOUND_CARRIER_DAMAGE": "Damaged_Inbound",
-    # The refund-without-return reimbursement: the genuine V1 example in report_formats.md §9.5.
+    # The refund-without-return reimbursement, as in a genuine V1 file (docs/report-formats.md, "Reimbursements in
+    # settlement and transaction files").
     "REVERSAL_REIMBURSEMENT": "CustomerReturn",
     "FREE_REPLACEMENT_REFUND_ITEMS": "CustomerReturn",
     "Customer Return": "CustomerReturn",

@@ -22,7 +22,7 @@ from importlib import resources
 
 import polars as pl
 
-# Which claim family each detector files under (claim_rules.md, "Claim windows").
+# Which claim family each detector files under (docs/claim-rules.md, "Claim windows").
 CODE_FAMILY: dict[str, str] = {
     "FBA01": "fee",
     "FBA02": "warehouse",

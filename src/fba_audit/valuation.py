@@ -1,4 +1,4 @@
-"""What one lost or damaged unit is worth, and on what basis (claim_rules.md, "Valuation").
+"""What one lost or damaged unit is worth, and on what basis (docs/claim-rules.md, "Valuation").
 
 For losses before a customer order (warehouse, inbound), in this order:
 

@@ -325,7 +325,7 @@ def test_old_payments_in_the_first_reports_are_not_taken_for_payments_of_new_fin
 
 
 def test_a_settlement_reimbursement_line_pays_a_finding_by_its_order_id(ledger_url: str) -> None:
-    # A V1 settlement line of the refund-without-return reimbursement (report_formats.md 9.5: transaction-type
+    # A V1 settlement line of the refund-without-return reimbursement (docs/report-formats.md, "Reimbursements in settlement and transaction files": transaction-type
     # REVERSAL_REIMBURSEMENT, the order id, the money in other-amount), with no Reimbursements report in the folder.
     line = {"source_file": "settlement.txt", "source_line": 7, "settlement_id": "12345678901",
             "transaction_type": "REVERSAL_REIMBURSEMENT", "order_id": "111-0000000-0000001", "shipment_id": None,

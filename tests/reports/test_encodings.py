@@ -1,5 +1,5 @@
-"""Every encoding Amazon (or Excel) writes reports in, decoded to the right text and labelled (report_formats.md
-§1.2). The bytes are built here from text, so each test shows what the file says."""
+"""Every encoding Amazon (or Excel) writes reports in, decoded to the right text and labelled (docs/report-formats.md,
+"Delivery and encodings"). The bytes are built here from text, so each test shows what the file says."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Inputs that made false claims, false alarms or silent holes (issue 22, items 8, 11, 13, 14 and 15): date forms
 a file mixes, CR line ends, files re-saved by a spreadsheet program, workbooks, pasted-together downloads and the
-marketplace a folder is from. Every fixture is synthetic, written in Amazon's formats (report_formats.md)."""
+marketplace a folder is from. Every fixture is synthetic, written in Amazon's formats (docs/report-formats.md)."""
 
 from __future__ import annotations
 

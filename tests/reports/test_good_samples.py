@@ -272,7 +272,7 @@ def test_settlement_v2(load_fixtures) -> None:
 
 
 def test_settlement_v2_eu_decimal_comma(load_fixtures) -> None:
-    """EU V2 files write 1234,56 and dd.mm.yyyy (report_formats.md §1.3, LOW: not verified on a real file)."""
+    """EU V2 files write 1234,56 and dd.mm.yyyy (docs/report-formats.md, "Dates and numbers": not verified on a real file)."""
     result = load_fixtures("settlement_v2/ok_de.txt")
     assert result.datasets["settlements"].select("settlement_id", "total_amount", "currency", "start_at").rows() == [
         ("24000000003", Decimal("1043.83"), "EUR", dt.datetime(2026, 3, 13, 20, 21, 38, tzinfo=UTC))]

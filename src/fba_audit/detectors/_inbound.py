@@ -17,8 +17,8 @@ LOST_INBOUND = "Lost_Inbound"
 DAMAGED_INBOUND = "Damaged_Inbound"
 
 # A partnered-carrier charge names the shipment: V1 `transaction-type` "Inbound Transportation Fee" (genuine
-# Amazon.ca file, report_formats.md §9.4), V2 `amount-description` "FBAInboundTransportationFee" or
-# "AGSGlobalInboundTransportation" (§9.3), each with the FBA shipment id in `shipment-id`.
+# Amazon.ca file), V2 `amount-description` "FBAInboundTransportationFee" or "AGSGlobalInboundTransportation", each
+# with the FBA shipment id in `shipment-id` (docs/report-formats.md, "Settlement and transaction lines").
 _PARTNERED_CHARGE = r"(?i)inbound\s*transportation"
 
 # Amazon's default shipment name carries its creation time, "FBA STA (04/20/2026 10:14)-RDU2" (US),

@@ -1,7 +1,8 @@
 """Order principal per order and SKU, from the settlement / transaction lines (FBA03, FBA06).
 
 Settlement V1 and V2 write the item price as `ItemPrice` / `Principal`; Date Range files as `ItemPrice` /
-`ProductSales` (report_formats.md §9.3, §10; fba_audit.reports.kinds.DATE_RANGE_AMOUNTS). `Promotion` /
+`ProductSales` (docs/report-formats.md, "Settlement and transaction lines";
+fba_audit.reports.kinds.DATE_RANGE_AMOUNTS). `Promotion` /
 `Principal` lines (discounts), `Shipping`, `Tax`, `Goodwill` and `RestockingFee` are not principal and are never
 added in. Amounts keep Amazon's sign: an Order principal line is positive (credited to the seller), a Refund
 principal line negative (debited). The refunds themselves are the run's refunds table (`fba_audit.events.refunds`).

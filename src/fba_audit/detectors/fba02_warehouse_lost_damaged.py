@@ -15,9 +15,10 @@ disposal. Never listed: damage to units that were already customer-damaged, defe
 (`H`, `K`, `U`), disposition changes, corrections and SKU merges (`Q`, `P`, `O`, `3`, `4`).
 
 Rows of the legacy Inventory Adjustments report (discontinued 2023) are read with that report's own meanings
-(report_formats.md §3.3): `M` misplaced, `E` damaged at the fulfillment center and `5` unrecoverable are
-claimed; `D` (also "unrecoverable" there, "disposed" in today's ledger) and `Q` (damaged, cause unknown) are
-`review`; `6` meant "damaged by the inbound carrier" and belongs to FBA04; `H`, `K`, `U` never.
+(docs/report-formats.md, "Legacy Inventory Adjustments"): `M` misplaced, `E` damaged at the fulfillment center
+and `5` unrecoverable are claimed; `D` (also "unrecoverable" there, "disposed" in today's ledger) and `Q`
+(damaged, cause unknown) are `review`; `6` meant "damaged by the inbound carrier" and belongs to FBA04; `H`, `K`,
+`U` never.
 
 ## Why Amazon owes you
 Amazon's FBA lost and damaged inventory reimbursement policy: when inventory is lost or damaged while in

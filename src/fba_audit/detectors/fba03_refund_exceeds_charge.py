@@ -153,7 +153,7 @@ def detect(*, transactions: pl.DataFrame, orders: pl.DataFrame | None = None, ct
         .cast(MONEY),
         sku_text=pl.col("sku").fill_null("-"),
     )
-    # NOTE: merchant-fulfilled refunds are issued by the seller, never claimed (claim_rules.md "Never claim").
+    # NOTE: merchant-fulfilled refunds are issued by the seller, never claimed (docs/claim-rules.md, "Never claim").
     found = found.filter(pl.col("fulfillment").is_null() | ~pl.col("fulfillment").str.contains("MFN"))
     units_text = pl.when(pl.col("units_from_lines")).then(
         pl.format("{} unit(s) refunded per the refund lines", "units_refunded")

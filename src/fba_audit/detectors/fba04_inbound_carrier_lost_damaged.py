@@ -52,7 +52,7 @@ from fba_audit.reports.datasets import ID
 from fba_audit.valuation import add_valuation
 
 CODE = "FBA04"
-NOT_ARRIVED_AFTER = dt.timedelta(days=30)  # claim_rules.md: nothing received 30 days after shipping
+NOT_ARRIVED_AFTER = dt.timedelta(days=30)  # docs/claim-rules.md, "Thresholds"
 _COLUMNS = ("claim_id", "kind", "shipment_id", "reference_id", "fnsku", "sku", "asin", "event_date", "quantity",
             "row_evidence", "window_opens", "needs_review", "undated", "partnered", "own", "carrier_evidence",
             "carrier_shown_by", "handed")

@@ -52,7 +52,7 @@ from fba_audit.valuation import add_valuation
 
 CODE = "FBA05"
 RESTOCKED = ["Unit returned to inventory", "Repackaged Successfully"]
-SLACK_DAYS = 3  # a ledger credit up to 3 days before the return date still counts (claim_rules.md FBA05)
+SLACK_DAYS = 3  # a ledger credit up to 3 days before the return date still counts (docs/claim-rules.md, "Thresholds")
 ITEM = "sellable return restocked (FNSKU, order and license plate)"
 NO_LEDGER = "no Inventory Ledger (detailed view) rows: nothing can show whether the return was credited"
 NO_FNSKU = "no FNSKU: the return names none and no report pairs its SKU with one"

@@ -123,7 +123,8 @@ def detect(*, customer_returns: pl.DataFrame, transactions: pl.DataFrame, ctx: A
         "sku", "order_id", "event_date",
         reference_id=pl.col("order_id"),
         quantity=pl.col("units_refunded").cast(pl.Int64),
-        # The fee's amount is not in the seller's reports: no amount rather than a guess (claim_rules.md).
+        # The fee's amount is not in the seller's reports: no amount rather than a guess (docs/claim-rules.md,
+        # "Thresholds").
         confidence=pl.lit("medium"),
         message=pl.format(
             "Order {} SKU {}: the refund of {} withheld tax on a restocking fee the buyer paid, yet your account was "

@@ -146,7 +146,8 @@ def detect(*, transactions, customer_returns, reimbursements, orders=None, ctx):
     paid = ctx.events.allocator.take("FBA07", REASONS)
     netted = net_by_order(after_returns.with_columns(_all=pl.col("quantity"),
                                                      quantity=pl.col("quantity") - pl.col("units_returned")),
-                          paid, items=("sku",), spend=partial(ctx.events.allocator.spend, "FBA07")).with_columns(quantity=pl.col("_all")).drop("_all")
+                          paid, items=("sku",), spend=partial(ctx.events.allocator.spend, "FBA07")
+                          ).with_columns(quantity=pl.col("_all")).drop("_all")
     still_open = netted.filter(pl.col("units_open") > 0)
     # A returns report whose period ends too soon after the refund cannot show that nothing came back. Its period
     # is what the download or the folder says (fba_audit.reports.periods), not its last row.

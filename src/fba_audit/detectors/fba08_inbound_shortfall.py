@@ -45,7 +45,7 @@ from fba_audit.detectors._inbound import LOST_INBOUND, receipt_dates, receipts
 from fba_audit.valuation import add_valuation
 
 CODE = "FBA08"
-RECEIVING_GRACE = dt.timedelta(days=30)  # claim_rules.md: a receiving shipment is judged 30 days after delivery
+RECEIVING_GRACE = dt.timedelta(days=30)  # docs/claim-rules.md, "Thresholds"
 ITEM = "shipment item (shipment and FNSKU) of a CLOSED or RECEIVING shipment"
 # Shipped but not being received yet: a shortfall cannot be told (FBA04 looks at shipments that never arrive).
 ON_THE_WAY = ("SHIPPED", "IN_TRANSIT", "DELIVERED", "CHECKED_IN")

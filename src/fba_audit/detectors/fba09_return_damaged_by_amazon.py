@@ -54,8 +54,9 @@ from fba_audit.valuation import add_valuation
 
 # Help page 200453320: Amazon takes ownership of these and compensates the seller.
 CLAIMED_DISPOSITIONS = ["DAMAGED", "CARRIER_DAMAGED"]
-# Every `detailed-disposition` Amazon documents (report_formats.md §4.2): any other value is not judged. The last two
-# are seen only in third-party code; what they mean for ownership is not documented, so they are not claimed.
+# Every `detailed-disposition` Amazon documents (docs/report-formats.md, "FBA customer returns"): any other value is
+# not judged. The last two are seen only in third-party code; what they mean for ownership is not documented, so
+# they are not claimed.
 KNOWN_DISPOSITIONS = ["SELLABLE", "DAMAGED", "CUSTOMER_DAMAGED", "DEFECTIVE", "CARRIER_DAMAGED", "EXPIRED"]
 ITEM = "customer return (returns report row)"
 

@@ -86,13 +86,12 @@ class Allocator:
             self._released.add(code)
             self._turn.notify_all()
 
-    def net(self, code: str, claims: pl.DataFrame, *, reasons: Collection[str] | None = None, keys: Sequence[str],
-            spend: bool = True, **options: object) -> pl.DataFrame:
-        """`netting.allocate` of `claims` against what is left for `code`; what they use is spent unless `spend`
-        is False (claims that are not claims yet, such as FBA02's review-only rows)."""
-        netted, used = allocate_with_usage(claims, self.take(code, reasons), keys=keys, **options)  # type: ignore[arg-type]
-        if spend:
-            self.spend(code, used)
+    def net(self, code: str, claims: pl.DataFrame, *, keys: Sequence[str], reasons: Collection[str] | None = None,
+            **options: object) -> pl.DataFrame:
+        """`netting.allocate` of `claims` against what is left for `code`, and what they use is spent."""
+        left = self.take(code, reasons)
+        netted, used = allocate_with_usage(claims, left, keys=keys, **options)  # type: ignore[arg-type]
+        self.spend(code, used)
         return netted
 
 

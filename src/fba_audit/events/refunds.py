@@ -80,7 +80,8 @@ def per_refund(refunds: pl.DataFrame) -> pl.DataFrame:
         pl.col("units_named").sum(),
         pl.col("units_named").is_not_null().any().alias("_has_units"),
         pl.col("refund_date").min(),
-        pl.col("fulfillment").list.explode(keep_nulls=False, empty_as_null=False).unique().sort().str.join("/").alias("refund_fulfillment"),
+        pl.col("fulfillment").list.explode(keep_nulls=False, empty_as_null=False).unique().sort().str.join("/")
+        .alias("refund_fulfillment"),
         pl.col("refund_format").drop_nulls().first(),
     ).with_columns(units_named=pl.when(pl.col("_has_units")).then(pl.col("units_named"))).drop("_has_units").sort(
         "order_id", "sku", "refund_date", "refund_key")

@@ -6,8 +6,8 @@ Inventory Ledger downloads (tab and quoted CSV), FBA customer returns, Reimburse
 (Windows-1252), a settlement flat file for every 14-day settlement (the oldest in V1, one zipped), the monthly
 and a custom Date Range transaction report of the last weeks (the same money as the flat files of those days,
 which an audit must count once), All Orders, the Inbound API JSON and products.csv. The legacy Inventory
-Adjustments and Received Inventory reports are not written: Amazon retired them on 2023-01-31
-(report_formats.md §3, §7.1), so no account of these months has them. It also writes `truth.json`:
+Adjustments and Received Inventory reports are not written: Amazon retired them on 2023-01-31 (docs/report-formats.md,
+"Legacy Inventory Adjustments"), so no account of these months has them. It also writes `truth.json`:
 every planted claim (detector code, business keys, expected status on the audit date, units, value) and every
 planted trap (what must not be claimed, and why). The loader recognises the truth file by its content and
 leaves it out, so the folder reads as a seller's folder.
@@ -545,7 +545,7 @@ def _write_settlements(out_dir: Path, rng: Rng, period: Period, cat: pl.DataFram
 
 
 # Date Range `type` and `description` of the settlement lines that are not an order or a refund
-# (report_formats.md §10.3): V2 amount-description -> (type, description).
+# (docs/report-formats.md, "Date Range transaction files"): V2 amount-description -> (type, description).
 _DATE_RANGE_OTHER = {
     "WAREHOUSE_LOST": ("Adjustment", "FBA Inventory Reimbursement - Lost:Warehouse"),
     "WAREHOUSE_DAMAGE": ("Adjustment", "FBA Inventory Reimbursement - Damaged:Warehouse"),
@@ -563,7 +563,7 @@ _PACIFIC = "America/Los_Angeles"
 def _date_range_windows(period: Period) -> list[tuple[dt.date, dt.date, str]]:
     """What a seller's bookkeeper downloads besides the settlements: the monthly transaction report of the last whole
     month, and a custom range from its 15th to the end of the data, overlapping it (file names as Seller Central
-    gives them, report_formats.md §10.1)."""
+    gives them, docs/report-formats.md, "Date Range transaction files")."""
     month_end = period.end.replace(day=1) - dt.timedelta(days=1)
     month_start = month_end.replace(day=1)
     windows = []
@@ -666,7 +666,8 @@ def _v1_frame(part: pl.DataFrame, posted: pl.Expr, settlement_id: str) -> pl.Dat
     is_other = ~is_price & ~is_fee
     reimb = pl.col("amount_type") == "FBA Inventory Reimbursement"
     # V1 names other transactions in transaction-type; the partnered-carrier charge is "Inbound Transportation
-    # Fee" there (genuine Amazon.ca V1 file, report_formats.md §9.4), with the shipment id in shipment-id.
+    # Fee" there (genuine Amazon.ca V1 file), with the shipment id in shipment-id (docs/report-formats.md,
+    # "Settlement and transaction lines").
     other = pl.col("description").replace({"FBAInboundTransportationFee": "Inbound Transportation Fee"})
     tx = pl.when(reimb).then(pl.col("description")).when(pl.col("tx") == "other-transaction").then(
         other).otherwise(pl.col("tx"))
@@ -829,7 +830,7 @@ def _truth(period: Period, cat: pl.DataFrame, orders: pl.DataFrame, shipments: p
         by_story_ref = ledger.filter(pl.col("tag") == "event").select("story", ledger_reference="reference")
         cases = cases.join(cat.select("sku_idx", "sku", "fnsku", "asin", "price_cents", "ref_charged",
                                       "unit_cost_cents"), on="sku_idx", how="left").with_columns(
-            # FBA07 (claim_rules.md valuation after an order): the refunded principal minus the referral fee
+            # FBA07 (docs/claim-rules.md, "Valuation": after an order): the refunded principal minus the referral fee
             # returned. FBA09 values a damaged return like other units damaged in Amazon's care: the products.csv
             # unit cost (the refund is only its fallback when there is no cost and no past reimbursement).
             value_cents=pl.when((pl.col("code") == "FBA07") & pl.col("value_cents").is_not_null())
@@ -894,7 +895,7 @@ def _truth(period: Period, cat: pl.DataFrame, orders: pl.DataFrame, shipments: p
             "so the fee difference is claimed whole. FBA01 / FBA10: charges before the first rate-card table "
             "fba-audit holds (fulfillment 2025-01-15, referral 2025-01-01) are not counted.",
             "FBA02 ledger rows: Reconciled Quantity counts found units only; units Amazon reimbursed stay in "
-            "Unreconciled Quantity (claim_rules.md subtracts reimbursements from it).",
+            "Unreconciled Quantity (reimbursements are subtracted from it: docs/claim-rules.md, Netting).",
             "FBA04: carrier damage is claimable only on shipments whose partnered-carrier charge "
             "(FBAInboundTransportationFee; V1 `Inbound Transportation Fee`) is in the settlements, else review; a "
             "shipment that never arrived is always review, its event_date the later of that charge and the "

@@ -1,4 +1,5 @@
-"""Write frames in Amazon's export formats (report_formats.md): headers, delimiters, quoting, encodings.
+"""Write frames in Amazon's export formats (docs/reports.md, docs/report-formats.md): headers, delimiters, quoting,
+encodings.
 
 Large files are written in chunks straight from polars; Windows-1252 files are written as text chunks encoded
 by Python. Every writer sorts nothing itself: callers pass frames in the row order Amazon would print.
@@ -48,7 +49,7 @@ SETTLEMENT_V1_HEADER = (
     "misc-fee-amount", "other-fee-amount", "other-fee-reason-description", "promotion-id", "promotion-type",
     "promotion-amount", "direct-payment-type", "direct-payment-amount", "other-amount")
 # Date Range transaction report, US, current 30 columns, and the preamble Amazon prints before it
-# (report_formats.md §10.2-10.3).
+# (docs/report-formats.md, "Date Range transaction files").
 DATE_RANGE_PREAMBLE = (
     '"Includes Amazon Marketplace, Fulfillment by Amazon (FBA), and Amazon Webstore transactions"',
     '"All amounts in USD, unless specified"',
