@@ -13,7 +13,7 @@ SOURCE = ["source_file", "source_line"]
 
 # Settlement V1 writes reimbursements as their own transaction types, with the money in other-amount;
 # V2 writes the same codes as amount-description under amount-type "FBA Inventory Reimbursement"
-# (report_formats.md §9.3-9.4).
+# (docs/report-formats.md, "Settlement and transaction lines").
 REIMBURSEMENT_CODES = frozenset({
     "WAREHOUSE_LOST", "WAREHOUSE_LOST_MANUAL", "WAREHOUSE_DAMAGE", "WAREHOUSE_DAMAGE_EXCEPTION",
     "REVERSAL_REIMBURSEMENT", "MISSING_FROM_INBOUND", "MISSING_FROM_INBOUND_CLAWBACK", "REMOVAL_ORDER_LOST",
@@ -23,7 +23,8 @@ REIMBURSEMENT_CODES = frozenset({
 })
 
 # Date Range `description` of reimbursement adjustments -> the settlement code for the same thing
-# (report_formats.md §5.3, mapping S1; `Customer Return` -> REVERSAL_REIMBURSEMENT is an inference, LOW-MEDIUM).
+# (docs/report-formats.md, "Reimbursements in settlement and transaction files"; `Customer Return` ->
+# REVERSAL_REIMBURSEMENT is an inference).
 DATE_RANGE_REIMBURSEMENTS = {
     "lost:warehouse": "WAREHOUSE_LOST",
     "damaged:warehouse": "WAREHOUSE_DAMAGE",
@@ -35,7 +36,7 @@ DATE_RANGE_REIMBURSEMENTS = {
     "general adjustment": "RE_EVALUATION",
 }
 
-# Localized Date Range `type` values (report_formats.md §10.4).
+# Localized Date Range `type` values (docs/report-formats.md, "Date Range transaction files").
 LOCALIZED_TYPES = {
     "Bestellung": "Order", "Erstattung": "Refund", "Übertrag": "Transfer", "Servicegebühr": "Service Fee",
     "Anpassung": "Adjustment", "Commande": "Order", "Remboursement": "Refund", "Transfert": "Transfer",

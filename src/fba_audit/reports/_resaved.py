@@ -3,9 +3,9 @@
 A seller opens a report in Excel and saves it again. Excel then writes long ids in scientific notation
 (`1.23457E+11`: the id is lost, not just re-formatted), dates in the locale's short form (`3/2/2017`), and in
 many European locales `;` between the fields. Amazon writes none of these: flat files are tab-delimited with
-ISO 8601 dates, Seller Central's CSV downloads comma-delimited (report_formats.md §1.1 and per report). Row by
-row such a file is a list of rejected values with no hint of the cause, and its ids, where they parse, may name
-other orders. So the file is recognised as re-saved, said once, and not audited: only the original download
+ISO 8601 dates, Seller Central's CSV downloads comma-delimited (docs/report-formats.md, "Delivery and
+encodings"). Row by row such a file is a list of rejected values with no hint of the cause, and its ids, where
+they parse, may name other orders. So the file is recognised as re-saved, said once, and not audited: only the original download
 gives Amazon's values.
 
 A workbook (.xlsx, .xls, .ods) dropped in the folder is recognised by its signature (a zip holding

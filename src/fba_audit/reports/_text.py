@@ -1,7 +1,7 @@
 """Which encoding a report is in, and where its header is.
 
-Amazon does not use one encoding (`../shared/report_formats.md` §1.2): the real 2026 US ledger and All Orders
-files are UTF-8 with a BOM, the Reimbursements and Fee Preview files are Windows-1252, Japanese files are
+Amazon does not use one encoding (docs/report-formats.md, "Delivery and encodings"): the real 2026 US ledger and
+All Orders files are UTF-8 with a BOM, the Reimbursements and Fee Preview files are Windows-1252, Japanese files are
 Shift_JIS (cp932). charset-normalizer guesses cp1250 for cp1252 files, so the chain is explicit: UTF-8
 (strict, BOM stripped), then cp932 when the bytes decode as Japanese text, then cp1252.
 """

@@ -9,7 +9,7 @@ from fba_audit.reports.model import Problem
 
 MAX_LINES_NAMED = 20
 
-# Amazon's enumerations are open sets (report_formats.md "How to use this"): an unknown value is reported as a
+# Amazon's enumerations are open sets (docs/report-formats.md): an unknown value is reported as a
 # warning and the row is kept. These are the values documented or seen in real files so far.
 KNOWN_VALUES: dict[str, dict[str, frozenset[str]]] = {
     "ledger_detail": {
@@ -17,11 +17,11 @@ KNOWN_VALUES: dict[str, dict[str, frozenset[str]]] = {
                                  "WhseTransfers"}),
         "disposition": frozenset({"SELLABLE", "DEFECTIVE", "CUSTOMER_DAMAGED", "CARRIER_DAMAGED",
                                   "DISTRIBUTOR_DAMAGED", "WAREHOUSE_DAMAGED", "EXPIRED"}),
-        # Current ledger reason codes, help page G4FKT5KQWFFJ7LDN (report_formats.md §2.2).
+        # Current ledger reason codes, help page G4FKT5KQWFFJ7LDN (docs/report-formats.md, "Inventory Ledger").
         "reason": frozenset("67EHKUDFNM534OPQG"),
     },
     "inventory_adjustments": {
-        # Legacy Inventory Adjustments codes (report_formats.md §3.3).
+        # Legacy Inventory Adjustments codes (docs/report-formats.md, "Legacy Inventory Adjustments").
         "reason": frozenset({"F", "M", "P", "6", "E", "H", "K", "Q", "U", "5", "D", "X", "1", "2", "J", "N", "O",
                              "3", "4"}),
     },

@@ -1,6 +1,7 @@
 """Every Seller Central export fba-audit reads, recognised by its header (never by its file name).
 
-Headers, codes and date forms are those of `../shared/report_formats.md` (section numbers cited per kind).
+Headers, codes and date forms are those Amazon writes: docs/reports.md lists them, docs/report-formats.md says
+what the code relies on and where it comes from (the section is cited per kind).
 Columns are found by name, never by position: Amazon inserts and appends columns over time, so each column
 lists the header spellings seen (older versions, localized Date Range headers) and extra columns are ignored.
 """
@@ -51,12 +52,13 @@ class ReportKind:
     any_of: tuple[str, ...] = ()  # header names of which at least one must be present (besides required ones)
     localized_numbers: bool = False  # EU downloads may write a decimal comma: decided per file from its values
     # Amounts may group thousands ("-1,052.64", "1.234,56"): Date Range files only. Flat files write plain numbers
-    # (report_formats.md §1.3: EU settlement V2 `1234,56`), and leaving the grouping out of their parse keeps it fast.
+    # (EU settlement V2 `1234,56`: docs/report-formats.md, "Dates and numbers"), and leaving the grouping out of their
+    # parse keeps it fast.
     grouped_thousands: bool = False
     # Amazon writes description lines above the header (Date Range only). Every other kind has its header on the
     # first line that is not blank: a header found further down is a document quoting one, not a report.
     preamble: bool = False
-    source: str = ""  # section of report_formats.md
+    source: str = ""  # the section of docs/report-formats.md, and the report type
     notes: tuple[str, ...] = field(default=())
 
     def required_columns(self) -> tuple[Col, ...]:
@@ -70,7 +72,7 @@ INVENTORY_LEDGER = ReportKind(
     key="ledger_detail",
     title="Inventory Ledger (detailed view)",
     datasets=("inventory_ledger",),
-    source="report_formats.md §2 (GET_LEDGER_DETAIL_VIEW_DATA; 14, 15 and 16 column versions)",
+    source="report-formats.md: Inventory Ledger (GET_LEDGER_DETAIL_VIEW_DATA; 14, 15 and 16 column versions)",
     download="Seller Central > Reports > Fulfillment > Inventory Ledger > Detailed view > "
     "Generate report (.txt or .csv) > Download",
     columns=(
@@ -97,7 +99,8 @@ INVENTORY_ADJUSTMENTS = ReportKind(
     key="inventory_adjustments",
     title="Inventory Adjustments (legacy)",
     datasets=("inventory_ledger",),
-    source="report_formats.md §3 (GET_FBA_FULFILLMENT_INVENTORY_ADJUSTMENTS_DATA; 9 and 11 column versions)",
+    source=("report-formats.md: Legacy Inventory Adjustments "
+            "(GET_FBA_FULFILLMENT_INVENTORY_ADJUSTMENTS_DATA; 9 and 11 column versions)"),
     download="Discontinued in Seller Central on 2023-01-31; use the Inventory Ledger (detailed view) instead",
     columns=(
         col("date_time", "adjusted-date", type=TIMESTAMP, date_name="date", required=True),
@@ -118,7 +121,7 @@ RECEIVED_INVENTORY = ReportKind(
     key="received_inventory",
     title="Received Inventory (legacy)",
     datasets=("inventory_ledger",),
-    source="report_formats.md §7.1 (GET_FBA_FULFILLMENT_INVENTORY_RECEIPTS_DATA)",
+    source="report-formats.md: Inbound shipments (GET_FBA_FULFILLMENT_INVENTORY_RECEIPTS_DATA)",
     download="Discontinued in Seller Central on 2023-01-31; use the Inventory Ledger (detailed view, "
     "event type Receipts) instead",
     columns=(
@@ -136,7 +139,7 @@ CUSTOMER_RETURNS = ReportKind(
     key="customer_returns",
     title="FBA customer returns",
     datasets=("customer_returns",),
-    source="report_formats.md §4 (GET_FBA_FULFILLMENT_CUSTOMER_RETURNS_DATA)",
+    source="report-formats.md: FBA customer returns (GET_FBA_FULFILLMENT_CUSTOMER_RETURNS_DATA)",
     download="Seller Central > Reports > Fulfillment > Customer Concessions > FBA customer returns > "
     "Request .txt download",
     columns=(
@@ -160,7 +163,7 @@ REIMBURSEMENTS = ReportKind(
     key="reimbursements",
     title="Reimbursements",
     datasets=("reimbursements",),
-    source="report_formats.md §5 (GET_FBA_REIMBURSEMENTS_DATA)",
+    source="report-formats.md: Reimbursements (GET_FBA_REIMBURSEMENTS_DATA)",
     download="Seller Central > Reports > Fulfillment > Payments > Reimbursements > Request .txt download",
     columns=(
         col("approved_at", "approval-date", type=TIMESTAMP, date_name="approval_date", required=True),
@@ -188,7 +191,8 @@ FEE_PREVIEW = ReportKind(
     key="fee_preview",
     title="Fee Preview",
     datasets=("fee_preview",),
-    source="report_formats.md §6 (GET_FBA_ESTIMATED_FBA_FEES_TXT_DATA; US 2026 with amazon-store, older US, UK/EU)",
+    source=("report-formats.md: Fee Preview "
+            "(GET_FBA_ESTIMATED_FBA_FEES_TXT_DATA; US 2026 with amazon-store, older US, UK/EU)"),
     download="Seller Central > Reports > Fulfillment > Payments > Fee Preview > Request .txt download",
     any_of=("product-size-tier", "product-size-weight-band"),
     columns=(
@@ -243,7 +247,7 @@ SETTLEMENT_V2 = ReportKind(
     localized_numbers=True,
     title="Settlement flat file V2",
     datasets=("transactions", "settlements"),
-    source="report_formats.md §9.2 (GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2)",
+    source="report-formats.md: Settlement and transaction lines (GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2)",
     download="Seller Central > Reports > Payments > All Statements > Download Flat File V2",
     columns=_SETTLEMENT_COMMON + (
         col("amount_type", "amount-type", required=True),
@@ -272,7 +276,8 @@ SETTLEMENT_V1 = ReportKind(
     key="settlement_v1",
     title="Settlement flat file (V1)",
     datasets=("transactions", "settlements"),
-    source="report_formats.md §9.4 (GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE; genuine Amazon.ca files)",
+    source=("report-formats.md: Settlement and transaction lines "
+            "(GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE; genuine Amazon.ca files)"),
     download="Seller Central > Reports > Payments > All Statements > Download Flat File",
     columns=_SETTLEMENT_COMMON + (
         col("posted_at", "posted-date", type=TIMESTAMP, date_name="posted_date"),
@@ -296,8 +301,9 @@ SETTLEMENT_V1 = ReportKind(
     ),
 )
 
-# Date Range transaction report: English (US, CA, UK) and localized headers (report_formats.md §10.4, from
-# three independent public parsers that agree on DE/FR/JP). Headers are matched case-insensitively.
+# Date Range transaction report: English (US, CA, UK) and localized headers (from three independent public parsers
+# that agree on DE/FR/JP: docs/report-formats.md, "Date Range transaction files"). Headers are matched
+# case-insensitively.
 DATE_RANGE_AMOUNTS = (
     # (column, V2-style amount-type, amount-description)
     ("product_sales", "ItemPrice", "ProductSales"),
@@ -327,7 +333,8 @@ DATE_RANGE = ReportKind(
     preamble=True,
     title="Date Range transaction report",
     datasets=("transactions",),
-    source="report_formats.md §10 (GET_DATE_RANGE_FINANCIAL_TRANSACTION_DATA; US, CA, UK and localized)",
+    source=("report-formats.md: Date Range transaction files "
+            "(GET_DATE_RANGE_FINANCIAL_TRANSACTION_DATA; US, CA, UK and localized)"),
     download="Seller Central > Reports > Payments > Date Range Reports > Generate Report (Transaction) > Download",
     columns=(
         col("posted_at", "date/time", "Datum/Uhrzeit", "date/heure", "Data/Ora:", "Data/Ora", "fecha y hora",
@@ -383,7 +390,7 @@ DATE_RANGE = ReportKind(
         col("other_transaction_fees", "other transaction fees", "Andere Transaktionsgebühren",
             "autres frais de transaction", "Altri costi relativi alle transazioni", "tarifas de otras transacciones",
             "トランザクションに関するその他の手数料", "tarifas de otra transacción", type=MONEY),
-        col("amazon_points", "Amazonポイントの費用", type=MONEY),  # JP only (report_formats.md §10.4)
+        col("amazon_points", "Amazonポイントの費用", type=MONEY),  # JP only (docs/report-formats.md)
         col("other", "other", "Andere", "autre", "Altro", "otro", "その他", type=MONEY),
         col("total", "total", "Gesamt", "totale", "合計", type=MONEY, required=True),
     ),
@@ -393,7 +400,7 @@ ALL_ORDERS = ReportKind(
     key="all_orders",
     title="All Orders",
     datasets=("orders",),
-    source="report_formats.md §8 (GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL)",
+    source="report-formats.md: All Orders (GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL)",
     download="Seller Central > Reports > Fulfillment > Sales > All Orders > Request .txt download",
     columns=(
         col("amazon_order_id", "amazon-order-id", required=True),
@@ -437,7 +444,7 @@ INBOUND_SHIPMENT_ITEMS = ReportKind(
     key="inbound_shipment_items",
     title="Inbound shipment items (Fulfillment Inbound API v0 fields)",
     datasets=("inbound_shipment_items", "inbound_shipments"),
-    source="report_formats.md §7.2 (fulfillmentInboundV0 getShipmentItems / InboundShipmentItem)",
+    source="report-formats.md: Inbound shipments (fulfillmentInboundV0 getShipmentItems / InboundShipmentItem)",
     download="Save the Fulfillment Inbound API v0 getShipmentItems response as JSON, or export a CSV with the "
     "fields ShipmentId, ShipmentName, ShipmentStatus, DestinationFulfillmentCenterId, SellerSKU, "
     "FulfillmentNetworkSKU, QuantityShipped, QuantityReceived, QuantityInCase",
@@ -455,7 +462,7 @@ INBOUND_SHIPMENTS = ReportKind(
     key="inbound_shipments",
     title="Inbound shipments (Fulfillment Inbound API v0 fields)",
     datasets=("inbound_shipments",),
-    source="report_formats.md §7.2 (fulfillmentInboundV0 getShipments / InboundShipmentInfo)",
+    source="report-formats.md: Inbound shipments (fulfillmentInboundV0 getShipments / InboundShipmentInfo)",
     download="Save the Fulfillment Inbound API v0 getShipments response as JSON, or export a CSV with the "
     "fields ShipmentId, ShipmentName, ShipmentStatus, DestinationFulfillmentCenterId (and, if you like, your own "
     "is_partnered column: true when an Amazon-partnered carrier took the shipment)",

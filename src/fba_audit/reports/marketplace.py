@@ -5,7 +5,7 @@ small error: genuine Amazon.ca settlements audited as US gave "no findings" (eve
 currency's money), and US reports audited as UK gave eight false claims (issue 22 item 8). So the marketplace is
 read from the files, and an option that contradicts them is an input error, never a silent re-labelling.
 
-What the files say, per report (report_formats.md; sources there):
+What the files say, per report (docs/report-formats.md; sources there):
 - settlement flat files V1 and V2: `marketplace-name` on order lines (`Amazon.com`, `Amazon.ca`; `Non-Amazon CA`
   on Multi-Channel Fulfillment lines of the genuine Amazon.ca V1 files) and the settlement's `currency`;
 - Date Range transaction reports: `marketplace` (`amazon.com`, `Amazon.de`, ...);

@@ -5,9 +5,9 @@ on October 2, and everything if they downloaded it up to November 20 and no cust
 last row cannot tell the two apart; the period the seller downloaded can. So:
 
 1. Where the download says its period, that is its coverage. Settlement flat files do (`settlement-start-date`,
-   `settlement-end-date` on every row, report_formats.md §9.2 and §9.4). The FBA customer returns report does not
-   (its 13 columns carry no period, §4.1), nor do the Inventory Ledger (§2.1) or the Date Range report (its preamble
-   names what it includes and the currency, not the dates, §10.2).
+   `settlement-end-date` on every row). The FBA customer returns report does not (its 13 columns carry no period),
+   nor do the Inventory Ledger or the Date Range report (its preamble names what it includes and the currency, not
+   the dates). See docs/reports.md and docs/report-formats.md.
 2. Otherwise the folder says it: the seller downloaded the reports together, so a report that records daily
    activity (Inventory Ledger, settlement and Date Range files, All Orders) shows how far the downloads reach. A
    report without a period of its own is taken to cover up to the latest of those dates (`FOLDER`), and every
