@@ -145,9 +145,8 @@ def test_a_detector_waits_for_the_ones_before_it_and_gets_what_they_left() -> No
     later.start()
     time.sleep(0.2)
     assert seen == []  # FBA08 comes first in ALLOCATION_ORDER and has not finished
-    netted = allocator.net("FBA08", _claims(("s", "X1", D(2026, 4, 1), 1)), keys=["fnsku"])
+    netted = allocator.net("FBA08", _claims(("s", "X1", D(2026, 4, 1), 1)), keys=["fnsku"])  # and its turn ends
     assert netted["units_open"].to_list() == [0]
-    allocator.release("FBA08")
     later.join(timeout=10)
     assert seen == [("FBA04", [1])]
 

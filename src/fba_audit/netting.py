@@ -56,6 +56,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 
@@ -387,19 +388,9 @@ def _allocate_in_order(cl: pl.DataFrame, ev: pl.DataFrame, keys: list[str], clai
     return claims.select(claim_id, pl.col("_got").alias("units_reimbursed")).join(lists, on=claim_id, how="left"), used
 
 
-def allocate(
-    claims: pl.DataFrame,
-    events: pl.DataFrame,
-    *,
-    keys: Sequence[str],
-    claim_id: str = "claim_id",
-    event_date: str = "event_date",
-    quantity: str = "quantity",
-    only_on_or_after_event: bool = True,
-) -> pl.DataFrame:
-    """`allocate_with_usage` without the usage: the claims netted."""
-    return allocate_with_usage(claims, events, keys=keys, claim_id=claim_id, event_date=event_date, quantity=quantity,
-                               only_on_or_after_event=only_on_or_after_event)[0]
+def allocate(claims: pl.DataFrame, events: pl.DataFrame, *, keys: Sequence[str], **options: Any) -> pl.DataFrame:
+    """`allocate_with_usage` (same options) without the usage: the claims netted."""
+    return allocate_with_usage(claims, events, keys=keys, **options)[0]
 
 
 # What `allocate_with_usage` says each reimbursement gave: one row per (claim, reimbursement) pair that netted.

@@ -127,6 +127,7 @@ def detect(*, inventory_ledger, reimbursements, transactions=None, products=None
     review = pl.col("kind").is_in(REVIEW_KINDS)
     real, used = allocate_with_usage(losses.filter(~review), paid, keys=["fnsku"])
     ctx.events.allocator.spend(CODE, used)
+    ctx.events.allocator.release(CODE)
     open_ = pl.concat([real, allocate(losses.filter(review), paid, keys=["fnsku"])]).filter(pl.col("units_open") > 0)
     valued = add_valuation(open_.with_columns(quantity=pl.col("units_open")), products=products,
                            reimbursements=reimbursements, currency=ctx.currency)

@@ -148,6 +148,7 @@ def detect(*, transactions, customer_returns, reimbursements, orders=None, ctx):
                                                      quantity=pl.col("quantity") - pl.col("units_returned")),
                           paid, items=("sku",), spend=partial(ctx.events.allocator.spend, "FBA07")
                           ).with_columns(quantity=pl.col("_all")).drop("_all")
+    ctx.events.allocator.release("FBA07")
     still_open = netted.filter(pl.col("units_open") > 0)
     # A returns report whose period ends too soon after the refund cannot show that nothing came back. Its period
     # is what the download or the folder says (fba_audit.reports.periods), not its last row.

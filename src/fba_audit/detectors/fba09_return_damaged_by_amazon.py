@@ -106,6 +106,7 @@ def detect(*, customer_returns, reimbursements, transactions=None, products=None
     # Any reimbursement of the order and unit (sku, then fnsku, then the order) settles it, oldest return first.
     netted = net_by_order(claims, ctx.events.allocator.take("FBA09"), items=("sku", "fnsku"),
                           spend=partial(ctx.events.allocator.spend, "FBA09"))
+    ctx.events.allocator.release("FBA09")
     # What Amazon paid for the order's other damaged returns belongs in the evidence of the one still open.
     order_paid = netted.group_by("order_id").agg(
         pl.col("units_reimbursed").sum().alias("_order_paid"), pl.col("quantity").sum().alias("_order_units"),

@@ -26,8 +26,8 @@ until a person says so. Fee corrections are shared the same way by FBA01 and FBA
 
 ## Taking turns
 The detectors run two at a time. A detector asks for the reimbursements when its claims are ready (`take`), and
-waits there until every detector before it in the order has finished with them (`release`, which the runner
-calls when a detector ends, whatever the outcome). The runner starts the detectors that net in this order, so the
+waits there until every detector before it in the order has finished with them (`release`: a detector releases
+its turn as soon as it has netted, and the runner releases it when the detector ends, whatever the outcome). The runner starts the detectors that net in this order, so the
 one waited for has always started: no detector waits for one queued behind it.
 """
 
@@ -88,10 +88,12 @@ class Allocator:
 
     def net(self, code: str, claims: pl.DataFrame, *, keys: Sequence[str], reasons: Collection[str] | None = None,
             **options: object) -> pl.DataFrame:
-        """`netting.allocate` of `claims` against what is left for `code`, and what they use is spent."""
+        """`netting.allocate` of `claims` against what is left for `code`; what they use is spent, and the turn
+        passes on (a detector that nets in one call)."""
         left = self.take(code, reasons)
         netted, used = allocate_with_usage(claims, left, keys=keys, **options)  # type: ignore[arg-type]
         self.spend(code, used)
+        self.release(code)
         return netted
 
 
