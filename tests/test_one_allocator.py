@@ -151,6 +151,22 @@ def test_a_detector_waits_for_the_ones_before_it_and_gets_what_they_left() -> No
     assert seen == [("FBA04", [1])]
 
 
+def test_a_detector_waits_only_for_the_ones_that_accept_the_same_reimbursements() -> None:
+    """FBA02 (warehouse reasons) does not wait for FBA08 (Lost_Inbound); FBA05 (any reason) waits for both."""
+    events = _events(("R1", "X1", D(2026, 5, 1), 2, None))
+    allocator = Allocator(lambda: events, ["FBA08", "FBA02", "FBA05"])
+    assert allocator.take("FBA02").is_empty()  # returns at once: the one Lost_Inbound row is not FBA02's
+    got: list[int] = []
+    fba05 = threading.Thread(target=lambda: got.append(allocator.take("FBA05").height))
+    fba05.start()
+    allocator.release("FBA02")
+    time.sleep(0.2)
+    assert got == []  # still waiting for FBA08
+    allocator.release("FBA08")
+    fba05.join(timeout=10)
+    assert got == [1]
+
+
 def test_a_detector_not_in_the_order_is_refused() -> None:
     with pytest.raises(ValueError, match="FBA03 net reimbursements but are not in ALLOCATION_ORDER"):
         Allocator(lambda: _events(), ["FBA03"])

@@ -11,11 +11,6 @@ import polars as pl
 from fba_audit.detectors._base import evidence_agg
 from fba_audit.reports.datasets import partnered_flag
 
-# Inbound reimbursements: report reasons; the settlement codes MISSING_FROM_INBOUND(_CLAWBACK) and
-# INBOUND_CARRIER_DAMAGE map onto them in fba_audit.netting.
-LOST_INBOUND = "Lost_Inbound"
-DAMAGED_INBOUND = "Damaged_Inbound"
-
 # A partnered-carrier charge names the shipment: V1 `transaction-type` "Inbound Transportation Fee" (genuine
 # Amazon.ca file), V2 `amount-description` "FBAInboundTransportationFee" or "AGSGlobalInboundTransportation", each
 # with the FBA shipment id in `shipment-id` (docs/report-formats.md, "Settlement and transaction lines").

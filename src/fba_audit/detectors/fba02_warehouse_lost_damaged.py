@@ -68,7 +68,6 @@ CHECKS = {"unrecoverable_d": " Check first: D also means a disposal you asked fo
           "donated": " Check first that you did not ask for this donation."}
 FOUND_REASONS = ["F", "N"]
 ITEM = "loss or damage adjustment (FNSKU and reference id)"
-WAREHOUSE_REASONS = {"Lost_Warehouse", "Damaged_Warehouse"}
 
 
 def _kind() -> pl.Expr:
@@ -123,7 +122,7 @@ def detect(*, inventory_ledger, reimbursements, transactions=None, products=None
     # NOTE: review-only rows (disposals, ...) are netted on their own against the same reimbursements, so they can
     # never take a reimbursement away from a real loss (that would turn a paid loss into a false claim); the cost
     # is that a review row may show fewer open units than it has. Only the real losses use reimbursements up.
-    paid = ctx.events.allocator.take(CODE, WAREHOUSE_REASONS)
+    paid = ctx.events.allocator.take(CODE)  # Lost_Warehouse, Damaged_Warehouse
     review = pl.col("kind").is_in(REVIEW_KINDS)
     real, used = allocate_with_usage(losses.filter(~review), paid, keys=["fnsku"])
     ctx.events.allocator.spend(CODE, used)

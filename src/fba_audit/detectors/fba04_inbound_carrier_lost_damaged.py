@@ -44,7 +44,7 @@ import polars as pl
 from fba_audit.context import AuditContext
 from fba_audit.detectors._base import Detector, evidence_agg, evidence_ref, finding_id, join_evidence, to_findings
 from fba_audit.detectors._inbound import (
-    DAMAGED_INBOUND, LOST_INBOUND, carriers, name_dates, receipt_dates, receipts,
+    carriers, name_dates, receipt_dates, receipts,
 )
 from fba_audit.coverage import Judged, no_items_left_out, not_checked
 from fba_audit.netting import allocate
@@ -150,7 +150,7 @@ def detect(*, inventory_ledger, reimbursements, inbound_shipments=None, inbound_
 
     # Subtract inbound reimbursements by FNSKU, oldest claim first, each unit once (after FBA08's shortfalls:
     # fba_audit.events.allocator).
-    netted = ctx.events.allocator.net(CODE, claims, reasons={LOST_INBOUND, DAMAGED_INBOUND}, keys=["fnsku"]).filter(
+    netted = ctx.events.allocator.net(CODE, claims, keys=["fnsku"]).filter(
         pl.col("units_open") > 0)
     valued = add_valuation(netted.with_columns(claimed=pl.col("quantity"), quantity=pl.col("units_open")),
                            products=products,

@@ -66,7 +66,6 @@ ITEM = "refund of an order item (order, SKU and refund date)"
 NO_CHANNEL = ("the files do not say who fulfilled the order (no fulfillment-id on its lines and no All Orders row): "
               "only refunds of orders Amazon fulfilled can be claimed")
 BOTH_CHANNELS = "the order's lines disagree on who fulfilled it (some AFN, some MFN)"
-REASONS = {"CustomerReturn", "CustomerServiceIssue", "REVERSAL_REIMBURSEMENT", "FREE_REPLACEMENT_REFUND_ITEMS"}
 # The columns of the refunded orders' transaction lines read for channels, prices and evidence.
 LINE_COLUMNS = ("source_file", "source_line", "transaction_type", "order_id", "sku", "order_item_code", "amount_type",
                 "amount_description", "amount", "currency", "fulfillment_id", "posted_date", "quantity_purchased")
@@ -143,7 +142,7 @@ def detect(*, transactions, customer_returns, reimbursements, orders=None, ctx):
     after_returns = net_by_order(claims, returned, items=("sku",)).rename(
         {"units_reimbursed": "units_returned", "reimbursement_evidence": "return_evidence"}
     ).drop("units_open", "reimbursed_by")
-    paid = ctx.events.allocator.take("FBA07", REASONS)
+    paid = ctx.events.allocator.take("FBA07")  # CustomerReturn, CustomerServiceIssue and their settlement codes
     netted = net_by_order(after_returns.with_columns(_all=pl.col("quantity"),
                                                      quantity=pl.col("quantity") - pl.col("units_returned")),
                           paid, items=("sku",), spend=partial(ctx.events.allocator.spend, "FBA07")

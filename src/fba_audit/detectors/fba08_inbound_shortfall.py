@@ -41,7 +41,7 @@ import polars as pl
 from fba_audit.context import AuditContext
 from fba_audit.coverage import Judged, not_checked
 from fba_audit.detectors._base import Detector, finding_id, join_evidence, to_findings, with_evidence_of
-from fba_audit.detectors._inbound import LOST_INBOUND, receipt_dates, receipts
+from fba_audit.detectors._inbound import receipt_dates, receipts
 from fba_audit.valuation import add_valuation
 
 CODE = "FBA08"
@@ -140,7 +140,7 @@ def detect(*, inbound_shipments, inbound_shipment_items, inventory_ledger, reimb
     )
 
     # Subtract what Amazon already paid as lost inbound, oldest shipment first, each unit once.
-    netted = ctx.events.allocator.net(CODE, claims, reasons={LOST_INBOUND}, keys=["fnsku"]).filter(
+    netted = ctx.events.allocator.net(CODE, claims, keys=["fnsku"]).filter(
         pl.col("units_open") > 0)
     valued = add_valuation(netted.with_columns(quantity=pl.col("units_open")), products=products,
                            reimbursements=reimbursements, currency=ctx.currency)

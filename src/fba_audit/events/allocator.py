@@ -17,7 +17,7 @@ most likely paid for, and a broad detector only gets what the narrow ones had no
 5. FBA09 return damaged by Amazon: any reimbursement of the order;
 6. FBA05 return not restocked: any reimbursement of the order.
 Within a detector the claims are served as `fba_audit.netting.allocate` says (oldest claim first, each from the
-earliest reimbursement it may use).
+earliest reimbursement it may use). What each detector accepts is declared here, in `NETS`, once.
 
 Whatever the order, a reimbursement unit settles one claim only, so the claims of a run add up to what Amazon owes
 less what it paid, never less (each detector alone still nets against everything it accepts, as before).
@@ -26,8 +26,10 @@ until a person says so. Fee corrections are shared the same way by FBA01 and FBA
 
 ## Taking turns
 The detectors run two at a time. A detector asks for the reimbursements when its claims are ready (`take`), and
-waits there until every detector before it in the order has finished with them (`release`: a detector releases
-its turn as soon as it has netted, and the runner releases it when the detector ends, whatever the outcome). The runner starts the detectors that net in this order, so the
+waits there until every detector before it in the order that accepts some of the same reimbursements has finished
+with them (`release`: a detector releases its turn as soon as it has netted, and the runner releases it when the
+detector ends, whatever the outcome). Detectors whose reasons do not meet (FBA08 and FBA02, say) never wait for
+each other. The runner starts the detectors that net in this order, so the
 one waited for has always started: no detector waits for one queued behind it.
 """
 
@@ -38,9 +40,29 @@ from collections.abc import Callable, Collection, Sequence
 
 import polars as pl
 
-from fba_audit.netting import USAGE_SCHEMA, allocate_with_usage
+from fba_audit.netting import SETTLEMENT_REIMBURSEMENT_CODES, USAGE_SCHEMA, allocate_with_usage
 
-ALLOCATION_ORDER = ("FBA08", "FBA04", "FBA02", "FBA07", "FBA09", "FBA05")
+# What each detector nets against, in turn order: report reasons (a reversal counts as its original's type) or
+# settlement codes (fba_audit.netting.SETTLEMENT_REIMBURSEMENT_CODES maps them onto the reasons); None: every
+# reimbursement of the order.
+NETS: dict[str, frozenset[str] | None] = {
+    "FBA08": frozenset({"Lost_Inbound"}),
+    "FBA04": frozenset({"Lost_Inbound", "Damaged_Inbound"}),
+    "FBA02": frozenset({"Lost_Warehouse", "Damaged_Warehouse"}),
+    "FBA07": frozenset({"CustomerReturn", "CustomerServiceIssue", "REVERSAL_REIMBURSEMENT",
+                        "FREE_REPLACEMENT_REFUND_ITEMS"}),
+    "FBA09": None,
+    "FBA05": None,
+}
+ALLOCATION_ORDER = tuple(NETS)
+
+
+def _meet(a: frozenset[str] | None, b: frozenset[str] | None) -> bool:
+    """Whether two detectors may net the same reimbursement (a settlement code goes with the reason it maps to)."""
+    if a is None or b is None:
+        return True
+    widen = {code: reason for code, reason in SETTLEMENT_REIMBURSEMENT_CODES.items() if reason is not None}
+    return bool({widen.get(r, r) for r in a} & {widen.get(r, r) for r in b})
 
 
 class Allocator:
@@ -57,13 +79,14 @@ class Allocator:
         self._used: list[pl.DataFrame] = []
         self._turn = threading.Condition()
 
-    def take(self, code: str, reasons: Collection[str] | None = None) -> pl.DataFrame:
-        """The reimbursements (`reasons`: report reason, reversal's original type or settlement code; None: all)
-        that the detectors before `code` left, once they have finished. Units already used are taken off each
-        reimbursement row; the rows stay (a reversal may still name them)."""
+    def take(self, code: str) -> pl.DataFrame:
+        """The reimbursements `code` nets against (`NETS`) that the detectors before it left, once they have
+        finished. Units already used are taken off each reimbursement row; the rows stay (a reversal may still name
+        them)."""
         if code not in self._order:
             raise ValueError(f"{code} did not declare the reimbursements table, or is not in ALLOCATION_ORDER")
-        before = self._order[:self._order.index(code)]
+        reasons = NETS[code]
+        before = [c for c in self._order[:self._order.index(code)] if _meet(NETS[c], reasons)]
         with self._turn:
             self._turn.wait_for(lambda: self._released.issuperset(before))
             used = pl.concat(self._used) if self._used else pl.DataFrame(schema=USAGE_SCHEMA)
@@ -86,11 +109,10 @@ class Allocator:
             self._released.add(code)
             self._turn.notify_all()
 
-    def net(self, code: str, claims: pl.DataFrame, *, keys: Sequence[str], reasons: Collection[str] | None = None,
-            **options: object) -> pl.DataFrame:
+    def net(self, code: str, claims: pl.DataFrame, *, keys: Sequence[str], **options: object) -> pl.DataFrame:
         """`netting.allocate` of `claims` against what is left for `code`; what they use is spent, and the turn
         passes on (a detector that nets in one call)."""
-        left = self.take(code, reasons)
+        left = self.take(code)
         netted, used = allocate_with_usage(claims, left, keys=keys, **options)  # type: ignore[arg-type]
         self.spend(code, used)
         self.release(code)
