@@ -23,7 +23,7 @@ from fba_audit.policy import window_for
 from fba_audit.reports.datasets import in_currency
 
 DATE_RANGE = "date_range"
-# Fee corrections Amazon already paid (Reimbursements reason; settlement codes, report_formats.md §5.3, §9.3).
+# Fee corrections Amazon already paid (Reimbursements reason; settlement codes: docs/report-formats.md).
 FEE_CORRECTIONS = {"FeeCorrection", "Fee_Correction", "INCORRECT_FEES_ITEMS", "INCORRECT_FEES_NON_ITEMIZED"}
 
 
