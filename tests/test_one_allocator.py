@@ -12,6 +12,7 @@ import dataclasses
 import datetime as dt
 import threading
 import time
+from decimal import Decimal
 import tomllib
 from pathlib import Path
 
@@ -64,7 +65,7 @@ def test_the_inbound_payment_goes_to_the_shortfall_and_the_damage_is_claimed() -
     meta = _case(case)
     findings = audit(case / "reports", as_of=meta["as_of"], select=meta["select"]).findings
     assert findings.select("finding_id", "status", "quantity", "amount").rows() == [
-        ("FBA04:US:FBA15DBL001:X00DBL0001:damaged", "claimable", 2, pytest.approx(30))]
+        ("FBA04:US:FBA15DBL001:X00DBL0001:damaged", "claimable", 2, Decimal("30.00"))]
     assert findings["message"][0].startswith(
         "2 unit(s) of X00DBL0001 in shipment FBA15DBL001 received carrier-damaged (first receipt 2026-04-02); "
         "0 already reimbursed.")
