@@ -61,34 +61,56 @@ def clean(columns: Mapping[str, str]) -> tuple[list[pl.Expr], list[pl.Expr]]:
     return trimmed, nulls
 
 
-def _number_text(raw: pl.Expr, decimal_comma: bool, thousands: bool = False) -> pl.Expr:
-    """Number text as polars casts it, but for files with decimal points and grouped thousands (see `_parsed`).
-    Only Date Range files group thousands ("-1,052.64", "1.234,56"); flat files never do (an EU settlement V2 file
-    writes 1234,56), and skipping the regexes there keeps a 10 million row ledger fast."""
-    if not thousands:
-        # "1.234,56" becomes "1.234.56" here and is rejected, not guessed to be 1234.56.
-        return raw.str.replace(",", ".", literal=True) if decimal_comma else raw
-    assert decimal_comma, "grouped numbers with decimal points are read by _parsed"
-    # 1.234,56 -> 1234.56 (Date Range files of EU marketplaces, which may group with spaces too).
-    # NOTE: a point is dropped only where it groups thousands: "12.99" in a decimal-comma file stays 12.99
-    # instead of becoming 1299.
+# A number whose one separator is followed by exactly three digits reads two ways: "1,234" is 1234 where commas
+# group thousands and 1.234 where the comma is the decimal mark, and "1.234" the other way round. Amazon writes both
+# marks in one EU settlement file ("5,05 and 5.05 in one report": abuzuhri/Amazon-SP-API-CSharp PR #706, 2024-01-26),
+# so the marks the rest of a file uses do not settle such a value: it is an input problem, never a guess.
+AMBIGUOUS = r"^[+-]?\d{1,3}[.,]\d{3}$"
+# In a file whose decimal mark is the point, "2.005" is three decimals (not an amount), and only a comma misleads.
+AMBIGUOUS_COMMA = r"^[+-]?\d{1,3},\d{3}$"
+_COMMA_DECIMAL_GROUPED = r"^[+-]?\d{1,3}(\.\d{3})+,\d+$|^[+-]?\d{1,3}(\.\d{3}){2,}$"  # 1.234,56 and 1.234.567
+_POINT_DECIMAL_GROUPED = r"^[+-]?\d{1,3}(,\d{3})+\.\d+$|^[+-]?\d{1,3}(,\d{3}){2,}$"  # 1,234.56 and 1,234,567
+
+
+def _number_text(raw: pl.Expr, thousands: bool) -> pl.Expr:
+    """The text of a number read with either decimal mark, as polars casts it; null where the mark is ambiguous.
+
+    For the kinds Amazon writes in the seller's locale (settlement V2, Date Range): each value is read by its own
+    marks, since one file can hold both. A comma or point followed by one or two digits is the decimal mark
+    (12,34 is 12.34, never 1234); with both marks the last is the decimal mark and the other must group thousands
+    by threes (1.234,56 and 1,234.56 are 1234.56). `thousands` (a file whose decimal mark is the point, in a kind
+    that groups thousands: US, UK, CA, MX, JP Date Range files) reads "1,234" as 1234, as those files group
+    thousands with commas and have no decimal commas to confuse it with."""
+    # EU Date Range files may group thousands with (no-break) spaces.
     text = raw.str.replace_all(r"[\s\u00a0]", "")
-    grouped = text.str.contains(r"^[+-]?\d{1,3}(\.\d{3})+(,\d*)?$")
-    text = pl.when(grouped).then(text.str.replace_all(".", "", literal=True)).otherwise(text)
-    return text.str.replace(",", ".", literal=True)
+    point_grouped = text.str.contains(_POINT_DECIMAL_GROUPED)
+    if thousands:
+        point_grouped = point_grouped | text.str.contains(r"^[+-]?\d{1,3},\d{3}$")
+    return (
+        pl.when(point_grouped).then(text.str.replace_all(",", "", literal=True))
+        .when(text.str.contains(_COMMA_DECIMAL_GROUPED)).then(text.str.replace_all(".", "", literal=True))
+        .when(text.str.contains(AMBIGUOUS)).then(None)
+        .otherwise(text)
+        .str.replace(",", ".", literal=True)
+    )
 
 
 def _parsed(raw: pl.Expr, dtype: pl.DataType, plain: str, grouped: str, decimal_comma: bool,
-            thousands: bool) -> pl.Expr:
-    """`raw` cast to `dtype` where its text matches the pattern of the file's number form, else null."""
-    if thousands and not decimal_comma:
+            thousands: bool, either_mark: bool = False) -> pl.Expr:
+    """`raw` cast to `dtype` where its text matches the pattern of the file's number form, else null.
+
+    `either_mark` (and any file that writes decimal commas) reads each value by its own marks (`_number_text`);
+    otherwise the file's one form is checked with one regex, the fast path of the big US files."""
+    if either_mark or decimal_comma:
+        text = _number_text(raw, thousands and not decimal_comma)
+        return pl.when(text.str.contains(plain)).then(text.cast(dtype, strict=False)).otherwise(None)
+    if thousands:
         # One regex checks the number and its grouping, then the commas go: a third of the cost of finding the
         # grouped values first (Date Range files have sixteen amount columns). Amazon writes no spaces in these
         # numbers; a value with one is rejected.
         return pl.when(raw.str.contains(grouped)).then(
             raw.str.replace_all(",", "", literal=True).cast(dtype, strict=False)).otherwise(None)
-    text = _number_text(raw, decimal_comma, thousands)
-    return pl.when(text.str.contains(plain)).then(text.cast(dtype, strict=False)).otherwise(None)
+    return pl.when(raw.str.contains(plain)).then(raw.cast(dtype, strict=False)).otherwise(None)
 
 
 def uses_decimal_comma(table: pl.DataFrame, money_columns: list[str]) -> bool:
@@ -101,17 +123,19 @@ def uses_decimal_comma(table: pl.DataFrame, money_columns: list[str]) -> bool:
     return comma > point
 
 
-def parse_int(raw: pl.Expr, decimal_comma: bool = False, thousands: bool = False) -> pl.Expr:
-    return _parsed(raw, pl.Int64, _INT, _INT_GROUPED, decimal_comma, thousands)
+def parse_int(raw: pl.Expr, decimal_comma: bool = False, thousands: bool = False, either_mark: bool = False) -> pl.Expr:
+    return _parsed(raw, pl.Int64, _INT, _INT_GROUPED, decimal_comma, thousands, either_mark)
 
 
-def parse_money(raw: pl.Expr, decimal_comma: bool = False, thousands: bool = False) -> pl.Expr:
+def parse_money(raw: pl.Expr, decimal_comma: bool = False, thousands: bool = False,
+                either_mark: bool = False) -> pl.Expr:
     # NOTE: a cast to Decimal rounds silently ("0.005" -> 0.00); the regex rejects more than two decimals.
-    return _parsed(raw, MONEY, _AMOUNT, _AMOUNT_GROUPED, decimal_comma, thousands)
+    return _parsed(raw, MONEY, _AMOUNT, _AMOUNT_GROUPED, decimal_comma, thousands, either_mark)
 
 
-def parse_float(raw: pl.Expr, decimal_comma: bool = False, thousands: bool = False) -> pl.Expr:
-    return _parsed(raw, pl.Float64, _NUMBER, _NUMBER_GROUPED, decimal_comma, thousands)
+def parse_float(raw: pl.Expr, decimal_comma: bool = False, thousands: bool = False,
+                either_mark: bool = False) -> pl.Expr:
+    return _parsed(raw, pl.Float64, _NUMBER, _NUMBER_GROUPED, decimal_comma, thousands, either_mark)
 
 
 Parser = Callable[[pl.Expr], pl.Expr]
@@ -227,7 +251,7 @@ SAMPLE_ROWS = 2000
 
 def typed_columns(
     columns: list[Col], decimal_comma: bool, sample: pl.DataFrame | None = None, thousands: bool = False,
-    every_form: bool = False,
+    every_form: bool = False, localized: bool = False,
 ) -> tuple[list[pl.Expr], list[tuple[Col, pl.Expr]]]:
     """Expressions that type every column, and per column the mask of values that failed to parse.
 
@@ -239,8 +263,11 @@ def typed_columns(
 
     `every_form` is the second chance of the rows that failed: every date form Amazon writes, and for a date
     column also a full timestamp (its printed date). A file does not always keep to one form: a genuine 2017 US
-    settlement V2 file has one `posted-date` of `2017-03-02T18:16:34+00:00` among 2,600 of `2017-03-02`.
+    settlement V2 file has one `posted-date` of `2017-03-02T18:16:34+00:00` among 2,600 of `2017-03-02`. In a
+    `localized` kind (one Amazon writes in the seller's locale) it also reads each number by its own decimal mark:
+    Amazon writes 5,05 and 5.05 in one German settlement file (`_number_text`).
     """
+    either_mark = every_form and localized and not thousands
     outputs: list[pl.Expr] = []
     failures: list[tuple[Col, pl.Expr]] = []
     for column in columns:
@@ -250,11 +277,11 @@ def typed_columns(
         if column.type == STR:
             continue
         if column.type == INT:
-            parsed = parse_int(raw, decimal_comma, thousands)
+            parsed = parse_int(raw, decimal_comma, thousands, either_mark)
         elif column.type == MONEY_TYPE:
-            parsed = parse_money(raw, decimal_comma, thousands)
+            parsed = parse_money(raw, decimal_comma, thousands, either_mark)
         elif column.type == FLOAT:
-            parsed = parse_float(raw, decimal_comma, thousands)
+            parsed = parse_float(raw, decimal_comma, thousands, either_mark)
         elif column.type == DATE:
             parsed = best_parser(tuple(_date(f) for f in column.formats), None if every_form else values)(raw)
             if every_form:

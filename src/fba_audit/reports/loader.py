@@ -30,7 +30,7 @@ from fba_audit.reports.datasets import (
 )
 from fba_audit.reports.marketplace import AUTO, NAME_COLUMNS, FileSigns, decide, file_signs
 from fba_audit.reports.kinds import (
-    EXPECTED, INBOUND_SHIPMENT_ITEMS, INBOUND_SHIPMENTS, INBOUND_TRANSPORT, MONEY, ReportKind, match_columns,
+    EXPECTED, FLOAT, INT, INBOUND_SHIPMENT_ITEMS, INBOUND_SHIPMENTS, INBOUND_TRANSPORT, MONEY, ReportKind, match_columns,
     recognise,
 )
 from fba_audit.reports.model import FileSummary, LoadResult, Problem
@@ -545,7 +545,7 @@ def _typed_pass(read: _FileRead, lazy: pl.LazyFrame, positions: dict[str, int],
         # second chance with every form Amazon writes (`typed_columns`' every_form): the first pass tried only
         # the form the file's first rows use.
         outputs, failures = _parse.typed_columns(present, decimal_comma, None, thousands=kind.grouped_thousands,
-                                                 every_form=True)
+                                                 every_form=True, localized=kind.localized_numbers)
         raw = cleaned.filter(pl.col("source_line").is_in(lines.implode())).collect()
         raw = raw.with_columns(outputs).with_columns(
             [mask.alias(f"_bad{i}") for i, (_, mask) in enumerate(failures)]
@@ -565,6 +565,12 @@ def _typed_pass(read: _FileRead, lazy: pl.LazyFrame, positions: dict[str, int],
                 signed = rows.filter(pl.col(column.name).str.contains(pattern))
                 if signed.height * 2 > summary.rows_read:
                     read.resave_sign = (header, *signed.row(0))
+            if column.type in NUMBER_TYPES and kind.localized_numbers:
+                ambiguous = rows.get_column(column.name).str.contains(
+                    _parse.AMBIGUOUS if decimal_comma else _parse.AMBIGUOUS_COMMA)
+                _report_rows(summary, rows.filter(ambiguous), header, AMBIGUOUS_NUMBER, kind,
+                             hint=AMBIGUOUS_HINT)
+                rows = rows.filter(~ambiguous)
             _report_rows(summary, rows, header,
                          f"expected {EXPECTED[column.type]}", kind)
         rejected = raw.filter(still_bad).get_column("source_line")
@@ -950,7 +956,19 @@ def _redownload(kind: ReportKind) -> str:
     return f"Check the file, or download the {kind.title} again ({kind.download})."
 
 
-def _report_rows(summary: FileSummary, rows: pl.DataFrame, header: str, expected: str, kind: ReportKind) -> None:
+NUMBER_TYPES = frozenset({INT, MONEY, FLOAT})
+# A value such as "1,234" or "1.234" (`_parse.AMBIGUOUS`): never guessed, since a misread amount is a false claim
+# or a missed one (12,34 EUR read as 1234 is a hundredfold error).
+AMBIGUOUS_NUMBER = ("which reads two ways: its separator may group thousands or be the decimal mark "
+                    "(1,234 is 1234 or 1.234)")
+AMBIGUOUS_HINT = ("fba-audit does not guess amounts. Look the line up in Seller Central (Reports > Payments) and "
+                  "download the report again; in a file you edited, write the amount with its decimals "
+                  "(1234,00 or 1,23).")
+
+
+def _report_rows(summary: FileSummary, rows: pl.DataFrame, header: str, expected: str, kind: ReportKind,
+                 hint: str | None = None) -> None:
+    hint = hint or _redownload(kind)
     shown = rows.sort(rows.columns[0]).head(MAX_PROBLEMS_PER_COLUMN)
     for line, value in shown.iter_rows():
         value = None if value is None else str(value)
@@ -958,12 +976,12 @@ def _report_rows(summary: FileSummary, rows: pl.DataFrame, header: str, expected
         message = (f"column {header} {expected}; the row was rejected." if value is None and "empty" in expected
                    else f"column {header} has {text}, {expected}; the row was rejected.")
         kept = value if value is None or len(value) <= EXCERPT_CHARS else value[:EXCERPT_CHARS] + "…"
-        summary.problems.append(Problem(summary.file, line, header, kept, message, _redownload(kind)))
+        summary.problems.append(Problem(summary.file, line, header, kept, message, hint))
     if rows.height > MAX_PROBLEMS_PER_COLUMN:
         more = rows.height - MAX_PROBLEMS_PER_COLUMN
         summary.problems.append(Problem(summary.file, None, header, None,
                                         f"{more} more rows have the same problem in column {header} "
-                                        f"({expected}); they were rejected.", _redownload(kind)))
+                                        f"({expected}); they were rejected.", hint))
 
 
 # ---------------------------------------------------------------------------------------------- JSON inputs
