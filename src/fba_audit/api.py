@@ -89,8 +89,38 @@ def audit(
     assert decision is not None
     if decision.error:
         raise MarketplaceMismatch(decision.error)
+    if decision.several:
+        return _run_side_by_side(load, detectors, as_of, claimed=claimed, folder=Path(folder),
+                                 on_findings=on_findings, seller_country=seller_country)
     ctx = AuditContext(as_of=as_of, marketplace=decision.code or "", seller_country=seller_country)
     return run_detectors(load, detectors, ctx, claimed=claimed, folder=Path(folder), on_findings=on_findings)
+
+
+def _run_side_by_side(load: LoadResult, detectors: list[Detector], as_of: dt.date, *, claimed: Iterable[str],
+                      folder: Path, on_findings: Callable[[str, pl.DataFrame], None] | None,
+                      seller_country: str | None = None) -> AuditResult:
+    """Each marketplace of a folder of several audited on its own load, with its own context (claim windows, rate
+    cards, currency), and the parts put side by side. `on_findings` gets each detector's findings once, all
+    marketplaces together, after the last part (a workbook sheet per detector)."""
+    assert load.marketplace is not None
+    found: dict[str, list[pl.DataFrame]] = {}
+    collect = None if on_findings is None else (lambda code, frame: found.setdefault(code, []).append(frame))
+    parts = [run_detectors(load.parts[code], detectors,
+                           AuditContext(as_of=as_of, marketplace=code, seller_country=seller_country),
+                           claimed=claimed, folder=folder, on_findings=collect)
+             for code in load.marketplace.codes]
+    if on_findings is not None:
+        for detector in detectors:
+            if detector.code in found:
+                on_findings(detector.code, pl.concat(found[detector.code], how="vertical").sort("finding_id"))
+    findings = pl.concat([part.findings for part in parts], how="vertical").sort("finding_id")
+    ran = [d.code for d in detectors if any(d.code in part.ran for part in parts)]
+    failed = [d.code for d in detectors if any(d.code in part.failed for part in parts)]
+    skipped = [dataclasses.replace(s, reason=f"{part.marketplace}: {s.reason}") for part in parts
+               for s in part.skipped]
+    return AuditResult(as_of=as_of, marketplace=",".join(load.marketplace.codes), findings=findings, ran=ran,
+                       skipped=skipped, failed=failed, load=load,
+                       coverage=[entry for part in parts for entry in part.coverage], parts=parts)
 
 
 # Detectors are pure functions of the loaded frames, and polars releases the GIL while it works: one detector keeps

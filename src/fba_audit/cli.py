@@ -190,12 +190,15 @@ def check(
     if not any(f.kind is not None for f in result.files):
         _nothing_recognised(reports_dir)
     unusable = [p for p in result.problems if p.severity == "error"] or (decision is not None and decision.error)
-    if decision is not None and decision.code:
+    if decision is not None and decision.codes and not decision.error:
         # The detectors read the compact load an audit makes (the columns they use), not the full one checked above.
-        compact = load_folder(reports_dir, columns=columns_read(), marketplace=decision.code)
-        ctx = AuditContext(as_of=audit_date, marketplace=decision.code, seller_country=country)
-        console.print()
-        console.print(coverage_table(run_detectors(compact, list(ALL_DETECTORS), ctx, folder=reports_dir).coverage))
+        compact = load_folder(reports_dir, columns=columns_read(), marketplace=marketplace)
+        for code in decision.codes:
+            part = compact.parts.get(code, compact)
+            ctx = AuditContext(as_of=audit_date, marketplace=code, seller_country=country)
+            console.print()
+            console.print(coverage_table(run_detectors(part, list(ALL_DETECTORS), ctx, folder=reports_dir).coverage,
+                                         marketplace=_marketplace_label(code) if decision.several else None))
     raise typer.Exit(Exit.ERROR if unusable else Exit.OK)
 
 
@@ -208,6 +211,10 @@ def _seller_country(value: str | None) -> str | None:
     except ValueError as exc:
         _errors().print(f"--seller-country: {exc}.", markup=False)
         raise typer.Exit(Exit.ERROR)
+
+
+def _marketplace_label(code: str) -> str:
+    return f"{code} ({MARKETPLACE_CURRENCY[code]})" if code in MARKETPLACE_CURRENCY else code
 
 
 def _codes(value: str | None) -> list[str] | None:
@@ -333,19 +340,30 @@ def run(
     print_problems(console, load.problems)
     if load.marketplace is not None:
         console.print(load.marketplace.note, markup=False)
-    console.print()
-    console.print(findings_summary(result.findings, titles))
     filed = result.ledger.cases if result.ledger is not None else {}
-    console.print(grand_total(result.findings, result.as_of, filed), style="bold", markup=False, highlight=False)
-    console.print()
-    console.print(coverage_table(result.coverage))
+    # One block per marketplace audited (a folder of several is audited side by side): money per currency, never
+    # added up across marketplaces.
+    for part in result.by_marketplace():
+        label = _marketplace_label(part.marketplace) if result.parts else None
+        console.print()
+        console.print(findings_summary(part.findings, titles, marketplace=label))
+        console.print((f"{label}: " if label else "") + grand_total(part.findings, result.as_of, filed),
+                      style="bold", markup=False, highlight=False)
+        console.print()
+        console.print(coverage_table(part.coverage, marketplace=label))
+    if result.parts:
+        console.print(f"All marketplaces ({', '.join(result.marketplaces)}): "
+                      + grand_total(result.findings, result.as_of, filed), style="bold", markup=False,
+                      highlight=False)
     for path in written.values():
         console.print(f"wrote {_shown(path)}", markup=False)
     if record.backup is not None:
         console.print(f"kept the previous workbook, with staff's entries, as {_shown(record.backup)}", markup=False)
     if result.ledger is not None:
         print_staff_problems(console, result.ledger.import_problems)
-        ledger_lines(console, result.ledger)
+        for part in result.by_marketplace():
+            if part.ledger is not None:
+                ledger_lines(console, part.ledger, _marketplace_label(part.marketplace) if result.parts else None)
     if result.failed:
         raise typer.Exit(Exit.ERROR)
     claimable = record.new_claimable(result) if fail_on_findings else 0

@@ -37,3 +37,15 @@ class AuditResult:
     # One entry per detector asked for, in code order: what it judged and what it could not (skipped and failed
     # detectors included, with their reason).
     coverage: list[Coverage] = field(default_factory=list)
+    # A folder of several marketplaces: one result per marketplace, audited side by side (its own windows, rate
+    # cards and currency). The fields above then hold them together: `marketplace` lists the codes ("DE,UK,US"),
+    # `coverage` and `skipped` are the parts' one after another (per part: `parts`), findings carry their own.
+    parts: list[AuditResult] = field(default_factory=list)
+
+    @property
+    def marketplaces(self) -> list[str]:
+        return [part.marketplace for part in self.parts] or [self.marketplace]
+
+    def by_marketplace(self) -> list[AuditResult]:
+        """The result of each marketplace audited: the parts, or the result itself for one marketplace."""
+        return self.parts or [self]

@@ -94,10 +94,33 @@ class LedgerRun:
             return None
         from fba_audit.ledger.store import hash_inputs
 
-        files = result.load.files if result.load is not None else []
         hashes = self._hashing.result() if self._hashing is not None else None
-        view = self.ledger.record_run(result, inputs=hash_inputs(reports_dir, files, hashes), out_dir=self.out_dir,
-                                      staff=self._sources, filed_ids=self._filed_ids, filed_source=self._filed_source)
+        if not result.parts:
+            files = result.load.files if result.load is not None else []
+            view = self.ledger.record_run(result, inputs=hash_inputs(reports_dir, files, hashes),
+                                          out_dir=self.out_dir, staff=self._sources, filed_ids=self._filed_ids,
+                                          filed_source=self._filed_source)
+            view.import_problems = [*self._problems, *view.import_problems]
+            return view
+        # A folder of several marketplaces: one recorded run per marketplace (a ledger run, its payments and the
+        # findings it closes are of one marketplace and currency), each with staff's entries on its own findings;
+        # entries on findings of no marketplace audited go with the first, which reports them as it always did.
+        codes = [part.marketplace for part in result.parts]
+
+        def mine(finding_ids: tuple[str, ...] | list[str], index: int) -> bool:
+            code = _marketplace_of(finding_ids[0]) if finding_ids else None
+            return code == codes[index] or (index == 0 and code not in codes)
+
+        views = []
+        for index, part in enumerate(result.parts):
+            files = part.load.files if part.load is not None else []
+            staff = [(name, [row for row in rows if mine(row.finding_ids, index)]) for name, rows in self._sources]
+            filed = [fid for fid in self._filed_ids if mine([fid], index)]
+            part.ledger = self.ledger.record_run(part, inputs=hash_inputs(reports_dir, files, hashes),
+                                                 out_dir=self.out_dir, staff=staff, filed_ids=filed,
+                                                 filed_source=self._filed_source)
+            views.append(part.ledger)
+        view = LedgerView.together(views)
         view.import_problems = [*self._problems, *view.import_problems]
         return view
 
@@ -119,6 +142,12 @@ class LedgerRun:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def _marketplace_of(finding_id: str) -> str | None:
+    """A finding id is `CODE:MARKETPLACE:...` (`fba_audit.detectors._base.finding_id`)."""
+    parts = finding_id.split(":")
+    return parts[1] if len(parts) > 1 else None
 
 
 def _backup(workbook: Path) -> Path:

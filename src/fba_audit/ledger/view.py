@@ -101,6 +101,22 @@ class LedgerView:
         claimed = self.claimed_total
         return (self.paid_total / claimed).quantize(Decimal("0.001")) if claimed else None
 
+    @classmethod
+    def together(cls, views: list[LedgerView]) -> LedgerView:
+        """The views of the runs recorded for a folder of several marketplaces, as one for what is kept per finding
+        (cases, first sightings, staff's entries, follow-up). Money totals are per marketplace and currency: they
+        stay in each part's own view (`AuditResult.parts`), never added up here."""
+        view = cls(location=views[0].location, run_id=views[-1].run_id, currency="")
+        for part in views:
+            view.cases.update(part.cases)
+            view.first_seen.update(part.first_seen)
+            view.staff.update(part.staff)
+            view.follow_up += part.follow_up
+            for resolution, count in part.closed.items():
+                view.closed[resolution] = view.closed.get(resolution, 0) + count
+            view.import_problems += part.import_problems
+        return view
+
     def is_filed(self, finding_id: str) -> bool:
         """Filed (or decided against): such a finding is never offered again as a new claim."""
         return finding_id in self.cases

@@ -7,6 +7,7 @@ disk), typing and checks are expressions, and pandera validates the collected fr
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import json
@@ -28,7 +29,9 @@ from fba_audit.reports.checks import date_range_totals, settlement_totals, unkno
 from fba_audit.reports.datasets import (
     DATASET_MODELS, PARTNERED_PATTERN, categorical_columns, compact, dataset_schema, empty_dataset,
 )
-from fba_audit.reports.marketplace import AUTO, NAME_COLUMNS, FileSigns, decide, file_signs
+from fba_audit.reports.marketplace import (
+    AUTO, LEFT_OUT_HINT, NAME_COLUMNS, FileSigns, MarketplaceDecision, decide, file_signs, row_marketplace,
+)
 from fba_audit.reports.kinds import (
     EXPECTED, FLOAT, INT, INBOUND_SHIPMENT_ITEMS, INBOUND_SHIPMENTS, INBOUND_TRANSPORT, MONEY, ReportKind, match_columns,
     recognise,
@@ -105,18 +108,28 @@ def load_folder(
     _validate_all(reads, keep)
     _one_row_per_product(reads)
     decision = decide(marketplace, [r.signs for r in reads if r.signs is not None])
-    _leave_out(reads, decision.left_out)
+    _leave_out(reads, decision.left_out,
+               LEFT_OUT_HINT if decision.placed or decision.several else "Audit it in a run of its own marketplace.")
     _drop_repeated_settlements(reads)
     titles = _titles(reads)
-    datasets = _merge(reads, final)
+    parts: dict[str, LoadResult] = {}
+    if decision.several:
+        by_code = _parts(reads, decision)
+        for code, part in by_code.items():
+            parts[code] = LoadResult(datasets=_merge(part, final), files=sorted(
+                {id(r.summary): r.summary for r in part}.values(), key=lambda f: f.file), titles=titles,
+                marketplace=MarketplaceDecision(code, note=f"Marketplace {code}, one of {', '.join(decision.codes)}."))
+        datasets = _joined(parts, decision.codes)
+    else:
+        datasets = _merge(reads, final)
     reads.sort(key=lambda r: r.summary.file)
     for summary, warning in period_warnings([r.summary for r in reads]):
         summary.problems.append(warning)
     return LoadResult(datasets=datasets, files=[r.summary for r in reads], titles=titles,
-                      marketplace=decision)
+                      marketplace=decision, parts=parts)
 
 
-def _leave_out(reads: list[_FileRead], left_out: dict[str, str]) -> None:
+def _leave_out(reads: list[_FileRead], left_out: dict[str, str], hint: str) -> None:
     """Files of another marketplace than the run's: their rows are counted as rejected, and the file is not
     usable, so a detector never takes it for an empty report of this marketplace."""
     for read in reads:
@@ -127,8 +140,71 @@ def _leave_out(reads: list[_FileRead], left_out: dict[str, str]) -> None:
         read.settlement_ids = ()
         summary = read.summary
         summary.rows_rejected = summary.rows_read - summary.duplicates
-        summary.problems.append(Problem(summary.file, None, None, None, reason,
-                                        "Audit it in a run of its own marketplace."))
+        summary.problems.append(Problem(summary.file, None, None, None, reason, hint))
+
+
+def _parts(reads: list[_FileRead], decision: MarketplaceDecision) -> dict[str, list[_FileRead]]:
+    """The reads of each marketplace of a folder of several (`marketplace.placement`): a placed file whole, a file
+    of several stores row by row, products.csv in every part. Each part holds its own copy of the frame mapping,
+    since `_merge` hands the frames over (pops them)."""
+    parts: dict[str, list[_FileRead]] = {code: [] for code in decision.codes}
+    for read in reads:
+        file = read.summary.file
+        if read.kind is not None and read.kind.key == "products" and read.frames:
+            for part in parts.values():
+                part.append(dataclasses.replace(read, frames=dict(read.frames)))
+        elif file in decision.placed and read.frames:
+            parts[decision.placed[file]].append(read)
+        elif file in decision.split and read.frames:
+            for code, frames in _rows_by_marketplace(read, decision.codes).items():
+                parts[code].append(dataclasses.replace(read, frames=frames))
+    return parts
+
+
+def _rows_by_marketplace(read: _FileRead, codes: tuple[str, ...]) -> dict[str, dict[str, pl.DataFrame]]:
+    """The frames of a file with rows of several marketplaces, per marketplace; the lines that name none of `codes`
+    are counted as rejected, with a warning (every line is accounted for)."""
+    out: dict[str, dict[str, pl.DataFrame]] = {code: {} for code in codes}
+    seen: set[int] = set()
+    placed: set[int] = set()
+    unplaced_first: list[tuple[int, str]] = []
+    for dataset, frame in read.frames.items():
+        tagged = frame.with_columns(row_marketplace(frame, codes).alias("_marketplace"))
+        seen.update(tagged.get_column("source_line").to_list())
+        for code in codes:
+            mine = tagged.filter(pl.col("_marketplace") == code).drop("_marketplace")
+            out[code][dataset] = mine
+            placed.update(mine.get_column("source_line").to_list())
+        for column in NAME_COLUMNS:
+            if column in frame.columns:
+                unplaced_first += [(line, "" if value is None else str(value)) for line, value in tagged.filter(
+                    pl.col("_marketplace").is_null()).select("source_line", pl.col(column).cast(pl.String)).rows()]
+                break
+    unplaced = sorted(seen - placed)
+    if unplaced:
+        summary = read.summary
+        summary.rows_rejected += len(unplaced)
+        said = sorted({value for line, value in unplaced_first if value})
+        summary.problems.append(Problem(
+            summary.file, unplaced[0], None, None,
+            f"{len(unplaced)} row{'s' if len(unplaced) != 1 else ''} (first here) of this file of several "
+            f"marketplaces name{'s' if len(unplaced) == 1 else ''} none of this folder's ({', '.join(codes)}) by "
+            f"{'itself' if len(unplaced) == 1 else 'themselves'}"
+            + (f" ({', '.join(said[:4])})" if said else "")
+            + ": left out, so that no money goes to the wrong marketplace's audit.",
+            LEFT_OUT_HINT, severity="warning"))
+    return out
+
+
+def _joined(parts: dict[str, LoadResult], codes: tuple[str, ...]) -> dict[str, pl.DataFrame]:
+    """The datasets of all parts together (what the whole folder holds; products.csv once)."""
+    joined: dict[str, pl.DataFrame] = {}
+    for dataset in DATASET_MODELS:
+        if dataset == "products":
+            joined[dataset] = parts[codes[0]].datasets[dataset]
+            continue
+        joined[dataset] = pl.concat([parts[code].datasets[dataset] for code in codes], how="vertical")
+    return joined
 
 
 # Files up to this size, or up to this share of all the files' bytes, are read two at a time: a file leaves

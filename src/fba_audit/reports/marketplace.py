@@ -15,11 +15,23 @@ What the files say, per report (docs/report-formats.md; sources there):
 - Reimbursements: `currency-unit`.
 A currency alone names a marketplace only where one marketplace uses it (EUR does not: DE, FR, IT, ES, ...).
 
-The rule (one marketplace per run; auditing several side by side is issue 24):
-- `auto` (the default): the one marketplace the files name. None named at all: US, and the run says so. Several
-  named, or a file that disagrees with the others: an input error that lists which file is from where.
+The rule:
+- `auto` (the default): each marketplace that a file names by itself (one marketplace per file). None named at
+  all: US, and the run says so. One: the run audits it, as it always did. Several (a UK, a DE and a US
+  settlement in one folder, issue 24): the run audits each one side by side, every file in the part of its own
+  marketplace (`placement`), so that no money of one marketplace enters another's audit.
 - an explicit code: an input error when no file agrees with it; files of other marketplaces beside files of
   this one are left out (each with its reason), so no other marketplace's money enters this run.
+
+Placing the files of a folder of several marketplaces (`placement`):
+- a file that names one marketplace is in its part;
+- a file that names several (a North American Fee Preview with `amazon-store` US and CA rows; a settlement with
+  lines of several stores) gives each row to the marketplace the row names (its store, or a currency that only
+  one of the run's marketplaces uses); a row that names none is left out, counted, with its reason;
+- a file that names none (Inventory Ledger, returns, inbound shipments) is in the part of the files beside it in
+  its folder when those all name one marketplace, so reports kept in a folder per marketplace (`UK/`, `DE/`) are
+  placed; otherwise it is left out with its reason, since it cannot be told apart;
+- products.csv, the seller's own file, is read with every part (its costs are per SKU, in their own currency).
 """
 
 from __future__ import annotations
@@ -27,6 +39,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 
 import polars as pl
 
@@ -125,12 +138,26 @@ class FileSigns:
 
 @dataclass(frozen=True)
 class MarketplaceDecision:
-    """The marketplace of the run, or why there is none (`error`, an input error). `left_out`: file -> reason."""
+    """The marketplace of the run, or why there is none (`error`, an input error). `left_out`: file -> reason.
+
+    A run over several marketplaces has `code` None and `codes` the marketplaces audited side by side, with
+    `placed` (file -> its marketplace) and `split` (the files whose rows are placed one by one): see `placement`."""
 
     code: str | None
     error: str | None = None
     note: str = ""
     left_out: dict[str, str] = field(default_factory=dict)
+    codes: tuple[str, ...] = ()
+    placed: dict[str, str] = field(default_factory=dict)
+    split: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.code is not None and not self.codes:
+            object.__setattr__(self, "codes", (self.code,))
+
+    @property
+    def several(self) -> bool:
+        return len(self.codes) > 1
 
 
 def _listed(files: Iterable[FileSigns], limit: int = 3) -> str:
@@ -157,13 +184,9 @@ def decide(requested: str, signs: list[FileSigns]) -> MarketplaceDecision:
             code = single[0]
             return MarketplaceDecision(code, note=f"Marketplace {code}, as the reports say: "
                                                   f"{_listed(named[code], 2)}.")
-        if len(named) > 1 or single:
-            parts = "; ".join(f"{code}: {_listed(files)}" for code, files in sorted(named.items()))
-            codes = sorted(named)
-            return MarketplaceDecision(None, error=(
-                f"The reports are from more than one marketplace ({parts}). fba-audit audits one marketplace per "
-                f"run: pass --marketplace {' or --marketplace '.join(codes)} (the other marketplaces' files are "
-                "then left out), or put each marketplace's reports in a folder of its own."))
+        if single:
+            # Several marketplaces, or one with files of another beside it: each file in the part of its own.
+            return placement(tuple(single), signs)
         return MarketplaceDecision(None, error=(
             f"The reports do not say which one marketplace they are from ({_listed(signed)}): pass --marketplace, "
             f"one of {', '.join(sorted(MARKETPLACE_CURRENCY))}."))
@@ -185,3 +208,74 @@ def decide(requested: str, signs: list[FileSigns]) -> MarketplaceDecision:
     if left_out:
         note += f"; {len(left_out)} file{'s' if len(left_out) != 1 else ''} of other marketplaces left out"
     return MarketplaceDecision(code, note=note + ".", left_out=left_out)
+
+
+def placement(codes: tuple[str, ...], signs: list[FileSigns]) -> MarketplaceDecision:
+    """A run over the marketplaces `codes`, each file placed in the part of its own (module docstring)."""
+    placed: dict[str, str] = {}
+    split: list[str] = []
+    unsigned: list[FileSigns] = []
+    for sign in signs:
+        names = [code for code in sign.names() if code in codes]
+        if len(sign.names()) == 1 and names:
+            placed[sign.file] = names[0]
+        elif len(names) > 1 or (sign.marketplaces and names):
+            split.append(sign.file)
+        else:
+            unsigned.append(sign)
+    by_folder: dict[PurePosixPath, set[str]] = {}
+    for file, code in placed.items():
+        by_folder.setdefault(PurePosixPath(file).parent, set()).add(code)
+    left_out: dict[str, str] = {}
+    listed = ", ".join(codes)
+    for sign in unsigned:
+        beside = by_folder.get(PurePosixPath(sign.file).parent, set())
+        if len(codes) == 1:
+            beside = set(codes)  # one marketplace: every file that agrees with it is its
+        if len(beside) == 1 and sign.agrees_with(next(iter(beside))):
+            placed[sign.file] = next(iter(beside))
+            continue
+        what = f"is from {', '.join(sign.names())}, " if sign.names() else ""
+        says = f" ({'; '.join(sign.said)})" if sign.said else ""
+        left_out[sign.file] = (
+            f"{what}does not say which of this folder's marketplaces ({listed}) it is from{says}: not audited."
+            if not what else f"{what}which is not one of this folder's marketplaces ({listed}): not audited.")
+    if len(codes) == 1:
+        (code,) = codes
+        note = f"Marketplace {code}, as the reports say"
+        if left_out:
+            note += f"; {len(left_out)} file{'s' if len(left_out) != 1 else ''} of other marketplaces left out"
+        return MarketplaceDecision(code, note=note + ".", left_out=left_out)
+    counts = ", ".join(f"{code} ({sum(1 for c in placed.values() if c == code)} "
+                       f"file{'s' if sum(1 for c in placed.values() if c == code) != 1 else ''})" for code in codes)
+    note = f"Marketplaces {listed}, as the reports say, audited side by side: {counts}"
+    if split:
+        note += f"; {len(split)} file{'s' if len(split) != 1 else ''} with rows of several, each row in its own"
+    if left_out:
+        note += f"; {len(left_out)} file{'s' if len(left_out) != 1 else ''} left out"
+    return MarketplaceDecision(None, note=note + ".", left_out=left_out, codes=codes, placed=placed,
+                               split=tuple(sorted(split)))
+
+
+LEFT_OUT_HINT = ("Put each marketplace's reports in a folder of its own (for example reports/UK/ and reports/DE/), "
+                 "or audit one marketplace at a time with --marketplace.")
+
+
+def row_marketplace(frame: pl.DataFrame, codes: tuple[str, ...]) -> pl.Expr:
+    """The marketplace each row of `frame` names (among `codes`): its store or marketplace column, else a currency
+    only one of `codes` uses; null where the row names none of them."""
+    named = []
+    for column in NAME_COLUMNS:
+        if column not in frame.columns or frame[column].dtype == pl.Null:
+            continue
+        values = frame.get_column(column).cast(pl.String).drop_nulls().unique().to_list()
+        mapping = {value: code for value in values if (code := marketplace_code(value, column)) in codes}
+        named.append(pl.col(column).cast(pl.String).replace_strict(mapping, default=None, return_dtype=pl.String))
+    if "currency" in frame.columns and frame["currency"].dtype != pl.Null:
+        users: dict[str, list[str]] = {}
+        for code in codes:
+            users.setdefault(MARKETPLACE_CURRENCY[code], []).append(code)
+        only = {currency: found[0] for currency, found in users.items() if len(found) == 1}
+        named.append(pl.col("currency").cast(pl.String).str.to_uppercase().replace_strict(
+            only, default=None, return_dtype=pl.String))
+    return pl.coalesce(named) if named else pl.lit(None, pl.String)

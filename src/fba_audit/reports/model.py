@@ -70,6 +70,9 @@ class LoadResult:
     # carry it so that staff know the product by name.
     titles: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema={"sku": pl.String, "title": pl.String}))
     marketplace: MarketplaceDecision | None = None  # the run's marketplace, as the files and the option decide
+    # A folder of several marketplaces (`marketplace.placement`): each one's own load, audited on its own. The
+    # datasets above then hold all of them together, and `files` every file.
+    parts: dict[str, LoadResult] = field(default_factory=dict)
 
     @property
     def problems(self) -> list[Problem]:

@@ -63,9 +63,10 @@ def print_problems(console: Console, problems: Sequence[Problem]) -> None:
                           "`fba-audit run`).")
 
 
-def findings_summary(findings: pl.DataFrame, titles: dict[str, str]) -> Table:
-    """Claims by detector and status: count, units, value, and the nearest deadline."""
-    table = Table(title="Findings")
+def findings_summary(findings: pl.DataFrame, titles: dict[str, str], marketplace: str | None = None) -> Table:
+    """Claims by detector and status: count, units, value, and the nearest deadline; `marketplace` names the block
+    of one marketplace in a run over several."""
+    table = Table(title=f"Findings, marketplace {escape(marketplace)}" if marketplace else "Findings")
     for header, justify in (("Code", "left"), ("Detector", "left"), ("Status", "left"), ("Findings", "right"),
                             ("Units", "right"), ("Value", "right"), ("Nearest deadline", "left")):
         table.add_column(header, justify=justify)
@@ -125,11 +126,13 @@ def _count(number: int, noun: str) -> str:
     return f"{number:,} {noun}" + ("" if number == 1 else "s")
 
 
-def ledger_lines(console: Console, ledger: LedgerView) -> None:
-    """Where the ledger is, then the recovery totals in two lines (the same figures as the Summary sheet)."""
+def ledger_lines(console: Console, ledger: LedgerView, marketplace: str | None = None) -> None:
+    """Where the ledger is, then the recovery totals in two lines (the same figures as the Summary sheet);
+    `marketplace` names the block of one marketplace in a run over several."""
     closed = ", ".join(f"{n} {resolution.replace('_', ' ')}" for resolution, n in ledger.closed.items())
-    console.print(f"claim ledger: {ledger.location} (run {ledger.run_id}"
-                  + (f"; findings closed: {closed}" if closed else "") + ")", markup=False, highlight=False)
+    console.print((f"{marketplace}: " if marketplace else "") + f"claim ledger: {ledger.location} (run "
+                  f"{ledger.run_id}" + (f"; findings closed: {closed}" if closed else "") + ")", markup=False,
+                  highlight=False)
     currency = ledger.currency
     console.print(f"Recovered: {ledger.recovered_this_month:,.2f} {currency} this month, "
                   f"{ledger.recovered_this_year:,.2f} {currency} this year", markup=False, highlight=False)
@@ -153,10 +156,11 @@ def print_staff_problems(console: Console, problems: Sequence[object]) -> None:
 ITEMS_SHOWN = 5  # items listed per reason on the console; findings.json and the workbook list them all
 
 
-def coverage_table(coverage: Sequence[Coverage]) -> Table:
+def coverage_table(coverage: Sequence[Coverage], marketplace: str | None = None) -> Table:
     """What each detector judged and what it could not, with the reason and the first items (a skipped or failed
-    detector is one row, with why it did not run)."""
-    table = Table(title="Coverage: what each detector judged, and what it could not")
+    detector is one row, with why it did not run); `marketplace` names the block of one marketplace."""
+    title = "Coverage: what each detector judged, and what it could not"
+    table = Table(title=f"{title}, marketplace {escape(marketplace)}" if marketplace else title)
     for header, justify in (("Code", "left"), ("Detector", "left"), ("Judged", "right"), ("Findings", "right"),
                             ("Not checked", "right"), ("Why not checked", "left")):
         table.add_column(header, justify=justify, overflow="fold")

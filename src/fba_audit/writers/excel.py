@@ -51,6 +51,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.properties import PageSetupProperties
 
+from fba_audit.context import MARKETPLACE_CURRENCY
 from fba_audit.coverage import STATUS_RAN
 from fba_audit.findings import FINDINGS_COLUMNS, STATUSES
 from fba_audit.ledger.view import STAFF_OUTCOMES, LedgerView, StaffEntry
@@ -380,6 +381,15 @@ class _Workbook:
         if already:
             lines.append(self._totals_cells(ws, [t["summary.already_filed"], None], _Totals.of(already)))
         lines.append([])
+        if self.result.parts:
+            # A folder of several marketplaces: each one's claimable money in its own currency's column.
+            lines.append([self._cell(ws, t["summary.by_marketplace"], font=HEADER_FONT)])
+            lines.append([self._cell(ws, header, font=HEADER_FONT)
+                          for header in [t["col.marketplace"], t["col.currency"], *headers[2:], *value_headers]])
+            for code in self.result.marketplaces:
+                totals = _Totals.of(row for row in claimable if row["marketplace"] == code)
+                lines.append(self._totals_cells(ws, [code, MARKETPLACE_CURRENCY.get(code)], totals))
+            lines.append([])
 
         lines.append([self._cell(ws, t["summary.by_status"], font=HEADER_FONT)])
         status_headers = [None, t["col.status"], *headers[2:], *value_headers]
@@ -411,13 +421,17 @@ class _Workbook:
         return ws
 
     def _recovery_rows(self, ws: Any) -> None:
-        """Money recovered this month and year, and claimed vs paid per detector: only with a claim ledger."""
-        ledger: LedgerView | None = self.result.ledger
-        if ledger is None:
-            return
+        """Money recovered this month and year, and claimed vs paid per detector: only with a claim ledger; one
+        block per marketplace in a run over several (each in its own currency)."""
+        for part in self.result.by_marketplace():
+            if part.ledger is not None:
+                self._recovery_block(ws, part.ledger, part.marketplace if self.result.parts else None)
+
+    def _recovery_block(self, ws: Any, ledger: LedgerView, marketplace: str | None) -> None:
         t = self.texts
         ws.append([])
-        ws.append([self._cell(ws, t["summary.recovery"], font=HEADER_FONT)])
+        heading = t["summary.recovery"] + (f": {marketplace}" if marketplace else "")
+        ws.append([self._cell(ws, heading, font=HEADER_FONT)])
         ws.append([self._cell(ws, t["summary.ledger"]), self._cell(ws, ledger.location)])
         for key, value in (("summary.recovered_month", ledger.recovered_this_month),
                            ("summary.recovered_year", ledger.recovered_this_year)):
@@ -619,7 +633,8 @@ class _Workbook:
             explanation = [case_explanation_zh(finding)] if self.explain_zh else []
             rows.append([*values, *explanation, case_of.get(finding["finding_id"]),
                          *self._staff_values(finding["finding_id"])])
-        ws = self._table_sheet(code, columns, rows, marketplace=findings["marketplace"][0])
+        # Each row links to the pages of its own marketplace (a folder of several gives a sheet of several).
+        ws = self._table_sheet(code, columns, rows, marketplace_at=FINDINGS_COLUMNS.index("marketplace"))
         self._outcome_dropdown(ws, len(columns) - 1, len(rows))
         self.detector_sheets[code] = ws
 
@@ -733,10 +748,11 @@ class _Workbook:
     # ---- building blocks ----
 
     def _table_sheet(self, title: str, columns: Sequence[_Column], rows: Sequence[Sequence[object]],
-                     *, marketplace: str | None = None) -> Any:
+                     *, marketplace: str | None = None, marketplace_at: int | None = None) -> Any:
         """A sheet with a bold, frozen, filterable header row, one row per item, and a total row below them.
 
-        Cells of a `link` column link to the page their value names in `marketplace`, when it has one."""
+        Cells of a `link` column link to the page their value names in `marketplace` (or in the row's own, the
+        value at `marketplace_at`), when it has one."""
         ws = self.book.create_sheet(title)
         # Write-only sheets emit widths, panes and print properties before the rows, so they are settled first.
         print_setup(ws)
@@ -750,7 +766,8 @@ class _Workbook:
         for row in rows:
             cells = [self._cell(ws, value, kind) for value, kind in zip(row, kinds, strict=True)]
             for index, address in linked:
-                url = address(row[index], marketplace) if row[index] is not None else None
+                where = row[marketplace_at] if marketplace_at is not None else marketplace
+                url = address(row[index], where) if row[index] is not None else None
                 if url is not None:
                     cells[index] = self._cell(ws, row[index], kinds[index], link=url)
             ws.append(cells)

@@ -10,7 +10,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import polars as pl
+
+from fba_audit.context import MARKETPLACE_CURRENCY
 from fba_audit.coverage import STATUS_RAN, Coverage
+from fba_audit.findings import STATUSES
 from fba_audit.ledger.view import CaseInfo, FollowUp, LedgerView
 from fba_audit.reports.model import FileSummary, Problem
 from fba_audit.results import AuditResult, SkippedDetector
@@ -42,13 +46,37 @@ def run_document(result: AuditResult) -> dict[str, object]:
         "as_of": result.as_of.isoformat(),
         "generated_by": GENERATED_BY,
         "marketplace": result.marketplace,
+        "marketplaces": [_marketplace_record(part) for part in result.by_marketplace()],
         "findings": findings,
         "follow_up": [_follow_up_record(item) for item in ledger.follow_up] if ledger is not None else [],
-        "recovered": _recovered_record(ledger),
+        # Money recovered is per marketplace and currency: a run over several gives it in each one's block only.
+        "recovered": None if result.parts else _recovered_record(ledger),
         "skipped": [_skipped_record(skipped) for skipped in result.skipped],
         "coverage": [coverage_record(entry) for entry in result.coverage],
         "input_problems": [_problem_record(problem) for problem in input_problems(result)],
         "files": [_file_record(summary) for summary in input_files(result)],
+    }
+
+
+def _marketplace_record(part: AuditResult) -> dict[str, object]:
+    """One marketplace audited: its findings counted per status with their value per currency (never added across
+    currencies), what it recovered, and its detectors' coverage."""
+    findings = part.findings
+    by_status: dict[str, object] = {}
+    for status in STATUSES:
+        these = findings.filter(pl.col("status") == status)
+        valued = these.filter(pl.col("amount").is_not_null()).group_by("currency").agg(pl.col("amount").sum()).sort(
+            "currency", nulls_last=True)
+        by_status[status] = {"findings": these.height, "units": int(these["quantity"].sum() or 0),
+                             "value": {currency or "": plain_value(amount) for currency, amount in valued.iter_rows()}}
+    return {
+        "marketplace": part.marketplace,
+        "currency": MARKETPLACE_CURRENCY.get(part.marketplace),
+        "findings": findings.height,
+        "by_status": by_status,
+        "recovered": _recovered_record(part.ledger),
+        "skipped": [_skipped_record(skipped) for skipped in part.skipped],
+        "coverage": [coverage_record(entry) for entry in part.coverage],
     }
 
 
