@@ -29,8 +29,8 @@ def test_run_writes_the_three_outputs_and_exits_0(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == ["claims.xlsx", "findings.csv", "findings.json"]
     document = json.loads((out / "findings.json").read_text(encoding="utf-8"))
-    assert list(document) == ["as_of", "generated_by", "marketplace", "findings", "follow_up", "recovered",
-                              "skipped", "coverage", "input_problems", "files"]
+    assert list(document) == ["as_of", "generated_by", "marketplace", "marketplaces", "findings", "follow_up",
+                              "recovered", "skipped", "coverage", "input_problems", "files"]
     assert document["as_of"] == "2026-05-15"
     assert [f["finding_id"] for f in document["findings"]] == FBA02_IDS
     assert [(f["status"], f["quantity"], f["amount"]) for f in document["findings"]] == [

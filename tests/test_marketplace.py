@@ -74,15 +74,20 @@ def test_us_reports_with_marketplace_uk_make_no_claims(tmp_path: Path) -> None:
     assert not (tmp_path / "out" / "findings.json").exists()
 
 
-def test_a_folder_of_two_marketplaces_needs_a_code_and_then_leaves_the_other_out(tmp_path: Path) -> None:
+def test_a_folder_of_two_marketplaces_is_audited_side_by_side_or_one_at_a_time(tmp_path: Path) -> None:
+    """Auto: each marketplace in its own part (tests/test_marketplaces_side_by_side.py has the outputs); the
+    ledger, which names none, cannot be told apart beside files of two and is left out, with its reason.
+    --marketplace DE: the other marketplace's file is left out, as before issue 24."""
     reports = folder(tmp_path, (CA_V2, "ca.txt"), (DE_V2, "de.txt"), (LEDGER, "ledger.txt"))
-    result = cli("run", str(reports), "--out", str(tmp_path / "auto"), "--as-of", AS_OF)
-    assert result.exit_code == 2
-    assert ("The reports are from more than one marketplace (CA: ca.txt (marketplace-name Amazon.ca; currency "
-            "CAD); DE: de.txt (marketplace-name Amazon.de; currency EUR)). fba-audit audits one marketplace per "
-            "run: pass --marketplace CA or --marketplace DE (the other marketplaces' files are then left out), or "
-            "put each marketplace's reports in a folder of its own.") in " ".join(result.output.split())
-    assert cli("check", str(reports)).exit_code == 2
+    result = cli("run", str(reports), "--out", str(tmp_path / "auto"), "--as-of", AS_OF, "--no-ledger")
+    assert result.exit_code == 0, result.output
+    assert ("Marketplaces CA, DE, as the reports say, audited side by side: CA (1 file), DE (1 file); 1 file left "
+            "out.") in " ".join(result.output.split())
+    document = json.loads((tmp_path / "auto" / "findings.json").read_text())
+    assert (document["marketplace"], [b["marketplace"] for b in document["marketplaces"]]) == ("CA,DE", ["CA", "DE"])
+    assert [(p["file"], p["message"]) for p in document["input_problems"]] == [
+        ("ledger.txt", "does not say which of this folder's marketplaces (CA, DE) it is from: not audited.")]
+    assert cli("check", str(reports)).exit_code == 2  # the ledger was not usable
 
     load = load_folder(reports, marketplace="DE")
     assert load.marketplace.code == "DE"

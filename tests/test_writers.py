@@ -631,6 +631,37 @@ def test_json_is_exact(two_findings: AuditResult, tmp_path: Path) -> None:
         "as_of": "2026-10-31",
         "generated_by": f"fba-audit {fba_audit.__version__}",
         "marketplace": "US",
+        # One block per marketplace audited: one here. Money per status in each currency, never added across.
+        "marketplaces": [{
+            "marketplace": "US", "currency": "USD", "findings": 2,
+            "by_status": {
+                "claimable": {"findings": 1, "units": 3, "value": {"USD": "1234.50"}},
+                "review": {"findings": 1, "units": 1, "value": {}},
+                "waiting": {"findings": 0, "units": 0, "value": {}},
+                "expired": {"findings": 0, "units": 0, "value": {}},
+            },
+            "recovered": None,
+            "skipped": [
+                {"code": "FBA05", "name": "return-not-restocked",
+                 "reason": "needs customer_returns: no FBA customer returns report in ./2026-10/",
+                 "download": "Reports > Fulfillment > Customer Returns"},
+            ],
+            "coverage": [
+                {"code": "FBA02", "name": "warehouse-lost-damaged", "status": "ran",
+                 "item": "loss or damage adjustment", "judged": 9, "findings": 9, "not_checked": 0, "reasons": [],
+                 "notes": [], "download": ""},
+                {"code": "FBA05", "name": "return-not-restocked", "status": "skipped", "item": "", "judged": None,
+                 "findings": 0, "not_checked": None,
+                 "reasons": [{"reason": "needs customer_returns: no FBA customer returns report in ./2026-10/",
+                              "count": None, "items": []}],
+                 "notes": [], "download": "Reports > Fulfillment > Customer Returns"},
+                {"code": "FBA07", "name": "refund-without-return", "status": "ran", "item": "refund", "judged": 4,
+                 "findings": 2, "not_checked": 2,
+                 "reasons": [{"reason": "the files do not say who fulfilled the order", "count": 2,
+                              "items": ["=1+1 (SKU-A)", "111-2 (SKU-B)"]}],
+                 "notes": ["returns.tsv is taken to cover up to 2026-11-20"], "download": ""},
+            ],
+        }],
         "findings": [
             {
                 "finding_id": "FBA02:US:X00ABC123:1", "code": "FBA02", "status": "claimable", "marketplace": "US",
@@ -694,8 +725,8 @@ def test_json_is_exact(two_findings: AuditResult, tmp_path: Path) -> None:
         ],
     }
     # Key order is part of the format.
-    assert list(document) == ["as_of", "generated_by", "marketplace", "findings", "follow_up", "recovered", "skipped",
-                              "coverage", "input_problems", "files"]
+    assert list(document) == ["as_of", "generated_by", "marketplace", "marketplaces", "findings", "follow_up",
+                              "recovered", "skipped", "coverage", "input_problems", "files"]
     assert list(document["findings"][0]) == [*FINDINGS_COLUMNS, "case", "first_seen"]
 
 
