@@ -145,7 +145,41 @@ lines do not add up to its `total-amount` is a warning that names each line reje
 (`.xlsx`, `.xls`, `.ods`) is named for what it is, and a report re-saved by a spreadsheet program (ids in
 scientific notation such as `5.48172E+09`, short dates such as `3/2/2017` where Amazon writes ISO 8601, fields
 separated by `;`) is said once and not audited: only Amazon's original download has Amazon's values.
-The marketplace of a run is read from the reports (see docs/monthly-run.md).
+The marketplace of a run is read from the reports, and a folder of several marketplaces is audited side by side
+(see docs/monthly-run.md).
+
+## Localized reports (UK, EU and Japanese stores)
+
+The settlement flat files of the EU stores keep English headers and values but write numbers and dates in the
+account's locale. A genuine German settlement V2 line, posted in `abuzuhri/Amazon-SP-API-CSharp` issue #571
+(2023-05-12), reads `19482314502  14.03.2023 07:49:55 UTC  28.03.2023 07:49:55 UTC  30.03.2023 07:49:55 UTC
+1141,18` (settlement-id, start, end, deposit date, total-amount): dates `dd.mm.yyyy HH:MM:SS UTC`, `posted-date`
+`dd.mm.yyyy`, amounts with a decimal comma. The same library's pull request #706 (2024-01-26) adds that "Amazon is
+sending both writing styles (5,05 and 5.05) in one report". So in settlement V2 and Date Range files each amount
+is read by its own marks, not by a guess about the whole file:
+
+| Written | Read as | Why |
+| --- | --- | --- |
+| `12,34`, `-0,5`, `1141,18` | 12.34, -0.50, 1141.18 | a comma followed by one or two digits is a decimal mark, never a thousands separator: a 12,34 EUR fee is never 1234 |
+| `5.05` in a decimal-comma file | 5.05 | the point written as the decimal mark (PR #706) |
+| `1.234,56`, `1,234.56`, `1.234.567,89` | 1234.56, 1234.56, 1234567.89 | with both marks the last one is the decimal mark, and the other must group by threes |
+| `1,234` or `1.234` (one separator, three digits) | rejected, with its line and column | it reads two ways (1234 or 1.234) and Amazon mixes the marks: the row is an input problem, never a guess |
+| `1,234` in a Date Range file written with decimal points (US, UK, CA, MX, JP) | 1234 | those files group thousands with commas (`"-1,052.64"`, Japanese yen `"1,980"`) and write no decimal commas |
+| `1234,567` | rejected | three decimals are not an amount |
+
+A settlement line that does not fit the form of the file's first lines gets a second reading with either mark,
+so a `5,05` among points is read too. The Date Range report is localized in full: its headers and `type` values
+(`Bestellung`, `Commande`, `Ordine`, `Pedido`, `注文` → Order; `Erstattung`, `Remboursement`, `Rimborso`,
+`Reembolso`, `返金` → Refund; `Übertrag`, `Transfert`, `振込み` → Transfer; report_formats.md §10.4 and the sources
+there) are mapped to the English ones, other types are kept as written. The Amazon.co.jp monthly transaction
+report (crossborder.md §7.2: a script written against a real `2026AugMonthlyTransaction.csv`, 30 columns, its
+header searched "within the first 40 lines" since the count varies by month) has nine preamble lines before its
+header, `日付/時間` values such as `2026/08/01 3:21:05 JST` (read as Japan time, UTC+9, with the printed date kept),
+yen amounts grouped with commas, two columns more than the older map (`トランザクションのステータス`,
+`トランザクション開始日`, not read), and comes as UTF-8 (2026), UTF-8 with BOM, or Shift_JIS (older downloads);
+its preamble line `指定のない場合、単位は円` gives yen to lines without a marketplace. The Fee Preview of a North
+American account lists a SKU once per store (`amazon-store` `US`, `CA`), each row in that store's currency: each
+row counts for its own marketplace.
 
 ## Nothing counted twice
 
