@@ -163,3 +163,26 @@ def test_a_claimable_total_never_adds_currencies(tmp_path: Path) -> None:
         "amount": [Decimal("10.00"), Decimal("2.50"), Decimal("1.25")], "window_closes": [None, None, None],
     }, schema_overrides={"amount": pl.Decimal(18, 2), "window_closes": pl.Date})
     assert grand_total(findings, AS_OF) == "3.75 EUR + 10.00 GBP claimable now, no deadlines this week"
+
+
+def test_the_claim_ledger_records_one_run_per_marketplace(tmp_path: Path) -> None:
+    import sqlite3
+
+    reports = three_stores(tmp_path)
+    ledger = tmp_path / "ledger.sqlite3"
+    for _ in range(2):
+        result = CliRunner().invoke(app, ["run", str(reports), "--out", str(tmp_path / "out"), "--as-of",
+                                          AS_OF.isoformat(), "--select", "FBA03", "--ledger", str(ledger)],
+                                    catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+    with sqlite3.connect(ledger) as db:
+        runs = db.execute("select marketplace, findings from runs order by run_id").fetchall()
+        findings = db.execute("select finding_id, marketplace, resolution from findings order by finding_id").fetchall()
+    assert runs == [("DE", 1), ("UK", 1), ("US", 1)] * 2
+    # Seen again in the second run of its own marketplace: none closed by another marketplace's run.
+    assert findings == [("FBA03:DE:302-0000001-0000001:SKU-MUG", "DE", None),
+                        ("FBA03:UK:202-0000001-0000001:SKU-MUG", "UK", None),
+                        ("FBA03:US:111-0000001-0000001:SKU-MUG", "US", None)]
+    text = " ".join(result.output.split())
+    for label in ("DE (EUR)", "UK (GBP)", "US (USD)"):
+        assert f"{label}: claim ledger: {ledger}" in text
