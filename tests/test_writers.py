@@ -627,6 +627,25 @@ def two_findings() -> AuditResult:
 
 def test_json_is_exact(two_findings: AuditResult, tmp_path: Path) -> None:
     document = json.loads(write_json(two_findings, tmp_path / "findings.json").read_text(encoding="utf-8"))
+    skipped = [
+        {"code": "FBA05", "name": "return-not-restocked",
+         "reason": "needs customer_returns: no FBA customer returns report in ./2026-10/",
+         "download": "Reports > Fulfillment > Customer Returns"},
+    ]
+    coverage = [
+        {"code": "FBA02", "name": "warehouse-lost-damaged", "status": "ran", "item": "loss or damage adjustment",
+         "judged": 9, "findings": 9, "not_checked": 0, "reasons": [], "notes": [], "download": ""},
+        {"code": "FBA05", "name": "return-not-restocked", "status": "skipped", "item": "", "judged": None,
+         "findings": 0, "not_checked": None,
+         "reasons": [{"reason": "needs customer_returns: no FBA customer returns report in ./2026-10/",
+                      "count": None, "items": []}],
+         "notes": [], "download": "Reports > Fulfillment > Customer Returns"},
+        {"code": "FBA07", "name": "refund-without-return", "status": "ran", "item": "refund", "judged": 4,
+         "findings": 2, "not_checked": 2,
+         "reasons": [{"reason": "the files do not say who fulfilled the order", "count": 2,
+                      "items": ["=1+1 (SKU-A)", "111-2 (SKU-B)"]}],
+         "notes": ["returns.tsv is taken to cover up to 2026-11-20"], "download": ""},
+    ]
     assert document == {
         "as_of": "2026-10-31",
         "generated_by": f"fba-audit {fba_audit.__version__}",
@@ -641,26 +660,8 @@ def test_json_is_exact(two_findings: AuditResult, tmp_path: Path) -> None:
                 "expired": {"findings": 0, "units": 0, "value": {}},
             },
             "recovered": None,
-            "skipped": [
-                {"code": "FBA05", "name": "return-not-restocked",
-                 "reason": "needs customer_returns: no FBA customer returns report in ./2026-10/",
-                 "download": "Reports > Fulfillment > Customer Returns"},
-            ],
-            "coverage": [
-                {"code": "FBA02", "name": "warehouse-lost-damaged", "status": "ran",
-                 "item": "loss or damage adjustment", "judged": 9, "findings": 9, "not_checked": 0, "reasons": [],
-                 "notes": [], "download": ""},
-                {"code": "FBA05", "name": "return-not-restocked", "status": "skipped", "item": "", "judged": None,
-                 "findings": 0, "not_checked": None,
-                 "reasons": [{"reason": "needs customer_returns: no FBA customer returns report in ./2026-10/",
-                              "count": None, "items": []}],
-                 "notes": [], "download": "Reports > Fulfillment > Customer Returns"},
-                {"code": "FBA07", "name": "refund-without-return", "status": "ran", "item": "refund", "judged": 4,
-                 "findings": 2, "not_checked": 2,
-                 "reasons": [{"reason": "the files do not say who fulfilled the order", "count": 2,
-                              "items": ["=1+1 (SKU-A)", "111-2 (SKU-B)"]}],
-                 "notes": ["returns.tsv is taken to cover up to 2026-11-20"], "download": ""},
-            ],
+            "skipped": skipped,
+            "coverage": coverage,
         }],
         "findings": [
             {
@@ -688,25 +689,8 @@ def test_json_is_exact(two_findings: AuditResult, tmp_path: Path) -> None:
         # Without a claim ledger (a library call): nothing to follow up, no recovery figures.
         "follow_up": [],
         "recovered": None,
-        "skipped": [
-            {"code": "FBA05", "name": "return-not-restocked",
-             "reason": "needs customer_returns: no FBA customer returns report in ./2026-10/",
-             "download": "Reports > Fulfillment > Customer Returns"},
-        ],
-        "coverage": [
-            {"code": "FBA02", "name": "warehouse-lost-damaged", "status": "ran", "item": "loss or damage adjustment",
-             "judged": 9, "findings": 9, "not_checked": 0, "reasons": [], "notes": [], "download": ""},
-            {"code": "FBA05", "name": "return-not-restocked", "status": "skipped", "item": "", "judged": None,
-             "findings": 0, "not_checked": None,
-             "reasons": [{"reason": "needs customer_returns: no FBA customer returns report in ./2026-10/",
-                          "count": None, "items": []}],
-             "notes": [], "download": "Reports > Fulfillment > Customer Returns"},
-            {"code": "FBA07", "name": "refund-without-return", "status": "ran", "item": "refund", "judged": 4,
-             "findings": 2, "not_checked": 2,
-             "reasons": [{"reason": "the files do not say who fulfilled the order", "count": 2,
-                          "items": ["=1+1 (SKU-A)", "111-2 (SKU-B)"]}],
-             "notes": ["returns.tsv is taken to cover up to 2026-11-20"], "download": ""},
-        ],
+        "skipped": skipped,
+        "coverage": coverage,
         "input_problems": [
             {"file": "reimbursements.tsv", "line": 14, "column": "quantity-reimbursed-total",
              "value": "=cmd|' /C calc'!A0",

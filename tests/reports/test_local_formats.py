@@ -107,17 +107,28 @@ EU_AMOUNTS = [
 ]
 
 
+def one_order(folder: Path, name: str, total: str, lines: list[tuple[str, str, str]], german: bool,
+              currency: str = "EUR", marketplace: str = "Amazon.de") -> None:
+    """A settlement of one order: (amount-type, amount-description, amount) per line, the first with quantity 1;
+    German dates (13.03.2026) or ISO ones."""
+    def day(iso: str) -> str:
+        return f"{iso[8:10]}.{iso[5:7]}.{iso[:4]}" if german else iso
+
+    s = "24000000077"
+    write(folder, name, [
+        V2_HEADER,
+        "\t".join([s, *(f"{day(d)} 20:21:38 UTC" for d in ("2026-03-13", "2026-03-27", "2026-03-29")), total,
+                   currency]) + "\t" * 18,
+        *(v2_line(s, "302-3333333-3333333", kind, description, amount, quantity="1" if n == 0 else "",
+                  posted=day("2026-03-14"), at=f"{day('2026-03-14')} 08:49:04 UTC", marketplace=marketplace)
+          for n, (kind, description, amount) in enumerate(lines)),
+    ])
+
+
 @pytest.mark.parametrize(("written", "expected"), EU_AMOUNTS, ids=[w for w, _ in EU_AMOUNTS])
 def test_decimal_comma_settlement_amount(tmp_path: Path, written: str, expected: Decimal | str) -> None:
-    s = "24000000077"
-    write(tmp_path, "de.txt", [
-        V2_HEADER,
-        f"{s}\t13.03.2026 20:21:38 UTC\t27.03.2026 20:21:38 UTC\t29.03.2026 20:21:38 UTC\t19,99\tEUR" + "\t" * 18,
-        v2_line(s, "302-3333333-3333333", "ItemPrice", "Principal", "19,99", quantity="1", posted="14.03.2026",
-                at="14.03.2026 08:49:04 UTC"),
-        v2_line(s, "302-3333333-3333333", "ItemFees", "Commission", written, posted="14.03.2026",
-                at="14.03.2026 08:49:04 UTC"),
-    ])
+    one_order(tmp_path, "de.txt", "19,99", [("ItemPrice", "Principal", "19,99"), ("ItemFees", "Commission", written)],
+              german=True)
     result = load_folder(tmp_path)
     errors = [str(p) for p in result.problems if p.severity == "error"]
     commission = result.datasets["transactions"].filter(pl.col("amount_description") == "Commission")
@@ -134,17 +145,8 @@ def test_point_decimal_eu_settlement_reads_a_stray_decimal_comma(tmp_path: Path)
     """The other half of PR #706: a file written mostly with points, one fee with a comma. A comma followed by two
     digits groups no thousands, so the value is read (5.05), on the second reading of the lines the file's form
     did not fit."""
-    s = "24000000078"
-    write(tmp_path, "eu.txt", [
-        V2_HEADER,
-        f"{s}\t2026-03-13 20:21:38 UTC\t2026-03-27 20:21:38 UTC\t2026-03-29 20:21:38 UTC\t11.93\tEUR" + "\t" * 18,
-        v2_line(s, "302-4444444-4444444", "ItemPrice", "Principal", "19.99", quantity="1", posted="2026-03-14",
-                at="2026-03-14 08:49:04 UTC"),
-        v2_line(s, "302-4444444-4444444", "ItemFees", "Commission", "-3.01", posted="2026-03-14",
-                at="2026-03-14 08:49:04 UTC"),
-        v2_line(s, "302-4444444-4444444", "ItemFees", "FBAPerUnitFulfillmentFee", "-5,05", posted="2026-03-14",
-                at="2026-03-14 08:49:04 UTC"),
-    ])
+    one_order(tmp_path, "eu.txt", "11.93", [("ItemPrice", "Principal", "19.99"), ("ItemFees", "Commission", "-3.01"),
+                                            ("ItemFees", "FBAPerUnitFulfillmentFee", "-5,05")], german=False)
     result = load_folder(tmp_path)
     assert result.problems == []
     assert result.datasets["transactions"].sort("source_line")["amount"].to_list() == [
@@ -154,17 +156,9 @@ def test_point_decimal_eu_settlement_reads_a_stray_decimal_comma(tmp_path: Path)
 def test_point_decimal_settlement_refuses_a_comma_before_three_digits(tmp_path: Path) -> None:
     """In a file written with decimal points, "1,234" is 1234 only if the comma groups thousands, which settlement
     flat files never do; "2.005" there is three decimals, not an amount (the message says which)."""
-    s = "24000000079"
-    write(tmp_path, "uk.txt", [
-        V2_HEADER,
-        f"{s}\t2026-03-13 20:21:38 UTC\t2026-03-27 20:21:38 UTC\t2026-03-29 20:21:38 UTC\t19.99\tGBP" + "\t" * 18,
-        v2_line(s, "202-5555555-5555555", "ItemPrice", "Principal", "19.99", quantity="1", posted="2026-03-14",
-                at="2026-03-14 08:49:04 UTC", marketplace="Amazon.co.uk"),
-        v2_line(s, "202-5555555-5555555", "ItemFees", "Commission", "1,234", posted="2026-03-14",
-                at="2026-03-14 08:49:04 UTC", marketplace="Amazon.co.uk"),
-        v2_line(s, "202-5555555-5555555", "ItemFees", "FBAPerUnitFulfillmentFee", "2.005", posted="2026-03-14",
-                at="2026-03-14 08:49:04 UTC", marketplace="Amazon.co.uk"),
-    ])
+    one_order(tmp_path, "uk.txt", "19.99", [("ItemPrice", "Principal", "19.99"), ("ItemFees", "Commission", "1,234"),
+                                            ("ItemFees", "FBAPerUnitFulfillmentFee", "2.005")], german=False,
+              currency="GBP", marketplace="Amazon.co.uk")
     result = load_folder(tmp_path)
     assert [str(p) for p in result.problems if p.severity == "error"] == [
         f'uk.txt:4: column amount has "1,234", {AMBIGUOUS}',
