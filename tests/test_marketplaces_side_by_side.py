@@ -186,3 +186,49 @@ def test_the_claim_ledger_records_one_run_per_marketplace(tmp_path: Path) -> Non
     text = " ".join(result.output.split())
     for label in ("DE (EUR)", "UK (GBP)", "US (USD)"):
         assert f"{label}: claim ledger: {ledger}" in text
+
+
+def test_claim_windows_are_those_of_each_finding_s_marketplace(tmp_path: Path) -> None:
+    """The same two lost Blue Widgets in a UK folder and a US folder (the FBA02 fixture
+    finds_basic_misplaced_and_damaged_not_reimbursed): each folder's ledger is placed by the settlement beside it,
+    and each finding is judged with its own marketplace's window (never the other's: fba_audit.policy)."""
+    from fba_audit.policy import no_window_message, window_for
+
+    case = Path(__file__).parent / "fixtures" / "detectors" / "FBA02" / "finds_basic_misplaced_and_damaged_not_reimbursed"
+    reports = tmp_path / "reports"
+    for code, domain, currency, order in (("UK", "Amazon.co.uk", "GBP", "202-0000001-0000001"),
+                                          ("US", "Amazon.com", "USD", "111-0000001-0000001")):
+        (reports / code).mkdir(parents=True)
+        for name in ("ledger.txt", "reimbursements.txt"):
+            shutil.copyfile(case / "reports" / name, reports / code / name)
+        (reports / code / "settlement.txt").write_text(
+            settlement(f"2500000001{len(code)}{code}", domain, currency, order), encoding="utf-8")
+    as_of = dt.date(2026, 5, 15)
+    result = audit(reports, as_of=as_of, select=["FBA02"])
+    assert result.marketplaces == ["UK", "US"]
+    found = {(row["marketplace"], row["reference_id"]): row for row in result.findings.iter_rows(named=True)}
+    assert sorted(found) == [("UK", "2107733001"), ("UK", "2107733002"), ("US", "2107733001"), ("US", "2107733002")]
+    # US: the window of the FBA02 golden (expected.csv of that case).
+    us = found[("US", "2107733001")]
+    assert (us["status"], us["window_opens"], us["window_closes"]) == (
+        "claimable", dt.date(2026, 4, 24), dt.date(2026, 6, 9))
+    uk = found[("UK", "2107733001")]
+    uk_window = window_for("FBA02", "UK", as_of)
+    if uk_window is None:
+        assert (uk["status"], uk["window_closes"]) == ("review", None)
+        assert uk["message"].endswith(no_window_message("UK"))
+    else:
+        assert uk["window_closes"] is not None
+    assert uk["currency"] in (None, "GBP") and us["currency"] in (None, "USD")
+
+
+def test_check_shows_the_coverage_of_each_marketplace(tmp_path: Path) -> None:
+    reports = three_stores(tmp_path)
+    shutil.move(reports / "ledger.txt", tmp_path / "ledger.txt")  # nothing left out: check exits 0
+    result = CliRunner().invoke(app, ["check", str(reports), "--as-of", AS_OF.isoformat()], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert ("Marketplaces DE, UK, US, as the reports say, audited side by side: DE (1 file), UK (2 files), US (1 "
+            "file); 1 file with rows of several, each row in its own.") in text
+    for label in ("DE (EUR)", "UK (GBP)", "US (USD)"):
+        assert f"Coverage: what each detector judged, and what it could not, marketplace {label}" in text
