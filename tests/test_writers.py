@@ -434,6 +434,21 @@ def test_cases_group_inbound_codes_by_shipment_and_fall_back_when_the_id_is_miss
     ]
 
 
+def test_a_case_holds_findings_of_one_marketplace() -> None:
+    """A case is filed in one marketplace's Seller Central: in a folder of several marketplaces the same FNSKU lost
+    in the UK and in Germany makes two cases, labelled with their marketplace (docs/monthly-run.md)."""
+    frame = findings_frame([
+        finding("FBA02:UK:X00ABC123:1", marketplace="UK", currency="GBP"),
+        finding("FBA02:DE:X00ABC123:1", marketplace="DE", currency="EUR"),
+        finding("FBA02:DE:X00ABC123:2", marketplace="DE", currency="EUR"),
+    ])
+    assert [(case.label, case.marketplace, [f["finding_id"] for f in case.findings])
+            for case in group_cases(frame, per_case=5)] == [
+        ("FBA02-DE-X00ABC123-1", "DE", ["FBA02:DE:X00ABC123:1", "FBA02:DE:X00ABC123:2"]),
+        ("FBA02-UK-X00ABC123-1", "UK", ["FBA02:UK:X00ABC123:1"]),
+    ]
+
+
 def test_per_case_below_one_is_refused(month: AuditResult) -> None:
     with pytest.raises(ValueError, match="per_case must be at least 1"):
         group_cases(month.findings, per_case=0)

@@ -105,9 +105,15 @@ DEADLINE_MONTH_STYLE = {"fill": PatternFill(bgColor="FFEB9C", fill_type="solid")
 class CaseGroup:
     """Claimable findings that go into one Seller Central case."""
 
-    label: str  # "FBA02-X00ABC123-1": detector, shipment id or FNSKU, running number
+    label: str  # "FBA02-X00ABC123-1": detector, shipment id or FNSKU, running number ("FBA02-UK-X00...-1" in a
+    # run over several marketplaces)
     code: str
     findings: tuple[dict[str, Any], ...]  # rows of the findings frame, nearest deadline first
+
+    @property
+    def marketplace(self) -> str:
+        """A case is filed in one marketplace's Seller Central: its findings are all of one."""
+        return self.findings[0]["marketplace"]
 
 
 def write_workbook(
@@ -214,14 +220,18 @@ def group_cases(findings: pl.DataFrame, per_case: int = 5) -> list[CaseGroup]:
     claimable = findings.filter(pl.col("status") == "claimable").sort(
         ["code", "window_closes", "finding_id"], nulls_last=True
     )
-    by_key: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    # A case goes to one marketplace's Seller Central: findings of a folder of several marketplaces are grouped per
+    # marketplace too, and their labels name it.
+    several = claimable["marketplace"].n_unique() > 1
+    by_key: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
     for row in claimable.iter_rows(named=True):
-        by_key.setdefault((row["code"], _case_key(row)), []).append(row)
+        by_key.setdefault((row["code"], row["marketplace"], _case_key(row)), []).append(row)
     groups = []
-    for code, key in sorted(by_key):
-        rows = by_key[code, key]
+    for code, marketplace, key in sorted(by_key):
+        rows = by_key[code, marketplace, key]
+        prefix = f"{code}-{marketplace}" if several else code
         for number, start in enumerate(range(0, len(rows), per_case), start=1):
-            groups.append(CaseGroup(f"{code}-{key}-{number}", code, tuple(rows[start : start + per_case])))
+            groups.append(CaseGroup(f"{prefix}-{key}-{number}", code, tuple(rows[start : start + per_case])))
     return groups
 
 
@@ -503,8 +513,8 @@ class _Workbook:
         rows = []
         for case in self.cases:
             totals = _Totals.of(case.findings)
-            # A run covers one marketplace, so one currency; should a case ever mix currencies, its value
-            # cannot be added up and is left empty with every currency named.
+            # A case is of one marketplace (`group_cases`), so one currency; should a case ever mix currencies, its
+            # value cannot be added up and is left empty with every currency named.
             value = next(iter(totals.value.values())) if len(totals.value) == 1 else None
             deadlines = [row["window_closes"] for row in case.findings if row["window_closes"] is not None]
             references = dict.fromkeys(row["reference_id"] for row in case.findings if row["reference_id"])
@@ -526,7 +536,8 @@ class _Workbook:
                   for key in ("sku", "fnsku", "asin")),
                 None, None, None, None,
             ])
-        ws = self._table_sheet(t["sheet.cases"], columns, rows, marketplace=self.result.marketplace)
+        ws = self._table_sheet(t["sheet.cases"], columns, rows,
+                               row_marketplaces=[case.marketplace for case in self.cases])
         self._outcome_dropdown(ws, len(columns) - 1, len(rows))
         return ws
 
@@ -601,7 +612,8 @@ class _Workbook:
             ]
             for row in expiring
         ]
-        return self._table_sheet(t["sheet.expiring"], columns, rows, marketplace=self.result.marketplace)
+        return self._table_sheet(t["sheet.expiring"], columns, rows,
+                                 row_marketplaces=[row["marketplace"] for row in expiring])
 
     def detector_sheet(self, code: str, findings: pl.DataFrame) -> None:
         """The sheet of one detector's findings (`FINDINGS_COLUMNS`), nearest deadline first; none without any."""
@@ -634,7 +646,7 @@ class _Workbook:
             rows.append([*values, *explanation, case_of.get(finding["finding_id"]),
                          *self._staff_values(finding["finding_id"])])
         # Each row links to the pages of its own marketplace (a folder of several gives a sheet of several).
-        ws = self._table_sheet(code, columns, rows, marketplace_at=FINDINGS_COLUMNS.index("marketplace"))
+        ws = self._table_sheet(code, columns, rows, row_marketplaces=[finding["marketplace"] for finding in ordered])
         self._outcome_dropdown(ws, len(columns) - 1, len(rows))
         self.detector_sheets[code] = ws
 
@@ -748,11 +760,11 @@ class _Workbook:
     # ---- building blocks ----
 
     def _table_sheet(self, title: str, columns: Sequence[_Column], rows: Sequence[Sequence[object]],
-                     *, marketplace: str | None = None, marketplace_at: int | None = None) -> Any:
+                     *, marketplace: str | None = None, row_marketplaces: Sequence[str] | None = None) -> Any:
         """A sheet with a bold, frozen, filterable header row, one row per item, and a total row below them.
 
-        Cells of a `link` column link to the page their value names in `marketplace` (or in the row's own, the
-        value at `marketplace_at`), when it has one."""
+        Cells of a `link` column link to the page their value names in `marketplace` (or in each row's own,
+        `row_marketplaces`), when it has one."""
         ws = self.book.create_sheet(title)
         # Write-only sheets emit widths, panes and print properties before the rows, so they are settled first.
         print_setup(ws)
@@ -763,10 +775,10 @@ class _Workbook:
         ws.append([self._header_cell(ws, column) for column in columns])
         linked = [(index, LINKS[column.link]) for index, column in enumerate(columns) if column.link]
         kinds = [column.kind for column in columns]
-        for row in rows:
+        for number, row in enumerate(rows):
             cells = [self._cell(ws, value, kind) for value, kind in zip(row, kinds, strict=True)]
+            where = row_marketplaces[number] if row_marketplaces is not None else marketplace
             for index, address in linked:
-                where = row[marketplace_at] if marketplace_at is not None else marketplace
                 url = address(row[index], where) if row[index] is not None else None
                 if url is not None:
                     cells[index] = self._cell(ws, row[index], kinds[index], link=url)
