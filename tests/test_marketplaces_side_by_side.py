@@ -232,3 +232,41 @@ def test_check_shows_the_coverage_of_each_marketplace(tmp_path: Path) -> None:
             "file); 1 file with rows of several, each row in its own.") in text
     for label in ("DE (EUR)", "UK (GBP)", "US (USD)"):
         assert f"Coverage: what each detector judged, and what it could not, marketplace {label}" in text
+
+
+def test_a_pan_european_settlement_gives_each_line_to_its_store(tmp_path: Path) -> None:
+    """One EUR settlement with Amazon.de and Amazon.fr order lines (a Pan-European account settles per currency) and
+    a UK one: DE and FR are audited too though no file names either alone; the EUR settlement's lines go to their
+    own store, and its lines of no store (the summary, a storage fee) are left out, counted, with the reason."""
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    (reports / "uk.txt").write_text(settlement("25000000001", "Amazon.co.uk", "GBP", "202-0000001-0000001"),
+                                    encoding="utf-8")
+    de = settlement("25000000004", "Amazon.de", "EUR", "302-0000001-0000001", german=True).splitlines()
+    fr = settlement("25000000004", "Amazon.fr", "EUR", "402-0000001-0000001", german=True).splitlines()
+    storage = "\t".join(["25000000004", "", "", "", "", "", "other-transaction", "", "", "", "", "",
+                         "other-transaction", "Storage Fee", "-1,50", "", "10.03.2026", "10.03.2026 10:00:00 UTC",
+                         "", "", "", "", "", ""])
+    de[1] = de[1].replace("\t-4,00\t", "\t-9,50\t")  # the settlement's total: both orders and the fee
+    (reports / "eu.txt").write_text("\n".join([*de, *fr[2:], storage]) + "\n", encoding="utf-8")
+    load = load_folder(reports)
+    assert (load.marketplace.codes, load.marketplace.split) == (("DE", "FR", "UK"), ("eu.txt",))
+    assert [(p.file, p.line, p.message) for p in load.problems if p.file == "eu.txt"] == [
+        ("eu.txt", 2, "2 rows (first here) of this file of several marketplaces name none of this folder's (DE, FR, "
+         "UK) by themselves: left out, so that no money goes to the wrong marketplace's audit."),
+    ]
+    eu = next(f for f in load.files if f.file == "eu.txt")
+    assert (eu.rows_read, eu.rows_kept, eu.rows_rejected) == (8, 6, 2)
+    assert {code: part.datasets["transactions"].select("source_line", "marketplace_name", "amount").rows()
+            for code, part in sorted(load.parts.items()) if code != "UK"} == {
+        "DE": [(3, "Amazon.de", Decimal("20.00")), (4, "Amazon.de", Decimal("-12.00")),
+               (5, "Amazon.de", Decimal("-12.00"))],
+        "FR": [(6, "Amazon.fr", Decimal("20.00")), (7, "Amazon.fr", Decimal("-12.00")),
+               (8, "Amazon.fr", Decimal("-12.00"))],
+    }
+    result = audit(reports, as_of=AS_OF, select=["FBA03"])
+    assert result.findings.select("finding_id", "currency", "amount").rows() == [
+        ("FBA03:DE:302-0000001-0000001:SKU-MUG", "EUR", Decimal("4.00")),
+        ("FBA03:FR:402-0000001-0000001:SKU-MUG", "EUR", Decimal("4.00")),
+        ("FBA03:UK:202-0000001-0000001:SKU-MUG", "GBP", Decimal("4.00")),
+    ]

@@ -72,7 +72,8 @@ def audit(
     claim ledger reconciles with (Amazon's payments, with their `case-id`), whichever detectors run.
 
     `marketplace` is `auto` (read from the reports) or a code the reports must agree with; see
-    `fba_audit.reports.marketplace` for the rule. `MarketplaceMismatch` when they do not, or name several.
+    `fba_audit.reports.marketplace` for the rule. `MarketplaceMismatch` when they do not. A folder of several
+    marketplaces under `auto` is audited side by side: the result's `parts` hold one result per marketplace.
     `seller_country`: where the seller's business is established (the Digital Services Fee depends on it).
     """
     # An unknown marketplace or seller country fails before the long load.

@@ -165,32 +165,28 @@ def _rows_by_marketplace(read: _FileRead, codes: tuple[str, ...]) -> dict[str, d
     """The frames of a file with rows of several marketplaces, per marketplace; the lines that name none of `codes`
     are counted as rejected, with a warning (every line is accounted for)."""
     out: dict[str, dict[str, pl.DataFrame]] = {code: {} for code in codes}
-    seen: set[int] = set()
-    placed: set[int] = set()
-    unplaced_first: list[tuple[int, str]] = []
+    unplaced: list[pl.DataFrame] = []
     for dataset, frame in read.frames.items():
         tagged = frame.with_columns(row_marketplace(frame, codes).alias("_marketplace"))
-        seen.update(tagged.get_column("source_line").to_list())
         for code in codes:
-            mine = tagged.filter(pl.col("_marketplace") == code).drop("_marketplace")
-            out[code][dataset] = mine
-            placed.update(mine.get_column("source_line").to_list())
-        for column in NAME_COLUMNS:
-            if column in frame.columns:
-                unplaced_first += [(line, "" if value is None else str(value)) for line, value in tagged.filter(
-                    pl.col("_marketplace").is_null()).select("source_line", pl.col(column).cast(pl.String)).rows()]
-                break
-    unplaced = sorted(seen - placed)
-    if unplaced:
+            out[code][dataset] = tagged.filter(pl.col("_marketplace") == code).drop("_marketplace")
+        named = next((c for c in NAME_COLUMNS if c in frame.columns), None)
+        said = pl.col(named).cast(pl.String) if named else pl.lit(None, pl.String)
+        unplaced.append(tagged.filter(pl.col("_marketplace").is_null()).select("source_line", said.alias("said")))
+    # A line is left out when none of its rows went to a part (a V1 settlement line can give two rows).
+    placed = pl.concat([frame.select("source_line") for part in out.values() for frame in part.values()])
+    left = pl.concat(unplaced).join(placed, on="source_line", how="anti")
+    lines = left["source_line"].unique().sort()
+    if lines.len():
         summary = read.summary
-        summary.rows_rejected += len(unplaced)
-        said = sorted({value for line, value in unplaced_first if value})
+        summary.rows_rejected += lines.len()
+        said = sorted(left["said"].drop_nulls().unique().to_list())
+        count = lines.len()
         summary.problems.append(Problem(
-            summary.file, unplaced[0], None, None,
-            f"{len(unplaced)} row{'s' if len(unplaced) != 1 else ''} (first here) of this file of several "
-            f"marketplaces name{'s' if len(unplaced) == 1 else ''} none of this folder's ({', '.join(codes)}) by "
-            f"{'itself' if len(unplaced) == 1 else 'themselves'}"
-            + (f" ({', '.join(said[:4])})" if said else "")
+            summary.file, lines[0], None, None,
+            f"{count} row{'s' if count != 1 else ''} (first here) of this file of several marketplaces "
+            f"name{'s' if count == 1 else ''} none of this folder's ({', '.join(codes)}) by "
+            f"{'itself' if count == 1 else 'themselves'}" + (f" ({', '.join(said[:4])})" if said else "")
             + ": left out, so that no money goes to the wrong marketplace's audit.",
             LEFT_OUT_HINT, severity="warning"))
     return out
@@ -792,7 +788,7 @@ def _finish_file(read: _FileRead, handed_over: list[pl.DataFrame], preamble: lis
     typed = typed.with_columns(empty)
     read.resave_sign = read.resave_sign or _scientific_id(typed, read.headers)
     if kind.key != "products":  # the seller's own file: its currency is that of the seller's costs
-        read.signs = FileSigns(summary.file, *file_signs(typed, read.headers))
+        read.signs = FileSigns(summary.file, *file_signs(typed, read.headers), kind=kind.key)
     for warning in unknown_values(kind, typed, read.headers, summary.file):
         summary.problems.append(warning)
     if kind.key == "date_range":

@@ -16,8 +16,9 @@ What the files say, per report (docs/report-formats.md; sources there):
 A currency alone names a marketplace only where one marketplace uses it (EUR does not: DE, FR, IT, ES, ...).
 
 The rule:
-- `auto` (the default): each marketplace that a file names by itself (one marketplace per file). None named at
-  all: US, and the run says so. One: the run audits it, as it always did. Several (a UK, a DE and a US
+- `auto` (the default): each marketplace that a file names by itself (one marketplace per file), or that a
+  settlement, Date Range or All Orders file has rows of (`ACTIVITY_KINDS`). None named at all: US, and the run
+  says so. One: the run audits it, as it always did. Several (a UK, a DE and a US
   settlement in one folder, issue 24): the run audits each one side by side, every file in the part of its own
   marketplace (`placement`), so that no money of one marketplace enters another's audit.
 - an explicit code: an input error when no file agrees with it; files of other marketplaces beside files of
@@ -115,12 +116,19 @@ def file_signs(frame: pl.DataFrame, headers: dict[str, str]) -> Signs:
     return tuple(sorted(codes)), tuple(sorted(currencies)), tuple(said)
 
 
+# Reports whose rows are sales and money: a store they have rows of is audited, even when no file names it alone
+# (a Pan-European EUR settlement with Amazon.de and Amazon.fr lines). A Fee Preview lists a SKU in every store of
+# the account (a North American one: US and CA) whether or not it sells there, so it starts no audit of its own.
+ACTIVITY_KINDS = frozenset({"settlement_v1", "settlement_v2", "date_range", "all_orders"})
+
+
 @dataclass(frozen=True)
 class FileSigns:
     file: str
     marketplaces: tuple[str, ...]
     currencies: tuple[str, ...]
     said: tuple[str, ...]
+    kind: str = ""  # the ReportKind key
 
     def names(self) -> tuple[str, ...]:
         """The marketplaces this file alone points to (by name, or by a currency only one marketplace uses)."""
@@ -184,9 +192,10 @@ def decide(requested: str, signs: list[FileSigns]) -> MarketplaceDecision:
             code = single[0]
             return MarketplaceDecision(code, note=f"Marketplace {code}, as the reports say: "
                                                   f"{_listed(named[code], 2)}.")
-        if single:
+        found = sorted(set(single) | {c for s in signed if s.kind in ACTIVITY_KINDS for c in s.marketplaces})
+        if single or len(found) > 1:
             # Several marketplaces, or one with files of another beside it: each file in the part of its own.
-            return placement(tuple(single), signs)
+            return placement(tuple(found), signs)
         return MarketplaceDecision(None, error=(
             f"The reports do not say which one marketplace they are from ({_listed(signed)}): pass --marketplace, "
             f"one of {', '.join(sorted(MARKETPLACE_CURRENCY))}."))
