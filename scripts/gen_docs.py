@@ -181,6 +181,18 @@ its preamble line `指定のない場合、単位は円` gives yen to lines with
 American account lists a SKU once per store (`amazon-store` `US`, `CA`), each row in that store's currency: each
 row counts for its own marketplace.
 
+## Several stores in one folder
+
+A folder may hold the reports of several stores. Each marketplace is audited on its own load
+(`fba_audit.reports.marketplace.placement`): a file that names one marketplace (`marketplace-name`, Date Range
+`marketplace`, `amazon-store`, `sales-channel`, or a currency only one marketplace uses) is that marketplace's; a
+file with rows of several (a North American Fee Preview, a Pan-European EUR settlement with `Amazon.de` and
+`Amazon.fr` lines) gives each row to the marketplace the row names, and a row that names none of them (a
+settlement's summary line, a storage fee without `marketplace-name`) is counted as rejected, with a warning; a file
+that names none (Inventory Ledger, returns, inbound shipments) is the marketplace's of the files beside it in its
+folder when they all name one (`reports/UK/`), else it is left out with its reason; `products.csv` goes with every
+marketplace. Rows are de-duplicated within each marketplace. What the outputs show: docs/monthly-run.md.
+
 ## Nothing counted twice
 
 Within one file every row is a real event (two identical ledger rows are two units). Across files the same

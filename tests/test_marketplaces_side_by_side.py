@@ -153,6 +153,10 @@ def test_run_shows_one_block_per_marketplace_with_totals_per_currency(tmp_path: 
     assert [row[:2] for row in summary[at + 2:at + 5]] == [("DE", "EUR"), ("UK", "GBP"), ("US", "USD")]
     sheet = [row for row in book["FBA03"].iter_rows(values_only=True)]
     assert sorted(row[3] for row in sheet[1:4]) == ["DE", "UK", "US"]
+    not_checked = [row[:4] for row in book["Not checked"].iter_rows(values_only=True)]
+    assert not_checked[:4] == [("marketplace", "code", "name", "ran"), ("DE", "FBA03", "refund-exceeds-charge",
+                                "ran"), ("UK", "FBA03", "refund-exceeds-charge", "ran"),
+                               ("US", "FBA03", "refund-exceeds-charge", "ran")]
 
 
 def test_a_claimable_total_never_adds_currencies(tmp_path: Path) -> None:

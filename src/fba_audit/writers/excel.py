@@ -692,16 +692,23 @@ class _Workbook:
                    _Column(t["col.reason"], "wrap"), _Column(t["col.not_checked"], "int", total=True),
                    _Column(t["col.items"], "wrap", t["note.items"]), _Column(t["col.coverage_notes"], "wrap"),
                    _Column(t["col.download"], "wrap")]
+        # A run over several marketplaces: each one's detectors, the marketplace in a first column.
+        several = bool(self.result.parts)
+        if several:
+            columns.insert(0, _Column(t["col.marketplace"]))
         rows = []
-        for entry in self.result.coverage:
-            facts = [entry.code, entry.name, t[f"run_status.{entry.status}"], entry.item or None, entry.judged,
-                     entry.findings if entry.status == STATUS_RAN else None]
-            notes, download = "\n".join(entry.notes) or None, entry.download or None
-            for reason in entry.not_checked or (None,):
-                if reason is None:
-                    rows.append([*facts, None, 0, None, notes, download])
-                else:
-                    rows.append([*facts, reason.reason, reason.count, _items_text(reason.items), notes, download])
+        for part in self.result.by_marketplace():
+            for entry in part.coverage:
+                facts = [*([part.marketplace] if several else []), entry.code, entry.name,
+                         t[f"run_status.{entry.status}"], entry.item or None, entry.judged,
+                         entry.findings if entry.status == STATUS_RAN else None]
+                notes, download = "\n".join(entry.notes) or None, entry.download or None
+                for reason in entry.not_checked or (None,):
+                    if reason is None:
+                        rows.append([*facts, None, 0, None, notes, download])
+                    else:
+                        rows.append([*facts, reason.reason, reason.count, _items_text(reason.items), notes,
+                                     download])
         return self._table_sheet(t["sheet.not_checked"], columns, rows)
 
     def _problems_sheet(self) -> Any:
