@@ -245,3 +245,36 @@ def test_japanese_monthly_transactions_with_preamble(tmp_path: Path, encoding: s
          dt.datetime(2026, 8, 31, 3, 0, 1, tzinfo=UTC)),
     ]
     assert result.marketplace is not None and result.marketplace.code == "JP"
+
+
+# (Umsätze as written in a German Date Range report, what it is: a Decimal, or None for a rejected row)
+DE_DATE_RANGE_AMOUNTS = [
+    ("1.234,56", Decimal("1234.56")),
+    ("1 234,56", Decimal("1234.56")),  # grouped with a space
+    ("1\u00a0234,56", Decimal("1234.56")),  # grouped with a no-break space
+    ("12 34,56", None),  # a space that groups no thousands is not taken out
+    ("12,34", Decimal("12.34")),
+    ("12.99", Decimal("12.99")),
+    ("2.000", None),  # reads two ways
+    ("2.000,00", Decimal("2000.00")),
+]
+
+
+@pytest.mark.parametrize(("written", "expected"), DE_DATE_RANGE_AMOUNTS, ids=[w for w, _ in DE_DATE_RANGE_AMOUNTS])
+def test_german_date_range_amount(tmp_path: Path, written: str, expected: Decimal | None) -> None:
+    fixtures = Path(__file__).parents[1] / "fixtures" / "reports"
+    header = (fixtures / "date_range" / "ok_de.csv").read_text(encoding="utf-8").splitlines()[1]
+    # Umsätze, the twelve amount columns after it, and Gesamt (the same amount: the row adds up).
+    cells = ["05.01.2026 13:23:45 MEZ", "11800000001", "Bestellung", "302-0000000-0000001", "SKU-DE-1", "Bürste", "1",
+             "amazon.de", "Amazon", "", "", "", "", written, *["0"] * 12, written]
+    write(tmp_path, "de.csv", [header, ",".join(f'"{c}"' for c in cells)])
+    result = load_folder(tmp_path)
+    sales = result.datasets["transactions"].filter(pl.col("amount_description") == "ProductSales")
+    if expected is None:
+        assert sales.is_empty()
+        assert [(p.line, p.column, p.value) for p in result.problems if p.severity == "error"] == [
+            (2, "Umsätze", written), (2, "Gesamt", written)]
+    else:
+        assert [str(p) for p in result.problems] == []
+        assert sales.select("amount", "currency", "posted_at").rows() == [
+            (expected, "EUR", dt.datetime(2026, 1, 5, 12, 23, 45, tzinfo=UTC))]  # MEZ is UTC+1

@@ -72,7 +72,7 @@ _COMMA_DECIMAL_GROUPED = r"^[+-]?\d{1,3}(\.\d{3})+,\d+$|^[+-]?\d{1,3}(\.\d{3}){2
 _POINT_DECIMAL_GROUPED = r"^[+-]?\d{1,3}(,\d{3})+\.\d+$|^[+-]?\d{1,3}(,\d{3}){2,}$"  # 1,234.56 and 1,234,567
 
 
-def _number_text(raw: pl.Expr, thousands: bool) -> pl.Expr:
+def _number_text(raw: pl.Expr, thousands: bool, spaces: bool = False) -> pl.Expr:
     """The text of a number read with either decimal mark, as polars casts it; null where the mark is ambiguous.
 
     For the kinds Amazon writes in the seller's locale (settlement V2, Date Range): each value is read by its own
@@ -80,9 +80,12 @@ def _number_text(raw: pl.Expr, thousands: bool) -> pl.Expr:
     (12,34 is 12.34, never 1234); with both marks the last is the decimal mark and the other must group thousands
     by threes (1.234,56 and 1,234.56 are 1234.56). `thousands` (a file whose decimal mark is the point, in a kind
     that groups thousands: US, UK, CA, MX, JP Date Range files) reads "1,234" as 1234, as those files group
-    thousands with commas and have no decimal commas to confuse it with."""
-    # EU Date Range files may group thousands with (no-break) spaces.
-    text = raw.str.replace_all(r"[\s\u00a0]", "")
+    thousands with commas and have no decimal commas to confuse it with. `spaces`: EU Date Range files may group
+    thousands with (no-break) spaces, 1 234,56; a space that does not group by threes is not taken out."""
+    text = raw
+    if spaces:
+        spaced = text.str.contains(r"^[+-]?\d{1,3}([ \u00a0\u202f]\d{3})+([.,]\d+)?$")
+        text = pl.when(spaced).then(text.str.replace_all(r"[ \u00a0\u202f]", "")).otherwise(text)
     point_grouped = text.str.contains(_POINT_DECIMAL_GROUPED)
     if thousands:
         point_grouped = point_grouped | text.str.contains(r"^[+-]?\d{1,3},\d{3}$")
@@ -102,7 +105,7 @@ def _parsed(raw: pl.Expr, dtype: pl.DataType, plain: str, grouped: str, decimal_
     `either_mark` (and any file that writes decimal commas) reads each value by its own marks (`_number_text`);
     otherwise the file's one form is checked with one regex, the fast path of the big US files."""
     if either_mark or decimal_comma:
-        text = _number_text(raw, thousands and not decimal_comma)
+        text = _number_text(raw, thousands and not decimal_comma, spaces=thousands)
         return pl.when(text.str.contains(plain)).then(text.cast(dtype, strict=False)).otherwise(None)
     if thousands:
         # One regex checks the number and its grouping, then the commas go: a third of the cost of finding the
