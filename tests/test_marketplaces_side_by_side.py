@@ -198,7 +198,8 @@ def test_claim_windows_are_those_of_each_finding_s_marketplace(tmp_path: Path) -
     and each finding is judged with its own marketplace's window (never the other's: fba_audit.policy)."""
     from fba_audit.policy import no_window_message, window_for
 
-    case = Path(__file__).parent / "fixtures" / "detectors" / "FBA02" / "finds_basic_misplaced_and_damaged_not_reimbursed"
+    case = Path(__file__).parent / "fixtures" / "detectors" / "FBA02" / (
+        "finds_basic_misplaced_and_damaged_not_reimbursed")
     reports = tmp_path / "reports"
     for code, domain, currency, order in (("UK", "Amazon.co.uk", "GBP", "202-0000001-0000001"),
                                           ("US", "Amazon.com", "USD", "111-0000001-0000001")):

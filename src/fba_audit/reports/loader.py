@@ -33,8 +33,8 @@ from fba_audit.reports.marketplace import (
     AUTO, LEFT_OUT_HINT, NAME_COLUMNS, FileSigns, MarketplaceDecision, decide, file_signs, row_marketplace,
 )
 from fba_audit.reports.kinds import (
-    EXPECTED, FLOAT, INT, INBOUND_SHIPMENT_ITEMS, INBOUND_SHIPMENTS, INBOUND_TRANSPORT, MONEY, ReportKind, match_columns,
-    recognise,
+    EXPECTED, FLOAT, INBOUND_SHIPMENT_ITEMS, INBOUND_SHIPMENTS, INBOUND_TRANSPORT, INT, MONEY, ReportKind,
+    match_columns, recognise,
 )
 from fba_audit.reports.model import FileSummary, LoadResult, Problem
 from fba_audit.reports.periods import period_warnings
@@ -114,11 +114,11 @@ def load_folder(
     titles = _titles(reads)
     parts: dict[str, LoadResult] = {}
     if decision.several:
-        by_code = _parts(reads, decision)
-        for code, part in by_code.items():
-            parts[code] = LoadResult(datasets=_merge(part, final), files=sorted(
-                {id(r.summary): r.summary for r in part}.values(), key=lambda f: f.file), titles=titles,
-                marketplace=MarketplaceDecision(code, note=f"Marketplace {code}, one of {', '.join(decision.codes)}."))
+        for code, part in _parts(reads, decision).items():
+            files = sorted({id(r.summary): r.summary for r in part}.values(), key=lambda f: f.file)
+            note = f"Marketplace {code}, one of {', '.join(decision.codes)}."
+            parts[code] = LoadResult(datasets=_merge(part, final), files=files, titles=titles,
+                                     marketplace=MarketplaceDecision(code, note=note))
         datasets = _joined(parts, decision.codes)
     else:
         datasets = _merge(reads, final)
