@@ -170,11 +170,11 @@ is read by its own marks, not by a guess about the whole file:
 A settlement line that does not fit the form of the file's first lines gets a second reading with either mark,
 so a `5,05` among points is read too. The Date Range report is localized in full: its headers and `type` values
 (`Bestellung`, `Commande`, `Ordine`, `Pedido`, `注文` → Order; `Erstattung`, `Remboursement`, `Rimborso`,
-`Reembolso`, `返金` → Refund; `Übertrag`, `Transfert`, `振込み` → Transfer; report_formats.md §10.4 and the sources
-there) are mapped to the English ones, other types are kept as written. The Amazon.co.jp monthly transaction
-report (crossborder.md §7.2: a script written against a real `2026AugMonthlyTransaction.csv`, 30 columns, its
-header searched "within the first 40 lines" since the count varies by month) has nine preamble lines before its
-header, `日付/時間` values such as `2026/08/01 3:21:05 JST` (read as Japan time, UTC+9, with the printed date kept),
+`Reembolso`, `返金` → Refund; `Übertrag`, `Transfert`, `振込み` → Transfer; report-formats.md, "Date Range
+transaction files", has the sources) are mapped to the English ones, other types are kept as written. The
+Amazon.co.jp monthly transaction report (public scripts written against a real `2026AugMonthlyTransaction.csv`,
+30 columns, its header searched "within the first 40 lines" since the count varies by month) has nine preamble
+lines before its header, `日付/時間` values such as `2026/08/01 3:21:05 JST` (read as Japan time, UTC+9, with the printed date kept),
 yen amounts grouped with commas, two columns more than the older map (`トランザクションのステータス`,
 `トランザクション開始日`, not read), and comes as UTF-8 (2026), UTF-8 with BOM, or Shift_JIS (older downloads);
 its preamble line `指定のない場合、単位は円` gives yen to lines without a marketplace. The Fee Preview of a North

@@ -27,7 +27,7 @@ V2_HEADER = ("settlement-id\tsettlement-start-date\tsettlement-end-date\tdeposit
 # #571 (2023-05-12): "settlement-id settlement-start-date settlement-end-date deposit-date total-amount . . . /
 # 19482314502 14.03.2023 07:49:55 UTC 28.03.2023 07:49:55 UTC 30.03.2023 07:49:55 UTC 1141,18 . . .". The poster
 # cut the line after total-amount; the currency and the order lines below are in the V2 shape
-# (report_formats.md §9.2), with amounts that add up to its 1141,18.
+# (docs/report-formats.md, Settlement and transaction lines), with amounts that add up to its 1141,18.
 GENUINE_DE_SUMMARY = "19482314502\t14.03.2023 07:49:55 UTC\t28.03.2023 07:49:55 UTC\t30.03.2023 07:49:55 UTC\t1141,18"
 
 
@@ -166,9 +166,9 @@ def test_point_decimal_settlement_refuses_a_comma_before_three_digits(tmp_path: 
     ]
 
 
-# The header of a real Amazon.co.jp monthly transaction report, in file order (crossborder.md §7.2, R-JP: DDL and
-# pre-processing script written against "2026AugMonthlyTransaction.csv", 30 columns; the same 30 names in a
-# public accounting app's test of its payment-CSV parser). The last two columns are new against the older map.
+# The header of a real Amazon.co.jp monthly transaction report, in file order (docs/report-formats.md, Date Range
+# transaction files: public scripts written against a real "2026AugMonthlyTransaction.csv", 30 columns; the same 30
+# names in a public accounting app's test of its payment-CSV parser). The last two are new against the older map.
 JP_HEADER = ["日付/時間", "決済番号", "トランザクションの種類", "注文番号", "SKU", "説明", "数量", "Amazon 出品サービス",
              "フルフィルメント", "市町村", "都道府県", "郵便番号", "税金徴収型", "商品売上", "商品の売上税", "配送料",
              "配送料の税金", "ギフト包装手数料", "ギフト包装クレジットの税金", "Amazonポイントの費用", "プロモーション割引額",
@@ -214,7 +214,7 @@ def _csv(rows: list[list[str]]) -> list[str]:
 @pytest.mark.parametrize(("encoding", "label"), [
     ("utf-8", "UTF-8"),  # R-JP: the 2026 file decoded as UTF-8
     ("utf-8-sig", "UTF-8 with BOM"),
-    ("cp932", "Shift_JIS (cp932)"),  # older reports (report_formats.md §1.2: I #2293, PR #244, #769)
+    ("cp932", "Shift_JIS (cp932)"),  # older reports (docs/report-formats.md, Delivery and encodings)
 ])
 def test_japanese_monthly_transactions_with_preamble(tmp_path: Path, encoding: str, label: str) -> None:
     lines = _csv([[p] for p in JP_PREAMBLE]) + _csv([JP_HEADER]) + _csv(JP_ROWS)

@@ -42,9 +42,9 @@ LOCALIZED_TYPES = {
     "Anpassung": "Adjustment", "Commande": "Order", "Remboursement": "Refund", "Transfert": "Transfer",
     "Frais de service": "Service Fee", "Ajustement": "Adjustment", "Ordine": "Order", "Rimborso": "Refund",
     "Pedido": "Order", "Reembolso": "Refund", "注文": "Order", "返金": "Refund", "調整": "Adjustment",
-    # Amazon.co.jp monthly transaction reports of 2026 (crossborder.md §7.2, from a script written against a real
-    # 2026AugMonthlyTransaction.csv): 振込み is the transfer to the seller's bank. Its other types (注文外料金,
-    # Amazon手数料, FBA手数料, 配送サービス) are kept as Amazon writes them: no detector reads them.
+    # Amazon.co.jp monthly transaction reports of 2026 (docs/report-formats.md, Date Range transaction files): 振込み
+    # is the transfer to the seller's bank. Its other types (注文外料金, Amazon手数料, FBA手数料, 配送サービス) are kept
+    # as Amazon writes them: no detector reads them.
     "振込み": "Transfer",
 }
 
@@ -235,7 +235,8 @@ def _preamble_currency(preamble: list[str]) -> str | None:
         if match:
             return match.group(1)
         # Amazon.co.jp: "指定のない場合、単位は円" (unless stated, amounts are in yen), the second preamble line of the
-        # monthly transaction report (crossborder.md §7.2). Lines such as Amazon手数料 leave the marketplace empty.
+        # monthly transaction report (docs/report-formats.md, Date Range transaction files). Lines such as
+        # Amazon手数料 leave the marketplace empty.
         if "単位は円" in line:
             return "JPY"
     return None
