@@ -74,6 +74,15 @@ class FeeResult:
     # where it cannot apply. `low_inventory_verified` is False when that rate rests on third-party sources only.
     low_inventory_fee_up_to: Decimal | None = None
     low_inventory_verified: bool = True
+    # Outside North America several fees could apply to one charge (`ratecards_fulfilment`): `fee` is then the
+    # cheapest, `columns` every candidate, `highest_fee` the most expensive with its extras (None when one of them is
+    # not known) and `highest_verified` whether that one rests on verified rows only. `guesses`: why a finding judged
+    # on the cheapest is only `review`; `doubts`: why any finding on this card is (e.g. a domestic table not held).
+    columns: tuple = ()
+    highest_fee: Decimal | None = None
+    highest_verified: bool = False
+    guesses: tuple[str, ...] = ()
+    doubts: tuple[str, ...] = ()
 
 
 def _dec(value: Any) -> Decimal:
@@ -119,11 +128,14 @@ def _rule_changes(kind: str, marketplace: str) -> tuple[dt.date, ...]:
         days |= {d for d in (card.effective_from, card.effective_to and card.effective_to + one) if d}
         for period in card.data.get("peak_periods", []):
             days |= {period["start"], period["end"] + one}
-        for surcharge in card.data.get("surcharges", []):
-            if surcharge.get("effective_from"):
-                days.add(_as_date(surcharge["effective_from"]))
-            if surcharge.get("effective_to"):
-                days.add(_as_date(surcharge["effective_to"]) + one)
+        # Surcharges, and outside the US the low-price thresholds and selected-category lists, start and end too.
+        dated = [*card.data.get("surcharges", []), *card.data.get("low_price", {}).get("thresholds", []),
+                 *card.data.get("selected_categories", [])]
+        for entry in dated:
+            if entry.get("effective_from"):
+                days.add(_as_date(entry["effective_from"]))
+            if entry.get("effective_to"):
+                days.add(_as_date(entry["effective_to"]) + one)
     return tuple(sorted(days))
 
 
@@ -211,7 +223,7 @@ def size_tier(length: Any, width: Any, height: Any, dimension_unit: str, weight:
               *, marketplace: str = "US", on: dt.date) -> TierResult | None:
     """Size tier and shipping weight of a packaged unit under the table in force on `on` (None: no table)."""
     card = table_for("fulfillment", marketplace, on)
-    if card is None:
+    if card is None or card.data.get("system") in ("eu", "jp"):  # metric tiers: ratecards_fulfilment
         return None
     sides = sorted((_in_inches(side, dimension_unit) for side in (length, width, height)), reverse=True)
     return _size_tier_on(card, sides, _in_pounds(weight, weight_unit))
@@ -244,6 +256,8 @@ def _fee_on(card: RateCard, tier_name: str, shipping_weight: Decimal, price: Dec
     row = next((b for b in tier["bands"] if "up_to_lb" not in b or weight <= _dec(b["up_to_lb"])), None)
     if row is None:
         return no_fee(f"{weight} lb is above the {tier_name} weight bands of {card.id}", band_name)
+    if "fees" not in row:
+        return no_fee(f"the {tier_name} row up to {row.get('up_to_lb', 'any')} lb is not in table {card.id}", band_name)
     fee = _dec(row["peak_fees" if period else "fees"][band_name])
     if "step_lb" in row:
         # Per-interval charge above the base weight ("+ $0.08 per 4-oz interval above first 3 lb").
@@ -253,7 +267,7 @@ def _fee_on(card: RateCard, tier_name: str, shipping_weight: Decimal, price: Dec
     verified = tier.get("verified", True) and row.get("verified", True) and (
         period is None or row.get("peak_verified", True))
     return FeeResult(surcharged, None, band_name, period is not None, applied, card.id, card.source, verified,
-                     base_fee=fee)
+                     base_fee=fee, doubts=tuple(card.data.get("always_review", ())))
 
 
 def _surcharged(card: RateCard, fee: Decimal, on: dt.date) -> tuple[Decimal, tuple[str, ...]]:
@@ -319,30 +333,40 @@ def fulfillment_fee(tier: str, shipping_weight_lb: Any, price: Any, *, marketpla
                     on: dt.date) -> Decimal | None:
     """Per-unit FBA fulfillment fee (non-apparel) for a tier, shipping weight and item price on a date."""
     card = table_for("fulfillment", marketplace, on)
-    return None if card is None else _fee_on(card, tier, _dec(shipping_weight_lb), _dec(price), on).fee
+    if card is None or card.data.get("system") in ("eu", "jp"):  # several columns: ratecards_fulfilment
+        return None
+    return _fee_on(card, tier, _dec(shipping_weight_lb), _dec(price), on).fee
 
 
 def expected_fulfillment_fee(length: Any, width: Any, height: Any, dimension_unit: str, weight: Any, weight_unit: str,
                              price: Any, *, marketplace: str = "US", on: dt.date, apparel: bool = False,
-                             dangerous_goods: bool = False, sipp_certified: bool | None = None) -> FeeResult:
+                             dangerous_goods: bool = False, sipp_certified: bool | None = None,
+                             category: str | None = None) -> FeeResult:
     """Size tier and per-unit fee of a packaged unit, with the table id and source to quote as evidence, and the
     fees that may explain a different charge (`extras`, `fee_with_extras`, `fee_if_sipp`,
-    `low_inventory_fee_up_to`). `sipp_certified`: what the seller says (None: not known)."""
+    `low_inventory_fee_up_to`). `sipp_certified`: what the seller says (None: not known). `category`: the seller's
+    category name, read outside North America (selected-category tiers, low-price exclusions)."""
     # NOTE: a year of charges is hundreds of thousands of order items but only a few fee regimes per SKU: the
     # answer for `on` is the answer for the first day of its regime, so it is computed once and remembered.
     return _expected_fulfillment_fee(length, width, height, dimension_unit, weight, weight_unit, _dec(price),
                                      marketplace, _regime_start("fulfillment", marketplace, on), apparel,
-                                     dangerous_goods, sipp_certified)
+                                     dangerous_goods, sipp_certified, category)
 
 
 @lru_cache(maxsize=2_000_000)
 def _expected_fulfillment_fee(length: Any, width: Any, height: Any, dimension_unit: str, weight: Any,
                               weight_unit: str, price: Decimal, marketplace: str, on: dt.date, apparel: bool,
-                              dangerous_goods: bool, sipp_certified: bool | None = None) -> FeeResult:
+                              dangerous_goods: bool, sipp_certified: bool | None = None,
+                              category: str | None = None) -> FeeResult:
     card = table_for("fulfillment", marketplace, on)
     if card is None:
         return FeeResult(None, None, None, False, (), None, None, False,
                          f"no {marketplace} fulfillment rate card for the charge date")
+    if card.data.get("system") in ("eu", "jp"):
+        from fba_audit import ratecards_fulfilment  # the UK, EU and JP cards (several fee columns, metric tiers)
+
+        return ratecards_fulfilment.expected_fee(card, length, width, height, dimension_unit, weight, weight_unit,
+                                                 price, on, category=category, apparel=apparel)
     tier = size_tier(length, width, height, dimension_unit, weight, weight_unit, marketplace=marketplace, on=on)
     if apparel or dangerous_goods:
         # Apparel and dangerous goods have their own rate cards, which are not in the data files.

@@ -78,6 +78,7 @@ from decimal import Decimal
 import polars as pl
 
 from fba_audit import ratecards as rc
+from fba_audit import ratecards_fulfilment
 from fba_audit.context import AuditContext
 from fba_audit.coverage import Judged
 from fba_audit.detectors import _fees
@@ -96,12 +97,13 @@ PRODUCT_COLUMNS = ("sku", "source_file", "source_line", "length", "width", "heig
 # products.csv `sipp_certified` (yes / no in any case; the loader rejects other values); empty is "not known".
 SIPP_YES, SIPP_NO = ("yes",), ("no",)
 BULKY_TIERS = ("small_bulky", "large_bulky", "extra_large")
+NORTH_AMERICA = ("US", "CA", "MX")  # one fee per charge, on the US tier structure
 ITEM = "order item charged an FBA fulfillment fee (those not judged are listed per SKU)"
 
 
 def _tier_rank(table_id: str | None, tier: str | None, ctx: AuditContext, on) -> int | None:
     card = rc.table_for("fulfillment", ctx.marketplace, on)
-    names = [t["name"] for t in card.data["tiers"]] if card is not None and card.id == table_id else []
+    names = ratecards_fulfilment.tier_names(card) if card is not None and card.id == table_id else []
     return names.index(tier) if tier in names else None
 
 
@@ -134,9 +136,10 @@ def _sipp(value: object) -> bool | None:
 
 
 def _measures(fp: dict | None, prod: dict | None) -> tuple:
-    """(Amazon's measurements, your dimensions, apparel, SIPP-certified): the size arguments of
+    """(Amazon's measurements, your dimensions, apparel, SIPP-certified, category): the size arguments of
     `rc.expected_fulfillment_fee` (length, width, height, unit, weight, unit; None when not given in full), whether
-    the item is apparel, and what products.csv says of its SIPP certification (None: not said)."""
+    the item is apparel, what products.csv says of its SIPP certification (None: not said) and its category
+    (outside North America it decides the tier set and low-price eligibility)."""
     apparel = bool(fp and (fp["product_group"] or "").strip().lower() in APPAREL_GROUPS) or bool(
         prod and (prod["referral_category"] or "").strip().lower() in APPAREL_CATEGORIES)
     amazon = (fp["longest_side"], fp["median_side"], fp["shortest_side"], fp["unit_of_dimension"],
@@ -144,7 +147,8 @@ def _measures(fp: dict | None, prod: dict | None) -> tuple:
     seller = (prod["length"], prod["width"], prod["height"], prod["dimension_unit"], prod["weight"],
               prod["weight_unit"]) if prod else None
     amazon, seller = (None if m is None or any(v is None for v in m) else m for m in (amazon, seller))
-    return amazon, seller, apparel, _sipp(prod.get("sipp_certified")) if prod else None
+    return (amazon, seller, apparel, _sipp(prod.get("sipp_certified")) if prod else None,
+            (prod.get("referral_category") or None) if prod else None)
 
 
 _AMAZON_SIZE = ("longest_side", "median_side", "shortest_side", "unit_of_dimension", "item_package_weight",
@@ -152,10 +156,11 @@ _AMAZON_SIZE = ("longest_side", "median_side", "shortest_side", "unit_of_dimensi
 _SELLER_SIZE = ("length", "width", "height", "dimension_unit", "weight", "weight_unit")
 
 
-def _profiles(previews: pl.DataFrame, catalog: pl.DataFrame) -> pl.DataFrame:
+def _profiles(previews: pl.DataFrame, catalog: pl.DataFrame, *, categories: bool) -> pl.DataFrame:
     """Per SKU, in columns, what `_listed` and `_measures` give from its Fee Preview and products.csv rows (the
     profile `_fees.over_limit` groups SKUs by): your price, sales price, Amazon's size and yours (each all null
-    unless given in full) and whether the item is apparel."""
+    unless given in full), whether the item is apparel, and with `categories` (outside North America, where the
+    fee depends on it) its category name."""
     def given(frame: pl.DataFrame, names: tuple[str, ...], prefix: str) -> list[pl.Expr]:
         present = [pl.col(n) if n in frame.columns else pl.lit(None) for n in names]
         complete = pl.all_horizontal([value.is_not_null() for value in present])
@@ -170,33 +175,35 @@ def _profiles(previews: pl.DataFrame, catalog: pl.DataFrame) -> pl.DataFrame:
     sipp = lowered(catalog, "sipp_certified")
     own = catalog.select("sku", *given(catalog, _SELLER_SIZE, "_seller"),
                          _category=lowered(catalog, "referral_category").is_in(APPAREL_CATEGORIES),
+                         _category_name=pl.col("referral_category").cast(pl.String)
+                         if categories and "referral_category" in catalog.columns else pl.lit(None, pl.String),
                          _sipp=pl.when(sipp.is_in(SIPP_YES)).then(True).when(sipp.is_in(SIPP_NO)).then(False))
     return fee.join(own, on="sku", how="full", coalesce=True).with_columns(
         _apparel=pl.col("_group").fill_null(False) | pl.col("_category").fill_null(False),
     ).select("sku", "your_price", "sales_price", *(f"_amazon{i}" for i in range(6)),
-             *(f"_seller{i}" for i in range(6)), "_apparel", "_sipp")
+             *(f"_seller{i}" for i in range(6)), "_apparel", "_sipp", "_category_name")
 
 
 def _from_profile(profile: tuple) -> tuple[tuple, tuple]:
     """A `_profiles` row (less the SKU) as (`_listed`, `_measures`)."""
-    your_price, sales_price, *sizes, apparel, sipp = profile
+    your_price, sales_price, *sizes, apparel, sipp, category = profile
     amazon, seller = tuple(sizes[:6]), tuple(sizes[6:])
     return (your_price, sales_price), (None if amazon[0] is None else amazon, None if seller[0] is None else seller,
-                                       bool(apparel), sipp)
+                                       bool(apparel), sipp, category)
 
 
 def _bases(measures: tuple, price, on, ctx: AuditContext, *, amazon_too: bool = True) -> tuple:
     """(Amazon's, yours, the one the charge is judged on): the expected fee from Amazon's measurements and from
     your dimensions (each None when not given or not convertible); yours when it gives a fee. Without `amazon_too`,
     Amazon's is left out (None) when yours gives a fee."""
-    amazon_size, seller_size, apparel, sipp = measures
+    amazon_size, seller_size, apparel, sipp, category = measures
 
     def compute(size: tuple | None) -> rc.FeeResult | None:
         if size is None:
             return None
         try:
             return rc.expected_fulfillment_fee(*size, price, marketplace=ctx.marketplace, on=on, apparel=apparel,
-                                               sipp_certified=sipp)
+                                               sipp_certified=sipp, category=category)
         except ValueError:
             return None  # a unit the rate card cannot convert (e.g. "mm"): no basis rather than a guess
 
@@ -236,6 +243,21 @@ def _expected(item: dict, fp: dict | None, prod: dict | None, ctx: AuditContext,
     # Amazon's tier: from its measurements, else from the Fee Preview size-tier code.
     amazon_tier = amazon.tier.tier if amazon is not None and amazon.tier is not None else (
         rc.tier_for_size_tier_code(fp["product_size_tier"] or "", marketplace=ctx.marketplace) if fp else None)
+    verified = basis.verified
+    reasons.update(basis.doubts)
+    if basis.columns:
+        # Several fees could apply (UK, EU, JP): judged against the cheapest, which rests on a guess (`review`),
+        # unless the charge is above the most expensive on verified rows: that part is owed whichever applied.
+        highest = basis.highest_fee
+        over_highest = None if highest is None else charged_pu - (lil_pu or 0) - highest
+        if over_highest is not None and basis.highest_verified and over_highest > _fees.tolerance(
+                highest, floor="0.05", share="0.02"):
+            if highest != upper:
+                notes.add(f"judged against the most expensive fee that could apply, {_fees.money(highest)}; the "
+                          f"cheapest is {_fees.money(upper)}")
+            upper, excess_pu, verified = highest, over_highest, True
+        else:
+            reasons.update(basis.guesses)
     if basis is seller:
         mine = _tier_rank(basis.table_id, seller.tier.tier, ctx, on)
         theirs = _tier_rank(basis.table_id, amazon_tier, ctx, on)
@@ -247,7 +269,7 @@ def _expected(item: dict, fp: dict | None, prod: dict | None, ctx: AuditContext,
             reasons.add("Amazon's own measurements give a smaller tier than your dimensions, yet it charged more")
     else:
         reasons.add("only Amazon's own measurements disagree with the charge (no dimensions in products.csv)")
-    if not basis.verified:
+    if not verified:
         reasons.add(f"a rate-card value used ({basis.table_id}) is marked unverified")
     if basis.tier.tier.startswith(BULKY_TIERS):
         reasons.add("a bulky or extra-large charge above the rate card may hold fees the reports do not show "
@@ -318,7 +340,20 @@ def detect(*, transactions: pl.DataFrame, fee_preview: pl.DataFrame, products: p
            ctx: AuditContext) -> Judged:
     findings, left_out, judged = assess(transactions=transactions, fee_preview=fee_preview, products=products,
                                         reimbursements=reimbursements, sku_economics=sku_economics, ctx=ctx)
-    return Judged(findings, item=ITEM, judged=judged, not_checked=left_out)
+    return Judged(findings, item=ITEM, judged=judged, not_checked=left_out, notes=_card_notes(transactions, ctx))
+
+
+def _card_notes(transactions: pl.DataFrame, ctx: AuditContext) -> tuple[str, ...]:
+    """Outside the US, which rate cards (verified, partly, unverified or none) covered the charge dates: there most
+    rows are unverified or missing, and the run says so beside the findings (docs/rate-cards.md, coverage)."""
+    if ctx.marketplace == "US":
+        return ()
+    dates = transactions.filter(
+        pl.col("amount_description").is_in(list(_fees.FEES["fulfillment"].values())) & in_currency(ctx.currency)
+        & (pl.col("posted_date") <= ctx.as_of)
+    ).select(first=pl.col("posted_date").min(), last=pl.col("posted_date").max())
+    first, last = dates.row(0)
+    return () if first is None else (ratecards_fulfilment.coverage_note(ctx.marketplace, first, last),)
 
 
 def _no_fee_reason(size: tuple, found, basis: rc.FeeResult | None) -> str:
@@ -435,7 +470,8 @@ def _overcharges(transactions: pl.DataFrame, fee_preview: pl.DataFrame, products
 
     unjudged: list[pl.DataFrame] = []
     flagged = items.with_evidence(
-        _fees.over_limit(items.frame, "fulfillment", ["principal"], ctx, _profiles(previews, catalog), limit,
+        _fees.over_limit(items.frame, "fulfillment", ["principal"], ctx,
+                         _profiles(previews, catalog, categories=ctx.marketplace not in NORTH_AMERICA), limit,
                          not_judged=unjudged)
     ).sort(_fees.ITEM_KEYS)
     # Not judged: no expected fee (`limit`), or fee lines tied to no quantity (`_fees.OrderItems.unjudged`).
