@@ -388,3 +388,10 @@ def coverage_note(marketplace: str, first: dt.date, last: dt.date) -> str:
                                                            "no rate card (charges not judged)") for p in shown]
     return (f"{marketplace} fulfilment rate cards for the charges of {first} to {last}: " + "; ".join(parts)
             + ". A finding on an unverified row or on a guessed fee column is review (docs/rate-cards.md).")
+
+
+def coverage_row(marketplace: str, period: Period) -> str:
+    """The row of docs/rate-cards.md's coverage table for one period (tests/test_ratecards_fulfilment.py checks the
+    docs hold every row)."""
+    return (f"| {marketplace} | {period.start or 'before'} .. {period.end or 'onwards'} | "
+            f"{'`' + period.table_id + '`' if period.table_id else '-'} | {period.status} |")
