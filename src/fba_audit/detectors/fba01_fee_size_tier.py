@@ -33,6 +33,18 @@ Status:
   `fba fees` column is the sum of the order line's FBA fees, not the per-unit fee alone), when the item price came
   from the Fee Preview, or when a fee correction Amazon already paid covers part of the charges (see below).
 
+Outside the US (UK, DE, FR, IT, ES, NL, SE, PL, BE, Japan; Canada for Remote Fulfillment) several fees could
+apply to one charge: the settlement line does not say whether the unit shipped from local stock, by EFN from another
+country, by remote fulfilment across the Channel or (Germany) from the stock of a seller outside the Central Europe
+Programme, nor Amazon's fee category (the "selected" categories' parcel tiers on unit weight) or whether the
+low-price rate applied. The charge is judged against the **cheapest** of those fees (`review`, with every fee that
+could apply listed); only the part above the **most expensive** one, when every one is known and it rests on
+verified rows, may be `claimable`. Rows the research behind the cards could not confirm (2025, NL/SE/PL/BE, Japan,
+Canada, low-price, special oversize, per-kg increments), oversize units, standard-size units in DE/FR/IT/ES (the
+Pan-EU low-inventory fee is not held) and Canadian charges (the domestic table is not held) are `review`; the
+charges of a peak whose amounts are not known are not judged. The coverage notes name the rate cards (verified,
+partly verified, unverified, none) for the charge dates. See docs/rate-cards.md, "Fulfilment fees outside the US".
+
 Fee corrections Amazon already paid (Reimbursements `FeeCorrection`, settlement `INCORRECT_FEES_ITEMS` /
 `INCORRECT_FEES_NON_ITEMIZED`, Date Range `Fee Correction`) are subtracted once: one that names an order pays that
 order's charges, one that names only the SKU pays its charges up to its date, oldest first, and never more than the
@@ -44,10 +56,11 @@ One finding per SKU and rate-card period, for the charges still inside the claim
 grouped in a separate `expired` finding so you see what late filing costs. The amount is the overcharge summed
 over the flagged charges (basis `fee_difference`).
 
-Not checked (each listed per SKU with its reason): apparel (Fee Preview product group `Apparel` or your category
-`Clothing and Accessories`) and dangerous goods have their own rate cards, which fba-audit does not hold; charges
-dated before the first rate card held (2025-01-15) or in a marketplace without one; items with no measurements or
-no price (see docs/rate-cards.md). A dangerous-goods item can look overcharged here: do not file for hazmat items.
+Not checked (each listed per SKU with its reason): in the US, apparel (Fee Preview product group `Apparel` or your category
+`Clothing and Accessories`; in the UK and EU it is on the selected-category tiers) and dangerous goods have their
+own rate cards, which fba-audit does not hold; charges dated before the first rate card held (US: 2025-01-15) or in a marketplace without one (Ireland, Mexico); items with
+no measurements or no price (see docs/rate-cards.md). A dangerous-goods item can look overcharged here: do not file
+for hazmat items.
 
 ## Why Amazon owes you
 Amazon's "FBA fees reimbursement policy: Weight and dimensions" says Amazon will reimburse FBA fees it confirms were
