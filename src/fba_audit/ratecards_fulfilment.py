@@ -24,11 +24,14 @@ from typing import Any
 
 from fba_audit import ratecards as rc
 
+# The spellings of the Fee Preview (`centimeters`, `grams`; Amazon's UK help pages write `Centimetres` and
+# `Kilograms`, the Canadian ones `kilos`) and of products.csv after its loader (`cm`, `in`, `g`, `kg`, `lb`, `oz`).
 _CM_PER = {"cm": Decimal(1), "centimeters": Decimal(1), "centimetres": Decimal(1), "mm": Decimal("0.1"),
-           "millimeters": Decimal("0.1"), "in": Decimal("2.54"), "inches": Decimal("2.54")}
+           "millimeters": Decimal("0.1"), "millimetres": Decimal("0.1"), "in": Decimal("2.54"),
+           "inches": Decimal("2.54")}
 _G_PER = {"g": Decimal(1), "grams": Decimal(1), "kg": Decimal(1000), "kilograms": Decimal(1000),
-          "lb": Decimal("453.59237"), "lbs": Decimal("453.59237"), "pounds": Decimal("453.59237"),
-          "oz": Decimal("28.349523125"), "ounces": Decimal("28.349523125")}
+          "kilos": Decimal(1000), "lb": Decimal("453.59237"), "lbs": Decimal("453.59237"),
+          "pounds": Decimal("453.59237"), "oz": Decimal("28.349523125"), "ounces": Decimal("28.349523125")}
 _G_PER_LB = Decimal("453.59237")
 HUNDRED_G, KG = Decimal(100), Decimal(1000)
 ENVELOPES = ("light_envelope", "standard_envelope", "large_envelope", "extra_large_envelope")

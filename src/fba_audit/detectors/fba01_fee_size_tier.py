@@ -56,11 +56,11 @@ One finding per SKU and rate-card period, for the charges still inside the claim
 grouped in a separate `expired` finding so you see what late filing costs. The amount is the overcharge summed
 over the flagged charges (basis `fee_difference`).
 
-Not checked (each listed per SKU with its reason): in the US, apparel (Fee Preview product group `Apparel` or your category
-`Clothing and Accessories`; in the UK and EU it is on the selected-category tiers) and dangerous goods have their
-own rate cards, which fba-audit does not hold; charges dated before the first rate card held (US: 2025-01-15) or in a marketplace without one (Ireland, Mexico); items with
-no measurements or no price (see docs/rate-cards.md). A dangerous-goods item can look overcharged here: do not file
-for hazmat items.
+Not checked (each listed per SKU with its reason): in the US, apparel (Fee Preview product group `Apparel` or your
+category `Clothing and Accessories`; in the UK and EU it is on the selected-category tiers) and dangerous goods have
+their own rate cards, which fba-audit does not hold; charges dated before the first rate card held (US: 2025-01-15)
+or in a marketplace without one (Ireland, Mexico); items with no measurements or no price (see docs/rate-cards.md).
+A dangerous-goods item can look overcharged here: do not file for hazmat items.
 
 ## Why Amazon owes you
 Amazon's "FBA fees reimbursement policy: Weight and dimensions" says Amazon will reimburse FBA fees it confirms were
