@@ -47,3 +47,31 @@ def test_holiday_peak_charges_are_judged_now() -> None:
     assert findings.select("finding_id", "status", "amount").rows() == [
         ("FBA01:US:HOME-TOWEL:us-fba-fulfillment-2026:2026-11", "claimable", Decimal("1.16")),
     ]
+
+
+def test_uk_charge_above_every_column_is_claimable_once_the_window_allows(monkeypatch) -> None:
+    """The UK fee window caps every finding at review until its copy of the policy is read (claim_windows.csv);
+    without that cap, the charge above the most expensive column is claimable and the one above only the cheapest is
+    not (docs/rate-cards.md, "Which column applies")."""
+    import dataclasses
+
+    from fba_audit.detectors import _base
+
+    real = _base.window_for
+
+    def uncapped(code, marketplace, on):
+        window = real(code, marketplace, on)
+        return None if window is None else dataclasses.replace(window, status_cap=None)
+
+    monkeypatch.setattr(_base, "window_for", uncapped)
+    load = load_folder(CASES / "finds_uk_charges_by_fee_column" / "reports")
+    frames = {d: load.datasets[d] if load.has(d) else None
+              for d in ("transactions", "fee_preview", "products", "reimbursements", "sku_economics")}
+    findings, _, _ = fba01.assess(**frames, ctx=AuditContext(as_of=dt.date(2026, 5, 31), marketplace="UK"))
+    # 4.35 - 3.49 (remote DE/FR/IT/ES -> UK light envelope 3.39 + 0.10 dangerous goods); after 2026-04-17
+    # 2 x (4.42 - 3.54); the T-shirt's 3.04 is above only the local selected-category rate 2.87 + 0.10.
+    assert findings.select("finding_id", "status", "amount").rows() == [
+        ("FBA01:UK:CASE-ENV:uk-fba-fulfilment-2026:2026-03", "claimable", Decimal("0.86")),
+        ("FBA01:UK:CASE-ENV:uk-fba-fulfilment-2026:2026-04", "claimable", Decimal("1.76")),
+        ("FBA01:UK:TEE-SHIRT:uk-fba-fulfilment-2026:2026-03", "review", Decimal("0.07")),
+    ]

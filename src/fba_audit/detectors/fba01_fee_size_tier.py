@@ -266,8 +266,9 @@ def _expected(item: dict, fp: dict | None, prod: dict | None, ctx: AuditContext,
         if over_highest is not None and basis.highest_verified and over_highest > _fees.tolerance(
                 highest, floor="0.05", share="0.02"):
             if highest != upper:
-                notes.add(f"judged against the most expensive fee that could apply, {_fees.money(highest)}; the "
-                          f"cheapest is {_fees.money(upper)}")
+                names = {c.with_extras: c.name for c in basis.columns}
+                notes.add(f"judged against the most expensive fee that could apply, {_fees.money(highest)} "
+                          f"({names[highest]}); the cheapest is {_fees.money(upper)} ({names[upper]})")
             upper, excess_pu, verified = highest, over_highest, True
         else:
             reasons.update(basis.guesses)
