@@ -35,7 +35,7 @@ def test_every_table_file_carries_its_provenance():
 def test_table_for_picks_the_table_in_force_on_the_charge_date():
     assert rc.table_for("fulfillment", "US", dt.date(2026, 1, 14)).id == "us-fba-fulfillment-2025"
     assert rc.table_for("fulfillment", "US", dt.date(2026, 1, 15)).id == "us-fba-fulfillment-2026"
-    assert rc.table_for("fulfillment", "MX", ON_2026) is None  # Mexico: no card (crossborder 6)
+    assert rc.table_for("fulfillment", "MX", ON_2026) is None  # Mexico: no card (docs/rate-cards.md)
     # The 2026 card ends with its holiday peak: the 2027 card (from 2027-01-15) is not published yet, so no fee.
     assert rc.table_for("fulfillment", "US", dt.date(2027, 1, 14)).id == "us-fba-fulfillment-2026"
     assert rc.table_for("fulfillment", "US", dt.date(2027, 1, 15)) is None

@@ -1,5 +1,5 @@
 """Fulfilment fees outside the US (issue 24): every expected fee is copied by hand from the research note's tables
-(crossborder.md; the row and the source key are quoted at each test), never computed by the module under test.
+(issue 24's research; the row and the source key are quoted at each test), never computed by the module under test.
 
 Source keys (docs/rate-cards.md, "Sources outside the US"): A-MAY25 Amazon's May 2025 announcement with the 900 g
 backpack example; C-EU1 the machine extraction of Amazon's Rate Card Europe 260114 (effective 2026-02-01); C-EU2,
@@ -150,7 +150,7 @@ def test_fuel_surcharge_from_2026_04_17():
 
 def test_peak_window_after_the_december_cut_is_not_judged():
     # 2025-12-15 .. 2026-01-14: the UK peak overlaps the parcel cut and what was charged is not documented
-    # (crossborder 2.5): no parcel fee; light envelopes have no peak, so 1.83 stands.
+    #: no parcel fee; light envelopes have no peak, so 1.83 stands.
     on = dt.date(2026, 1, 5)
     parcel = rc.expected_fulfillment_fee(30, 20, 10, "cm", 500, "g", "30", marketplace="UK", on=on)
     assert parcel.fee is None and parcel.reason == "holiday peak 2025-12-15..2026-01-14: peak amounts not known"

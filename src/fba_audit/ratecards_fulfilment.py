@@ -23,6 +23,7 @@ from functools import cache
 from typing import Any
 
 from fba_audit import ratecards as rc
+from fba_audit.referral import _folded  # category names compared as people write them
 
 # The spellings of the Fee Preview (`centimeters`, `grams`; Amazon's UK help pages write `Centimetres` and
 # `Kilograms`, the Canadian ones `kilos`) and of products.csv after its loader (`cm`, `in`, `g`, `kg`, `lb`, `oz`).
@@ -35,7 +36,7 @@ _G_PER = {"g": Decimal(1), "grams": Decimal(1), "kg": Decimal(1000), "kilograms"
 _G_PER_LB = Decimal("453.59237")
 HUNDRED_G, KG = Decimal(100), Decimal(1000)
 ENVELOPES = ("light_envelope", "standard_envelope", "large_envelope", "extra_large_envelope")
-# Stores where Pan-EU units may carry the low-inventory cost coverage fee, whose table is not held (crossborder 2.6).
+# Stores where Pan-EU units may carry the low-inventory cost coverage fee, whose table is not held.
 PAN_EU_STORES = ("DE", "FR", "IT", "ES")
 
 
@@ -156,7 +157,7 @@ def _column_fee(spec: Any, weight: Decimal, unit: Unit) -> tuple[Decimal | None,
         return fee, verified, None
     if "per_kg" not in spec:
         return None, False, "the per-kg increment above the base weight is not in the card"
-    # NOTE: per started kg; the card does not say whether it is pro rata (crossborder 2.2): unverified.
+    # NOTE: per started kg; the card does not say whether it is pro rata: unverified.
     return fee + _steps(above, KG) * rc._dec(spec["per_kg"]), verified and spec.get("per_kg_verified", True), None
 
 
@@ -167,7 +168,7 @@ def _in_period(entry: dict, on: dt.date) -> bool:
 def _selected_names(card: rc.RateCard, on: dt.date) -> set[str] | None:
     """The folded names of the selected categories on `on`, None before there were any."""
     lists = [s for s in card.data.get("selected_categories", []) if s["effective_from"] <= on]
-    return {rc._folded(n) for n in max(lists, key=lambda s: s["effective_from"])["names"]} if lists else None
+    return {_folded(n) for n in max(lists, key=lambda s: s["effective_from"])["names"]} if lists else None
 
 
 def _low_price_may_apply(card: rc.RateCard, price: Decimal, on: dt.date, category: str | None) -> bool:
@@ -179,7 +180,7 @@ def _low_price_may_apply(card: rc.RateCard, price: Decimal, on: dt.date, categor
         return False
     if "all_categories" in threshold:
         return price <= rc._dec(threshold["all_categories"])
-    excluded = category is not None and rc._folded(category) in {rc._folded(n) for n in section["excluded_categories"]}
+    excluded = category is not None and _folded(category) in {_folded(n) for n in section["excluded_categories"]}
     return price <= rc._dec(threshold["excluded_categories" if excluded else "most_categories"])
 
 
@@ -200,7 +201,7 @@ def candidates(card: rc.RateCard, unit: Unit, price: Decimal, on: dt.date, *, ca
     names = _selected_names(card, on)
     if names is None:
         selected = False  # before 2025-05-15 every item is on the standard tiers
-    elif selected is None and category is not None and rc._folded(category) in names:
+    elif selected is None and category is not None and _folded(category) in names:
         selected = True
     schedules = []  # (rate, tier name, weight, where the fee is found)
     if tier.get("parcel") and selected is not False:
