@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandera.errors
 import pandera.polars as pa
@@ -39,6 +40,9 @@ from fba_audit.reports.kinds import (
 from fba_audit.reports.model import FileSummary, LoadResult, Problem
 from fba_audit.reports.periods import period_warnings
 from fba_audit.reports.unused import recognise_unused
+
+if TYPE_CHECKING:
+    from fba_audit.reports.cache import ParseCache
 
 MAX_PROBLEMS_PER_COLUMN = 20
 
@@ -85,6 +89,7 @@ def load_folder(
     columns: Mapping[str, Iterable[str]] | None = None,
     progress: Callable[[str, int, int], None] | None = None,
     marketplace: str = AUTO,
+    cache: ParseCache | None = None,
 ) -> LoadResult:
     """Read every report under `folder`. `only` limits parsing to files feeding those datasets.
 
@@ -95,6 +100,9 @@ def load_folder(
 
     `marketplace` (a code, or `auto`) is checked against what the files say (`reports.marketplace`): the
     decision is in the result, and the files of other marketplaces are left out when a code is given.
+
+    `cache` (`reports.cache.ParseCache`) gives the read of a file parsed before with the same content and parser,
+    and keeps the others' for next time; what spans files (validation, de-duplication) runs as without it.
     """
     folder = Path(folder)
     wanted = set(only) if only is not None else None
@@ -102,7 +110,9 @@ def load_folder(
     keep = {d: final[d] | _loader_reads(d) for d in final} if final is not None else None
     sources, archive_problems = discover(folder)
     with WorkDir() as workdir:
-        reads = _read_sources(sources, workdir, wanted, keep, progress)
+        reads = _read_sources(sources, workdir, wanted, keep, progress, cache)
+    if cache is not None:
+        cache.finish()
     for problem in archive_problems:
         reads.append(_FileRead(FileSummary(file=problem.file, problems=[problem])))
     _validate_all(reads, keep)
@@ -215,7 +225,8 @@ PAIRED_SHARE = 0.04
 
 def _read_sources(sources: list[Source], workdir: Path, wanted: set[str] | None,
                   keep: dict[str, frozenset[str]] | None,
-                  progress: Callable[[str, int, int], None] | None) -> list[_FileRead]:
+                  progress: Callable[[str, int, int], None] | None,
+                  cache: ParseCache | None = None) -> list[_FileRead]:
     reads: dict[int, _FileRead] = {}
     pending: dict[int, Future[_FileRead]] = {}
     # Biggest files first: reading one takes several times its size for a moment, best paid while the frames
@@ -238,6 +249,9 @@ def _read_sources(sources: list[Source], workdir: Path, wanted: set[str] | None,
                 pending.clear()
                 covered = frozenset(i for read in reads.values() for i in read.settlement_ids)
             read = functools.partial(_read_source, source, workdir, wanted, keep, covered=covered or frozenset())
+            if cache is not None:
+                read = functools.partial(cache.read, source, read, wanted=wanted, keep=keep,
+                                         covered=covered or frozenset())
             if _is_small(source, sizes[number], paired):
                 pending[number] = pool.submit(read)
                 continue

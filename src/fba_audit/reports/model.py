@@ -54,6 +54,7 @@ class FileSummary:
     period_end: dt.date | None = None
     header_cells: tuple[str, ...] = ()
     problems: list[Problem] = field(default_factory=list)
+    cached: bool = False  # read from the parse cache (`reports.cache`), not parsed in this run
 
     @property
     def usable(self) -> bool:
