@@ -24,3 +24,10 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
 def _ledger_in_tmp(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every test's runs record into a ledger of its own, never the user's real one (the default location)."""
     monkeypatch.setenv("FBA_AUDIT_LEDGER", str(tmp_path_factory.mktemp("ledger") / "ledger.sqlite3"))
+
+
+@pytest.fixture(autouse=True)
+def _parse_cache_in_tmp(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test's runs keep their parse cache (fba_audit.reports.cache) in a folder of their own, never the
+    user's: a test sees the cache of its own runs only."""
+    monkeypatch.setenv("FBA_AUDIT_CACHE", str(tmp_path_factory.mktemp("parse-cache")))

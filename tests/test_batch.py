@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -133,9 +134,11 @@ def test_agency_json_one_row_per_account_sorted_by_money_then_deadline(local_bat
     assert empty["error"] == (f"fba-audit run exited with status 2: No Seller Central report recognised in "
                               f"{accounts / 'empty'}; nothing to audit. Put the report downloads in it (see "
                               "`fba-audit check --help` for the list).")
-    assert (out / ".logs" / "empty.log").read_text(encoding="utf-8").startswith(
-        f"$ fba-audit run {accounts / 'empty'} --out {out / 'empty'} --as-of 2026-05-15 "
-        f"--ledger {out / 'empty' / 'ledger.sqlite3'}\n")
+    command = (out / ".logs" / "empty.log").read_text(encoding="utf-8").splitlines()[0]
+    assert command.startswith(f"$ fba-audit run {accounts / 'empty'} --out {out / 'empty'} --as-of 2026-05-15 "
+                              f"--ledger {out / 'empty' / 'ledger.sqlite3'} --cache ")
+    # Each account its own parse cache, under the default one (a $FBA_AUDIT_CACHE of the tests).
+    assert re.search(r"--cache \S*parse-cache\d*/accounts/empty$", command), command
 
 
 def test_agency_workbook_opens_on_the_summary_sorted_by_money(local_batch) -> None:

@@ -8,6 +8,7 @@ import traceback
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -24,6 +25,9 @@ from fba_audit._names import printable_name
 from fba_audit.reports.marketplace import AUTO
 from fba_audit.reports.model import LoadResult
 from fba_audit.results import AuditResult, SkippedDetector
+
+if TYPE_CHECKING:
+    from fba_audit.reports.cache import ParseCache
 
 
 class UnknownDetector(ValueError):
@@ -61,6 +65,7 @@ def audit(
     on_findings: Callable[[str, pl.DataFrame], None] | None = None,
     for_ledger: bool = False,
     seller_country: str | None = None,
+    cache: ParseCache | None = None,
 ) -> AuditResult:
     """Load the reports the chosen detectors need, run each detector that has them, and collect the findings.
 
@@ -69,7 +74,8 @@ def audit(
     are left out of the result (the seller's own record of filed claims, keyed by the stable id). `on_findings`, when
     given, is called with each detector's code and findings as soon as it has run (`writers.Outputs.add` begins the
     workbook with them), from the thread that ran it: it should only hand them over. `for_ledger` also loads what the
-    claim ledger reconciles with (Amazon's payments, with their `case-id`), whichever detectors run.
+    claim ledger reconciles with (Amazon's payments, with their `case-id`), whichever detectors run. `cache`: the
+    parse cache the load uses (`reports.cache`).
 
     `marketplace` is `auto` (read from the reports) or a code the reports must agree with; see
     `fba_audit.reports.marketplace` for the rule. `MarketplaceMismatch` when they do not. A folder of several
@@ -85,7 +91,8 @@ def audit(
     if for_ledger:
         wanted |= set(LEDGER_DATASETS)
         columns = {**columns, "reimbursements": (*columns["reimbursements"], "case_id")}
-    load = load_folder(folder, only=wanted, columns=columns, progress=progress, marketplace=marketplace)
+    load = load_folder(folder, only=wanted, columns=columns, progress=progress, marketplace=marketplace,
+                       cache=cache)
     decision = load.marketplace
     assert decision is not None
     if decision.error:

@@ -66,8 +66,10 @@ class AccountOptions:
     lang: str | None = None
     per_case: int | None = None
     seller_country: str | None = None
-    # Set by the batch, never by account.toml: the account's own claim ledger ("" = --no-ledger).
+    # Set by the batch, never by account.toml: the account's own claim ledger ("" = --no-ledger) and parse cache
+    # ("" = --no-cache).
     ledger: str | None = None
+    cache: str | None = None
 
     def run_arguments(self) -> list[str]:
         """The `fba-audit run` options, in a fixed order (they are part of the resume fingerprint)."""
@@ -81,6 +83,10 @@ class AccountOptions:
             args.append("--no-ledger")
         elif self.ledger is not None:
             args += ["--ledger", self.ledger]
+        if self.cache == "":
+            args.append("--no-cache")
+        elif self.cache is not None:
+            args += ["--cache", self.cache]
         return args
 
 
@@ -303,8 +309,9 @@ def run_account(task: AccountTask) -> AccountOutcome:
                 fs, root = fsspec.core.url_to_fs(task.folder)
                 folder = Path(scratch) / "reports"
                 fs.get(root.rstrip("/") + "/", str(folder) + "/", recursive=True)
-            # Where the ledger is does not change what the audit finds: moving OUT_DIR keeps --resume working.
-            account_print = fingerprint(folder, replace(task.options, ledger=None).run_arguments())
+            # Where the ledger and the parse cache are does not change what the audit finds: moving OUT_DIR keeps
+            # --resume working.
+            account_print = fingerprint(folder, replace(task.options, ledger=None, cache=None).run_arguments())
         except Exception as exc:  # noqa: BLE001 - an unreadable account is that account's failure
             return failed(f"could not read the account folder {task.folder}: {type(exc).__name__}: {exc}")
         findings = Path(task.out_dir) / "findings.json"
@@ -397,6 +404,15 @@ def account_ledger(ledger: str | None, out_dir: Path, key: str) -> str:
     return str(Path(ledger) / f"{key}.sqlite3")
 
 
+def account_cache(cache: Path | str | None, key: str) -> str:
+    """An account's own parse cache folder in a batch: `cache/<account>`, by default under the user's parse cache
+    (`reports.cache.default_location`), so that one account's year of files does not push out another's."""
+    from fba_audit.reports.cache import default_location
+
+    root = Path(cache) if cache is not None else default_location() / "accounts"
+    return str(root / key)
+
+
 def create_account_schemas(ledger: str, keys: Iterable[str]) -> None:
     """Make each account's schema in a shared PostgreSQL ledger (the ledger's migrations then fill it)."""
     import sqlalchemy
@@ -418,14 +434,16 @@ def create_account_schemas(ledger: str, keys: Iterable[str]) -> None:
 def plan_tasks(accounts: Iterable[AccountFolder], out_dir: Path, *, defaults: AccountOptions | None = None,
                timeout_s: float = DEFAULT_TIMEOUT_S, max_memory_mb: int | None = None,
                manifest: dict[str, dict] | None = None, ledger: str | None = None,
-               no_ledger: bool = False) -> list[AccountTask]:
+               no_ledger: bool = False, cache: Path | str | None = None,
+               no_cache: bool = False) -> list[AccountTask]:
     tasks = []
     for account in accounts:
         key = printable_name(account.key)  # also its output folder's name: undecodable bytes shown as \xNN
         if key in RESERVED_NAMES:
             key = f"{key}-account"
         base = replace(defaults, name=key) if defaults else AccountOptions(name=key)
-        base = replace(base, ledger="" if no_ledger else account_ledger(ledger, out_dir, key))
+        base = replace(base, ledger="" if no_ledger else account_ledger(ledger, out_dir, key),
+                       cache="" if no_cache else account_cache(cache, key))
         options, error = base, None
         if account.account_toml is not None:
             try:
@@ -507,12 +525,14 @@ def write_manifest(out_dir: Path, manifest: dict[str, dict]) -> None:
 def run_batch(accounts_dir: str, out_dir: Path, *, workers: int | None = None, scheduler: str | None = None,
               resume: bool = False, timeout_s: float = DEFAULT_TIMEOUT_S, max_memory_mb: int | None = None,
               defaults: AccountOptions | None = None, ledger: str | None = None, no_ledger: bool = False,
+              cache: Path | str | None = None, no_cache: bool = False,
               on_outcome: Callable[[AccountOutcome, int, int], None] | None = None) -> BatchResult:
     """Audit every account of `accounts_dir` into `out_dir/<account>/`, then write agency.json and agency.xlsx.
 
     `ledger` as in `account_ledger`. Without it, $FBA_AUDIT_LEDGER is used when it names a PostgreSQL database (a
     team's); a SQLite file there is one seller's ledger, which many accounts must not share, so each account then
-    keeps its own file. `on_outcome(outcome, done, total)` is called as each account finishes.
+    keeps its own file. `cache` as in `account_cache`. `on_outcome(outcome, done, total)` is called as each account
+    finishes.
     """
     from fba_audit.ledger.store import ENV_VAR
 
@@ -525,7 +545,7 @@ def run_batch(accounts_dir: str, out_dir: Path, *, workers: int | None = None, s
     manifest = read_manifest(out_dir)
     tasks = plan_tasks(list_accounts(accounts_dir), out_dir, defaults=defaults, timeout_s=timeout_s,
                        max_memory_mb=max_memory_mb, manifest=manifest if resume else None, ledger=ledger,
-                       no_ledger=no_ledger)
+                       no_ledger=no_ledger, cache=cache, no_cache=no_cache)
     if ledger is not None and is_postgres_url(ledger) and not no_ledger:
         create_account_schemas(ledger, [task.key for task in tasks])
     result = BatchResult(out_dir=out_dir)

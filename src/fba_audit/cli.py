@@ -141,6 +141,41 @@ def _nothing_recognised(reports_dir: Path) -> None:
         "downloads in it (see `fba-audit check --help` for the list).")
     raise typer.Exit(Exit.ERROR)
 
+CacheOption = Annotated[
+    Path | None, typer.Option("--cache", file_okay=False,
+                              help="Folder of the parse cache: files read before with the same content are not "
+                                   "parsed again. Default: $FBA_AUDIT_CACHE, else parse-cache in your user data "
+                                   "folder (beside the claim ledger).")]
+NoCacheOption = Annotated[bool, typer.Option("--no-cache", help="Parse every file, and keep nothing for the next "
+                                                                "run.")]
+
+
+def _open_cache(folder: Path | None, disabled: bool):
+    """The run's parse cache (`reports.cache`), or None. A cache folder that cannot be used is said, not fatal."""
+    if disabled:
+        if folder is not None:
+            _errors().print("--cache and --no-cache: give one of them.")
+            raise typer.Exit(Exit.ERROR)
+        return None
+    from fba_audit.reports.cache import CacheError, ParseCache, default_location
+
+    try:
+        return ParseCache(folder if folder is not None else default_location())
+    except CacheError as exc:
+        _errors().print(f"{printable_name(str(exc))}; every file is parsed (use --cache DIR or --no-cache).",
+                        markup=False)
+        return None
+
+
+def _cache_line(console: Console, cache, files) -> None:
+    """Which files came from the parse cache (unchanged since a run parsed them), and where it is."""
+    if cache is None or not cache.hits:
+        return
+    names = sorted(f.file for f in files if f.cached)
+    console.print(f"From the parse cache {_shown(cache.folder)} ({len(names)} of {len(files)} files, unchanged "
+                  f"since a run parsed them): {', '.join(printable_name(n) for n in names)}", markup=False,
+                  highlight=False)
+
 
 @app.command()
 def check(
@@ -149,6 +184,8 @@ def check(
     as_of: Annotated[str | None, typer.Option("--as-of", help="Audit date (YYYY-MM-DD) the detectors judge on "
                                                               "for the coverage table. Default: today.")] = None,
     seller_country: SellerCountryOption = None,
+    cache: CacheOption = None,
+    no_cache: NoCacheOption = False,
 ) -> None:
     """Check a folder of reports: what each file is, rows read/kept/duplicate/rejected, every problem, and what each
     detector could judge on them (and what not, with the reason).
@@ -177,8 +214,10 @@ def check(
         err.print(f"--as-of {as_of!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-11-22.")
         raise typer.Exit(Exit.ERROR)
     country = _seller_country(seller_country)
-    result = load_folder(reports_dir, marketplace=marketplace)
+    parse_cache = _open_cache(cache, no_cache)
+    result = load_folder(reports_dir, marketplace=marketplace, cache=parse_cache)
     console.print(files_table(result.files))
+    _cache_line(console, parse_cache, result.files)
     print_problems(console, result.problems)
     console.print()
     console.print(detector_readiness(result))
@@ -192,7 +231,8 @@ def check(
     unusable = [p for p in result.problems if p.severity == "error"] or (decision is not None and decision.error)
     if decision is not None and decision.codes and not decision.error:
         # The detectors read the compact load an audit makes (the columns they use), not the full one checked above.
-        compact = load_folder(reports_dir, columns=columns_read(), marketplace=marketplace)
+        compact = load_folder(reports_dir, columns=columns_read(), marketplace=marketplace,
+                              cache=parse_cache)
         for code in decision.codes:
             part = compact.parts.get(code, compact)
             ctx = AuditContext(as_of=audit_date, marketplace=code, seller_country=country)
@@ -248,6 +288,8 @@ def run(
                                                "the run).")] = None,
     no_ledger: Annotated[bool, typer.Option("--no-ledger", help="Do not read or record the claim ledger (a "
                                             "one-off look at a folder).")] = False,
+    cache: CacheOption = None,
+    no_cache: NoCacheOption = False,
 ) -> None:
     """Audit a folder of reports and write the claim workbook, findings.json and findings.csv.
 
@@ -297,6 +339,7 @@ def run(
         err.print(f"--out {exc}")
         raise typer.Exit(Exit.ERROR)
     titles = {d.code: d.title for d in ALL_DETECTORS}
+    parse_cache = _open_cache(cache, no_cache)
     try:
         record = LedgerRun.start(None if no_ledger else ledger, out, claimed=claimed, disabled=no_ledger,
                                  reports_dir=reports_dir)
@@ -314,7 +357,7 @@ def run(
         try:
             result = audit(reports_dir, as_of=audit_date, marketplace=marketplace, select=_codes(select),
                            ignore=_codes(ignore), progress=progress, on_findings=outputs.add,
-                           for_ledger=record.enabled, seller_country=country)
+                           for_ledger=record.enabled, seller_country=country, cache=parse_cache)
         except (UnknownDetector, ValueError) as exc:
             err.print(str(exc), markup=False)
             raise typer.Exit(Exit.ERROR)
@@ -337,6 +380,7 @@ def run(
                       "replaced: the files there are those of the previous run, if any.")
             raise typer.Exit(Exit.ERROR)
     console.print(files_table(load.files))
+    _cache_line(console, parse_cache, load.files)
     print_problems(console, load.problems)
     if load.marketplace is not None:
         console.print(load.marketplace.note, markup=False)
@@ -484,6 +528,11 @@ def batch(
                                                                 "per account). Default: $FBA_AUDIT_LEDGER, else "
                                                                 "OUT/<account>/ledger.sqlite3.")] = None,
     no_ledger: Annotated[bool, typer.Option("--no-ledger", help="Do not read or record claim ledgers.")] = False,
+    cache: Annotated[Path | None, typer.Option("--cache", file_okay=False,
+                                               help="Parse caches: one sub-folder per account. Default: "
+                                                    "$FBA_AUDIT_CACHE, else parse-cache in your user data folder, "
+                                                    "accounts/<account> under it.")] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Parse every file of every account.")] = False,
 ) -> None:
     """Audit many seller accounts in one batch: each sub-folder is one account, audited as `fba-audit run` would.
 
@@ -518,6 +567,9 @@ def batch(
     if lang not in (None, "en", "zh"):
         err.print(f"--lang {lang!r}: use en or zh.")
         raise typer.Exit(Exit.ERROR)
+    if cache is not None and no_cache:
+        err.print("--cache and --no-cache: give one of them.")
+        raise typer.Exit(Exit.ERROR)
     parallel = workers or (psutil.cpu_count() or 1)
     memory_mb = max_memory or (None if scheduler else int(psutil.virtual_memory().total / 2**20 * 0.9 / parallel))
 
@@ -545,7 +597,7 @@ def batch(
         try:
             result = run_batch(accounts_dir, out, workers=parallel, scheduler=scheduler, resume=resume,
                                timeout_s=timeout, max_memory_mb=memory_mb, defaults=defaults, ledger=ledger,
-                               no_ledger=no_ledger, on_outcome=finished)
+                               no_ledger=no_ledger, cache=cache, no_cache=no_cache, on_outcome=finished)
         except (OSError, RuntimeError, ValueError) as exc:
             err.print(f"batch stopped: {printable_name(str(exc))}", markup=False)
             raise typer.Exit(Exit.ERROR)
