@@ -342,7 +342,8 @@ def run(
     parse_cache = _open_cache(cache, no_cache)
     try:
         record = LedgerRun.start(None if no_ledger else ledger, out, claimed=claimed, disabled=no_ledger,
-                                 reports_dir=reports_dir)
+                                 reports_dir=reports_dir,
+                                 known_hash=parse_cache.known_hash if parse_cache is not None else None)
     except (OSError, ValueError, pl.exceptions.PolarsError) as exc:
         err.print(printable_name(str(exc)), markup=False)
         raise typer.Exit(Exit.ERROR)

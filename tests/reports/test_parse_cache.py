@@ -316,3 +316,23 @@ def test_pruning_removes_temporary_files_a_crashed_run_left(tmp_path: Path):
     os.utime(stale, (time.time() - 7200, time.time() - 7200))
     cache.prune()
     assert not stale.exists() and fresh.exists()
+
+
+def test_the_ledger_takes_the_hashes_the_cache_knows(reports: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """`run` records its input files in the claim ledger by SHA-256: a file the cache knows is not read again."""
+    import hashlib
+
+    from fba_audit.ledger.store import file_hashes
+
+    monkeypatch.setattr(parse_cache, "RACY_SECONDS", -1)
+    cache = ParseCache(tmp_path / "cache")
+    path = reports / "ok.txt"
+    assert cache.known_hash(path) is None
+    load_folder(reports, cache=cache)
+    assert cache.known_hash(path) == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert file_hashes(reports, ParseCache(tmp_path / "cache").known_hash) == file_hashes(reports)
+    told = file_hashes(reports, lambda p: "f" * 64 if p.name == "ok.txt" else None)
+    assert told["ok.txt"] == ("f" * 64, path.stat().st_size)
+    time.sleep(0.05)
+    path.write_bytes(path.read_bytes() + b"\n")
+    assert ParseCache(tmp_path / "cache").known_hash(path) is None

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -42,9 +43,9 @@ class LedgerRun:
 
     @classmethod
     def start(cls, target: str | None, out_dir: Path, *, claimed: Path | None = None, disabled: bool = False,
-              reports_dir: Path | None = None) -> LedgerRun:
+              reports_dir: Path | None = None, known_hash: Callable[[Path], str | None] | None = None) -> LedgerRun:
         """Raises ValueError (LedgerError included) with a message for people. With `reports_dir`, the input files
-        are hashed in a thread while the audit runs."""
+        are hashed in a thread while the audit runs (but those `known_hash` knows: the parse cache's)."""
         run = cls()
         run.out_dir = Path(out_dir)
         if disabled:
@@ -78,7 +79,7 @@ class LedgerRun:
                 from fba_audit.ledger.store import file_hashes
 
                 run._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fba-audit-hash")
-                run._hashing = run._pool.submit(file_hashes, Path(reports_dir))
+                run._hashing = run._pool.submit(file_hashes, Path(reports_dir), known_hash)
         except BaseException:
             run.close()
             raise

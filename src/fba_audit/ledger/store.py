@@ -21,7 +21,7 @@ import io
 import json
 import os
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
@@ -115,16 +115,22 @@ class InputFile:
     size: int
 
 
-def file_hashes(folder: Path) -> dict[str, tuple[str, int]]:
+def file_hashes(folder: Path, known: Callable[[Path], str | None] | None = None) -> dict[str, tuple[str, int]]:
     """SHA-256 and size of every file under `folder`, by its path relative to it (as the loader names files).
 
     Meant to run in a thread while the detectors work: hashlib lets go of the GIL on large blocks, so the extra read
-    of the reports overlaps the audit instead of adding to it."""
+    of the reports overlaps the audit instead of adding to it. `known(path)` gives a hash already known for a file
+    that has not changed (the parse cache's, `reports.cache.ParseCache.known_hash`), or None."""
     hashes: dict[str, tuple[str, int]] = {}
     root = Path(folder)
     for path in sorted(root.rglob("*")):
         if not path.is_file() or (path.is_symlink() and not path.resolve().is_relative_to(root.resolve())):
             continue  # the loader does not read links that lead outside the reports folder either
+        remembered = known(path) if known is not None else None
+        if remembered is not None:
+            with contextlib.suppress(OSError):
+                hashes[path.relative_to(root).as_posix()] = (remembered, path.stat().st_size)
+                continue
         digest = hashlib.sha256()
         size = 0
         with contextlib.suppress(OSError), open(path, "rb") as stream:

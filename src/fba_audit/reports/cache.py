@@ -207,28 +207,35 @@ class ParseCache:
 
     # ------------------------------------------------------------------------------------ content hashes
 
-    def _content_hash(self, source: Source) -> str | None:
+    def known_hash(self, path: Path) -> str | None:
+        """The SHA-256 of the file at `path` when it was hashed before and has not changed since (see the module
+        docstring), else None. The claim ledger records the run's input files by the same hash."""
         try:
-            stat = source.path.stat()
+            stat = path.stat()
+            where = str(path.resolve())
         except OSError:
             return None
-        where = str(source.path.resolve())
-        signature = [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino]
         with self._lock:
             known = self._hashes.get(where)
-        if known is not None and known["stat"] == signature:
-            digest = known["sha256"]
-        else:
-            digest = _sha256(source.path)
-            if digest is None:
+            if known is None or known["stat"] != _signature(stat):
                 return None
-            if time.time() - max(stat.st_mtime, stat.st_ctime) > RACY_SECONDS:
-                with self._lock:
-                    self._hashes[where] = {"stat": signature, "sha256": digest, "seen": time.time()}
-                    self._hashes_changed = True
-        if known is not None and known["stat"] == signature:
+            known["seen"] = time.time()
+            self._hashes_changed = True
+            return known["sha256"]
+
+    def _content_hash(self, source: Source) -> str | None:
+        digest = self.known_hash(source.path)
+        if digest is not None:
+            return digest
+        try:
+            stat = source.path.stat()
+            where = str(source.path.resolve())
+        except OSError:
+            return None
+        digest = _sha256(source.path)
+        if digest is not None and time.time() - max(stat.st_mtime, stat.st_ctime) > RACY_SECONDS:
             with self._lock:
-                known["seen"] = time.time()
+                self._hashes[where] = {"stat": _signature(stat), "sha256": digest, "seen": time.time()}
                 self._hashes_changed = True
         return digest
 
@@ -299,6 +306,10 @@ class ParseCache:
             return list(self.folder.iterdir())
         except OSError:
             return []
+
+
+def _signature(stat: os.stat_result) -> list[int]:
+    return [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino]
 
 
 def _sha256(path: Path) -> str | None:
