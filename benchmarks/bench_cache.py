@@ -164,21 +164,24 @@ def main() -> None:
     print(f"{args.skus:,} SKUs x {args.months} months: {len(list(reports.iterdir()))} files, {disk / 1e6:,.0f} MB; "
           f"new this month: {len(new)} files, {new_bytes / 1e6:,.0f} MB ({', '.join(sorted(new))}); cache of last "
           f"month {cache_bytes / 1e6:,.0f} MB, of this month {full_cache / 1e6:,.0f} MB\n")
-    print("| run | files from the cache | wall | wall / plain read | load | load / plain read | peak memory |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+    print("| run | files from the cache | wall | wall / plain read | CPU / plain read's | load | load / plain read "
+          "| peak memory |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     plains = [r["seconds"] for r in results["plain"]]
+    plain_cpu = [r["cpu_seconds"] for r in results["plain"]]
     for mode in MODES:
         runs = results[mode]
         wall = [r["seconds"] for r in runs]
         ratio = [r["seconds"] / p for r, p in zip(runs, plains)]
         peak = statistics.median(r["peak_bytes"] for r in runs) / 1e6
+        cpu = [r["cpu_seconds"] / p for r, p in zip(runs, plain_cpu)]
         if mode == "plain":
-            print(f"| plain read | - | {_med(wall, 's')} | 1.00x | - | - | {peak:,.0f} MB |")
+            print(f"| plain read | - | {_med(wall, 's')} | 1.00x | 1.00x | - | - | {peak:,.0f} MB |")
             continue
         load = [r["load"] for r in runs]
         load_ratio = [r["load"] / p for r, p in zip(runs, plains)]
-        print(f"| {mode} | {runs[0]['hits']} | {_med(wall, 's')} | {_med(ratio, 'x', 2)} | {_med(load, 's')} | "
-              f"{_med(load_ratio, 'x', 2)} | {peak:,.0f} MB |", flush=True)
+        print(f"| {mode} | {runs[0]['hits']} | {_med(wall, 's')} | {_med(ratio, 'x', 2)} | {_med(cpu, 'x', 2)} | "
+              f"{_med(load, 's')} | {_med(load_ratio, 'x', 2)} | {peak:,.0f} MB |", flush=True)
 
 
 def _med(values: list[float], unit: str, digits: int = 1) -> str:

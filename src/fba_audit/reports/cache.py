@@ -354,7 +354,8 @@ def _encode(read: _FileRead, key: str) -> bytes:
 
     def frame(df: pl.DataFrame) -> dict[str, Any]:
         buffer = io.BytesIO()
-        # lz4: a third of zstd's write time here at a fifth more bytes; the statistics are never used.
+        # lz4: on the 15,000-SKU account's orders and a settlement, 12 % less CPU than zstd (level 1) to write and
+        # to read, at 1.8 times its bytes; the statistics are never used.
         df.write_parquet(buffer, compression="lz4", statistics=False)
         blobs.append(buffer.getvalue())
         return {"blob": len(blobs) - 1, "schema": _schema_text(df)}
