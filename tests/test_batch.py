@@ -279,3 +279,16 @@ def test_account_toml_seller_country_becomes_the_run_option() -> None:
     batch_default = AccountOptions(name="acct", seller_country="CN")
     assert parse_account_options('name = "A"\n', where="acct/account.toml", folder_name="acct",
                                  defaults=batch_default).seller_country == "CN"
+
+
+def test_each_account_has_a_parse_cache_of_its_own(tmp_path: Path) -> None:
+    accounts = [batch.AccountFolder("north", str(tmp_path / "north"), None),
+                batch.AccountFolder("south", str(tmp_path / "south"), 'name = "South"\n')]
+    given = batch.plan_tasks(accounts, tmp_path / "out", cache=tmp_path / "caches")
+    assert [t.options.run_arguments()[-2:] for t in given] == [
+        ["--cache", str(tmp_path / "caches" / "north")], ["--cache", str(tmp_path / "caches" / "south")]]
+    default = batch.plan_tasks(accounts, tmp_path / "out")
+    root = Path(os.environ["FBA_AUDIT_CACHE"]) / "accounts"
+    assert [t.options.cache for t in default] == [str(root / "north"), str(root / "south")]
+    none = batch.plan_tasks(accounts, tmp_path / "out", no_cache=True)
+    assert [t.options.run_arguments()[-1] for t in none] == ["--no-cache", "--no-cache"]
