@@ -83,7 +83,9 @@ TEMP_MAX_AGE_SECONDS = 3600
 RACY_SECONDS = 3
 
 # Modules outside fba_audit.reports that parsing uses (a test checks that this is all of them).
-PARSER_MODULES = ("fba_audit._names", "fba_audit.context", "fba_audit.ratecards", "fba_audit.sorted_runs")
+PARSER_MODULES = (
+    "fba_audit._names", "fba_audit.context", "fba_audit.ratecards", "fba_audit.referral", "fba_audit.sorted_runs",
+)
 
 
 class CacheError(OSError):
