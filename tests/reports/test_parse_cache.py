@@ -336,3 +336,34 @@ def test_the_ledger_takes_the_hashes_the_cache_knows(reports: Path, tmp_path: Pa
     time.sleep(0.05)
     path.write_bytes(path.read_bytes() + b"\n")
     assert ParseCache(tmp_path / "cache").known_hash(path) is None
+
+
+def test_every_field_of_a_files_read_comes_back_from_the_cache(tmp_path: Path):
+    """Each file of the sample account, read as the loader reads it, stored and read back: field by field."""
+    from fba_audit.reports import loader
+    from fba_audit.reports._sources import WorkDir, discover
+
+    assert tuple(f.name for f in dataclasses.fields(loader._FileRead)) == parse_cache.FILE_READ_FIELDS
+    keep = {d: c | loader._loader_reads(d) for d, c in
+            {d: frozenset(c) for d, c in columns_read().items()}.items()}
+    sources, _ = discover(SAMPLES)
+    seen_signs = 0
+    with WorkDir() as workdir:
+        for source in sources:
+            read = loader._read_source(source, workdir, None, keep)
+            if not parse_cache._storable(read):
+                continue
+            back = parse_cache._decode(parse_cache._encode(read, "k"), "k", source, keep, frozenset())
+            for name in parse_cache.FILE_READ_FIELDS:
+                mine, theirs = getattr(read, name), getattr(back, name)
+                if name == "summary":
+                    assert dataclasses.replace(theirs, cached=False) == mine
+                elif name == "frames":
+                    assert mine.keys() == theirs.keys()
+                    assert all(mine[d].equals(theirs[d]) and mine[d].schema == theirs[d].schema for d in mine)
+                elif name == "titles":
+                    assert len(mine) == len(theirs) and all(a.equals(b) for a, b in zip(mine, theirs))
+                else:
+                    assert mine == theirs, (source.display, name)
+            seen_signs += read.signs is not None and read.signs.kind != ""
+    assert seen_signs > 0

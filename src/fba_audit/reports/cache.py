@@ -349,6 +349,10 @@ def _storable(read: _FileRead) -> bool:
 # --------------------------------------------------------------------------------------------- entry format
 
 _DATES = ("first_date", "last_date", "period_start", "period_end")
+# Every field of the loader's `_FileRead`, each stored or given again by the request (a test checks the list: a new
+# field must be stored too, or a cached read would quietly lack it).
+FILE_READ_FIELDS = ("summary", "kind", "frames", "headers", "mtime", "settlement_ids", "keep", "titles", "covered",
+                    "repeated_dates", "rejected_lines", "signs", "resave_sign")
 
 
 def _encode(read: _FileRead, key: str) -> bytes:
@@ -437,8 +441,8 @@ def _decode(raw: bytes, key: str, source: Source, keep: Mapping[str, Iterable[st
         repeated_dates=None if meta["repeated_dates"] is None else tuple(
             dt.date.fromisoformat(d) for d in meta["repeated_dates"]),
         rejected_lines=list(meta["rejected_lines"]),
-        signs=None if signs is None else FileSigns(signs["file"], *(tuple(signs[f]) for f in
-                                                                    ("marketplaces", "currencies", "said"))),
+        signs=None if signs is None else FileSigns(**{k: tuple(v) if isinstance(v, list) else v
+                                                      for k, v in signs.items()}),
         resave_sign=None if meta["resave_sign"] is None else tuple(meta["resave_sign"]),
     )
 
