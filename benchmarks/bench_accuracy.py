@@ -34,10 +34,11 @@ def _ints(text: str) -> list[int]:
     return [int(x.replace("_", "")) for x in text.replace(",", " ").split()]
 
 
-def run_one(skus: int, months: int, seed: int, as_of: dt.date, work: Path) -> tuple[AccuracyReport, dict]:
-    folder = work / f"sim-{skus}-{months}-{seed}"
+def run_one(skus: int, months: int, seed: int, as_of: dt.date, work: Path,
+            shapes: str | None = None) -> tuple[AccuracyReport, dict]:
+    folder = work / f"sim-{skus}-{months}-{seed}-{shapes or 'base'}"
     started = time.perf_counter()
-    summary = simulate(folder, skus=skus, months=months, seed=seed, as_of=as_of)
+    summary = simulate(folder, skus=skus, months=months, seed=seed, as_of=as_of, shapes=shapes)
     simulated = time.perf_counter()
     result = audit(folder, as_of=as_of)
     audited = time.perf_counter()

@@ -24,13 +24,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
 
-from fba_audit.simulate import _catalog, _fees, _windows, _write
+from fba_audit.simulate import _catalog, _fees, _shapes, _windows, _write
 from fba_audit.simulate._catalog import SMALL_STANDARD, catalog, code, fee_table, money as money_str, scrambled
 from fba_audit.simulate._rng import Rng
 from fba_audit.simulate._stories import Planter
@@ -65,6 +66,7 @@ class SimulationSummary:
     claims: dict[str, int] = field(default_factory=dict)  # detector code -> planted claims
     traps: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    shapes: tuple[str, ...] = ()
 
 
 def _p(*exprs) -> list[pl.Expr]:
@@ -78,9 +80,12 @@ def _iso(col: str | pl.Expr) -> pl.Expr:
 
 
 def simulate(out_dir: Path, *, skus: int, months: int, seed: int, marketplace: str = "US",
-             as_of: dt.date | None = None, truth_path: Path | None = None) -> SimulationSummary:
-    """Write a simulated seller account into `out_dir` (created if needed) and its truth file."""
+             as_of: dt.date | None = None, truth_path: Path | None = None,
+             shapes: Iterable[str] | str | None = None) -> SimulationSummary:
+    """Write a simulated seller account into `out_dir` (created if needed) and its truth file. `shapes`: account
+    shapes to add (`_shapes.SHAPES`, or the preset `realistic` for all of them)."""
     started = time.perf_counter()
+    shapes = _shapes.resolve(shapes)
     if marketplace.upper() not in SUPPORTED_MARKETPLACES:
         raise ValueError(f"simulate supports {', '.join(SUPPORTED_MARKETPLACES)} only (rate cards), not {marketplace!r}")
     if skus < 1 or months < 1:
@@ -160,11 +165,16 @@ def simulate(out_dir: Path, *, skus: int, months: int, seed: int, marketplace: s
         fee_charged=pl.col("fee_charged") + pl.when("fee_trap").then(3).otherwise(0),
         fee_base=pl.col("fee_base") + pl.when("fee_trap").then(3).otherwise(0),
     ).sort("order_no")
+    story_skus = set(pl.concat(out.cases, how="diagonal_relaxed")["sku_idx"].to_list()) if out.cases else set()
+    orders = _shapes.order_shapes(rng, orders, shapes, fee_skus, story_skus)
     shipped = orders.filter(pl.col("status") == "Shipped")
 
     # ---------------------------------------------------------------- refunds and returns
     no_returns = pl.Series(fee_skus + restock_skus, dtype=pl.Int64)
     refunds, units_returned = natural_returns(rng, period, orders, cat, no_returns)
+    # The seller's own (MFN) orders come back to the seller, never to an Amazon fulfillment center.
+    mfn_orders = orders.filter("mfn")["order_no"]
+    units_returned = units_returned.filter(~pl.col("order_no").is_in(mfn_orders.implode()))
     story_orders = orders.filter(pl.col("story").is_not_null()).select("story", "order_no")
     if out.refunds:
         planted_refunds = pl.concat(out.refunds, how="diagonal_relaxed").join(story_orders, on="story")
@@ -260,7 +270,7 @@ def simulate(out_dir: Path, *, skus: int, months: int, seed: int, marketplace: s
         amount=-(pl.col("units") * rng.integer("inbound-rate", 25, 60, "shipment_no"))).sort("shipment_no")
 
     # ---------------------------------------------------------------- ledger
-    ledger = _ledger(rng, period, cat, shipped, units_returned, receipts, adjustments, out)
+    ledger = _ledger(rng, period, cat, shipped.filter(~pl.col("mfn")), units_returned, receipts, adjustments, out)
 
     # ---------------------------------------------------------------- write the files
     summary = SimulationSummary(out_dir=out_dir, truth_path=truth_path or out_dir / TRUTH_FILE, seed=seed,
@@ -275,8 +285,8 @@ def simulate(out_dir: Path, *, skus: int, months: int, seed: int, marketplace: s
     _write_date_ranges(out_dir, rng, period, cat, shipped, refunds, reimbursements, inbound_charges, totals, summary)
     _write_all_orders(out_dir, orders, cat, ids, summary)
     _write_inbound(out_dir, period, shipments, items, cat, summary)
-    _write_products(out_dir, rng, cat, summary)
-    _write_sku_economics(out_dir, period, cat, shipped, summary)
+    product_shapes = _write_products(out_dir, rng, cat, summary, shapes, story_skus)
+    _write_sku_economics(out_dir, period, cat, shipped.filter(~pl.col("mfn")), summary)
 
     # ---------------------------------------------------------------- truth
     truth = _truth(period, cat, orders, shipments, ledger, out, fee_plan, seed, skus, months)
@@ -435,23 +445,31 @@ def _settlement_lines(rng: Rng, period: Period, cat: pl.DataFrame, shipped: pl.D
     s_str = pl.lit(None, pl.String)
     common = dict(adjustment_id=s_str, shipment_id=s_str, order_item_code=s_str, adjustment_item=s_str,
                   qty=pl.lit(None, pl.Int64))
-    o = shipped.join(cat.select("sku_idx", "sku"), on="sku_idx", how="left")
+    o = _shipment_parts(rng, shipped).join(cat.select("sku_idx", "sku"), on="sku_idx", how="left")
+    channel = pl.when(pl.col("mfn")).then(pl.lit("MFN")).otherwise(pl.lit("AFN"))
     base = dict(tx=pl.lit("Order"), order_id="order_id", adjustment_id=s_str, shipment_id="settlement_shipment_id",
                 order_item_code="order_item_code", adjustment_item=s_str, sku="sku", posted_day="ship_day",
-                posted_us="ship_us_of_day")
+                posted_us="ship_us_of_day", fulfillment=channel, promotion_id=s_str)
     orders = pl.concat([
         o.select(**base, amount_type=pl.lit("ItemPrice"), description=pl.lit("Principal"),
                  amount="principal_cents", qty="qty", line=pl.lit(0)),
         o.select(**base, amount_type=pl.lit("ItemFees"), description=pl.lit("Commission"),
                  amount=-pl.col("ref_charged") * pl.col("qty"), qty=pl.lit(None, pl.Int64), line=pl.lit(1)),
-        o.select(**base, amount_type=pl.lit("ItemFees"), description=pl.lit("FBAPerUnitFulfillmentFee"),
-                 amount=-pl.col("fee_charged") * pl.col("qty"), qty=pl.lit(None, pl.Int64), line=pl.lit(2)),
+        # A merchant-fulfilled order has no FBA fee.
+        o.filter(~pl.col("mfn")).select(
+            **base, amount_type=pl.lit("ItemFees"), description=pl.lit("FBAPerUnitFulfillmentFee"),
+            amount=-pl.col("fee_charged") * pl.col("qty"), qty=pl.lit(None, pl.Int64), line=pl.lit(2)),
+        o.filter(pl.col("promo_cents").is_not_null()).select(
+            **(base | {"promotion_id": pl.col("promotion_id")}), amount_type=pl.lit("Promotion"),
+            description=pl.lit("Principal"), amount=-pl.col("promo_cents"), qty=pl.lit(None, pl.Int64),
+            line=pl.lit(3)),
     ])
-    r = refunds.join(orders_all.select("order_no", "order_id", "order_item_code", "settlement_shipment_id"),
+    r = refunds.join(orders_all.select("order_no", "order_id", "order_item_code", "settlement_shipment_id", "mfn",
+                                       "promo_cents", "promotion_id", order_qty="qty"),
                      on="order_no", how="inner").join(cat.select("sku_idx", "sku"), on="sku_idx", how="left")
     rbase = dict(tx=pl.lit("Refund"), order_id="order_id", adjustment_id="adjustment_id", shipment_id=s_str,
                  order_item_code="order_item_code", adjustment_item="adjustment_item_id", sku="sku",
-                 posted_day="refund_day", posted_us="refund_us")
+                 posted_day="refund_day", posted_us="refund_us", fulfillment=channel, promotion_id=s_str)
     refund_lines = [
         r.select(**rbase, amount_type=pl.lit("ItemPrice"), description=pl.lit("Principal"),
                  amount="principal_refund_cents", qty="refund_qty", line=pl.lit(0)),
@@ -465,6 +483,12 @@ def _settlement_lines(rng: Rng, period: Period, cat: pl.DataFrame, shipped: pl.D
                  qty=pl.lit(None, pl.Int64), line=pl.lit(2)),
         r.select(**rbase, amount_type=pl.lit("ItemFees"), description=pl.lit("RefundCommission"),
                  amount="refund_commission", qty=pl.lit(None, pl.Int64), line=pl.lit(3)),
+        # The promotion is given back with the refund, in proportion to the units refunded.
+        r.filter(pl.col("promo_cents").is_not_null()).select(
+            **(rbase | {"promotion_id": pl.col("promotion_id")}), amount_type=pl.lit("Promotion"),
+            description=pl.lit("Principal"),
+            amount=(pl.col("promo_cents") * pl.col("refund_qty") / pl.col("order_qty")).round(0).cast(pl.Int64),
+            qty=pl.lit(None, pl.Int64), line=pl.lit(5)),
     ]
     m = reimb.filter(pl.col("cash") != 0).with_columns(posted_day=pl.col("day") + 3)
     reimb_lines = m.select(
@@ -496,8 +520,9 @@ def _settlement_lines(rng: Rng, period: Period, cat: pl.DataFrame, shipped: pl.D
         amount_type=pl.lit("other-transaction"), description=pl.lit("Storage Fee"),
         amount=(pl.lit(storage_cents) * (0.8 + 0.4 * rng.uniform("storage", "day"))).round(0).cast(pl.Int64),
         qty=pl.lit(None, pl.Int64), line=pl.lit(0))
-    lines = pl.concat([orders, *refund_lines, reimb_lines, inbound, subs, storage], how="vertical_relaxed").filter(
-        pl.col("posted_day").is_between(0, period.days - 1))
+    lines = pl.concat([orders, *refund_lines, reimb_lines, inbound, subs, storage], how="diagonal_relaxed").filter(
+        pl.col("posted_day").is_between(0, period.days - 1)).with_columns(
+        fulfillment=pl.col("fulfillment").fill_null(""))
     return lines.with_columns(settlement=pl.col("posted_day") // 14).sort(
         "settlement", "posted_day", "posted_us", "order_id", "tx", "line", nulls_last=True, maintain_order=True)
 
@@ -528,9 +553,8 @@ def _write_settlements(out_dir: Path, rng: Rng, period: Period, cat: pl.DataFram
             frame = part.select(*_p(
                 pl.lit(settlement_id), *[pl.lit("")] * 5, "tx", "order_id", "order_id", "adjustment_id",
                 "shipment_id", pl.lit("Amazon.com"), "amount_type", "description", _write.money("amount"),
-                pl.when(pl.col("tx") == "other-transaction").then(pl.lit("")).otherwise(pl.lit("AFN")),
-                posted.dt.strftime("%Y-%m-%d"), posted.dt.strftime("%Y-%m-%d %H:%M:%S UTC"), "order_item_code",
-                pl.lit(""), "adjustment_item", "sku", "qty", pl.lit("")))
+                "fulfillment", posted.dt.strftime("%Y-%m-%d"), posted.dt.strftime("%Y-%m-%d %H:%M:%S UTC"),
+                "order_item_code", pl.lit(""), "adjustment_item", "sku", "qty", "promotion_id"))
             header = _write.SETTLEMENT_V2_HEADER
         frame = frame.select(pl.all().cast(pl.String).fill_null(""))
         frame.columns = [f"c{i}" for i in range(len(header))]
@@ -588,14 +612,16 @@ def _write_date_ranges(out_dir: Path, rng: Rng, period: Period, cat: pl.DataFram
         lines = lines.with_columns(_local=local).filter(pl.col("_local").dt.date().is_between(since, until))
         item = pl.col("tx").is_in(["Order", "Refund"])
         description = pl.col("description")
-        on = lambda *names: pl.col("amount").filter(description.is_in(names)).sum()  # noqa: E731
+        promotion = pl.col("amount_type") == "Promotion"
+        on = lambda *names: pl.col("amount").filter(description.is_in(names) & ~promotion).sum()  # noqa: E731
         rows = lines.with_columns(_row=pl.when(item).then(pl.lit(None, pl.String)).otherwise(description)).group_by(
             "settlement", "tx", "order_id", "order_item_code", "adjustment_id", "shipment_id", "sku", "posted_day",
-            "posted_us", "_row", "_local",
+            "posted_us", "_row", "_local", "fulfillment",
         ).agg(
             product_sales=on("Principal"), selling_fees=on("Commission", "RefundCommission"),
             fba_fees=on("FBAPerUnitFulfillmentFee"), withheld=on("MarketplaceFacilitatorTax-RestockingFee"),
-            other=pl.col("amount").filter(~description.is_in(
+            promotions=pl.col("amount").filter(promotion).sum(),
+            other=pl.col("amount").filter(~promotion & ~description.is_in(
                 ["Principal", "Commission", "RefundCommission", "FBAPerUnitFulfillmentFee",
                  "MarketplaceFacilitatorTax-RestockingFee"])).sum(),
             total=pl.col("amount").sum(), qty=pl.col("qty").max(),
@@ -628,10 +654,12 @@ def _write_date_ranges(out_dir: Path, rng: Rng, period: Period, cat: pl.DataFram
             pl.col("_local").dt.strftime("%b %-d, %Y %-I:%M:%S %p %Z"),
             _settlement_id(rng, pl.col("settlement")).cast(pl.String), "type", "order_id", "sku", "text",
             "qty", pl.when(is_item).then(pl.lit("amazon.com")), pl.when(is_item).then(pl.lit("Standard Orders")),
-            pl.when(is_item).then(pl.lit("Amazon")),
+            # `fulfillment`: Amazon for FBA, Seller for orders the seller shipped.
+            pl.when(is_item).then(pl.when(pl.col("fulfillment") == "MFN").then(pl.lit("Seller"))
+                                  .otherwise(pl.lit("Amazon"))),
             *[pl.when(is_item).then(c) for c in ("ship_city", "ship_state", "ship_postal")],
             pl.when(is_item).then(pl.lit("MarketplaceFacilitator")), _write.grouped_money("product_sales"),
-            *[zero] * 9, _write.grouped_money("withheld"), _write.grouped_money("selling_fees"),
+            *[zero] * 7, _write.grouped_money("promotions"), zero, _write.grouped_money("withheld"), _write.grouped_money("selling_fees"),
             _write.grouped_money("fba_fees"), zero, _write.grouped_money("other"), _write.grouped_money("total")))
         s.files[name] = _write.write_quoted_csv(out_dir / name, frame, _write.DATE_RANGE_HEADER,
                                                 preamble=_write.DATE_RANGE_PREAMBLE)
@@ -650,6 +678,22 @@ def _posted_at(period: Period) -> pl.Expr:
             + pl.duration(microseconds=pl.col("posted_day") * DAY_US + pl.col("posted_us")))
 
 
+def _shipment_parts(rng: Rng, shipped: pl.DataFrame) -> pl.DataFrame:
+    """One row per settlement shipment of an order item: an item split in two shipments (`split_qty` units
+    first, the rest later the same day, with its own shipment id) posts two Order groups with the same order id
+    and order-item-code, each with its quantity and its own fee lines."""
+    if shipped.filter(pl.col("split_qty").is_not_null()).is_empty():
+        return shipped
+    first = shipped.with_columns(qty=pl.coalesce("split_qty", "qty"))
+    second = shipped.filter(pl.col("split_qty").is_not_null()).with_columns(
+        qty=pl.col("qty") - pl.col("split_qty"),
+        settlement_shipment_id=code(scrambled(pl.col("order_no"), 62**9, 1_000_000_009, rng.offset("ship-id-2", 62**9)),
+                                    9, ALNUM62),
+        ship_us_of_day=pl.col("ship_us_of_day") + (DAY_US - pl.col("ship_us_of_day")) // 2,
+    )
+    return pl.concat([first, second]).with_columns(principal_cents=pl.col("price_cents") * pl.col("qty"))
+
+
 def _settlement_times(period: Period, k: int) -> tuple[dt.datetime, dt.datetime, dt.datetime]:
     """(start, end, deposit) of the k-th settlement, UTC: 14 days each, closing at 07:41:12."""
     start = dt.datetime.combine(period.date(14 * k), dt.time(7, 41, 12))
@@ -663,7 +707,8 @@ def _v1_frame(part: pl.DataFrame, posted: pl.Expr, settlement_id: str) -> pl.Dat
     is_price = pl.col("amount_type") == "ItemPrice"
     # US V1 files print withheld marketplace tax as an item-related fee type (MarketplaceFacilitatorTax-...).
     is_fee = pl.col("amount_type").is_in(["ItemFees", "ItemWithheldTax"])
-    is_other = ~is_price & ~is_fee
+    is_promo = pl.col("amount_type") == "Promotion"
+    is_other = ~is_price & ~is_fee & ~is_promo
     reimb = pl.col("amount_type") == "FBA Inventory Reimbursement"
     # V1 names other transactions in transaction-type; the partnered-carrier charge is "Inbound Transportation
     # Fee" there (genuine Amazon.ca V1 file), with the shipment id in shipment-id (docs/report-formats.md,
@@ -675,12 +720,14 @@ def _v1_frame(part: pl.DataFrame, posted: pl.Expr, settlement_id: str) -> pl.Dat
     return part.select(*_p(
         pl.lit(settlement_id), *[empty] * 5, tx, "order_id", "order_id", "adjustment_id", "shipment_id", pl.lit("Amazon.com"),
         empty, empty, empty, empty,
-        pl.when(pl.col("tx").is_in(["Order", "Refund"])).then(pl.lit("AFN")).otherwise(empty),
+        "fulfillment",
         posted.dt.strftime("%Y-%m-%dT%H:%M:%S+00:00"), "order_item_code", empty, "adjustment_item", "sku",
         pl.when((pl.col("tx") == "Order") | reimb).then(pl.col("qty").cast(pl.String)).otherwise(empty),
         pl.when(is_price).then("description"), pl.when(is_price).then(amount),
         pl.when(is_fee).then("description"), pl.when(is_fee).then(amount),
-        empty, empty, empty, empty, empty, empty, empty, empty,
+        empty, empty, empty,
+        pl.when(is_promo).then("promotion_id").otherwise(empty), pl.when(is_promo).then("description").otherwise(empty),
+        pl.when(is_promo).then(amount).otherwise(empty), empty, empty,
         pl.when(is_other).then(amount),
     ))
 
@@ -696,14 +743,18 @@ def _write_all_orders(out_dir: Path, orders: pl.DataFrame, cat: pl.DataFrame, id
     updated = pl.when(shipped).then(pl.col("ship_at") + pl.duration(hours=2)).otherwise(
         pl.col("purchase_at") + pl.duration(minutes=21))
     frame = o.sort("purchase_at", "order_id").select(*_p(
-        "order_id", "order_id", _iso("purchase_at"), _iso(updated), "status", pl.lit("Amazon"), pl.lit("Amazon.com"),
+        "order_id", "order_id", _iso("purchase_at"), _iso(updated), "status",
+        pl.when("mfn").then(pl.lit("Merchant")).otherwise(pl.lit("Amazon")), pl.lit("Amazon.com"),
         pl.lit(""), "service", "title", "sku", "asin",
         pl.when(shipped).then(pl.lit("Shipped")).when(cancelled).then(pl.lit("Cancelled")).otherwise(pl.lit("Unshipped")),
         pl.when(cancelled).then(0).otherwise(pl.col("qty")),
         pl.when(priced & ~cancelled).then(pl.lit("USD")),
         pl.when(priced & ~cancelled).then(_write.money("principal_cents")),
         pl.when(priced & ~cancelled).then(_write.money("tax_cents")),
-        *[pl.lit("")] * 6, "ship_city", "ship_state", "ship_postal", pl.lit("US"), pl.lit(""), pl.lit(""),
+        *[pl.lit("")] * 4,
+        pl.when(pl.col("promo_cents").is_not_null()).then(_write.money(-pl.col("promo_cents"))).otherwise(pl.lit("")),
+        pl.lit(""), "ship_city", "ship_state", "ship_postal", pl.lit("US"),
+        pl.col("promotion_id").fill_null(""), pl.lit(""),
         pl.when("business").then(pl.lit("true")).otherwise(pl.lit("false")), pl.lit(""), pl.lit(""),
         pl.lit("false")))
     name = f"{ids()}.txt"
@@ -745,19 +796,34 @@ def _write_inbound(out_dir: Path, period: Period, shipments: pl.DataFrame, items
     s.files["getShipmentItems.json"] = _write.json_array(out_dir / "getShipmentItems.json", "ItemData", objects)
 
 
-def _write_products(out_dir: Path, rng: Rng, cat: pl.DataFrame, s: SimulationSummary) -> None:
+def _write_products(out_dir: Path, rng: Rng, cat: pl.DataFrame, s: SimulationSummary,
+                    shapes: frozenset[str] = frozenset(), story_skus: set[int] | None = None) -> dict:
+    """products.csv; returns what the shapes did to it ({"identical": [sku, ...], "cost": ..., "dimensions": ...,
+    "spelled": [sku, ...]})."""
     variant = pl.col("fee_variant")
     no_dims = (variant == "size_tier_amazon_inconsistent") | (
         variant.is_null() & (rng.uniform("no-dims", "sku_idx") < 0.1))
     no_category = (variant == "referral_rate_inferred_category") | (
         variant.is_null() & (rng.uniform("no-category", "sku_idx") < 0.15))
     dim = lambda c: pl.when(no_dims).then(None).otherwise(pl.col(c).round(2).cast(pl.String))  # noqa: E731
+    sizes = [dim("length"), dim("width"), dim("height"), pl.when(no_dims).then(None).otherwise(pl.lit("in")),
+             dim("weight"), pl.when(no_dims).then(None).otherwise(pl.lit("lb"))]
+    if "unit_spellings" in shapes:
+        sizes = _shapes.spelled_units(rng, cat, no_dims)
     frame = cat.sort("sku").select(*_p(
-        "sku", _write.money("unit_cost_cents"), pl.lit("USD"), dim("length"), dim("width"), dim("height"),
-        pl.when(no_dims).then(None).otherwise(pl.lit("in")), dim("weight"),
-        pl.when(no_dims).then(None).otherwise(pl.lit("lb")),
-        pl.when(no_category).then(None).otherwise(pl.col("category"))))
+        "sku", _write.money("unit_cost_cents"), pl.lit("USD"), *sizes,
+        pl.when(no_category).then(None).otherwise(pl.col("category"))), "sku_idx")
+    done: dict = {}
+    if "unit_spellings" in shapes:
+        done["spelled"] = sorted(frame.filter(~pl.col("c6").is_in(["in", "lb"]) & pl.col("c6").is_not_null()
+                                              | ~pl.col("c8").is_in(["in", "lb"]) & pl.col("c8").is_not_null())["c0"]
+                                 .to_list())
+    if "duplicate_products" in shapes:
+        frame, dup = _shapes.duplicate_rows(rng, frame, cat, story_skus or set())
+        done |= dup
+    frame = frame.drop("sku_idx")
     s.files["products.csv"] = _write.write_plain_csv(out_dir / "products.csv", frame, _write.PRODUCTS_HEADER)
+    return done
 
 
 # ------------------------------------------------------------------------------------------- truth

@@ -1,0 +1,173 @@
+"""Account shapes: what real seller folders hold that the base simulation does not, each switched on by name.
+
+The base account is tidy: every order item ships in one shipment, products.csv spells units one way and lists
+each SKU once, Amazon never corrects a fee, the returns report runs to the last day, every order is fulfilled by
+Amazon and sold at list price, and settlement flat files hold the money. Real folders are messier, and every mess
+below once made the auditor miss a claim or make a false one (issue 18). Each shape plants what it is about in
+the reports, in Amazon's formats, and says in truth.json what a correct audit must and must not claim:
+
+- `split_shipments`: order items with 2 or more units shipped in two shipments: two settlement Order groups
+  with the same order id and order-item-code, each with its own quantity and fee lines (report_formats.md §9.2:
+  one row per amount component, `shipment-id` per fulfillment shipment). Units and fees are summed over both.
+- `unit_spellings`: products.csv dimensions and weights as sellers type them (`inches`, `cm`, `mm`, `lbs`,
+  `pounds`, `ounces`, `kg`, `g`, ...), the numbers converted exactly.
+- `duplicate_products`: SKUs listed twice in products.csv, identically (one row) or with a different unit cost
+  or dimensions (an input problem; what the lines agree on is still used).
+- `fee_corrections`: Amazon's fee corrections (Reimbursements `FeeCorrection`, settlement `INCORRECT_FEES_ITEMS`
+  naming the order, and `INCORRECT_FEES_NON_ITEMIZED` naming nothing), which pay part of the overcharges.
+- `sparse_returns`: no return in the last four weeks of data (a small seller's quiet month): the returns report
+  still covers the period the seller downloaded, so refunds without return stay claimable.
+- `mfn_orders`: SKUs the seller ships itself (fulfillment-id `MFN`, All Orders `Merchant`): no FBA fee, and
+  their refunds have no FBA return, which is never an FBA07 claim.
+- `promotions`: promotional discounts on orders (`Promotion`/`Principal` lines with a `promotion-id`, All Orders
+  `item-promotion-discount`, Date Range `promotional rebates`), reversed on refunds.
+- `legacy_adjustments`: the ledger's Adjustments events come in the legacy Inventory Adjustments report
+  (`GET_FBA_FULFILLMENT_INVENTORY_ADJUSTMENTS_DATA`, report_formats.md §3) instead of the ledger downloads.
+- `date_range_only`: no settlement flat file: the money comes in monthly Date Range transaction reports only
+  (report_formats.md §10), which have no order-item-code, shipment id or per-fee lines.
+
+`realistic` switches every shape on; the accuracy bench runs it (benchmarks/bench_accuracy.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+
+import polars as pl
+
+from fba_audit import ratecards
+
+SHAPES: dict[str, str] = {
+    "split_shipments": "order items shipped in two shipments",
+    "unit_spellings": "products.csv units as sellers spell them",
+    "duplicate_products": "SKUs listed twice in products.csv",
+    "fee_corrections": "fee corrections Amazon already paid",
+    "sparse_returns": "no return in the last weeks of the returns report",
+    "mfn_orders": "merchant-fulfilled orders",
+    "promotions": "promotional discounts on orders",
+    "legacy_adjustments": "legacy Inventory Adjustments report instead of the ledger's Adjustments",
+    "date_range_only": "Date Range transaction reports only, no settlement files",
+}
+PRESETS: dict[str, tuple[str, ...]] = {"realistic": tuple(SHAPES)}
+
+
+def resolve(names: Iterable[str] | str | None) -> frozenset[str]:
+    """Shape names (or a preset) -> the set of shapes; `-` and `_` are the same, case does not matter."""
+    if names is None:
+        return frozenset()
+    if isinstance(names, str):
+        names = [names]
+    chosen: set[str] = set()
+    for raw in names:
+        for part in str(raw).replace(",", " ").split():
+            name = part.strip().lower().replace("-", "_")
+            if name in PRESETS:
+                chosen.update(PRESETS[name])
+            elif name in SHAPES:
+                chosen.add(name)
+            else:
+                known = ", ".join([*(n.replace("_", "-") for n in SHAPES), *PRESETS])
+                raise ValueError(f"unknown account shape {part!r}; use one of {known}")
+    return frozenset(chosen)
+
+
+# ------------------------------------------------------------------------------------------- products.csv
+
+# Spellings written for each unit (report: fba_audit.reports.products accepts them all).
+_LENGTH_SPELLINGS = ("inches", "inch", "Inches", "cm", "mm", "centimeters")
+_WEIGHT_SPELLINGS = ("lbs", "pounds", "Pounds", "ounces", "oz", "kg", "g")
+
+
+def _fixed(value: pl.Expr, places: int) -> pl.Expr:
+    """An integer number of 10^-places units as exact decimal text (`254` with 2 places -> `2.54`)."""
+    whole = (value // 10**places).cast(pl.String)
+    frac = (value % 10**places).cast(pl.String).str.zfill(places)
+    return pl.format("{}.{}", whole, frac)
+
+
+def exact_metric_weights(weights: Iterable[float]) -> set[float]:
+    """The weights (pounds, 2 decimals) that come back exactly from kg and g: Decimal(kg) x (1000 / 453.59237) is not
+    always the pound figure again, and a weight 1e-27 over a boundary is charged the next pound."""
+    exact = set()
+    for w in weights:
+        pounds = Decimal(str(round(w, 2)))
+        kg, grams = pounds * Decimal("0.45359237"), pounds * Decimal("453.59237")
+        if ratecards._in_pounds(kg, "kg") == pounds and ratecards._in_pounds(grams, "g") == pounds:
+            exact.add(round(w, 2))
+    return exact
+
+
+def spelled_units(rng, cat: pl.DataFrame, no_dims: pl.Expr) -> list[pl.Expr]:
+    """length, width, height, dimension_unit, weight, weight_unit columns with the seller's spellings (the same
+    sizes, converted exactly: 1 in = 2.54 cm, 1 lb = 16 oz = 0.45359237 kg)."""
+    metric_ok = pl.col("weight").round(2).is_in(sorted(exact_metric_weights(cat["weight"].unique().to_list())))
+    dim_unit = rng.pick("shape-dim-unit", _LENGTH_SPELLINGS, "sku_idx")
+    weight_unit = pl.when(~metric_ok & rng.pick("shape-weight-unit", _WEIGHT_SPELLINGS, "sku_idx").is_in(["kg", "g"]))\
+        .then(pl.lit("lbs")).otherwise(rng.pick("shape-weight-unit", _WEIGHT_SPELLINGS, "sku_idx"))
+
+    def length(c: str) -> pl.Expr:
+        hundredths = (pl.col(c) * 100).round(0).cast(pl.Int64)
+        return (pl.when(dim_unit.is_in(["cm", "centimeters"])).then(_fixed(hundredths * 254, 4))
+                .when(dim_unit == "mm").then(_fixed(hundredths * 254, 3))
+                .otherwise(_fixed(hundredths, 2)))
+
+    hundredths = (pl.col("weight") * 100).round(0).cast(pl.Int64)
+    weight = (pl.when(weight_unit.is_in(["ounces", "oz"])).then(_fixed(hundredths * 16, 2))
+              .when(weight_unit == "kg").then(_fixed(hundredths * 45_359_237, 10))
+              .when(weight_unit == "g").then(_fixed(hundredths * 45_359_237, 7))
+              .otherwise(_fixed(hundredths, 2)))
+    blank = lambda e: pl.when(no_dims).then(None).otherwise(e)  # noqa: E731
+    return [blank(length("length")), blank(length("width")), blank(length("height")), blank(dim_unit),
+            blank(weight), blank(weight_unit)]
+
+
+def duplicate_rows(rng, frame: pl.DataFrame, cat: pl.DataFrame, story_skus: set[int]) -> tuple[pl.DataFrame, dict]:
+    """products.csv rows (c0..c9 by position, `sku_idx` kept) with repeated SKUs: about 4 % listed twice
+    identically (every fee SKU among the candidates), 1 % with another unit cost (never a SKU whose claims are
+    valued at cost), 0.5 % with other dimensions (never a fee SKU). Returns the rows and {kind: [sku, ...]}."""
+    fee = pl.col("fee_variant").is_not_null()
+    quiet = ~pl.col("sku_idx").is_in(sorted(story_skus))
+    u = rng.uniform("shape-dup-products", "sku_idx")
+    kinds = cat.select("sku_idx", "sku", kind=pl.when((u < 0.04) | (fee & (u < 0.5))).then(pl.lit("identical"))
+                       .when(quiet & (u < 0.05)).then(pl.lit("cost"))
+                       .when(quiet & ~fee & (u < 0.055)).then(pl.lit("dimensions"))).filter(pl.col("kind").is_not_null())
+    repeat = frame.join(kinds.select("sku_idx", "kind"), on="sku_idx", how="inner").with_columns(
+        c1=pl.when(pl.col("kind") == "cost").then(
+            _fixed(((pl.col("c1").cast(pl.Float64) * 100).round(0).cast(pl.Int64) * 11 + 5) // 10, 2))
+        .otherwise("c1"),
+        c5=pl.when((pl.col("kind") == "dimensions") & pl.col("c5").is_not_null()).then(
+            pl.format("{}", (pl.col("c5").cast(pl.Float64) + 1.0).round(2))).otherwise("c5"),
+    )
+    by_kind = {k: sorted(kinds.filter(pl.col("kind") == k)["sku"].to_list()) for k in ("identical", "cost", "dimensions")}
+    out = pl.concat([frame.with_columns(_dup=pl.lit(0)), repeat.drop("kind").with_columns(_dup=pl.lit(1))],
+                    how="vertical_relaxed").sort("c0", "_dup").drop("_dup")
+    return out, by_kind
+
+
+# ------------------------------------------------------------------------------------------- orders
+
+def order_shapes(rng, orders: pl.DataFrame, shapes: frozenset[str], fee_skus: Iterable[int],
+                 story_skus: Iterable[int]) -> pl.DataFrame:
+    """Add the per-order-item shape columns (null / False when a shape is off):
+    `mfn` (the seller shipped it), `split_qty` (units of the first of two shipments), `promo_cents` and
+    `promotion_id` (a promotional discount on the item). Fee SKUs and story SKUs stay plain, so that the planted
+    stories keep their meaning; the shapes meet the fee claims through the other SKUs' traps and through splits."""
+    plain = pl.col("sku_idx").is_in(sorted(set(story_skus) | set(fee_skus)))
+    natural = pl.col("story").is_null() & ~pl.col("planted") if "story" in orders.columns else ~pl.col("planted")
+    mfn = (pl.lit("mfn_orders" in shapes) & natural & ~plain
+           & (rng.uniform("shape-mfn-sku", "sku_idx") < 0.03))
+    orders = orders.with_columns(mfn=mfn)
+    split = (pl.lit("split_shipments" in shapes) & natural & ~pl.col("mfn") & (pl.col("qty") >= 2)
+             & (pl.col("status") == "Shipped") & (rng.uniform("shape-split", "order_no") < 0.3))
+    promo = (pl.lit("promotions" in shapes) & natural & ~plain & ~pl.col("mfn") & ~split
+             & (pl.col("status") == "Shipped")
+             & (rng.uniform("shape-promo", "order_no") < 0.08))
+    share = rng.integer("shape-promo-share", 5, 25, "order_no")
+    return orders.with_columns(
+        split_qty=pl.when(split).then(pl.col("qty") // 2),
+        promo_cents=pl.when(promo).then((pl.col("principal_cents") * share / 100).round(0).cast(pl.Int64)),
+        # Amazon promotion ids as the settlement `promotion-id` prints them (14 upper-case letters and digits).
+        promotion_id=pl.when(promo).then(pl.lit("A") + pl.format(
+            "{}", (rng.integer("shape-promo-id", 10**12, 10**13 - 1, "sku_idx")).cast(pl.String))),
+    )
