@@ -324,7 +324,8 @@ def _reference_settlement_duplicates(settlement: pl.DataFrame, spans: list[tuple
     used, keep = set(), []
     for line in settlement.iter_rows(named=True):
         posted = line["date"]
-        if posted is not None and any(first <= posted <= last for first, last in spans):
+        itemized = line["sku"] is not None or line["order_id"] is not None  # a report row always has a SKU
+        if itemized and posted is not None and any(first <= posted <= last for first, last in spans):
             keep.append(False)
             continue
         match = None

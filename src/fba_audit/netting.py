@@ -40,7 +40,8 @@ Warehouse`-style adjustments into `amount_type` "FBA Inventory Reimbursement" wi
 The same reimbursement shows up in the Reimbursements report (on its approval date) and, some days later, in
 a settlement (on its posted date), without a shared id. A settlement line is dropped when
 (a) its posted date falls inside a date span the Reimbursements report covers (first to last approval date of
-    each report file): there the report is complete and authoritative; or
+    each report file): there the report is complete and authoritative (except for lines that name neither SKU
+    nor order, Amazon's non-itemized corrections, which a report of one SKU a row can never list); or
 (b) it pairs, one to one, with a report row of the same SKU, the same order id (or both without one), the same
     sign of money, approved between `settlement_lag_days` before and 1 day after the posting (settlements post
     after approval; the day of slack absorbs the UTC/local date difference).
@@ -222,9 +223,12 @@ def _drop_settlement_duplicates(
     # NOTE: the lines inside a span are found by polars and only the others are walked in Python, against the report
     # rows of their own order and SKU (no other row can pair): a large seller has thousands of settlement
     # reimbursement lines, and every detector that nets reads them.
+    # NOTE: a line that names neither SKU nor order (Amazon's non-itemized corrections: INCORRECT_FEES_NON_ITEMIZED,
+    # CS_ERROR_NON_ITEMIZED) can never be in the Reimbursements report, whose every row is one SKU: it is always
+    # kept, whatever dates the report covers.
     covered = settlement.select(pl.any_horizontal(
         [pl.col("date").is_between(first, last) for _, first, last in spans]
-    ).fill_null(False)).to_series()
+    ).fill_null(False) & (pl.col("sku").is_not_null() | pl.col("order_id").is_not_null())).to_series()
     lines = settlement.with_row_index("_line").filter(~covered)
     candidates = report.sort("date", "event_ref", "evidence").select(
         "event_ref", "date", "order_id", "sku", "amount"
