@@ -47,7 +47,11 @@ _SETTLEMENT_CODE = {
     "Lost_Warehouse": "WAREHOUSE_LOST", "Damaged_Warehouse": "WAREHOUSE_DAMAGE", "Lost_Inbound": "MISSING_FROM_INBOUND",
     "Damaged_Inbound": "INBOUND_CARRIER_DAMAGE", "CustomerReturn": "REVERSAL_REIMBURSEMENT",
     "Reimbursement_Reversal": "COMPENSATED_CLAWBACK",
+    # Shape fee_corrections: the itemized correction is in the Reimbursements report too; the non-itemized one
+    # only in the settlement (report_formats.md §9.3).
+    "FeeCorrection": "INCORRECT_FEES_ITEMS", "FeeCorrectionNonItemized": "INCORRECT_FEES_NON_ITEMIZED",
 }
+NOT_IN_REIMBURSEMENTS_REPORT = ("fee-correction-non-itemized",)
 
 
 @dataclass
@@ -218,6 +222,16 @@ def simulate(out_dir: Path, *, skus: int, months: int, seed: int, marketplace: s
         tag=pl.lit("damaged-return"), original_tag=pl.lit(None, pl.String), case_id=pl.lit(None, pl.String),
         story=pl.lit(None, pl.Int64))
     frames = [reimbursements, damaged_returns]
+    corrections = None
+    if "fee_corrections" in shapes and not fee_plan.is_empty():
+        window = _windows.window_on("FBA01", as_of)
+        first_window_day = period.day(as_of - dt.timedelta(days=window.closes_after))
+        fixes, paid, non_itemized = _shapes.fee_corrections(rng, period, orders, fee_plan, first_window_day)
+        charges = _fee_charges(period, cat, orders, fee_plan).join(
+            paid.rename({"paid_cents": "paid"}), on="order_no", how="left").with_columns(pl.col("paid").fill_null(0))
+        cents = _shapes.unattributed_cents(charges, non_itemized["day"], non_itemized["share"])
+        corrections = {"paid": paid, "day": non_itemized["day"], "cents": cents}
+        frames += [fixes, _shapes.non_itemized_row(non_itemized["day"], cents)]
     if out.reimbursements:
         planted_reimb = pl.concat(out.reimbursements, how="diagonal_relaxed").join(
             story_orders.rename({"story": "order_story"}), on="order_story", how="left").drop("order_story")
@@ -289,7 +303,7 @@ def simulate(out_dir: Path, *, skus: int, months: int, seed: int, marketplace: s
     _write_sku_economics(out_dir, period, cat, shipped.filter(~pl.col("mfn")), summary)
 
     # ---------------------------------------------------------------- truth
-    truth = _truth(period, cat, orders, shipments, ledger, out, fee_plan, seed, skus, months)
+    truth = _truth(period, cat, orders, shipments, ledger, out, fee_plan, seed, skus, months, corrections)
     summary.truth_path.write_text(json.dumps(truth, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     for claim in truth["claims"]:
         summary.claims[claim["code"]] = summary.claims.get(claim["code"], 0) + 1
@@ -398,7 +412,8 @@ def _write_returns(out_dir: Path, cat: pl.DataFrame, units: pl.DataFrame, ids: _
 
 def _write_reimbursements(out_dir: Path, reimb: pl.DataFrame, ids: _ReportIds, s: SimulationSummary) -> None:
     total_qty = pl.col("cash") + pl.col("inventory")
-    frame = reimb.sort("approved_at", "reimbursement_id").select(*_p(
+    frame = reimb.filter(~pl.col("tag").is_in(NOT_IN_REIMBURSEMENTS_REPORT)).sort(
+        "approved_at", "reimbursement_id").select(*_p(
         _iso("approved_at"), "reimbursement_id", "case_id", "order_id", "reason", "sku", "fnsku", "asin", "title",
         pl.lit("NewItem"), pl.lit("USD"), _write.money("per_unit"), _write.money(pl.col("per_unit") * pl.col("cash").abs()
                                                                               * pl.col("cash").sign()),
@@ -577,6 +592,8 @@ _DATE_RANGE_OTHER = {
     "INBOUND_CARRIER_DAMAGE": ("Adjustment", "FBA Inventory Reimbursement - Damaged:Inbound"),
     "REVERSAL_REIMBURSEMENT": ("Adjustment", "FBA Inventory Reimbursement - Customer Return"),
     "COMPENSATED_CLAWBACK": ("Adjustment", "FBA Inventory Reimbursement - General Adjustment"),
+    "INCORRECT_FEES_ITEMS": ("Adjustment", "FBA Inventory Reimbursement - Fee Correction"),
+    "INCORRECT_FEES_NON_ITEMIZED": ("Adjustment", "FBA Inventory Reimbursement - Fee Correction"),
     "FBAInboundTransportationFee": ("FBA Inventory Fee", "FBA Amazon-Partnered Carrier Shipment Fee"),
     "Subscription Fee": ("Service Fee", "Subscription"),
     "Storage Fee": ("FBA Inventory Fee", "FBA storage fee"),
@@ -886,7 +903,7 @@ def _window(code: str, event: dt.date, as_of: dt.date, *, needs_review: bool = F
 
 
 def _truth(period: Period, cat: pl.DataFrame, orders: pl.DataFrame, shipments: pl.DataFrame, ledger: pl.DataFrame,
-           out, fee_plan: pl.DataFrame, seed: int, skus: int, months: int) -> dict:
+           out, fee_plan: pl.DataFrame, seed: int, skus: int, months: int, corrections: dict | None = None) -> dict:
     as_of = period.as_of
     claims, traps = [], []
     if out.cases:
@@ -934,7 +951,7 @@ def _truth(period: Period, cat: pl.DataFrame, orders: pl.DataFrame, shipments: p
             })
             if row["refunded_principal_cents"] is not None:
                 claims[-1]["refunded_principal"] = _dec(row["refunded_principal_cents"])
-    claims += _fee_truth(period, cat, orders, fee_plan, traps)
+    claims += _fee_truth(period, cat, orders, fee_plan, traps, corrections)
     claims.sort(key=lambda c: (c["code"], c["variant"], json.dumps(c["keys"], sort_keys=True)))
     traps.sort(key=lambda t: (t["code"], t["variant"], json.dumps(t["keys"], sort_keys=True)))
     return {
@@ -990,13 +1007,9 @@ def _inbound_opens(row: dict, period: Period) -> dt.date | None:
     return None
 
 
-def _fee_truth(period: Period, cat: pl.DataFrame, orders: pl.DataFrame, fee_plan: pl.DataFrame,
-               traps: list) -> list[dict]:
-    """FBA01 / FBA10: the fee difference per SKU, rate-card table and charge month, split into the charges still
-    inside the 90-day window and those past it (`<YYYY-MM>:expired`), as the fee detectors group them."""
-    claims: list[dict] = []
-    if fee_plan.is_empty():
-        return claims
+def _fee_charges(period: Period, cat: pl.DataFrame, orders: pl.DataFrame, fee_plan: pl.DataFrame) -> pl.DataFrame:
+    """The overcharged order items of the planted fee SKUs (not the traps) that the fee detectors can judge: one
+    row per order item with code, variant, plan_status, sku, fnsku, table_id, ship_day, qty, diff (cents)."""
     window = _windows.window_on("FBA01", period.as_of)
     first_day = period.day(period.as_of - dt.timedelta(days=window.closes_after))
     # The rate-card table in force on each charge day (a handful of Python calls per day, not per row).
@@ -1008,12 +1021,7 @@ def _fee_truth(period: Period, cat: pl.DataFrame, orders: pl.DataFrame, fee_plan
     }, schema={"ship_day": pl.Int64, "FBA01": pl.String, "FBA10": pl.String}).unpivot(
         index="ship_day", variable_name="code", value_name="table_id")
     plan = fee_plan.join(cat.select("sku_idx", "sku", "fnsku"), on="sku_idx", how="left")
-    for row in plan.filter(pl.col("status") == "trap").sort("code", "variant", "sku").iter_rows(named=True):
-        keys = {"marketplace": "US", "sku": row["sku"], "fnsku": row["fnsku"], "order_id": None, "shipment_id": None,
-                "reference_id": None, "table_id": None, "period": None}
-        traps.append({"code": row["code"], "variant": row["variant"], "keys": keys, "event_date": None,
-                      "why": _stories_fee_why(row["code"], row["variant"])})
-    charges = orders.filter(pl.col("status") == "Shipped").join(
+    return orders.filter(pl.col("status") == "Shipped").join(
         plan.filter(pl.col("status") != "trap").rename({"status": "plan_status"}), on="sku_idx", how="inner").join(
         tables, on=["code", "ship_day"], how="left").filter(
         # No claim on days the rate card has no amounts or no table at all (before
@@ -1025,25 +1033,61 @@ def _fee_truth(period: Period, cat: pl.DataFrame, orders: pl.DataFrame, fee_plan
         month=(pl.lit(period.start) + pl.duration(days=pl.col("ship_day"))).dt.strftime("%Y-%m"),
         expired=pl.col("ship_day") < first_day,
     )
+
+
+def _fee_truth(period: Period, cat: pl.DataFrame, orders: pl.DataFrame, fee_plan: pl.DataFrame,
+               traps: list, corrections: dict | None = None) -> list[dict]:
+    """FBA01 / FBA10: the fee difference per SKU, rate-card table and charge month, split into the charges still
+    inside the 90-day window and those past it (`<YYYY-MM>:expired`), as the fee detectors group them.
+    `corrections` (shape fee_corrections): {"paid": order_no, paid_cents; "day", "cents": the non-itemized one}."""
+    claims: list[dict] = []
+    if fee_plan.is_empty():
+        return claims
+    window = _windows.window_on("FBA01", period.as_of)
+    plan = fee_plan.join(cat.select("sku_idx", "sku", "fnsku"), on="sku_idx", how="left")
+    for row in plan.filter(pl.col("status") == "trap").sort("code", "variant", "sku").iter_rows(named=True):
+        keys = {"marketplace": "US", "sku": row["sku"], "fnsku": row["fnsku"], "order_id": None, "shipment_id": None,
+                "reference_id": None, "table_id": None, "period": None}
+        traps.append({"code": row["code"], "variant": row["variant"], "keys": keys, "event_date": None,
+                      "why": _stories_fee_why(row["code"], row["variant"])})
+    charges = _fee_charges(period, cat, orders, fee_plan).with_columns(paid=pl.lit(0, pl.Int64),
+                                                                       marked=pl.lit(False))
+    if corrections is not None:
+        charges = charges.drop("paid").join(corrections["paid"].rename({"paid_cents": "paid"}), on="order_no",
+                                            how="left").with_columns(pl.col("paid").fill_null(0))
+        charges = _shapes.mark_unattributed(charges, corrections["day"], corrections["cents"])
     groups = charges.group_by("code", "variant", "plan_status", "sku", "fnsku", "table_id", "month", "expired").agg(
-        units=pl.col("qty").sum(), value=pl.col("diff").sum(), first=pl.col("ship_day").min(),
-        last=pl.col("ship_day").max(),
+        units=pl.col("qty").sum(), value=pl.col("diff").sum() - pl.col("paid").sum(),
+        first=pl.col("ship_day").min(), last=pl.col("ship_day").max(), paid=pl.col("paid").sum(),
+        marked=pl.col("marked").any(),
     ).sort("code", "variant", "sku", "table_id", "month", "expired")
     for g in groups.iter_rows(named=True):
         first, last_charge = period.date(g["first"]), period.date(g["last"])
         group = f"{g['month']}:expired" if g["expired"] else g["month"]
         keys = {"marketplace": "US", "sku": g["sku"], "fnsku": g["fnsku"], "order_id": None, "shipment_id": None,
                 "reference_id": None, "table_id": g["table_id"], "period": group}
+        if g["value"] <= 0:
+            traps.append({"code": g["code"], "variant": "trap_paid_by_fee_correction", "keys": keys,
+                          "event_date": first.isoformat(), "shapes": ["fee_corrections"],
+                          "why": "Amazon's itemized fee correction paid the whole overcharge of the month: settled."})
+            continue
+        status = g["plan_status"]
+        if g["paid"] or g["marked"]:
+            status = "review"
         claims.append({
             "code": g["code"], "variant": g["variant"] + ("_expired" if g["expired"] else ""),
-            "status": "expired" if g["expired"] else g["plan_status"], "keys": keys,
+            "status": "expired" if g["expired"] else status, "keys": keys,
             "event_date": first.isoformat(), "window_opens": first.isoformat(),
             "window_closes": (first + dt.timedelta(days=window.closes_after)).isoformat(),
             "units": g["units"], "value": _dec(g["value"]), "currency": "USD", "valuation_basis": "fee_difference",
             "explanation": _stories_fee_why(g["code"], g["variant"]) + f" Charges posted {first} to {last_charge} "
             f"under {g['table_id']} with a known rate-card fee"
-            + (" (all before the 90-day window)." if g["expired"] else " (inside the 90-day window)."),
+            + (" (all before the 90-day window)." if g["expired"] else " (inside the 90-day window).")
+            + (f" Amazon's itemized fee correction already paid {_dec(g['paid'])} of it." if g["paid"] else "")
+            + (" A non-itemized fee correction may have paid part of it (review)." if g["marked"] else ""),
         })
+        if g["paid"] or g["marked"]:
+            claims[-1]["shapes"] = ["fee_corrections"]
     return claims
 
 

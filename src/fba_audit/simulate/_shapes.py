@@ -171,3 +171,67 @@ def order_shapes(rng, orders: pl.DataFrame, shapes: frozenset[str], fee_skus: It
         promotion_id=pl.when(promo).then(pl.lit("A") + pl.format(
             "{}", (rng.integer("shape-promo-id", 10**12, 10**13 - 1, "sku_idx")).cast(pl.String))),
     )
+
+
+# ------------------------------------------------------------------------------------------- fee corrections
+
+def fee_corrections(rng, period, orders: pl.DataFrame, fee_plan: pl.DataFrame, first_window_day: int
+                    ) -> tuple[pl.DataFrame, pl.DataFrame, dict | None]:
+    """Amazon's fee corrections for some overcharged SKUs: (itemized corrections as reimbursement rows, the order
+    items they pay: order_no, paid_cents; the non-itemized correction: {"day", "cents"} or None).
+
+    Half of the claimable fee SKUs get an itemized correction (Reimbursements `FeeCorrection` with the order id,
+    settlement `INCORRECT_FEES_ITEMS`) for their last charge inside the claim window: the whole overcharge of
+    that order item for a quarter of them, half of it for the others. One non-itemized correction
+    (`INCORRECT_FEES_NON_ITEMIZED`, no order, no SKU) is posted 30 days before the audit date for 60 % of the
+    overcharges still unpaid on that day: it may have paid any of them, so they are `review`, not subtracted."""
+    last = period.days - 1
+    chosen = fee_plan.filter((pl.col("status") == "claimable")
+                             & (rng.uniform("shape-correction-sku", "sku_idx") < 0.5))
+    items = orders.filter(pl.col("status") == "Shipped").join(chosen.select("sku_idx", "code"), on="sku_idx",
+                                                              how="inner")
+    items = items.with_columns(
+        overcharge=pl.when(pl.col("code") == "FBA01").then(pl.col("fee_charged") - pl.col("fee_expected"))
+        .otherwise(pl.col("ref_charged") - pl.col("ref_expected")) * pl.col("qty"),
+    ).filter((pl.col("ship_day") >= first_window_day) & (pl.col("ship_day") <= last - 5)
+             & (pl.col("overcharge") > 0)).sort("sku_idx", "ship_day", "order_no")
+    picked = items.group_by("sku_idx").agg(pl.all().last()).sort("sku_idx").with_columns(
+        paid_cents=pl.when(rng.uniform("shape-correction-full", "sku_idx") < 0.25).then("overcharge")
+        .otherwise(pl.max_horizontal(pl.lit(1), pl.col("overcharge") // 2)))
+    reimbursements = picked.select(
+        "sku_idx", "order_no", day=pl.col("ship_day") + 3, reason=pl.lit("FeeCorrection"), cash=pl.lit(1, pl.Int64),
+        inventory=pl.lit(0, pl.Int64), per_unit="paid_cents", tag=pl.lit("fee-correction"),
+        original_tag=pl.lit(None, pl.String), case_id=pl.lit(None, pl.String), story=pl.lit(None, pl.Int64))
+    paid = picked.select("order_no", "paid_cents")
+    return reimbursements, paid, {"day": period.as_of_day - 30, "share": 0.6}
+
+
+def non_itemized_row(day: int, cents: int) -> pl.DataFrame:
+    """The non-itemized correction as a reimbursement-shaped row that only the settlement prints."""
+    return pl.DataFrame([{
+        "sku_idx": None, "order_no": None, "day": day - 3, "reason": "FeeCorrectionNonItemized", "cash": 1,
+        "inventory": 0, "per_unit": cents, "tag": "fee-correction-non-itemized", "original_tag": None,
+        "case_id": None, "story": None}], schema={
+        "sku_idx": pl.Int64, "order_no": pl.Int64, "day": pl.Int64, "reason": pl.String, "cash": pl.Int64,
+        "inventory": pl.Int64, "per_unit": pl.Int64, "tag": pl.String, "original_tag": pl.String,
+        "case_id": pl.String, "story": pl.Int64})
+
+
+def mark_unattributed(charges: pl.DataFrame, day: int, cents: int) -> pl.DataFrame:
+    """`marked`: the charges a non-itemized correction of `cents` posted on `day` may have paid: those posted on or
+    before it with an overcharge left, fulfillment fees before referral fees, oldest first (then by order id and
+    SKU), until its amount is used up (claim_rules.md: a correction pays once, for what it names; one that names
+    nothing is checked by a person)."""
+    left = pl.col("diff") - pl.col("paid")
+    eligible = (pl.col("ship_day") <= day) & (left > 0)
+    ranked = charges.with_row_index("_i").with_columns(
+        _rank=pl.when(pl.col("code") == "FBA01").then(0).otherwise(1), _left=pl.when(eligible).then(left).otherwise(0))
+    ranked = ranked.sort("_rank", "ship_day", "order_id", "sku", "_i").with_columns(_cum=pl.col("_left").cum_sum())
+    return ranked.with_columns(marked=(pl.col("_left") > 0) & (pl.col("_cum") - pl.col("_left") < cents)).sort(
+        "_i").drop("_i", "_rank", "_left", "_cum")
+
+
+def unattributed_cents(charges: pl.DataFrame, day: int, share: float) -> int:
+    """The non-itemized correction's amount: `share` of the overcharges unpaid on `day`."""
+    open_ = charges.filter((pl.col("ship_day") <= day) & (pl.col("diff") > pl.col("paid")))
+    return max(1, int(round(float((open_["diff"] - open_["paid"]).sum()) * share)))
