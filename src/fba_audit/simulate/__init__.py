@@ -205,6 +205,9 @@ def simulate(out_dir: Path, *, skus: int, months: int, seed: int, marketplace: s
     if out.units:
         planted_units = pl.concat(out.units, how="diagonal_relaxed").join(story_orders, on="story")
         units_returned = pl.concat([units_returned, planted_units], how="diagonal_relaxed")
+    quiet_stories: set[int] = set()
+    if "sparse_returns" in shapes:
+        refunds, units_returned, quiet_stories = _shapes.quiet_weeks(period, refunds, units_returned, story_orders, out)
     units_returned = describe_returns(rng, units_returned).sort("return_day", "order_no", "unit").with_row_index(
         "return_no").with_columns(pl.col("return_no").cast(pl.Int64))
     units_returned = units_returned.with_columns(

@@ -235,3 +235,25 @@ def unattributed_cents(charges: pl.DataFrame, day: int, share: float) -> int:
     """The non-itemized correction's amount: `share` of the overcharges unpaid on `day`."""
     open_ = charges.filter((pl.col("ship_day") <= day) & (pl.col("diff") > pl.col("paid")))
     return max(1, int(round(float((open_["diff"] - open_["paid"]).sum()) * share)))
+
+
+# ------------------------------------------------------------------------------------------- sparse returns
+
+QUIET_DAYS = 28
+
+
+def quiet_weeks(period, refunds: pl.DataFrame, units: pl.DataFrame, story_orders: pl.DataFrame, out
+                ) -> tuple[pl.DataFrame, pl.DataFrame, set[int]]:
+    """No return in the last QUIET_DAYS days of data: the order items returned then (natural, or planted stories
+    with a return) are left out with their refunds, reimbursements and truth. Returns (refunds, units, stories
+    left out). The refunds without return planted earlier stay, and stay claimable: the returns report covers
+    the period the seller downloaded, not only up to its last row."""
+    cutoff = period.days - 1 - QUIET_DAYS
+    late = units.filter(pl.col("return_day") > cutoff)["order_no"].unique()
+    stories = set(story_orders.filter(pl.col("order_no").is_in(late.implode()))["story"].to_list())
+    refunds = refunds.filter(~pl.col("order_no").is_in(late.implode()))
+    units = units.filter(~pl.col("order_no").is_in(late.implode()))
+    out.reimbursements[:] = [f.filter(~pl.col("story").is_in(sorted(stories)).fill_null(False))
+                             for f in out.reimbursements]
+    out.cases[:] = [f.filter(~pl.col("story").is_in(sorted(stories))) for f in out.cases]
+    return refunds, units, stories
