@@ -307,6 +307,8 @@ def simulate(out_dir: Path, *, skus: int, months: int, seed: int, marketplace: s
 
     # ---------------------------------------------------------------- truth
     truth = _truth(period, cat, orders, shipments, ledger, out, fee_plan, seed, skus, months, corrections)
+    _shapes.add_truth(shapes, truth, cat, orders, refunds, fee_plan, product_shapes, skus)
+    summary.shapes = tuple(sorted(shapes))
     summary.truth_path.write_text(json.dumps(truth, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     for claim in truth["claims"]:
         summary.claims[claim["code"]] = summary.claims.get(claim["code"], 0) + 1

@@ -257,3 +257,113 @@ def quiet_weeks(period, refunds: pl.DataFrame, units: pl.DataFrame, story_orders
                              for f in out.reimbursements]
     out.cases[:] = [f.filter(~pl.col("story").is_in(sorted(stories))) for f in out.cases]
     return refunds, units, stories
+
+
+# ------------------------------------------------------------------------------------------- truth
+
+_TRAPS_PER_KIND = 100  # at most this many traps of one kind per shape: a sample is enough to catch a false claim
+
+
+def _keys(sku: str, fnsku: str, order_id: str | None = None) -> dict:
+    return {"marketplace": "US", "sku": sku, "fnsku": fnsku, "order_id": order_id, "shipment_id": None,
+            "reference_id": None, "table_id": None, "period": None}
+
+
+def _sample(frame: pl.DataFrame, skus: int, *by: str) -> pl.DataFrame:
+    return frame.sort(*by).head(min(_TRAPS_PER_KIND, max(3, skus // 50)))
+
+
+def add_truth(shapes: frozenset[str], truth: dict, cat: pl.DataFrame, orders: pl.DataFrame, refunds: pl.DataFrame,
+              fee_plan: pl.DataFrame, products: dict, skus: int) -> None:
+    """The shapes' traps (what a correct audit must not claim), the planted claims they touch (`shapes` on a
+    claim), and truth["shapes"]: the shapes on, with what each planted."""
+    claims, traps = truth["claims"], truth["traps"]
+    if not shapes:
+        return
+    o = orders.join(cat.select("sku_idx", "sku", "fnsku"), on="sku_idx", how="left")
+    refunded = o.join(refunds.select("order_no").unique(), on="order_no", how="semi")
+    fee_skus = set(fee_plan["sku_idx"].to_list())
+    touched: dict[str, set[tuple[str, str]]] = {}  # shape -> {(code, sku)} of planted claims it touches
+    info: dict[str, dict] = {}
+
+    def trap(shape: str, code: str, variant: str, row: dict, why: str, order: bool = False) -> None:
+        traps.append({"code": code, "variant": variant, "keys": _keys(row["sku"], row["fnsku"],
+                                                                     row["order_id"] if order else None),
+                      "event_date": None, "shapes": [shape], "why": why})
+
+    if "split_shipments" in shapes:
+        split = o.filter(pl.col("split_qty").is_not_null())
+        plain = split.filter(~pl.col("sku_idx").is_in(sorted(fee_skus))).unique("sku").select("sku", "fnsku")
+        for row in _sample(plain, skus, "sku").iter_rows(named=True):
+            for code in ("FBA01", "FBA10"):
+                trap("split_shipments", code, "trap_split_shipment_correct_fee", row,
+                     "Order items shipped in two shipments (two settlement Order groups, one order-item-code), "
+                     "every fee as the rate card says: units and fees summed over both, no overcharge.")
+        for row in _sample(split.join(refunded.select("order_no"), on="order_no", how="semi"), skus,
+                           "order_id").iter_rows(named=True):
+            trap("split_shipments", "FBA03", "trap_split_shipment_refund", row,
+                 "Refund of an item shipped in two shipments: the principal refunded equals both shipments' "
+                 "principal together.", order=True)
+        touched["split_shipments"] = {(c, s) for s in split.filter(pl.col("sku_idx").is_in(sorted(fee_skus)))["sku"]
+                                      for c in ("FBA01", "FBA10")}
+        info["split_shipments"] = {"order_items": split.height}
+    if "mfn_orders" in shapes:
+        mfn = o.filter("mfn")
+        for row in mfn.unique("sku").sort("sku").iter_rows(named=True):
+            trap("mfn_orders", "FBA01", "trap_merchant_fulfilled", row,
+                 "SKU the seller ships itself (fulfillment-id MFN): no FBA fulfillment fee to judge.")
+        for row in _sample(mfn.join(refunded.select("order_no"), on="order_no", how="semi"), skus,
+                           "order_id").iter_rows(named=True):
+            trap("mfn_orders", "FBA07", "trap_merchant_fulfilled_refund", row,
+                 "Refund of a merchant-fulfilled order: the return goes to the seller, never to Amazon.", order=True)
+        info["mfn_orders"] = {"skus": mfn["sku"].n_unique(), "order_items": mfn.height}
+    if "promotions" in shapes:
+        promo = o.filter(pl.col("promo_cents").is_not_null())
+        for row in _sample(promo.unique("sku").select("sku", "fnsku"), skus, "sku").iter_rows(named=True):
+            trap("promotions", "FBA10", "trap_promotion", row,
+                 "Promotional discount on some orders; Commission charged on the full item price, the higher of "
+                 "the fees with and without the promotion: not an overcharge.")
+        for row in _sample(promo.join(refunded.select("order_no"), on="order_no", how="semi"), skus,
+                           "order_id").iter_rows(named=True):
+            trap("promotions", "FBA03", "trap_promotion_refund", row,
+                 "Refund of a promoted order: Principal refunded in full and the promotion given back "
+                 "(Refund/Promotion line): the principal refunded equals the principal charged.", order=True)
+        info["promotions"] = {"order_items": promo.height}
+    if "unit_spellings" in shapes:
+        spelled = set(products.get("spelled", []))
+        touched["unit_spellings"] = {("FBA01", s) for s in spelled}
+        info["unit_spellings"] = {"skus": len(spelled)}
+    if "duplicate_products" in shapes:
+        listed = set(products.get("identical", [])) | set(products.get("cost", []))
+        touched["duplicate_products"] = {(c, s) for s in listed for c in ("FBA01", "FBA10")}
+        by_sku = cat.select("sku", "fnsku")
+        for sku in products.get("dimensions", []):
+            row = by_sku.filter(pl.col("sku") == sku).row(0, named=True)
+            trap("duplicate_products", "FBA01", "trap_conflicting_dimensions", row,
+                 "products.csv lists the SKU twice with different heights: its dimensions are not used (an input "
+                 "problem names both lines), so nothing is claimed from them.")
+        info["duplicate_products"] = {k: products.get(k, []) for k in ("identical", "cost", "dimensions")}
+    if "sparse_returns" in shapes:
+        touched["sparse_returns"] = {("FBA07", c["keys"]["sku"]) for c in claims if c["code"] == "FBA07"}
+        info["sparse_returns"] = {"quiet_days": QUIET_DAYS}
+    for shape in ("fee_corrections", "legacy_adjustments", "date_range_only"):
+        if shape in shapes:
+            info[shape] = {}
+    for claim in claims:
+        tags = set(claim.get("shapes", []))
+        tags |= {shape for shape, pairs in touched.items() if (claim["code"], claim["keys"]["sku"]) in pairs}
+        if tags:
+            claim["shapes"] = sorted(tags)
+    for shape in sorted(shapes):
+        info.setdefault(shape, {})
+        info[shape] = {"description": SHAPES[shape], **info[shape],
+                       "claims": sum(shape in c.get("shapes", []) for c in claims),
+                       "traps": sum(shape in t.get("shapes", []) for t in traps)}
+    truth["shapes"] = {k: info[k] for k in sorted(info)}
+    traps.sort(key=lambda t: (t["code"], t["variant"], _sort_keys(t["keys"])))
+
+
+def _sort_keys(keys: dict) -> str:
+    import json
+
+    return json.dumps(keys, sort_keys=True)
