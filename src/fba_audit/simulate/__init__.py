@@ -294,7 +294,7 @@ def simulate(out_dir: Path, *, skus: int, months: int, seed: int, marketplace: s
                                 skus=skus, months=months, marketplace=marketplace.upper(), as_of=as_of,
                                 start=period.start, end=period.end)
     ids = _ReportIds(rng)
-    _write_ledger(out_dir, period, ledger, ids, summary)
+    _write_ledger(out_dir, period, ledger, ids, summary, legacy="legacy_adjustments" in shapes)
     _write_returns(out_dir, cat, units_returned, ids, summary)
     _write_reimbursements(out_dir, reimbursements, ids, summary)
     _write_fee_preview(out_dir, period, cat, fees, ids, summary)
@@ -395,7 +395,10 @@ def _ledger_frame(period: Period, ledger: pl.DataFrame) -> pl.DataFrame:
     ))
 
 
-def _write_ledger(out_dir: Path, period: Period, ledger: pl.DataFrame, ids: _ReportIds, s: SimulationSummary) -> None:
+def _write_ledger(out_dir: Path, period: Period, ledger: pl.DataFrame, ids: _ReportIds, s: SimulationSummary,
+                  legacy: bool = False) -> None:
+    if legacy:
+        ledger = _write_legacy_adjustments(out_dir, period, ledger, ids, s)
     name = f"{ids()}.txt"
     s.files[name] = _write.write_tab(out_dir / name, _ledger_frame(period, ledger), _write.LEDGER_HEADER, bom=True)
     # A second download, as quoted .csv, of the last 40 % of the same period: its rows are duplicates.
@@ -403,6 +406,36 @@ def _write_ledger(out_dir: Path, period: Period, ledger: pl.DataFrame, ids: _Rep
     name = f"{ids()}.csv"
     s.files[name] = _write.write_quoted_csv(
         out_dir / name, _ledger_frame(period, ledger.filter(pl.col("day") >= overlap_from)), _write.LEDGER_HEADER)
+
+
+LEGACY_DAYS = 30
+
+
+def _write_legacy_adjustments(out_dir: Path, period: Period, ledger: pl.DataFrame, ids: _ReportIds,
+                              s: SimulationSummary) -> pl.DataFrame:
+    """Shape legacy_adjustments: the seller has the legacy reports for the first LEGACY_DAYS days of data and
+    Inventory Ledger downloads from then on (the loader reads legacy rows inside a ledger download's dates as
+    duplicates of it). The Adjustments events of those days are in the legacy Inventory Adjustments report
+    (report_formats.md §3.1, the 11-column version with reconciled / unreconciled; adjusted-date as ISO UTC like
+    the other FBA flat files), their Receipts in the legacy Received Inventory report (§7.1); the ledger rows
+    from then on are returned. Reasons 6 and 7 are written E: the legacy report's 6 meant "damaged by inbound
+    carrier" and it had no 7 (§3.3); E is its word for damage in the fulfillment center."""
+    early = pl.col("day") < LEGACY_DAYS
+    rows = ledger.filter(early & (pl.col("event_type") == "Adjustments")).with_columns(
+        reason=pl.when(pl.col("reason").is_in(["6", "7"])).then(pl.lit("E")).otherwise("reason"))
+    at = (pl.lit(dt.datetime.combine(period.start, dt.time()), dtype=pl.Datetime("us"))
+          + pl.duration(microseconds=pl.col("day") * DAY_US + 9 * HOUR_US + (pl.col("row_no") % 36_000) * 1_000_000))
+    frame = rows.select(*_p(
+        at.dt.strftime("%Y-%m-%dT%H:%M:%S+00:00"), "reference", "fnsku", "sku", "title", "fc", "qty", "reason",
+        "disposition", "reconciled", "unreconciled"))
+    name = f"{ids()}.txt"
+    s.files[name] = _write.write_tab(out_dir / name, frame, _write.LEGACY_ADJUSTMENTS_HEADER)
+    receipts = ledger.filter(early & (pl.col("event_type") == "Receipts") & (pl.col("qty") > 0))
+    frame = receipts.select(*_p(
+        at.dt.strftime("%Y-%m-%dT%H:%M:%S+00:00"), "fnsku", "sku", "title", "qty", "reference", "fc"))
+    name = f"{ids()}.txt"
+    s.files[name] = _write.write_tab(out_dir / name, frame, _write.LEGACY_RECEIPTS_HEADER)
+    return ledger.filter(~early)
 
 
 def _write_returns(out_dir: Path, cat: pl.DataFrame, units: pl.DataFrame, ids: _ReportIds,
