@@ -171,6 +171,11 @@ def simulate(out_dir: Path, *, skus: int, months: int, seed: int, marketplace: s
     ).sort("order_no")
     story_skus = set(pl.concat(out.cases, how="diagonal_relaxed")["sku_idx"].to_list()) if out.cases else set()
     orders = _shapes.order_shapes(rng, orders, shapes, fee_skus, story_skus)
+    if "date_range_only" in shapes:
+        # Date Range reports print Pacific time; shipping between 08:00 and 23:59 UTC keeps the UTC date (which
+        # the rate cards are applied by here) and the Pacific date the same, so this shape is about the format only.
+        orders = orders.with_columns(ship_us_of_day=8 * HOUR_US + pl.col("ship_us_of_day") % (16 * HOUR_US - 1_000_000))
+        orders = orders.with_columns(ship_at=at_expr(period, "ship_day", pl.col("ship_us_of_day")))
     shipped = orders.filter(pl.col("status") == "Shipped")
 
     # ---------------------------------------------------------------- refunds and returns
@@ -298,8 +303,11 @@ def simulate(out_dir: Path, *, skus: int, months: int, seed: int, marketplace: s
     _write_returns(out_dir, cat, units_returned, ids, summary)
     _write_reimbursements(out_dir, reimbursements, ids, summary)
     _write_fee_preview(out_dir, period, cat, fees, ids, summary)
-    totals = _write_settlements(out_dir, rng, period, cat, shipped, refunds, reimbursements, inbound_charges, summary)
-    _write_date_ranges(out_dir, rng, period, cat, shipped, refunds, reimbursements, inbound_charges, totals, summary)
+    only_ranges = "date_range_only" in shapes
+    totals = _write_settlements(out_dir, rng, period, cat, shipped, refunds, reimbursements, inbound_charges, summary,
+                                write=not only_ranges)
+    _write_date_ranges(out_dir, rng, period, cat, shipped, refunds, reimbursements, inbound_charges, totals, summary,
+                       monthly=only_ranges)
     _write_all_orders(out_dir, orders, cat, ids, summary)
     _write_inbound(out_dir, period, shipments, items, cat, summary)
     product_shapes = _write_products(out_dir, rng, cat, summary, shapes, story_skus)
@@ -582,8 +590,9 @@ def _settlement_lines(rng: Rng, period: Period, cat: pl.DataFrame, shipped: pl.D
 
 def _write_settlements(out_dir: Path, rng: Rng, period: Period, cat: pl.DataFrame, shipped: pl.DataFrame,
                        refunds: pl.DataFrame, reimb: pl.DataFrame, inbound_charges: pl.DataFrame,
-                       s: SimulationSummary) -> dict[int, int]:
-    """Write the settlement flat files; returns each settlement's total in cents (k -> total)."""
+                       s: SimulationSummary, write: bool = True) -> dict[int, int]:
+    """Write the settlement flat files (unless not `write`: shape date_range_only); returns each settlement's total
+    in cents (k -> total)."""
     totals: dict[int, int] = {}
     zipped = period.settlements - 2  # one recent settlement arrives zipped
     for k in range(period.settlements):
@@ -591,6 +600,8 @@ def _write_settlements(out_dir: Path, rng: Rng, period: Period, cat: pl.DataFram
         settlement_id = _settlement_id(rng, k)
         start, end, deposit = _settlement_times(period, k)
         total = totals[k] = int(part["amount"].sum()) if part.height else 0
+        if not write:
+            continue
         posted = _posted_at(period)
         v1 = k == 0 and period.settlements >= 3
         if v1:
@@ -654,12 +665,27 @@ def _date_range_windows(period: Period) -> list[tuple[dt.date, dt.date, str]]:
     return windows
 
 
+def _monthly_windows(period: Period) -> list[tuple[dt.date, dt.date, str]]:
+    """Shape date_range_only: a monthly transaction report for every calendar month of the data (the first and
+    the last as custom ranges where the data starts or ends inside the month), and no settlement flat file."""
+    label = lambda d: f"{d.year}{d:%b}{d.day}"  # noqa: E731
+    windows, start = [], period.start
+    while start <= period.end:
+        month_end = (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+        until = min(month_end, period.end)
+        whole = start.day == 1 and until == month_end
+        windows.append((start, until, f"{start.year}{start:%b}MonthlyUnifiedTransaction.csv" if whole
+                        else f"{label(start)}-{label(until)}CustomUnifiedTransaction.csv"))
+        start = until + dt.timedelta(days=1)
+    return windows
+
+
 def _write_date_ranges(out_dir: Path, rng: Rng, period: Period, cat: pl.DataFrame, shipped: pl.DataFrame,
                        refunds: pl.DataFrame, reimb: pl.DataFrame, inbound_charges: pl.DataFrame,
-                       totals: dict[int, int], s: SimulationSummary) -> None:
+                       totals: dict[int, int], s: SimulationSummary, monthly: bool = False) -> None:
     """Date Range transaction reports of days the settlement flat files already hold: the same money again, which
     an audit must count once (the loader drops Date Range lines of a settlement it has read from a flat file)."""
-    for since, until, name in _date_range_windows(period):
+    for since, until, name in (_monthly_windows(period) if monthly else _date_range_windows(period)):
         # Pacific time is behind UTC: a local day ends in the early hours of the next UTC day.
         first, last = (since - period.start).days, min((until - period.start).days + 1, period.days - 1)
         lines = _settlement_lines(rng, period, cat, shipped, refunds, reimb, inbound_charges, first, last)

@@ -346,7 +346,9 @@ def add_truth(shapes: frozenset[str], truth: dict, cat: pl.DataFrame, orders: pl
     if "sparse_returns" in shapes:
         touched["sparse_returns"] = {("FBA07", c["keys"]["sku"]) for c in claims if c["code"] == "FBA07"}
         info["sparse_returns"] = {"quiet_days": QUIET_DAYS}
-    for shape in ("fee_corrections", "legacy_adjustments", "date_range_only"):
+    if "date_range_only" in shapes:
+        info["date_range_only"] = _date_range_only(claims)
+    for shape in ("fee_corrections", "legacy_adjustments"):
         if shape in shapes:
             info[shape] = {}
     for claim in claims:
@@ -361,6 +363,22 @@ def add_truth(shapes: frozenset[str], truth: dict, cat: pl.DataFrame, orders: pl
                        "traps": sum(shape in t.get("shapes", []) for t in traps)}
     truth["shapes"] = {k: info[k] for k in sorted(info)}
     traps.sort(key=lambda t: (t["code"], t["variant"], _sort_keys(t["keys"])))
+
+
+def _date_range_only(claims: list[dict]) -> dict:
+    """What Date Range reports cannot show, and what a correct audit then says: their `fba fees` and `selling
+    fees` columns sum every fee of a kind (FBA01 / FBA10 `review`: another fee may be in the sum); they print no
+    shipment id, so no partnered-carrier charge ties to a shipment (FBA04 `review`, as with the seller's own
+    carrier); `marketplace withheld tax` sums every withheld tax, so a restocking fee's tax is not visible (no
+    FBA06 claim can be made: it is not checked)."""
+    not_visible = [c for c in claims if c["code"] == "FBA06"]
+    claims[:] = [c for c in claims if c["code"] != "FBA06"]
+    for claim in claims:
+        if claim["status"] == "claimable" and claim["code"] in ("FBA01", "FBA10", "FBA04") and (
+                claim["code"] != "FBA04" or claim["variant"] == "carrier_damaged_receipt"):
+            claim["status"] = "review"
+            claim["shapes"] = sorted(set(claim.get("shapes", [])) | {"date_range_only"})
+    return {"not_visible": [{"code": c["code"], "variant": c["variant"], "keys": c["keys"]} for c in not_visible]}
 
 
 def _sort_keys(keys: dict) -> str:
