@@ -466,6 +466,10 @@ def simulate(
                                                               "(YYYY-MM-DD). Default: 2026-11-22.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Write into a folder that is not empty (files of the same "
                                                         "names are replaced).")] = False,
+    shape: Annotated[list[str] | None, typer.Option(
+        "--shape", help="Add an account shape real folders have (repeat it, or give several separated by commas): "
+        "split-shipments, unit-spellings, duplicate-products, fee-corrections, sparse-returns, mfn-orders, "
+        "promotions, legacy-adjustments, date-range-only; or realistic for all of them.")] = None,
 ) -> None:
     """Write a simulated seller account with known truth: every report kind in Amazon's formats, plus truth.json
     listing every planted claim and trap (for accuracy tests and benchmarks)."""
@@ -482,7 +486,7 @@ def simulate(
     try:
         audit_date = dt.date.fromisoformat(as_of) if as_of else None
         summary = write_account(out_dir, skus=skus, months=months, seed=seed, marketplace=marketplace,
-                                as_of=audit_date)
+                                as_of=audit_date, shapes=shape)
     except ValueError as exc:
         err.print(str(exc))
         raise typer.Exit(Exit.ERROR)
@@ -492,6 +496,8 @@ def simulate(
                   markup=False)
     console.print("planted claims: " + ", ".join(f"{k} {v}" for k, v in sorted(summary.claims.items())))
     console.print("planted traps: " + ", ".join(f"{k} {v}" for k, v in sorted(summary.traps.items())))
+    if summary.shapes:
+        console.print("account shapes: " + ", ".join(s.replace("_", "-") for s in summary.shapes))
 
 
 @app.command()

@@ -416,19 +416,23 @@ def _write_ledger(out_dir: Path, period: Period, ledger: pl.DataFrame, ids: _Rep
         out_dir / name, _ledger_frame(period, ledger.filter(pl.col("day") >= overlap_from)), _write.LEDGER_HEADER)
 
 
-LEGACY_DAYS = 30
+def legacy_days(period: Period) -> int:
+    """Days at the start of the data that shape legacy_adjustments gives in legacy reports: 30, but none of the days
+    a planted story needs the ledger for (the oldest inbound stories anchor 330 days before the audit date, and
+    the legacy Received Inventory report has no disposition to show carrier damage)."""
+    return max(0, min(30, period.days - 340))
 
 
 def _write_legacy_adjustments(out_dir: Path, period: Period, ledger: pl.DataFrame, ids: _ReportIds,
                               s: SimulationSummary) -> pl.DataFrame:
-    """Shape legacy_adjustments: the seller has the legacy reports for the first LEGACY_DAYS days of data and
+    """Shape legacy_adjustments: the seller has the legacy reports for the first `legacy_days` days of data and
     Inventory Ledger downloads from then on (the loader reads legacy rows inside a ledger download's dates as
     duplicates of it). The Adjustments events of those days are in the legacy Inventory Adjustments report
     (report_formats.md §3.1, the 11-column version with reconciled / unreconciled; adjusted-date as ISO UTC like
     the other FBA flat files), their Receipts in the legacy Received Inventory report (§7.1); the ledger rows
     from then on are returned. Reasons 6 and 7 are written E: the legacy report's 6 meant "damaged by inbound
     carrier" and it had no 7 (§3.3); E is its word for damage in the fulfillment center."""
-    early = pl.col("day") < LEGACY_DAYS
+    early = pl.col("day") < legacy_days(period)
     rows = ledger.filter(early & (pl.col("event_type") == "Adjustments")).with_columns(
         reason=pl.when(pl.col("reason").is_in(["6", "7"])).then(pl.lit("E")).otherwise("reason"))
     at = (pl.lit(dt.datetime.combine(period.start, dt.time()), dtype=pl.Datetime("us"))

@@ -21,8 +21,9 @@ the reports, in Amazon's formats, and says in truth.json what a correct audit mu
   their refunds have no FBA return, which is never an FBA07 claim.
 - `promotions`: promotional discounts on orders (`Promotion`/`Principal` lines with a `promotion-id`, All Orders
   `item-promotion-discount`, Date Range `promotional rebates`), reversed on refunds.
-- `legacy_adjustments`: the ledger's Adjustments events come in the legacy Inventory Adjustments report
-  (`GET_FBA_FULFILLMENT_INVENTORY_ADJUSTMENTS_DATA`, report_formats.md §3) instead of the ledger downloads.
+- `legacy_adjustments`: the first days' inventory events come in the legacy Inventory Adjustments report
+  (`GET_FBA_FULFILLMENT_INVENTORY_ADJUSTMENTS_DATA`, report_formats.md §3) and Received Inventory report (§7.1)
+  instead of the ledger, whose downloads start after them (12-month accounts: the first 24 days).
 - `date_range_only`: no settlement flat file: the money comes in monthly Date Range transaction reports only
   (report_formats.md §10), which have no order-item-code, shipment id or per-fee lines.
 
@@ -46,7 +47,7 @@ SHAPES: dict[str, str] = {
     "sparse_returns": "no return in the last weeks of the returns report",
     "mfn_orders": "merchant-fulfilled orders",
     "promotions": "promotional discounts on orders",
-    "legacy_adjustments": "legacy Inventory Adjustments report instead of the ledger's Adjustments",
+    "legacy_adjustments": "legacy Adjustments and Received Inventory reports for the first days, then the ledger",
     "date_range_only": "Date Range transaction reports only, no settlement files",
 }
 PRESETS: dict[str, tuple[str, ...]] = {"realistic": tuple(SHAPES)}
@@ -131,7 +132,15 @@ def duplicate_rows(rng, frame: pl.DataFrame, cat: pl.DataFrame, story_skus: set[
     u = rng.uniform("shape-dup-products", "sku_idx")
     kinds = cat.select("sku_idx", "sku", kind=pl.when((u < 0.04) | (fee & (u < 0.5))).then(pl.lit("identical"))
                        .when(quiet & (u < 0.05)).then(pl.lit("cost"))
-                       .when(quiet & ~fee & (u < 0.055)).then(pl.lit("dimensions"))).filter(pl.col("kind").is_not_null())
+                       .when(quiet & ~fee & (u < 0.055)).then(pl.lit("dimensions")), u=u)
+    # At least one of each kind, from the SKUs that may have it.
+    for kind, may in (("cost", quiet & ~fee), ("dimensions", quiet & ~fee & pl.col("height").is_not_null())):
+        if kinds.filter(pl.col("kind") == kind).is_empty():
+            pick = kinds.join(cat.select("sku_idx", "fee_variant", "height"), on="sku_idx").filter(
+                pl.col("kind").is_null() & may).sort("u", "sku_idx").head(1)["sku_idx"]
+            kinds = kinds.with_columns(kind=pl.when(pl.col("sku_idx").is_in(pick.implode())).then(pl.lit(kind))
+                                       .otherwise("kind"))
+    kinds = kinds.filter(pl.col("kind").is_not_null()).drop("u")
     repeat = frame.join(kinds.select("sku_idx", "kind"), on="sku_idx", how="inner").with_columns(
         c1=pl.when(pl.col("kind") == "cost").then(
             _fixed(((pl.col("c1").cast(pl.Float64) * 100).round(0).cast(pl.Int64) * 11 + 5) // 10, 2))
@@ -155,9 +164,13 @@ def order_shapes(rng, orders: pl.DataFrame, shapes: frozenset[str], fee_skus: It
     stories keep their meaning; the shapes meet the fee claims through the other SKUs' traps and through splits."""
     plain = pl.col("sku_idx").is_in(sorted(set(story_skus) | set(fee_skus)))
     natural = pl.col("story").is_null() & ~pl.col("planted") if "story" in orders.columns else ~pl.col("planted")
-    mfn = (pl.lit("mfn_orders" in shapes) & natural & ~plain
-           & (rng.uniform("shape-mfn-sku", "sku_idx") < 0.03))
-    orders = orders.with_columns(mfn=mfn)
+    mfn_skus: list[int] = []
+    if "mfn_orders" in shapes:
+        # About 3 % of the plain SKUs, at least one.
+        draws = orders.filter(natural & ~plain).select("sku_idx").unique().with_columns(
+            u=rng.uniform("shape-mfn-sku", "sku_idx")).sort("u", "sku_idx")
+        mfn_skus = draws.filter((pl.col("u") < 0.03) | (pl.int_range(pl.len()) == 0))["sku_idx"].to_list()
+    orders = orders.with_columns(mfn=natural & pl.col("sku_idx").is_in(sorted(mfn_skus)))
     split = (pl.lit("split_shipments" in shapes) & natural & ~pl.col("mfn") & (pl.col("qty") >= 2)
              & (pl.col("status") == "Shipped") & (rng.uniform("shape-split", "order_no") < 0.3))
     promo = (pl.lit("promotions" in shapes) & natural & ~plain & ~pl.col("mfn") & ~split
@@ -186,8 +199,9 @@ def fee_corrections(rng, period, orders: pl.DataFrame, fee_plan: pl.DataFrame, f
     (`INCORRECT_FEES_NON_ITEMIZED`, no order, no SKU) is posted 30 days before the audit date for 60 % of the
     overcharges still unpaid on that day: it may have paid any of them, so they are `review`, not subtracted."""
     last = period.days - 1
-    chosen = fee_plan.filter((pl.col("status") == "claimable")
-                             & (rng.uniform("shape-correction-sku", "sku_idx") < 0.5))
+    claimable = fee_plan.filter(pl.col("status") == "claimable").with_columns(
+        u=rng.uniform("shape-correction-sku", "sku_idx")).sort("u", "sku_idx")
+    chosen = claimable.filter((pl.col("u") < 0.5) | (pl.int_range(pl.len()) == 0)).drop("u")  # at least one
     items = orders.filter(pl.col("status") == "Shipped").join(chosen.select("sku_idx", "code"), on="sku_idx",
                                                               how="inner")
     items = items.with_columns(
