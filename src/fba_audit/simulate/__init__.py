@@ -210,9 +210,9 @@ def simulate(out_dir: Path, *, skus: int, months: int, seed: int, marketplace: s
     if out.units:
         planted_units = pl.concat(out.units, how="diagonal_relaxed").join(story_orders, on="story")
         units_returned = pl.concat([units_returned, planted_units], how="diagonal_relaxed")
-    quiet_stories: set[int] = set()
+    sparse = None
     if "sparse_returns" in shapes:
-        refunds, units_returned, quiet_stories = _shapes.quiet_weeks(period, refunds, units_returned, story_orders, out)
+        refunds, units_returned, sparse = _shapes.quiet_weeks(rng, period, refunds, units_returned, story_orders, out)
     units_returned = describe_returns(rng, units_returned).sort("return_day", "order_no", "unit").with_row_index(
         "return_no").with_columns(pl.col("return_no").cast(pl.Int64))
     units_returned = units_returned.with_columns(
@@ -315,7 +315,9 @@ def simulate(out_dir: Path, *, skus: int, months: int, seed: int, marketplace: s
 
     # ---------------------------------------------------------------- truth
     truth = _truth(period, cat, orders, shipments, ledger, out, fee_plan, seed, skus, months, corrections)
-    _shapes.add_truth(shapes, truth, cat, orders, refunds, fee_plan, product_shapes, skus)
+    # The folder's latest date: settlement lines of the last data day posted up to 24 hours after it (UTC).
+    _shapes.add_truth(shapes, truth, cat, orders, refunds, fee_plan, product_shapes, skus, sparse,
+                      folder_end_day=last + 1)
     summary.shapes = tuple(sorted(shapes))
     summary.truth_path.write_text(json.dumps(truth, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     for claim in truth["claims"]:

@@ -15,8 +15,9 @@ the reports, in Amazon's formats, and says in truth.json what a correct audit mu
   or dimensions (an input problem; what the lines agree on is still used).
 - `fee_corrections`: Amazon's fee corrections (Reimbursements `FeeCorrection`, settlement `INCORRECT_FEES_ITEMS`
   naming the order, and `INCORRECT_FEES_NON_ITEMIZED` naming nothing), which pay part of the overcharges.
-- `sparse_returns`: no return in the last four weeks of data (a small seller's quiet month): the returns report
-  still covers the period the seller downloaded, so refunds without return stay claimable.
+- `sparse_returns`: a sparse returns report (ordinary returns about one in two months) silent for the last 60
+  days: it covers the period the folder covers, so refunds without return stay claimable; where the planted
+  stories make it dense (large accounts), the silence says it was cut short, and those refunds are `review`.
 - `mfn_orders`: SKUs the seller ships itself (fulfillment-id `MFN`, All Orders `Merchant`): no FBA fee, and
   their refunds have no FBA return, which is never an FBA07 claim.
 - `promotions`: promotional discounts on orders (`Promotion`/`Principal` lines with a `promotion-id`, All Orders
@@ -32,6 +33,7 @@ the reports, in Amazon's formats, and says in truth.json what a correct audit mu
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
 
@@ -44,7 +46,7 @@ SHAPES: dict[str, str] = {
     "unit_spellings": "products.csv units as sellers spell them",
     "duplicate_products": "SKUs listed twice in products.csv",
     "fee_corrections": "fee corrections Amazon already paid",
-    "sparse_returns": "no return in the last weeks of the returns report",
+    "sparse_returns": "a sparse returns report, silent for its last 60 days",
     "mfn_orders": "merchant-fulfilled orders",
     "promotions": "promotional discounts on orders",
     "legacy_adjustments": "legacy Adjustments and Received Inventory reports for the first days, then the ledger",
@@ -253,24 +255,44 @@ def unattributed_cents(charges: pl.DataFrame, day: int, share: float) -> int:
 
 # ------------------------------------------------------------------------------------------- sparse returns
 
-QUIET_DAYS = 28
+QUIET_DAYS = 60
+NATURAL_RETURNS_PER_DAY = 0.015  # a small seller's pace: about one ordinary return in two months
 
 
-def quiet_weeks(period, refunds: pl.DataFrame, units: pl.DataFrame, story_orders: pl.DataFrame, out
-                ) -> tuple[pl.DataFrame, pl.DataFrame, set[int]]:
-    """No return in the last QUIET_DAYS days of data: the order items returned then (natural, or planted stories
-    with a return) are left out with their refunds, reimbursements and truth. Returns (refunds, units, stories
-    left out). The refunds without return planted earlier stay, and stay claimable: the returns report covers
-    the period the seller downloaded, not only up to its last row."""
+def quiet_weeks(rng, period, refunds: pl.DataFrame, units: pl.DataFrame, story_orders: pl.DataFrame, out
+                ) -> tuple[pl.DataFrame, pl.DataFrame, dict]:
+    """A sparse returns report: ordinary returns at about one in two months (the other returned order items are neither
+    returned nor refunded) and none in the last QUIET_DAYS days of data (the order items returned then, natural or
+    planted stories, are left out with their refunds, reimbursements and truth). Returns (refunds, units, what the
+    returns report then looks like: rows, first and last return day)."""
     cutoff = period.days - 1 - QUIET_DAYS
-    late = units.filter(pl.col("return_day") > cutoff)["order_no"].unique()
+    natural = units.filter(pl.col("story").is_null()) if "story" in units.columns else units
+    orders = natural.select("order_no").unique().sort("order_no")
+    keep = min(1.0, NATURAL_RETURNS_PER_DAY * period.days / max(1, natural.height))
+    thinned = orders.filter(rng.uniform("shape-sparse-returns", "order_no") >= keep)["order_no"]
+    late = pl.concat([units.filter(pl.col("return_day") > cutoff)["order_no"], thinned]).unique()
     stories = set(story_orders.filter(pl.col("order_no").is_in(late.implode()))["story"].to_list())
     refunds = refunds.filter(~pl.col("order_no").is_in(late.implode()))
     units = units.filter(~pl.col("order_no").is_in(late.implode()))
     out.reimbursements[:] = [f.filter(~pl.col("story").is_in(sorted(stories)).fill_null(False))
                              for f in out.reimbursements]
     out.cases[:] = [f.filter(~pl.col("story").is_in(sorted(stories))) for f in out.cases]
-    return refunds, units, stories
+    shape = {"rows": units.height, "first_day": units["return_day"].min(), "last_day": units["return_day"].max()}
+    return refunds, units, shape
+
+
+def returns_cut_short(period, report: dict, folder_end_day: int) -> bool:
+    """Whether the returns report looks downloaded for a shorter period than the folder, by the rule the issue
+    gives (fba_audit.reports.periods, restated): it stops more than 7 days before the folder's latest date, has at
+    least 10 rows, and at its own pace (rows per day over its span) a silence that long happens less than once
+    in 100 downloads (Poisson: exp(-rate x gap) < 0.01)."""
+    import math
+
+    if not report["rows"] or report["last_day"] is None:
+        return False
+    gap = folder_end_day - report["last_day"]
+    span = max(1, report["last_day"] - report["first_day"] + 1)
+    return gap > 7 and report["rows"] >= 10 and math.exp(-report["rows"] / span * gap) < 0.01
 
 
 # ------------------------------------------------------------------------------------------- truth
@@ -288,12 +310,14 @@ def _sample(frame: pl.DataFrame, skus: int, *by: str) -> pl.DataFrame:
 
 
 def add_truth(shapes: frozenset[str], truth: dict, cat: pl.DataFrame, orders: pl.DataFrame, refunds: pl.DataFrame,
-              fee_plan: pl.DataFrame, products: dict, skus: int) -> None:
+              fee_plan: pl.DataFrame, products: dict, skus: int, sparse: dict | None = None,
+              folder_end_day: int = 0) -> None:
     """The shapes' traps (what a correct audit must not claim), the planted claims they touch (`shapes` on a
     claim), and truth["shapes"]: the shapes on, with what each planted."""
     claims, traps = truth["claims"], truth["traps"]
     if not shapes:
         return
+    start = dt.date.fromisoformat(truth["period"]["start"])
     o = orders.join(cat.select("sku_idx", "sku", "fnsku"), on="sku_idx", how="left")
     refunded = o.join(refunds.select("order_no").unique(), on="order_no", how="semi")
     fee_skus = set(fee_plan["sku_idx"].to_list())
@@ -358,8 +382,21 @@ def add_truth(shapes: frozenset[str], truth: dict, cat: pl.DataFrame, orders: pl
                  "problem names both lines), so nothing is claimed from them.")
         info["duplicate_products"] = {k: products.get(k, []) for k in ("identical", "cost", "dimensions")}
     if "sparse_returns" in shapes:
-        touched["sparse_returns"] = {("FBA07", c["keys"]["sku"]) for c in claims if c["code"] == "FBA07"}
-        info["sparse_returns"] = {"quiet_days": QUIET_DAYS}
+        # Refunds without return whose 30 days for a return end after the report's last row: the report covers
+        # the folder's period (claimable as planted) unless it looks cut short (then check for a late return).
+        report = sparse or {}
+        cut = returns_cut_short(None, report, folder_end_day) if report else False
+        last = report.get("last_day")
+        for claim in claims:
+            if claim["code"] != "FBA07" or last is None:
+                continue
+            refund_day = (dt.date.fromisoformat(claim["event_date"]) - start).days
+            if refund_day + 30 > last:
+                claim["shapes"] = sorted(set(claim.get("shapes", [])) | {"sparse_returns"})
+                if cut and claim["status"] == "claimable":
+                    claim["status"] = "review"
+        info["sparse_returns"] = {"quiet_days": QUIET_DAYS, "report_rows": report.get("rows"),
+                                  "looks_cut_short": cut}
     if "date_range_only" in shapes:
         info["date_range_only"] = _date_range_only(claims)
     for shape in ("fee_corrections", "legacy_adjustments"):
