@@ -269,7 +269,10 @@ def quiet_weeks(rng, period, refunds: pl.DataFrame, units: pl.DataFrame, story_o
     natural = units.filter(pl.col("story").is_null()) if "story" in units.columns else units
     orders = natural.select("order_no").unique().sort("order_no")
     keep = min(1.0, NATURAL_RETURNS_PER_DAY * period.days / max(1, natural.height))
-    thinned = orders.filter(rng.uniform("shape-sparse-returns", "order_no") >= keep)["order_no"]
+    # The seller's first ordinary return is kept: the report runs from the start of the data, at a sparse pace.
+    first = natural.sort("return_day", "order_no").head(1)["order_no"]
+    thinned = orders.filter((rng.uniform("shape-sparse-returns", "order_no") >= keep)
+                            & ~pl.col("order_no").is_in(first.implode()))["order_no"]
     late = pl.concat([units.filter(pl.col("return_day") > cutoff)["order_no"], thinned]).unique()
     stories = set(story_orders.filter(pl.col("order_no").is_in(late.implode()))["story"].to_list())
     refunds = refunds.filter(~pl.col("order_no").is_in(late.implode()))
