@@ -34,6 +34,8 @@ the reports, in Amazon's formats, and says in truth.json what a correct audit mu
 from __future__ import annotations
 
 import datetime as dt
+import json
+import math
 from collections.abc import Iterable
 from decimal import Decimal
 
@@ -284,13 +286,11 @@ def quiet_weeks(rng, period, refunds: pl.DataFrame, units: pl.DataFrame, story_o
     return refunds, units, shape
 
 
-def returns_cut_short(period, report: dict, folder_end_day: int) -> bool:
+def returns_cut_short(report: dict, folder_end_day: int) -> bool:
     """Whether the returns report looks downloaded for a shorter period than the folder, by the rule the issue
     gives (fba_audit.reports.periods, restated): it stops more than 7 days before the folder's latest date, has at
     least 10 rows, and at its own pace (rows per day over its span) a silence that long happens less than once
     in 100 downloads (Poisson: exp(-rate x gap) < 0.01)."""
-    import math
-
     if not report["rows"] or report["last_day"] is None:
         return False
     gap = folder_end_day - report["last_day"]
@@ -332,6 +332,12 @@ def add_truth(shapes: frozenset[str], truth: dict, cat: pl.DataFrame, orders: pl
                                                                      row["order_id"] if order else None),
                       "event_date": None, "shapes": [shape], "why": why})
 
+    def refund_traps(shape: str, code: str, variant: str, items: pl.DataFrame, why: str) -> None:
+        """A trap for each of (a sample of) `items` that was refunded, keyed by its order."""
+        for row in _sample(items.join(refunded.select("order_no"), on="order_no", how="semi"), skus,
+                           "order_id").iter_rows(named=True):
+            trap(shape, code, variant, row, why, order=True)
+
     if "split_shipments" in shapes:
         split = o.filter(pl.col("split_qty").is_not_null())
         plain = split.filter(~pl.col("sku_idx").is_in(sorted(fee_skus))).unique("sku").select("sku", "fnsku")
@@ -340,11 +346,9 @@ def add_truth(shapes: frozenset[str], truth: dict, cat: pl.DataFrame, orders: pl
                 trap("split_shipments", code, "trap_split_shipment_correct_fee", row,
                      "Order items shipped in two shipments (two settlement Order groups, one order-item-code), "
                      "every fee as the rate card says: units and fees summed over both, no overcharge.")
-        for row in _sample(split.join(refunded.select("order_no"), on="order_no", how="semi"), skus,
-                           "order_id").iter_rows(named=True):
-            trap("split_shipments", "FBA03", "trap_split_shipment_refund", row,
-                 "Refund of an item shipped in two shipments: the principal refunded equals both shipments' "
-                 "principal together.", order=True)
+        refund_traps("split_shipments", "FBA03", "trap_split_shipment_refund", split,
+                     "Refund of an item shipped in two shipments: the principal refunded equals both shipments' "
+                     "principal together.")
         touched["split_shipments"] = {(c, s) for s in split.filter(pl.col("sku_idx").is_in(sorted(fee_skus)))["sku"]
                                       for c in ("FBA01", "FBA10")}
         info["split_shipments"] = {"order_items": split.height}
@@ -353,10 +357,8 @@ def add_truth(shapes: frozenset[str], truth: dict, cat: pl.DataFrame, orders: pl
         for row in mfn.unique("sku").sort("sku").iter_rows(named=True):
             trap("mfn_orders", "FBA01", "trap_merchant_fulfilled", row,
                  "SKU the seller ships itself (fulfillment-id MFN): no FBA fulfillment fee to judge.")
-        for row in _sample(mfn.join(refunded.select("order_no"), on="order_no", how="semi"), skus,
-                           "order_id").iter_rows(named=True):
-            trap("mfn_orders", "FBA07", "trap_merchant_fulfilled_refund", row,
-                 "Refund of a merchant-fulfilled order: the return goes to the seller, never to Amazon.", order=True)
+        refund_traps("mfn_orders", "FBA07", "trap_merchant_fulfilled_refund", mfn,
+                     "Refund of a merchant-fulfilled order: the return goes to the seller, never to Amazon.")
         info["mfn_orders"] = {"skus": mfn["sku"].n_unique(), "order_items": mfn.height}
     if "promotions" in shapes:
         promo = o.filter(pl.col("promo_cents").is_not_null())
@@ -364,11 +366,9 @@ def add_truth(shapes: frozenset[str], truth: dict, cat: pl.DataFrame, orders: pl
             trap("promotions", "FBA10", "trap_promotion", row,
                  "Promotional discount on some orders; Commission charged on the full item price, the higher of "
                  "the fees with and without the promotion: not an overcharge.")
-        for row in _sample(promo.join(refunded.select("order_no"), on="order_no", how="semi"), skus,
-                           "order_id").iter_rows(named=True):
-            trap("promotions", "FBA03", "trap_promotion_refund", row,
-                 "Refund of a promoted order: Principal refunded in full and the promotion given back "
-                 "(Refund/Promotion line): the principal refunded equals the principal charged.", order=True)
+        refund_traps("promotions", "FBA03", "trap_promotion_refund", promo,
+                     "Refund of a promoted order: Principal refunded in full and the promotion given back "
+                     "(Refund/Promotion line): the principal refunded equals the principal charged.")
         info["promotions"] = {"order_items": promo.height}
     if "unit_spellings" in shapes:
         spelled = set(products.get("spelled", []))
@@ -388,7 +388,7 @@ def add_truth(shapes: frozenset[str], truth: dict, cat: pl.DataFrame, orders: pl
         # Refunds without return whose 30 days for a return end after the report's last row: the report covers
         # the folder's period (claimable as planted) unless it looks cut short (then check for a late return).
         report = sparse or {}
-        cut = returns_cut_short(None, report, folder_end_day) if report else False
+        cut = returns_cut_short(report, folder_end_day) if report else False
         last = report.get("last_day")
         for claim in claims:
             if claim["code"] != "FBA07" or last is None:
@@ -436,6 +436,4 @@ def _date_range_only(claims: list[dict]) -> dict:
 
 
 def _sort_keys(keys: dict) -> str:
-    import json
-
     return json.dumps(keys, sort_keys=True)
