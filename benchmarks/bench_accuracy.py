@@ -179,6 +179,7 @@ def _document(args, sizes, seeds, reports, planted, runs, elapsed) -> str:
                   f"{args.shape_skus:,} SKUs x {args.months} months, seeds {seed_list} (summed): the shape touched "
                   f"{counts['claims']} planted claims and set {counts['traps']} traps of its own.", "",
                   render_markdown(report, details=20).rstrip()]
+    lines += ["", "## What the shapes found", "", *FOUND]
     overall = _merged(list(reports.values()))
     if overall is not None:
         lines += ["", "## All runs", "", render_markdown(overall, details=50).rstrip()]
@@ -186,6 +187,24 @@ def _document(args, sizes, seeds, reports, planted, runs, elapsed) -> str:
             lines += ["", "Every planted claim was found with its exact status, units and value, and nothing else "
                       "was reported: no false claim, no trap claimed."]
     return "\n".join(lines) + "\n"
+
+
+# Disagreements the shapes showed when they were written (issue 18), and what became of them.
+FOUND = [
+    "- **Fixed**: a settlement `INCORRECT_FEES_NON_ITEMIZED` line (it names neither SKU nor order) posted inside "
+    "the dates of the Reimbursements report was dropped as a duplicate of the report, which can never list it; "
+    "FBA01 / FBA10 then kept `claimable` the charges it may have paid (`fba_audit.netting`, fixture "
+    "`FBA01/finds_non_itemized_correction_inside_reimbursements_report`).",
+    "- **Open**: Date Range files give the Pacific date of a charge, settlement files the UTC date, and the fee "
+    "detectors pick the rate-card table (and the holiday-peak days) by that date. A charge posted between 00:00 "
+    "and about 08:00 UTC on the first day of a table or of the peak is judged with the previous table from a Date "
+    "Range file and with the new one from a settlement: on Date-Range-only accounts whose ship times span the "
+    "whole day this gave false FBA01 `review` findings of a few cents to a dollar (35 on a 300-SKU account). "
+    "Which date Amazon applies is not known here; `date-range-only` therefore ships between 08:00 and 23:59 UTC.",
+    "- **Open**: from Date Range files FBA07 subtracts the net `selling fees` of a refund (Commission credited back "
+    "less the RefundCommission Amazon keeps), so its value is higher than from settlement files by the refund "
+    "administration fee (the value diffs of the `date-range-only` and `realistic` runs).",
+]
 
 
 # What each shape puts in the account and what a correct audit must do with it (docs/accuracy.md).
