@@ -6,8 +6,12 @@ Inventory Ledger downloads (tab and quoted CSV), FBA customer returns, Reimburse
 (Windows-1252), a settlement flat file for every 14-day settlement (the oldest in V1, one zipped), the monthly
 and a custom Date Range transaction report of the last weeks (the same money as the flat files of those days,
 which an audit must count once), All Orders, the Inbound API JSON and products.csv. The legacy Inventory
-Adjustments and Received Inventory reports are not written: Amazon retired them on 2023-01-31 (docs/report-formats.md,
-"Legacy Inventory Adjustments"), so no account of these months has them. It also writes `truth.json`:
+Adjustments and Received Inventory reports are not written by default: Amazon retired them on 2023-01-31
+(docs/report-formats.md, "Legacy Inventory Adjustments"); the `legacy_adjustments` shape writes them. `shapes`
+adds what real folders have and the tidy base account does not (`_shapes.py`: split shipments, unit spellings,
+repeated products.csv rows, fee corrections, a sparse returns report, merchant-fulfilled orders, promotions,
+legacy reports, Date Range downloads only; `realistic` for all), each with its planted claims and traps. It
+also writes `truth.json`:
 every planted claim (detector code, business keys, expected status on the audit date, units, value) and every
 planted trap (what must not be claimed, and why). The loader recognises the truth file by its content and
 leaves it out, so the folder reads as a seller's folder.
