@@ -843,6 +843,8 @@ def _write_all_orders(out_dir: Path, orders: pl.DataFrame, cat: pl.DataFrame, id
         pl.when(priced & ~cancelled).then(_write.money("principal_cents")),
         pl.when(priced & ~cancelled).then(_write.money("tax_cents")),
         *[pl.lit("")] * 4,
+        # item-promotion-discount: written negative, as a discount; its sign is not confirmed (public third-party
+        # parsers of All Orders both add it to and subtract it from the item price), and no detector reads it.
         pl.when(pl.col("promo_cents").is_not_null()).then(_write.money(-pl.col("promo_cents"))).otherwise(pl.lit("")),
         pl.lit(""), "ship_city", "ship_state", "ship_postal", pl.lit("US"),
         pl.col("promotion_id").fill_null(""), pl.lit(""),
