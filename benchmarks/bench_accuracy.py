@@ -236,9 +236,9 @@ SHAPE_NOTES = {
     "rebates`), given back on refunds; Commission is charged on the full price. Traps: promoted SKUs (FBA10) "
     "and refunds of promoted items (FBA03).",
     "legacy_adjustments": "The first 24 days of inventory events come in the legacy Inventory Adjustments report "
-    "(11 columns, reasons 6 and 7 written E) and Received Inventory report, and the ledger downloads start after "
-    "them. Its ordinary losses, found units and receipts must be read with the legacy meanings and give no false "
-    "claim.",
+    "(11 columns; the ledger's reasons 6 and 7 written E and Q written K, their legacy meanings) and the Received "
+    "Inventory report, and the ledger downloads start after them. Its ordinary losses, found units and receipts "
+    "must be read with the legacy meanings and give no false claim.",
     "date_range_only": "No settlement flat file: a monthly Date Range transaction report for every month. "
     "Their `fba fees` and `selling fees` columns sum every fee of a kind and they print no shipment id, so the "
     "FBA01, FBA10 and partnered-carrier FBA04 claims are `review`; withheld taxes are summed, so no FBA06 claim "

@@ -387,7 +387,7 @@ def test_legacy_adjustments_and_received_inventory(shaped) -> None:
                               "fulfillment-center-id", "quantity", "reason", "disposition", "reconciled",
                               "unreconciled"]
     assert re.fullmatch(r"2025-1[12]-\d\dT\d\d:\d\d:\d\d\+00:00", adjustments[1][0])
-    assert {r[7] for r in adjustments[1:]} <= {"M", "F", "E", "5", "D", "P", "O", "Q", "N", "H", "K", "U"}
+    assert {r[7] for r in adjustments[1:]} <= {"M", "F", "E", "5", "D", "P", "O", "N", "H", "K", "U"}
     receipts = _with_header(folder, "received-date\t")
     assert receipts[0] == ["received-date", "fnsku", "sku", "product-name", "quantity", "fba-shipment-id",
                            "fulfillment-center-id"]

@@ -436,11 +436,13 @@ def _write_legacy_adjustments(out_dir: Path, period: Period, ledger: pl.DataFram
     duplicates of it). The Adjustments events of those days are in the legacy Inventory Adjustments report
     (report_formats.md §3.1, the 11-column version with reconciled / unreconciled; adjusted-date as ISO UTC like
     the other FBA flat files), their Receipts in the legacy Received Inventory report (§7.1); the ledger rows
-    from then on are returned. Reasons 6 and 7 are written E: the legacy report's 6 meant "damaged by inbound
-    carrier" and it had no 7 (§3.3); E is its word for damage in the fulfillment center."""
+    from then on are returned. The ledger's reason letters are written with the legacy meanings (§2.2 against
+    §3.3): 6 and 7 as E (the legacy 6 meant "damaged by inbound carrier" and it had no 7; E is its damage in the
+    fulfillment center), and Q, the ledger's disposition change of a unit found defective, as K (legacy Q meant
+    "damaged, cause not attributed", K "damaged as a result of item defect")."""
     early = pl.col("day") < legacy_days(period)
     rows = ledger.filter(early & (pl.col("event_type") == "Adjustments")).with_columns(
-        reason=pl.when(pl.col("reason").is_in(["6", "7"])).then(pl.lit("E")).otherwise("reason"))
+        reason=pl.col("reason").replace({"6": "E", "7": "E", "Q": "K"}))
     at = (pl.lit(dt.datetime.combine(period.start, dt.time()), dtype=pl.Datetime("us"))
           + pl.duration(microseconds=pl.col("day") * DAY_US + 9 * HOUR_US + (pl.col("row_no") % 36_000) * 1_000_000))
     frame = rows.select(*_p(
