@@ -41,8 +41,6 @@ from decimal import Decimal
 
 import polars as pl
 
-from fba_audit import ratecards
-
 SHAPES: dict[str, str] = {
     "split_shipments": "order items shipped in two shipments",
     "unit_spellings": "products.csv units as sellers spell them",
@@ -98,7 +96,8 @@ def exact_metric_weights(weights: Iterable[float]) -> set[float]:
     for w in weights:
         pounds = Decimal(str(round(w, 2)))
         kg, grams = pounds * Decimal("0.45359237"), pounds * Decimal("453.59237")
-        if ratecards._in_pounds(kg, "kg") == pounds and ratecards._in_pounds(grams, "g") == pounds:
+        # Read back as a reader converting with Decimal does (28 digits): kg x (1000 / 453.59237), g / 453.59237.
+        if kg * (1000 / Decimal("453.59237")) == pounds and grams * (1 / Decimal("453.59237")) == pounds:
             exact.add(round(w, 2))
     return exact
 
