@@ -52,7 +52,7 @@ _SETTLEMENT_CODE = {
     "Damaged_Inbound": "INBOUND_CARRIER_DAMAGE", "CustomerReturn": "REVERSAL_REIMBURSEMENT",
     "Reimbursement_Reversal": "COMPENSATED_CLAWBACK",
     # Shape fee_corrections: the itemized correction is in the Reimbursements report too; the non-itemized one
-    # only in the settlement (report_formats.md §9.3).
+    # only in the settlement (docs/report-formats.md, "Reimbursements in settlement and transaction files").
     "FeeCorrection": "INCORRECT_FEES_ITEMS", "FeeCorrectionNonItemized": "INCORRECT_FEES_NON_ITEMIZED",
 }
 NOT_IN_REIMBURSEMENTS_REPORT = ("fee-correction-non-itemized",)
@@ -434,10 +434,10 @@ def _write_legacy_adjustments(out_dir: Path, period: Period, ledger: pl.DataFram
     """Shape legacy_adjustments: the seller has the legacy reports for the first `legacy_days` days of data and
     Inventory Ledger downloads from then on (the loader reads legacy rows inside a ledger download's dates as
     duplicates of it). The Adjustments events of those days are in the legacy Inventory Adjustments report
-    (report_formats.md §3.1, the 11-column version with reconciled / unreconciled; adjusted-date as ISO UTC like
-    the other FBA flat files), their Receipts in the legacy Received Inventory report (§7.1); the ledger rows
-    from then on are returned. The ledger's reason letters are written with the legacy meanings (§2.2 against
-    §3.3): 6 and 7 as E (the legacy 6 meant "damaged by inbound carrier" and it had no 7; E is its damage in the
+    (docs/report-formats.md, "What the simulator's account shapes write": the 11-column version with reconciled / unreconciled; adjusted-date as ISO UTC like
+    the other FBA flat files), their Receipts in the legacy Received Inventory report; the ledger rows
+    from then on are returned. The ledger's reason letters are written with the legacy meanings (docs/report-formats.md,
+    "Legacy Inventory Adjustments"): 6 and 7 as E (the legacy 6 meant "damaged by inbound carrier" and it had no 7; E is its damage in the
     fulfillment center), and Q, the ledger's disposition change of a unit found defective, as K (legacy Q meant
     "damaged, cause not attributed", K "damaged as a result of item defect")."""
     early = pl.col("day") < legacy_days(period)

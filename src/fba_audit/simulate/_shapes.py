@@ -7,8 +7,8 @@ below once made the auditor miss a claim or make a false one (issue 18). Each sh
 the reports, in Amazon's formats, and says in truth.json what a correct audit must and must not claim:
 
 - `split_shipments`: order items with 2 or more units shipped in two shipments: two settlement Order groups
-  with the same order id and order-item-code, each with its own quantity and fee lines (report_formats.md §9.2:
-  one row per amount component, `shipment-id` per fulfillment shipment). Units and fees are summed over both.
+  with the same order id and order-item-code, each with its own quantity and fee lines (docs/report-formats.md,
+  "What the simulator's account shapes write"). Units and fees are summed over both.
 - `unit_spellings`: products.csv dimensions and weights as sellers type them (`inches`, `cm`, `mm`, `lbs`,
   `pounds`, `ounces`, `kg`, `g`, ...), the numbers converted exactly.
 - `duplicate_products`: SKUs listed twice in products.csv, identically (one row) or with a different unit cost
@@ -23,10 +23,10 @@ the reports, in Amazon's formats, and says in truth.json what a correct audit mu
 - `promotions`: promotional discounts on orders (`Promotion`/`Principal` lines with a `promotion-id`, All Orders
   `item-promotion-discount`, Date Range `promotional rebates`), reversed on refunds.
 - `legacy_adjustments`: the first days' inventory events come in the legacy Inventory Adjustments report
-  (`GET_FBA_FULFILLMENT_INVENTORY_ADJUSTMENTS_DATA`, report_formats.md §3) and Received Inventory report (§7.1)
+  (`GET_FBA_FULFILLMENT_INVENTORY_ADJUSTMENTS_DATA`) and Received Inventory report (docs/report-formats.md)
   instead of the ledger, whose downloads start after them (12-month accounts: the first 24 days).
 - `date_range_only`: no settlement flat file: the money comes in monthly Date Range transaction reports only
-  (report_formats.md §10), which have no order-item-code, shipment id or per-fee lines.
+  (docs/report-formats.md), which have no order-item-code, shipment id or per-fee lines.
 
 `realistic` switches every shape on; the accuracy bench runs it (benchmarks/bench_accuracy.py).
 """

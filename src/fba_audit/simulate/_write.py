@@ -19,7 +19,7 @@ LEDGER_HEADER = ("Date", "FNSKU", "ASIN", "MSKU", "Title", "Event Type", "Refere
                  "Fulfillment Center", "Disposition", "Reason", "Country", "Reconciled Quantity",
                  "Unreconciled Quantity", "Date and Time", "Store")
 # The legacy Inventory Adjustments report (GET_FBA_FULFILLMENT_INVENTORY_ADJUSTMENTS_DATA, discontinued in Seller
-# Central on 2023-01-31), the version with reconciliation columns (report_formats.md §3.1).
+# Central on 2023-01-31), the version with reconciliation columns (docs/report-formats.md, "What the simulator's account shapes write").
 LEGACY_ADJUSTMENTS_HEADER = ("adjusted-date", "transaction-item-id", "fnsku", "sku", "product-name",
                              "fulfillment-center-id", "quantity", "reason", "disposition", "reconciled", "unreconciled")
 LEGACY_RECEIPTS_HEADER = ("received-date", "fnsku", "sku", "product-name", "quantity", "fba-shipment-id",
