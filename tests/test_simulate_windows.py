@@ -20,16 +20,28 @@ def _row(w) -> tuple:
             w.status_cap)
 
 
-def _disagreements() -> tuple[set, set]:
-    """(US rows only the program has, rows only the simulator has)."""
-    program = {_row(w) for w in policy.claim_windows() if w.marketplace == "US"}
-    simulator = {_row(w) for w in _windows.US_WINDOWS}
+def _disagreements(marketplace: str = "US") -> tuple[set, set]:
+    """(rows of `marketplace` only the program has, rows only the simulator has)."""
+    program = {_row(w) for w in policy.claim_windows() if w.marketplace == marketplace}
+    simulator = {_row(w) for w in _windows.WINDOWS[marketplace]}
     return program - simulator, simulator - program
 
 
-def test_the_simulators_us_windows_agree_with_claim_windows_csv():
-    assert _disagreements() == (set(), set())
-    assert len(_windows.US_WINDOWS) == len({(w.family, w.effective_from) for w in _windows.US_WINDOWS})
+@pytest.mark.parametrize("marketplace", ["US", "UK", "DE"])
+def test_the_simulators_windows_agree_with_claim_windows_csv(marketplace):
+    assert _disagreements(marketplace) == (set(), set())
+    rows = _windows.WINDOWS[marketplace]
+    assert len(rows) == len({(w.family, w.effective_from) for w in rows})
+
+
+def test_a_uk_window_changed_in_claim_windows_csv_only_is_caught(monkeypatch):
+    text = resources.files("fba_audit").joinpath("data/claim_windows.csv").read_text(encoding="utf-8")
+    changed = text.replace("customer_return,UK,,45,105,days", "customer_return,UK,,45,120,days")
+    assert changed != text
+    monkeypatch.setattr(policy, "claim_windows", lambda: policy.parse_claim_windows(changed))
+    assert _disagreements("UK") == ({("customer_return", dt.date.min, 45, 120, "days", None)},
+                                    {("customer_return", dt.date.min, 45, 105, "days", None)})
+    assert _disagreements("DE") == (set(), set())
 
 
 def test_the_simulator_files_each_detector_under_the_same_family():
@@ -80,9 +92,30 @@ WINDOW_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("code", "event", "as_of", "needs_review", "opens", "want_opens", "want_closes", "status"),
-                         WINDOW_CASES)
-def test_planted_window_and_status(code, event, as_of, needs_review, opens, want_opens, want_closes, status):
+# The same, in Amazon Europe's windows (UK and DE alike), each date counted by hand.
+EU_WINDOW_CASES = [
+    # Refund 2026-08-01: 45 days = Sep 15, 105 days = Nov 14; audited Nov 22: expired (in the US: claimable).
+    ("FBA09", "2026-08-01", AS_OF, False, None, "2026-09-15", "2026-11-14", "expired"),
+    # Refund 2026-09-01: Oct 16 .. Dec 15: claimable.
+    ("FBA07", "2026-09-01", AS_OF, False, None, "2026-10-16", "2026-12-15", "claimable"),
+    # Lost 2026-10-01: Oct 15 .. Nov 30, as in the US since 2025-01-09.
+    ("FBA02", "2026-10-01", AS_OF, False, None, "2026-10-15", "2026-11-30", "claimable"),
+    # Before 2025-01-09: 30 days .. 18 months. Lost 2024-06-30, audited 2025-01-08: Jul 30 .. 2025-12-30.
+    ("FBA05", "2024-06-30", dt.date(2025, 1, 8), False, None, "2024-07-30", "2025-12-30", "claimable"),
+    # Inbound: six months. Delivered 2026-05-31, first receipt + 30 days = Jun 30, closes Nov 30.
+    ("FBA04", "2026-05-31", AS_OF, False, None, "2026-06-30", "2026-11-30", "claimable"),
+    # Fee charged 2026-08-24: inside the 90 days, but a fee outside the US is never claimable.
+    ("FBA01", "2026-08-24", AS_OF, False, None, "2026-08-24", "2026-11-22", "review"),
+    ("FBA03", "2026-10-01", AS_OF, False, None, "2026-10-01", "2027-01-14", "review"),
+]
+
+
+@pytest.mark.parametrize(("marketplace", "code", "event", "as_of", "needs_review", "opens", "want_opens",
+                          "want_closes", "status"),
+                         [("US", *case) for case in WINDOW_CASES]
+                         + [(m, *case) for m in ("UK", "DE") for case in EU_WINDOW_CASES])
+def test_planted_window_and_status(marketplace, code, event, as_of, needs_review, opens, want_opens, want_closes,
+                                   status):
     got = _window(code, dt.date.fromisoformat(event), as_of, needs_review=needs_review,
-                  opens=opens and dt.date.fromisoformat(opens))
+                  opens=opens and dt.date.fromisoformat(opens), marketplace=marketplace)
     assert got == (dt.date.fromisoformat(want_opens), dt.date.fromisoformat(want_closes), status)

@@ -967,11 +967,11 @@ def _dec(cents: int | None) -> str | None:
 
 
 def _window(code: str, event: dt.date, as_of: dt.date, *, needs_review: bool = False,
-            opens: dt.date | None = None) -> tuple[dt.date | None, dt.date | None, str]:
+            opens: dt.date | None = None, marketplace: str = "US") -> tuple[dt.date | None, dt.date | None, str]:
     """(window opens, closes, status on as_of) from the simulator's own window table (`_windows`, not
     fba_audit.policy, so that a wrong policy window fails the accuracy tests); `opens` overrides the computed opening
     (inbound: the day a closed shipment's receiving ended)."""
-    window = _windows.window_on(code, as_of)
+    window = _windows.window_on(code, as_of, marketplace)
     opens, closes = opens or _windows.opens_on(window, event), _windows.closes_on(window, event)
     if as_of < opens:
         return opens, closes, "waiting"

@@ -7,7 +7,8 @@ copied from the Seller Central pages named on each row (as summarised in the pro
 (tests/test_simulate_windows.py) checks that the two copies agree: a change to one that is not made, deliberately, to
 the other fails there.
 
-Only the US: the simulator writes US accounts only.
+The US rows, and the UK and DE rows for the European accounts (`simulate --marketplace UK|DE`), each copied from the
+store's copy of the page named on the row.
 """
 
 from __future__ import annotations
@@ -61,10 +62,33 @@ US_WINDOWS = (
 )
 
 
-def window_on(code: str, as_of: dt.date) -> TruthWindow:
-    """The US window of detector `code` in force on `as_of` (the day the claim would be filed)."""
+# Amazon Europe (UK and DE alike; the .co.uk and .de copies of the same pages).
+EU_WINDOWS = (
+    # Fulfilment centre lost or damaged: "no sooner than 30 days and no later than 18 months after the date the item was
+    # reported lost or damaged" (GGEV4254LJJ9BAEG, UK copy); from 2025-01-09 Amazon Europe's new eligibility windows:
+    # "no later than 60 days" (announcement reposted on seller-forum.com/t/7594; the start date rests on one secondary
+    # summary). The 14 days before it opens are fba-audit's allowance, as in the US.
+    TruthWindow("warehouse", None, 30, 18, "months", None, "GGEV4254LJJ9BAEG (UK copy)"),
+    TruthWindow("warehouse", dt.date(2025, 1, 9), 14, 60, "days", None, "GGEV4254LJJ9BAEG; seller-forum.com/t/7594"),
+    # Customer returns: "between 45 and 105 days" after the refund or replacement (G9N934L7Y4SFWPJ4, UK/EU copies).
+    TruthWindow("customer_return", None, 45, 105, "days", None, "G9N934L7Y4SFWPJ4 (UK/EU copies)"),
+    # No Amazon page: the end of the store's customer-return window is assumed, never claimable.
+    TruthWindow("refund_anomaly", None, 0, 105, "days", "review", "assumption"),
+    # Inbound: "no later than six months after the verified delivery date" (GEYPWTSQRTXXXMVB, European copies).
+    TruthWindow("inbound", None, 30, 6, "months", None, "GEYPWTSQRTXXXMVB (UK/EU copies)"),
+    # Fees: 90 days from the charge on the FR and AU copies of GL7U4JFSDXUTQAJ; the UK/DE copies were not read, and a
+    # fee outside the US rests on a guessed fee column (docs/rate-cards.md "Which column applies"): never claimable.
+    TruthWindow("fee", None, 0, 90, "days", "review", "GL7U4JFSDXUTQAJ (FR/AU copies)"),
+)
+
+WINDOWS = {"US": US_WINDOWS, "UK": EU_WINDOWS, "DE": EU_WINDOWS}
+
+
+def window_on(code: str, as_of: dt.date, marketplace: str = "US") -> TruthWindow:
+    """The window of detector `code` in `marketplace` in force on `as_of` (the day the claim would be filed)."""
     family = FAMILY_OF[code]
-    rows = [w for w in US_WINDOWS if w.family == family and (w.effective_from is None or w.effective_from <= as_of)]
+    rows = [w for w in WINDOWS[marketplace] if w.family == family
+            and (w.effective_from is None or w.effective_from <= as_of)]
     return max(rows, key=lambda w: w.effective_from or dt.date.min)
 
 
