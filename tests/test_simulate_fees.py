@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import pytest
 
-from fba_audit import ratecards
+from fba_audit import ratecards, ratecards_fulfilment
 from fba_audit.simulate import _catalog, _fees
 
 ONE_DAY = dt.timedelta(days=1)
@@ -123,3 +123,75 @@ def test_a_package_or_category_the_table_does_not_hold_is_an_error():
         _fees.size_tier(18.01, 14, 8, 20)
     with pytest.raises(ValueError, match=r"has no 'Furniture'; copy its rule from Amazon's schedule"):
         _fees.referral_cents("Furniture", 25000)
+
+
+# ------------------------------------------------------------------------------------------------------- UK and DE
+
+
+# A unit of each tier whose dimensional weight stays under 150 g, so that the billed weight is the unit weight.
+EU_SIDES = {
+    "light_envelope": (20, 15, 1), "standard_envelope": (20, 15, 1), "large_envelope": (20, 15, 3),
+    "extra_large_envelope": (20, 15, 5), "small_parcel": (10, 10, 7), "standard_parcel": (36, 5, 4),
+}
+# The card's first day, the day before and the day of the surcharge, the day before and the first day of the 2026
+# peak, the card's last day and the day after it.
+EU_DAYS = [dt.date(2025, 12, 15), dt.date(2026, 4, 16), dt.date(2026, 4, 17), dt.date(2026, 10, 14),
+           dt.date(2026, 10, 15), dt.date(2027, 1, 31), dt.date(2027, 2, 1)]
+
+
+def _eu_cases():
+    previous: dict[str, int] = {}
+    for (tier, up_to) in _fees.EU_ROWS:
+        low = previous.get(tier, 0 if tier != "standard_envelope" else 100) + 1
+        previous[tier] = up_to
+        for mk, columns in _fees.EU_COLUMNS.items():
+            for column in columns:
+                yield mk, column, tier, low, up_to
+
+
+@pytest.mark.parametrize(("marketplace", "column", "tier", "low_g", "up_to_g"), list(_eu_cases()))
+def test_every_uk_and_de_row_agrees_with_the_rate_card(marketplace, column, tier, low_g, up_to_g):
+    checked = 0
+    for on in EU_DAYS:
+        card = ratecards.table_for("fulfillment", marketplace, on)
+        for grams in {low_g, up_to_g}:
+            unit = ratecards_fulfilment.Unit(tuple(Decimal(s) for s in EU_SIDES[tier]), Decimal(grams))
+            mine_tier, billed = _fees.eu_size_tier(unit.sides_cm, unit.unit_g)
+            mine = _fees.eu_fulfilment_fee(marketplace, column, mine_tier, billed, on)
+            if card is None:
+                assert mine is None, (on, grams)
+                continue
+            program = {c.column: c for c in ratecards_fulfilment.candidates(card, unit, Decimal(30), on,
+                                                                            selected=False)
+                       if c.rate == "standard"}[column]
+            assert (mine_tier, mine) == (program.tier, None if program.fee is None else _cents(program.fee)), \
+                (on, grams)
+            checked += 1
+    assert checked == 6 * len({low_g, up_to_g})  # six days have a card
+
+
+def test_uk_and_de_fees_quoted_from_the_card():
+    # Research section 2.3, "Std parcel 900 g | UK 3.06 | CEP 3.18 | DE 3.44"; from 2026-04-17 plus 1.5 %:
+    # 3.06 x 1.015 = 3.1059 -> 3.11; 3.18 x 1.015 = 3.2277 -> 3.23; 3.44 x 1.015 = 3.4916 -> 3.49.
+    on, before = dt.date(2026, 5, 4), dt.date(2026, 3, 2)
+    assert _fees.eu_fulfilment_fee("UK", "local", "standard_parcel", Decimal(900), before) == 306
+    assert _fees.eu_fulfilment_fee("UK", "local", "standard_parcel", Decimal(900), on) == 311
+    assert _fees.eu_fulfilment_fee("DE", "local_cep", "standard_parcel", Decimal(900), on) == 323
+    assert _fees.eu_fulfilment_fee("DE", "local_de_only", "standard_parcel", Decimal(900), on) == 349
+    # "Light env. 100 g | 2.08 | 2.28 | 2.54": envelopes have no 2026 peak, parcels' peak amounts are unknown.
+    assert _fees.eu_fulfilment_fee("DE", "local_de_only", "light_envelope", Decimal(100), before) == 254
+    assert _fees.eu_fulfilment_fee("UK", "local", "light_envelope", Decimal(100), dt.date(2026, 11, 1)) == 211
+    assert _fees.eu_fulfilment_fee("UK", "local", "small_parcel", Decimal(100), dt.date(2026, 11, 1)) is None
+
+
+def test_eu_size_tiers_by_the_greater_of_unit_and_dimensional_weight():
+    # 30 x 20 x 10 cm = 6,000 cm3 / 5,000 = 1.2 kg dimensional: a 500 g unit is billed on 1,200 g.
+    assert _fees.eu_size_tier((Decimal(30), Decimal(20), Decimal(10)), Decimal(500)) == ("small_parcel", Decimal(1200))
+    # An envelope is billed on its unit weight: 33 x 23 x 2.5 cm, 460 g.
+    assert _fees.eu_size_tier((Decimal(23), Decimal(33), Decimal("2.5")), Decimal(460)) == (
+        "standard_envelope", Decimal(460))
+    # 35 x 25 x 12 cm is 2.1 kg dimensional, the small parcel's limit; 0.1 cm more is a standard parcel.
+    assert _fees.eu_size_tier((Decimal(35), Decimal(25), Decimal(12)), Decimal(100))[0] == "small_parcel"
+    assert _fees.eu_size_tier((Decimal("35.1"), Decimal(25), Decimal(12)), Decimal(100))[0] == "standard_parcel"
+    with pytest.raises(ValueError, match="above a standard parcel"):
+        _fees.eu_size_tier((Decimal(46), Decimal(20), Decimal(10)), Decimal(100))

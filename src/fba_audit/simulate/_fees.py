@@ -218,3 +218,100 @@ def referral_cents(category: str, price_cents: int) -> int:
     else:
         fee = min(price, threshold) * low + max(price - threshold, Decimal(0)) * high
     return max(int((fee * 100).to_integral_value(ROUND_HALF_UP)), REFERRAL_MINIMUM_CENTS)
+
+
+# ---------------------------------------------------------------------------------------------------------------- UK, DE
+# The 2026 UK and German (CEP and DE-only) local fees of the envelope and standard-size parcel tiers, standard rate,
+# copied by hand from Amazon's "Rate Card - Europe" effective 1 February 2026 (260114-FBA-Rate-Card-EN.pdf) as issue
+# 24's research transcribes it (its section 2.3, "2026 local (and Pan-EU) fees, standard rate"; the same rows on the
+# 2026-07-01 card). In force for the parcel rows from 2025-12-15 (Amazon's "parcel fulfilment fees cut" that day) to
+# 2027-01-31 (the next card not known). Plus "a 1.5 % fuel and logistics surcharge" on fulfilment fees from 2026-04-17.
+# Holiday peaks (research section 2.5): 2025-10-15 .. 2026-01-14 "UK, small/standard parcels and large/extra-large
+# envelopes", "DE: small and standard parcels"; its amounts after the 2025-12-15 parcel cut are not documented, and a
+# 2026 peak (2026-10-15 .. 2027-01-14) is assumed possible without amounts: those fees are not known (None). Selected-category, low-price, oversize and EFN rows
+# are left out: the simulator's EU products are outside them (a unit on those tiers is an error).
+EU_CARD = ("{mk}-fba-fulfilment-2026", dt.date(2025, 12, 15), dt.date(2027, 1, 31))
+EU_SURCHARGE = (dt.date(2026, 4, 17), Decimal("0.015"))
+EU_PEAKS = ((dt.date(2025, 12, 15), dt.date(2026, 1, 14)), (dt.date(2026, 10, 15), dt.date(2027, 1, 14)))
+EU_PEAK_TIERS = {"UK": ("large_envelope", "extra_large_envelope", "small_parcel", "standard_parcel"),
+                 "DE": ("small_parcel", "standard_parcel")}
+# Tier limits: longest x median x shortest cm, unit weight g, dimensional weight g (L x W x H / 5,000 kg); envelopes
+# are billed on unit weight, parcels on the greater of unit and dimensional weight (research section 2.2).
+EU_TIERS = (
+    ("light_envelope", (33, 23, Decimal("2.5")), 100, None),
+    ("standard_envelope", (33, 23, Decimal("2.5")), 460, None),
+    ("large_envelope", (33, 23, 4), 960, None),
+    ("extra_large_envelope", (33, 23, 6), 960, None),
+    ("small_parcel", (35, 25, 12), 3900, 2100),
+    ("standard_parcel", (45, 34, 26), 11900, 7960),
+)
+# `tier weight<=g | UK £ | CEP € | DE €`, as the research's table prints them (DE-only = CEP + 0.26).
+EU_FEES_2026 = """
+    light_envelope 20       | 1.83 | 2.07 | 2.33
+    light_envelope 40       | 1.87 | 2.11 | 2.37
+    light_envelope 60       | 1.89 | 2.13 | 2.39
+    light_envelope 80       | 2.07 | 2.26 | 2.52
+    light_envelope 100      | 2.08 | 2.28 | 2.54
+    standard_envelope 210   | 2.10 | 2.31 | 2.57
+    standard_envelope 460   | 2.16 | 2.42 | 2.68
+    large_envelope 960      | 2.72 | 2.78 | 3.04
+    extra_large_envelope 960 | 2.94 | 3.16 | 3.42
+    small_parcel 150        | 2.91 | 3.12 | 3.38
+    small_parcel 400        | 3.00 | 3.13 | 3.39
+    small_parcel 900        | 3.04 | 3.14 | 3.40
+    small_parcel 1400       | 3.05 | 3.15 | 3.41
+    small_parcel 1900       | 3.25 | 3.17 | 3.43
+    small_parcel 3900       | 3.27 | 4.28 | 4.54
+    standard_parcel 150     | 2.94 | 3.13 | 3.39
+    standard_parcel 400     | 3.01 | 3.16 | 3.42
+    standard_parcel 900     | 3.06 | 3.18 | 3.44
+    standard_parcel 1400    | 3.26 | 3.67 | 3.93
+    standard_parcel 1900    | 3.48 | 3.69 | 3.95
+    standard_parcel 2900    | 3.49 | 4.29 | 4.55
+    standard_parcel 3900    | 3.54 | 4.83 | 5.09
+    standard_parcel 5900    | 3.56 | 4.96 | 5.22
+    standard_parcel 8900    | 3.57 | 5.77 | 6.03
+    standard_parcel 11900   | 3.58 | 6.39 | 6.65
+"""
+# The fee columns of each store the simulator sells in: the rate-card column name and its place in the rows above.
+EU_COLUMNS = {"UK": {"local": 0}, "DE": {"local_cep": 1, "local_de_only": 2}}
+
+
+def _eu_rows() -> dict[tuple[str, int], tuple[int, int, int]]:
+    rows = {}
+    for line in EU_FEES_2026.strip().splitlines():
+        key, *fees = (part.strip() for part in line.split("|"))
+        tier, up_to = key.split()
+        rows[(tier, int(up_to))] = tuple(map(_cents, fees))
+    return rows
+
+
+EU_ROWS = _eu_rows()
+
+
+def eu_size_tier(sides_cm: tuple[Decimal, Decimal, Decimal], unit_g: Decimal) -> tuple[str, Decimal]:
+    """(tier, billed weight in g) of a packaged unit in cm and g, envelopes and standard parcels only."""
+    longest, median, shortest = sorted(sides_cm, reverse=True)
+    dim_g = longest * median * shortest / 5  # L x W x H / 5,000 kg, in g
+    for name, limits, max_unit_g, max_dim_g in EU_TIERS:
+        fits = all(side <= limit for side, limit in zip((longest, median, shortest), limits)) and unit_g <= max_unit_g
+        if fits and (max_dim_g is None or dim_g <= max_dim_g):
+            return name, unit_g if max_dim_g is None else max(unit_g, dim_g)
+    raise ValueError(f"{sides_cm} cm, {unit_g} g is above a standard parcel: the simulator's EU fee table "
+                     "(simulate/_fees.py) holds envelope and standard-parcel rows only")
+
+
+def eu_fulfilment_fee(marketplace: str, column: str, tier: str, billed_g: Decimal, on: dt.date) -> int | None:
+    """Local fulfilment fee in cents (surcharge included) of a UK or DE tier on a day; None when not known (no card
+    that day, or a holiday peak without published amounts)."""
+    if not EU_CARD[1] <= on <= EU_CARD[2]:
+        return None
+    if tier in EU_PEAK_TIERS[marketplace] and any(start <= on <= end for start, end in EU_PEAKS):
+        return None
+    row = next((fees for (name, up_to), fees in EU_ROWS.items() if name == tier and billed_g <= up_to), None)
+    if row is None:
+        raise ValueError(f"{tier} {billed_g} g is above the simulator's rows")
+    base = row[EU_COLUMNS[marketplace][column]]
+    if on < EU_SURCHARGE[0]:
+        return base
+    return int((Decimal(base) * (1 + EU_SURCHARGE[1])).to_integral_value(ROUND_HALF_UP))
