@@ -195,3 +195,31 @@ def test_eu_size_tiers_by_the_greater_of_unit_and_dimensional_weight():
     assert _fees.eu_size_tier((Decimal("35.1"), Decimal(25), Decimal(12)), Decimal(100))[0] == "standard_parcel"
     with pytest.raises(ValueError, match="above a standard parcel"):
         _fees.eu_size_tier((Decimal(46), Decimal(20), Decimal(10)), Decimal(100))
+
+
+# A day under each UK/EU referral schedule: 2025 (back-derived), from 2025-12-15, from 2026-01-05, from 2026-02-01.
+EU_REFERRAL_DAYS = [dt.date(2025, 6, 1), dt.date(2025, 12, 20), dt.date(2026, 1, 10), dt.date(2026, 5, 1)]
+
+
+@pytest.mark.parametrize("marketplace", ["UK", "DE"])
+@pytest.mark.parametrize("category", sorted(_fees.EU_REFERRAL["UK"][0]))
+def test_uk_and_de_referral_rules_agree_with_the_schedules(marketplace, category):
+    for on in EU_REFERRAL_DAYS:
+        for price_cents in (100, 999, 1000, 1001, 22500, 25000, 30000):
+            program = ratecards.expected_referral_fee(category, Decimal(price_cents) / 100, marketplace=marketplace,
+                                                     on=on)
+            assert _fees.referral_cents(category, price_cents, marketplace) == _cents(program.fee), (on, price_cents)
+
+
+def test_uk_and_de_referral_fees_quoted_from_the_card():
+    # Jewellery, "20 % up to T, 5 % above (portion) | £225 | €250": at 300, UK 45.00 + 3.75; DE 50.00 + 2.50.
+    assert _fees.referral_cents("Jewellery", 30000, "UK") == 4875
+    assert _fees.referral_cents("Jewellery", 30000, "DE") == 5250
+    # "Minimum per item: £0.25 / €0.30": 7 % of 1.00 is 0.07.
+    assert _fees.referral_cents("Computers", 100, "UK") == 25
+    assert _fees.referral_cents("Computers", 100, "DE") == 30
+    # Beauty "8 % if total <= T, else 15 % (whole price)", T = 10: 0.80 at 10.00, 1.50 at 10.01 (rounded half up).
+    assert _fees.referral_cents("Beauty, Health and Personal Care", 1000, "DE") == 80
+    assert _fees.referral_cents("Beauty, Health and Personal Care", 1001, "DE") == 150
+    with pytest.raises(ValueError, match="UK referral table"):
+        _fees.referral_cents("Jewelry", 1000, "UK")  # the US name: the UK card says Jewellery

@@ -203,13 +203,15 @@ def tier_fee(tier: str, shipping_weight: Decimal, price_cents: int, on: dt.date)
     return int(fee), base
 
 
-def referral_cents(category: str, price_cents: int) -> int:
-    """Referral fee in cents on a total sales price, per the simulator's copy of the schedule."""
+def referral_cents(category: str, price_cents: int, marketplace: str = "US") -> int:
+    """Referral fee in cents on a total sales price (VAT included in the UK and DE), per the simulator's copy of the
+    store's schedule."""
+    rules, minimum = (REFERRAL, REFERRAL_MINIMUM_CENTS) if marketplace == "US" else EU_REFERRAL[marketplace]
     try:
-        low, threshold, high, kind = REFERRAL[category]
+        low, threshold, high, kind = rules[category]
     except KeyError:
-        raise ValueError(f"the simulator's referral table (simulate/_fees.py) has no {category!r}; copy its rule "
-                         "from Amazon's schedule") from None
+        raise ValueError(f"the simulator's {marketplace} referral table (simulate/_fees.py) has no {category!r}; copy "
+                         "its rule from Amazon's schedule") from None
     price = Decimal(price_cents) / 100
     if kind == "flat":
         fee = price * low
@@ -217,7 +219,7 @@ def referral_cents(category: str, price_cents: int) -> int:
         fee = price * (low if price <= threshold else high)
     else:
         fee = min(price, threshold) * low + max(price - threshold, Decimal(0)) * high
-    return max(int((fee * 100).to_integral_value(ROUND_HALF_UP)), REFERRAL_MINIMUM_CENTS)
+    return max(int((fee * 100).to_integral_value(ROUND_HALF_UP)), minimum)
 
 
 # ---------------------------------------------------------------------------------------------------------------- UK, DE
@@ -315,3 +317,28 @@ def eu_fulfilment_fee(marketplace: str, column: str, tier: str, billed_g: Decima
     if on < EU_SURCHARGE[0]:
         return base
     return int((Decimal(base) * (1 + EU_SURCHARGE[1])).to_integral_value(ROUND_HALF_UP))
+
+
+# Referral fees of the simulator's categories in the UK and German stores, from the European rate card of 1 February
+# 2026 (research section 3.1; "Rates are the same in the UK and the EU stores", thresholds £/€ per row, minimum "£0.25 /
+# €0.30"), applied to the total sales price including VAT ("berechnet anhand des Gesamtverkaufspreises, inklusive aller
+# Steuern", the German fee schedule). For these categories the rules are the same in the 2025 schedules (section 3.2:
+# only clothing, home products, pet food, grocery and supplements moved), so one table serves from 2025-01-01.
+# "Everything else, incl. ... Home and Kitchen, ... Sports and Outdoors, Toys and Games, ... Rucksacks and Handbags |
+# 15 %"; "Consumer Electronics; Computers; ... | 7 %"; "Baby Products; ... Beauty, Health and Personal Care ... | 8 % if
+# total <= T, else 15 % (whole price) | £10 | €10"; "Jewellery | 20 % up to T, 5 % above (portion) | £225 | €250".
+
+
+def _eu_referral(threshold_jewellery: str) -> dict:
+    return {
+        "Home and Kitchen": (Decimal("0.15"), None, None, "flat"),
+        "Toys and Games": (Decimal("0.15"), None, None, "flat"),
+        "Sports and Outdoors": (Decimal("0.15"), None, None, "flat"),
+        "Rucksacks and Handbags": (Decimal("0.15"), None, None, "flat"),
+        "Computers": (Decimal("0.07"), None, None, "flat"),
+        "Beauty, Health and Personal Care": (Decimal("0.08"), Decimal("10.00"), Decimal("0.15"), "whole"),
+        "Jewellery": (Decimal("0.20"), Decimal(threshold_jewellery), Decimal("0.05"), "portion"),
+    }
+
+
+EU_REFERRAL = {"UK": (_eu_referral("225.00"), 25), "DE": (_eu_referral("250.00"), 30)}
