@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import pytest
 
-from fba_audit import ratecards, ratecards_fulfilment
+from fba_audit import digital_services_fee, ratecards, ratecards_fulfilment
 from fba_audit.simulate import _catalog, _fees
 
 ONE_DAY = dt.timedelta(days=1)
@@ -223,3 +223,21 @@ def test_uk_and_de_referral_fees_quoted_from_the_card():
     assert _fees.referral_cents("Beauty, Health and Personal Care", 1001, "DE") == 150
     with pytest.raises(ValueError, match="UK referral table"):
         _fees.referral_cents("Jewelry", 1000, "UK")  # the US name: the UK card says Jewellery
+
+
+@pytest.mark.parametrize("marketplace", ["UK", "DE"])
+@pytest.mark.parametrize("on", [dt.date(2024, 9, 30), dt.date(2024, 10, 1), dt.date(2026, 3, 20), dt.date(2026, 11, 1)])
+def test_the_dsf_of_a_china_established_seller_agrees_with_the_dsf_table(marketplace, on):
+    program = digital_services_fee.rates("CN", marketplace, on)
+    if on < _fees.DSF_FROM:
+        assert program == ()
+        return
+    assert [(r.selling, r.fba) for r in program] == [_fees.DSF_CN_SELLER[marketplace]]
+
+
+def test_dsf_amounts_quoted_from_amazons_example():
+    # Amazon's 2024 example at the UK rates: "2 % ($0.05) on Selling on Amazon fees ($2.25) and a 2 % ($0.07) on FBA
+    # fees ($3.30)": 0.045 -> 0.05 and 0.066 -> 0.07, each on its own line.
+    assert _fees.dsf_cents("UK", 225, 330, dt.date(2026, 5, 1)) == (5, 7)
+    assert _fees.dsf_cents("UK", 225, 330, dt.date(2024, 9, 30)) == (0, 0)
+    assert _fees.dsf_cents("DE", 225, 330, dt.date(2026, 5, 1)) == (0, 0)

@@ -342,3 +342,22 @@ def _eu_referral(threshold_jewellery: str) -> dict:
 
 
 EU_REFERRAL = {"UK": (_eu_referral("225.00"), 25), "DE": (_eu_referral("250.00"), 30)}
+
+
+# The Digital Services Fee a seller established in China pays in the UK and German stores (the simulator's European
+# accounts are such sellers), from Amazon's "Digital services fee effective October 1" (2024) as issue 24's research
+# tabulates it (section 3.4): "any other country (China, US, DE, ...) | UK and FR stores | 2 % | 2 %" and "any other
+# country | other stores (DE, NL, SE, PL, BE, US, MX, JP) | — | —"; nothing before 2024-10-01 (the tax was inside
+# the rates then). The 2026-03-20 change touched FR, IT and ES only; "the amazon.co.uk rate remains 2 %".
+# (share of the Selling on Amazon fees, share of the FBA fees). Amazon writes the two shares on lines of their own
+# (`DigitalServicesFee`, `DigitalServicesFeeFBA`), each rounded to the cent half up (as the Canadian lines fit).
+DSF_FROM = dt.date(2024, 10, 1)
+DSF_CN_SELLER = {"UK": (Decimal("0.02"), Decimal("0.02")), "DE": (Decimal(0), Decimal(0))}
+
+
+def dsf_cents(marketplace: str, selling_cents: int, fba_cents: int, on: dt.date) -> tuple[int, int]:
+    """The DSF lines in cents (on the referral fee, on the fulfilment fee; 0: no line) of a China-established seller."""
+    if on < DSF_FROM:
+        return 0, 0
+    return tuple(int((cents * share).to_integral_value(ROUND_HALF_UP))
+                 for cents, share in zip((selling_cents, fba_cents), DSF_CN_SELLER[marketplace]))
