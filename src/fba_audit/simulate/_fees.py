@@ -14,6 +14,12 @@ Low-Price FBA GJTAVU7P2W2VE8Q9: $0.77 less below $10) and its peak 2025-10-15 to
 peak table plus $0.77); 2026, GABBX6GZPA8MSZGW (three price bands, peak 2026-10-15 to 2027-01-14, and "a 3.5% fuel
 and logistics-related surcharge" from 2026-04-17, assumed on peak days too); size tiers 201105770 and dimensional
 weight G53Z9EKF8VVZVH29; referral fees GTG4BAWSY39Z98Z3 / sell.amazon.com/pricing. Money is integer cents.
+
+For the UK and German stores (issue 24: the simulator learns UK and DE) the same holds, on the rows a European
+account of the simulator needs: the 2026 local fulfilment fees of envelopes and standard parcels (UK; DE with and
+without the Central Europe Programme), the referral rules of its categories on the VAT-inclusive price, and the
+Digital Services Fee of a China-established seller; each table below quotes the rows it copies, and
+tests/test_simulate_fees.py checks them against `ratecards_fulfilment`, the UK/EU referral schedules and the DSF table.
 """
 
 from __future__ import annotations
