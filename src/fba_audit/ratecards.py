@@ -341,23 +341,24 @@ def fulfillment_fee(tier: str, shipping_weight_lb: Any, price: Any, *, marketpla
 def expected_fulfillment_fee(length: Any, width: Any, height: Any, dimension_unit: str, weight: Any, weight_unit: str,
                              price: Any, *, marketplace: str = "US", on: dt.date, apparel: bool = False,
                              dangerous_goods: bool = False, sipp_certified: bool | None = None,
-                             category: str | None = None) -> FeeResult:
+                             category: str | None = None, columns: frozenset[str] | None = None) -> FeeResult:
     """Size tier and per-unit fee of a packaged unit, with the table id and source to quote as evidence, and the
     fees that may explain a different charge (`extras`, `fee_with_extras`, `fee_if_sipp`,
     `low_inventory_fee_up_to`). `sipp_certified`: what the seller says (None: not known). `category`: the seller's
-    category name, read outside North America (selected-category tiers, low-price exclusions)."""
+    category name, read outside North America (selected-category tiers, low-price exclusions). `columns`: the fee
+    columns the reports show the unit can be on (`fba_audit.fulfilment_centres.route_columns`), None: any."""
     # NOTE: a year of charges is hundreds of thousands of order items but only a few fee regimes per SKU: the
     # answer for `on` is the answer for the first day of its regime, so it is computed once and remembered.
     return _expected_fulfillment_fee(length, width, height, dimension_unit, weight, weight_unit, _dec(price),
                                      marketplace, _regime_start("fulfillment", marketplace, on), apparel,
-                                     dangerous_goods, sipp_certified, category)
+                                     dangerous_goods, sipp_certified, category, columns)
 
 
 @lru_cache(maxsize=2_000_000)
 def _expected_fulfillment_fee(length: Any, width: Any, height: Any, dimension_unit: str, weight: Any,
                               weight_unit: str, price: Decimal, marketplace: str, on: dt.date, apparel: bool,
                               dangerous_goods: bool, sipp_certified: bool | None = None,
-                              category: str | None = None) -> FeeResult:
+                              category: str | None = None, columns: frozenset[str] | None = None) -> FeeResult:
     card = table_for("fulfillment", marketplace, on)
     if card is None:
         return FeeResult(None, None, None, False, (), None, None, False,
@@ -366,7 +367,8 @@ def _expected_fulfillment_fee(length: Any, width: Any, height: Any, dimension_un
         from fba_audit import ratecards_fulfilment  # the UK, EU and JP cards (several fee columns, metric tiers)
 
         return ratecards_fulfilment.expected_fee(card, length, width, height, dimension_unit, weight, weight_unit,
-                                                 price, on, category=category, apparel=apparel)
+                                                 price, on, category=category, apparel=apparel,
+                                                 columns=columns)
     tier = size_tier(length, width, height, dimension_unit, weight, weight_unit, marketplace=marketplace, on=on)
     if apparel or dangerous_goods:
         # Apparel and dangerous goods have their own rate cards, which are not in the data files.

@@ -291,15 +291,18 @@ def _listed(found: list[Candidate]) -> str:
 
 def expected_fee(card: rc.RateCard, length: Any, width: Any, height: Any, dimension_unit: str, weight: Any,
                  weight_unit: str, price: Decimal, on: dt.date, *, category: str | None,
-                 apparel: bool) -> rc.FeeResult:
+                 apparel: bool, columns: frozenset[str] | None = None) -> rc.FeeResult:
     """The `FeeResult` of a UK, EU or Japanese unit: `fee` is the cheapest fee that could apply, `columns` every
     candidate, `highest_fee` the most expensive (None when one of them is not known), `guesses` why a finding
-    judged on the cheapest is only `review`, `doubts` why any finding is."""
+    judged on the cheapest is only `review`, `doubts` why any finding is. `columns`: the columns the reports show
+    the unit can be on (the shipping centre's country); the candidates are cut to them."""
     unit = unit_of(length, width, height, dimension_unit, weight, weight_unit)
     if card.data["system"] == "jp":
         found = _jp_candidates(card, unit, price)
     else:
         found = candidates(card, unit, price, on, category=category, selected=True if apparel else None)
+        if columns:
+            found = [c for c in found if c.column in columns] or found
     doubts = list(card.data.get("always_review", ()))
     known = [c for c in found if c.fee is not None]
     if not known:

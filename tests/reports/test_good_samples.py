@@ -45,6 +45,8 @@ GOOD = [
     ("date_range/ok_es.csv", "date_range", "UTF-8", "comma", 1, dt.date(2026, 1, 5), dt.date(2026, 1, 5)),
     ("date_range/ok_mx.csv", "date_range", "UTF-8", "comma", 1, dt.date(2026, 1, 5), dt.date(2026, 1, 5)),
     ("date_range/ok_jp.csv", "date_range", "Shift_JIS (cp932)", "comma", 2, dt.date(2026, 1, 5), dt.date(2026, 1, 6)),
+    ("amazon_fulfilled_shipments/ok.txt", "amazon_fulfilled_shipments", "UTF-8", "tab", 2, dt.date(2026, 5, 2),
+     dt.date(2026, 5, 4)),
     ("all_orders/ok.txt", "all_orders", "UTF-8 with BOM", "tab", 2, dt.date(2026, 5, 8), dt.date(2026, 5, 9)),
     ("inbound_shipments/ok.json", "inbound_shipments", "UTF-8", "json", 2, None, None),
     ("inbound_shipments/ok.csv", "inbound_shipments", "UTF-8", "comma", 2, None, None),
@@ -644,4 +646,23 @@ def test_sku_economics_78_columns_keeps_the_fulfillment_fee_parts(load_fixtures)
              fulfillment_fees_total=Decimal("43.92"), base_fee_quantity=12, base_fee_total=Decimal("42.48"),
              fuel_surcharge_quantity=12, fuel_surcharge_total=Decimal("1.44"), low_inventory_fee_quantity=None,
              low_inventory_fee_total=None),
+    ]
+
+
+def test_amazon_fulfilled_shipments_48_columns(load_fixtures) -> None:
+    """The 48-column header of GET_AMAZON_FULFILLED_SHIPMENTS_DATA_GENERAL (docs/report-formats.md): the fulfilment
+    centre and sales channel of each shipment item; blank PII columns are left unread."""
+    shipped = ordered(load_fixtures("amazon_fulfilled_shipments/ok.txt").datasets["fulfilled_shipments"])
+    assert shipped.drop("source_file").to_dicts() == [
+        dict(source_line=2, amazon_order_id="202-0000000-0000001", shipment_id="DkXyz1abC",
+             shipment_item_id="DkXyz1abCitem1", amazon_order_item_id="12345678901234",
+             shipment_date=dt.date(2026, 5, 2), shipped_at=dt.datetime(2026, 5, 2, 3, 15, 40, tzinfo=UTC),
+             sku="SKU-UK-1", quantity_shipped=1, currency="GBP", ship_country="GB", fulfillment_center_id="BHX4",
+             fulfillment_channel="Amazon", sales_channel="Amazon.co.uk"),
+        # -07:00 offset: 22:30 on 4 May (the date as printed) is 05:30 UTC on 5 May; blank ship-country is null
+        dict(source_line=3, amazon_order_id="202-0000000-0000002", shipment_id="DkXyz2abC",
+             shipment_item_id="DkXyz2abCitem1", amazon_order_item_id="12345678905678",
+             shipment_date=dt.date(2026, 5, 4), shipped_at=dt.datetime(2026, 5, 5, 5, 30, tzinfo=UTC),
+             sku="SKU-UK-1", quantity_shipped=2, currency="GBP", ship_country=None, fulfillment_center_id="XQZ9",
+             fulfillment_channel="Amazon", sales_channel="Amazon.co.uk"),
     ]

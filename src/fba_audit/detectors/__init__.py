@@ -69,6 +69,8 @@ UNREAD_COLUMNS: dict[str, frozenset[str]] = {
                          "sales_channel", "item_status", "item_tax", "shipping_price", "shipping_tax",
                          "gift_wrap_price", "gift_wrap_tax", "item_promotion_discount", "ship_promotion_discount",
                          "product_name", "ship_country", "is_business_order"}),
+    "fulfilled_shipments": frozenset({"shipment_id", "amazon_order_item_id", "shipped_at", "quantity_shipped",
+                                      "ship_country", "fulfillment_channel"}),
     "inbound_shipments": frozenset({"destination_fulfillment_center_id", "confirmed_need_by_date"}),
     "inbound_shipment_items": frozenset({"quantity_in_case", "release_date"}),
 }

@@ -45,6 +45,13 @@ Pan-EU low-inventory fee is not held) and Canadian charges (the domestic table i
 charges of a peak whose amounts are not known are not judged. The coverage notes name the rate cards (verified,
 partly verified, unverified, none) for the charge dates. See docs/rate-cards.md, "Fulfilment fees outside the US".
 
+With the **Amazon Fulfilled Shipments** report in the folder, the fulfilment centre that shipped an order item
+(`fulfillment-center-id`, mapped to its country) narrows the fees that could apply in the UK and EU: same country as
+the store, the local columns; UK to or from the EU, the remote column; another EU country, EFN (and the local
+column a Pan-EU offer pays). A charge above the most expensive of those, on verified rows, may then be `claimable`.
+A centre code fba-audit does not know leaves the item on every column; the coverage notes count such items and
+name the codes.
+
 Fee corrections Amazon already paid (Reimbursements `FeeCorrection`, settlement `INCORRECT_FEES_ITEMS` /
 `INCORRECT_FEES_NON_ITEMIZED`, Date Range `Fee Correction`) are subtracted once: one that names an order pays that
 order's charges, one that names only the SKU pays its charges up to its date, oldest first, and never more than the
@@ -91,7 +98,7 @@ from decimal import Decimal
 import polars as pl
 
 from fba_audit import ratecards as rc
-from fba_audit import ratecards_fulfilment
+from fba_audit import fulfilment_centres, ratecards_fulfilment
 from fba_audit.context import AuditContext
 from fba_audit.coverage import Judged
 from fba_audit.detectors import _fees
@@ -205,10 +212,11 @@ def _from_profile(profile: tuple) -> tuple[tuple, tuple]:
                                        bool(apparel), sipp, category)
 
 
-def _bases(measures: tuple, price, on, ctx: AuditContext, *, amazon_too: bool = True) -> tuple:
+def _bases(measures: tuple, price, on, ctx: AuditContext, *, amazon_too: bool = True,
+           columns: frozenset[str] | None = None) -> tuple:
     """(Amazon's, yours, the one the charge is judged on): the expected fee from Amazon's measurements and from
     your dimensions (each None when not given or not convertible); yours when it gives a fee. Without `amazon_too`,
-    Amazon's is left out (None) when yours gives a fee."""
+    Amazon's is left out (None) when yours gives a fee. `columns`: the fee columns the shipping centre leaves."""
     amazon_size, seller_size, apparel, sipp, category = measures
 
     def compute(size: tuple | None) -> rc.FeeResult | None:
@@ -216,7 +224,7 @@ def _bases(measures: tuple, price, on, ctx: AuditContext, *, amazon_too: bool = 
             return None
         try:
             return rc.expected_fulfillment_fee(*size, price, marketplace=ctx.marketplace, on=on, apparel=apparel,
-                                               sipp_certified=sipp, category=category)
+                                               sipp_certified=sipp, category=category, columns=columns)
         except ValueError:
             return None  # a unit the rate card cannot convert (e.g. "mm"): no basis rather than a guess
 
@@ -232,8 +240,26 @@ def _upper(basis: rc.FeeResult) -> Decimal:
     return basis.fee_with_extras if basis.fee_with_extras is not None else basis.fee
 
 
-def _expected(item: dict, fp: dict | None, prod: dict | None, ctx: AuditContext, low_inventory: LowInventory) -> dict | None:
-    """The expected fee for one charged order item, or None when nothing can be said or the charge is explained."""
+def _route(shipped_from: tuple[tuple[str, ...], frozenset[str]] | None, ctx: AuditContext, on) -> frozenset[str] | None:
+    """The fee columns an item shipped from those countries can be on (None: any, as without the report)."""
+    card = rc.table_for("fulfillment", ctx.marketplace, on) if shipped_from else None
+    if card is None or card.data.get("system") != "eu":
+        return None
+    names = [c["name"] for c in card.data["columns"]]
+    routes = [fulfilment_centres.route_columns(ctx.marketplace, origin, names) for origin in shipped_from[1]]
+    # A unit split over centres of several countries may be on any of their columns.
+    return None if any(r is None for r in routes) else frozenset().union(*routes)
+
+
+def _joined_labels(candidates: tuple) -> str:
+    labels = sorted({c.label for c in candidates})
+    return " and ".join(labels) if len(labels) < 3 else ", ".join(labels[:-1]) + " or " + labels[-1]
+
+
+def _expected(item: dict, fp: dict | None, prod: dict | None, ctx: AuditContext, low_inventory: LowInventory,
+              shipped_from: tuple[tuple[str, ...], frozenset[str]] | None = None) -> dict | None:
+    """The expected fee for one charged order item, or None when nothing can be said or the charge is explained.
+    `shipped_from`: (the centre codes, their countries) of the item in the Amazon Fulfilled Shipments report."""
     units, on = item["units"], item["posted_date"]
     reasons, notes = set(), set()
     found = _price(item["principal"], units, fp)
@@ -242,9 +268,15 @@ def _expected(item: dict, fp: dict | None, prod: dict | None, ctx: AuditContext,
     price, from_preview = found
     if from_preview:
         reasons.add("the item price was taken from the Fee Preview (no Principal line for the order)")
-    amazon, seller, basis = _bases(_measures(fp, prod), price, on, ctx)
+    columns = _route(shipped_from, ctx, on)
+    amazon, seller, basis = _bases(_measures(fp, prod), price, on, ctx, columns=columns)
     if basis is None or basis.fee is None:
         return None  # no table, apparel or no tier fits: counted as not judged by `detect`, never a guess
+    if columns is not None and basis.columns:
+        codes, countries = shipped_from
+        notes.add(f"the Amazon Fulfilled Shipments report shows it shipped from {', '.join(codes)} "
+                  f"({', '.join(sorted(countries))}): only the fees of "
+                  + _joined_labels(basis.columns) + " could apply")
     upper = _upper(basis)
     charged_pu = item["charged"] / units
     # The low-inventory-level fee is inside the charged line: where SKU Economics gives it, the rest is judged alone.
@@ -317,6 +349,53 @@ def _expected(item: dict, fp: dict | None, prod: dict | None, ctx: AuditContext,
     }
 
 
+def _shipment_centres(fulfilled_shipments: pl.DataFrame | None, ctx: AuditContext) -> pl.DataFrame | None:
+    """Per order item (order_id, sku) of the store, the centre codes that shipped it and their countries (null: a
+    code not in `fulfilment_centres`); None when there is nothing to narrow (no report, or North America)."""
+    if fulfilled_shipments is None or ctx.marketplace in NORTH_AMERICA or fulfilled_shipments.is_empty():
+        return None
+    rows = fulfilled_shipments.filter(in_currency(ctx.currency) & pl.col("fulfillment_center_id").is_not_null())
+    code = pl.col("fulfillment_center_id").cast(pl.String).str.strip_chars().str.to_uppercase()
+    return rows.select(order_id=pl.col("amazon_order_id").cast(pl.String), sku=pl.col("sku").cast(pl.String),
+                       code=code, country=code.replace_strict(fulfilment_centres.countries(), default=None,
+                                                              return_dtype=pl.String))
+
+
+def _shipped_from(fulfilled_shipments: pl.DataFrame | None, flagged: pl.DataFrame,
+                  ctx: AuditContext) -> dict[tuple[str, str], tuple[tuple[str, ...], frozenset[str]]]:
+    """(order_id, sku) -> (the centre codes, their countries), for the flagged items whose every shipping centre
+    is in the table (one unknown code leaves the item on every column)."""
+    centres = _shipment_centres(fulfilled_shipments, ctx)
+    if centres is None or flagged.is_empty():
+        return {}
+    keys = flagged.select(pl.col("order_id").cast(pl.String), pl.col("sku").cast(pl.String)).unique()
+    grouped = centres.join(keys, on=["order_id", "sku"], how="semi").group_by("order_id", "sku").agg(
+        pl.col("code").unique().sort(), pl.col("country"))
+    return {(r["order_id"], r["sku"]): (tuple(r["code"]), frozenset(r["country"]))
+            for r in grouped.iter_rows(named=True) if None not in r["country"]}
+
+
+def _shipment_notes(transactions: pl.DataFrame, fulfilled_shipments: pl.DataFrame | None,
+                    ctx: AuditContext) -> tuple[str, ...]:
+    """How many charged order items the Amazon Fulfilled Shipments report placed, and the centre codes whose country
+    is not known (those items are judged against every fee column, as without the report)."""
+    centres = _shipment_centres(fulfilled_shipments, ctx)
+    if centres is None:
+        return ()
+    items = _fees.order_items(transactions, ctx, fee="fulfillment", price=("principal",)).frame.select(
+        pl.col("order_id").cast(pl.String), pl.col("sku").cast(pl.String)).unique()
+    shipped = centres.join(items, on=["order_id", "sku"], how="semi")
+    per_item = shipped.group_by("order_id", "sku").agg(known=pl.col("country").is_not_null().all())
+    unknown = sorted(shipped.filter(pl.col("country").is_null())["code"].unique().to_list())
+    placed = per_item["known"].sum()
+    note = (f"Amazon Fulfilled Shipments: {placed} of {items.height} order items charged an FBA fulfillment fee "
+            f"placed by the country of the centre that shipped them (fee columns narrowed)")
+    if unknown:
+        note += (f"; {per_item.height - placed} shipped from centres whose country fba-audit does not know "
+                 f"({', '.join(unknown)}): judged against every fee column that could apply")
+    return (note + ".",)
+
+
 class LowInventory:
     """The low-inventory-level fee per unit the SKU Economics report gives for a SKU and day.
 
@@ -351,10 +430,12 @@ class LowInventory:
 
 def detect(*, transactions: pl.DataFrame, fee_preview: pl.DataFrame, products: pl.DataFrame | None = None,
            reimbursements: pl.DataFrame | None = None, sku_economics: pl.DataFrame | None = None,
-           ctx: AuditContext) -> Judged:
+           fulfilled_shipments: pl.DataFrame | None = None, ctx: AuditContext) -> Judged:
     findings, left_out, judged = assess(transactions=transactions, fee_preview=fee_preview, products=products,
-                                        reimbursements=reimbursements, sku_economics=sku_economics, ctx=ctx)
-    return Judged(findings, item=ITEM, judged=judged, not_checked=left_out, notes=_card_notes(transactions, ctx))
+                                        reimbursements=reimbursements, sku_economics=sku_economics,
+                                        fulfilled_shipments=fulfilled_shipments, ctx=ctx)
+    return Judged(findings, item=ITEM, judged=judged, not_checked=left_out,
+                  notes=_card_notes(transactions, ctx) + _shipment_notes(transactions, fulfilled_shipments, ctx))
 
 
 def _card_notes(transactions: pl.DataFrame, ctx: AuditContext) -> tuple[str, ...]:
@@ -393,6 +474,7 @@ def not_judged(items: pl.DataFrame) -> pl.DataFrame:
 
 def assess(*, transactions: pl.DataFrame, fee_preview: pl.DataFrame, products: pl.DataFrame | None = None,
            reimbursements: pl.DataFrame | None = None, sku_economics: pl.DataFrame | None = None,
+           fulfilled_shipments: pl.DataFrame | None = None,
            ctx: AuditContext) -> tuple[pl.DataFrame, pl.DataFrame, int]:
     """(findings, the charges not judged per reason and SKU as `not_judged` gives them, order items judged).
 
@@ -400,7 +482,8 @@ def assess(*, transactions: pl.DataFrame, fee_preview: pl.DataFrame, products: p
     judged item is (tests/detectors/test_fba01_coverage.py tests it in detail).
     """
     charges, previews, catalog, left_out, judged = overcharges(
-        transactions=transactions, fee_preview=fee_preview, products=products, sku_economics=sku_economics, ctx=ctx)
+        transactions=transactions, fee_preview=fee_preview, products=products, sku_economics=sku_economics,
+        fulfilled_shipments=fulfilled_shipments, ctx=ctx)
     # Fee corrections Amazon already paid pay for these first (before FBA10's), each once.
     shares = _fees.correction_shares("fulfillment", charges, _fees.fee_corrections(reimbursements, transactions, ctx))
     rows = []
@@ -450,20 +533,23 @@ def assess(*, transactions: pl.DataFrame, fee_preview: pl.DataFrame, products: p
 
 
 def overcharges(*, transactions: pl.DataFrame, fee_preview: pl.DataFrame | None, products: pl.DataFrame | None,
-                sku_economics: pl.DataFrame | None, ctx: AuditContext) -> tuple[list[dict], dict, dict, pl.DataFrame,
-                                                                              int]:
+                sku_economics: pl.DataFrame | None, ctx: AuditContext,
+                fulfilled_shipments: pl.DataFrame | None = None) -> tuple[list[dict], dict, dict, pl.DataFrame, int]:
     """(the order items charged more than the expected fulfillment fee, one dict per item (see `_expected`); the
     Fee Preview and products.csv rows of their SKUs; the charges not judged, as `not_judged` gives them; the order
     items judged), the same for the same frames within a run: FBA10 spreads the fee corrections after these
     (`_fees.correction_shares`)."""
     if fee_preview is None:
         return [], {}, {}, pl.DataFrame(schema={"reason": pl.String, "item": pl.String}), 0
-    return _fees.remembered("FBA01 overcharges", (transactions, fee_preview, products, sku_economics), ctx,
-                            lambda: _overcharges(transactions, fee_preview, products, sku_economics, ctx))
+    return _fees.remembered("FBA01 overcharges", (transactions, fee_preview, products, sku_economics,
+                                                  fulfilled_shipments), ctx,
+                            lambda: _overcharges(transactions, fee_preview, products, sku_economics, ctx,
+                                                 fulfilled_shipments))
 
 
 def _overcharges(transactions: pl.DataFrame, fee_preview: pl.DataFrame, products: pl.DataFrame | None,
-                 sku_economics: pl.DataFrame | None, ctx: AuditContext) -> tuple:
+                 sku_economics: pl.DataFrame | None, ctx: AuditContext,
+                 fulfilled_shipments: pl.DataFrame | None = None) -> tuple:
     # Per-unit fulfillment fee charged per order item, with the item price for the price band.
     items = _fees.order_items(transactions, ctx, fee="fulfillment", price=("principal",))
     store = pl.col("amazon_store").is_null() | (pl.col("amazon_store") == ctx.marketplace)
@@ -495,14 +581,15 @@ def _overcharges(transactions: pl.DataFrame, fee_preview: pl.DataFrame, products
     judged = items.frame.height - sum(frame.height for frame in unjudged[:-1])
     previews, catalog = (_fees.one_per_sku(frame, flagged["sku"]) for frame in (previews, catalog))
     low_inventory = LowInventory(sku_economics, flagged["sku"], ctx)
+    origins = _shipped_from(fulfilled_shipments, flagged, ctx)
     # Those few are compared one by one (the check that decides, with the review reasons).
     charges = [c for item in flagged.iter_rows(named=True)
-               if (c := _expected(item, previews.get(item["sku"]), catalog.get(item["sku"]), ctx, low_inventory))
-               is not None]
+               if (c := _expected(item, previews.get(item["sku"]), catalog.get(item["sku"]), ctx, low_inventory,
+                                  origins.get((item["order_id"], str(item["sku"]))))) is not None]
     return charges, previews, catalog, left_out, judged
 
 
 DETECTOR = Detector(
     code=CODE, name="fee-size-tier", family="fee", needs=("transactions", "fee_preview"),
-    optional=("products", "reimbursements", "sku_economics"), run=detect, doc=__doc__,
+    optional=("products", "reimbursements", "sku_economics", "fulfilled_shipments"), run=detect, doc=__doc__,
 )

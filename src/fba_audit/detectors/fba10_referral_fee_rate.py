@@ -162,7 +162,8 @@ def _expected(item: dict, category: tuple[str, str], ctx: AuditContext) -> dict 
 
 def detect(*, transactions: pl.DataFrame, fee_preview: pl.DataFrame | None = None,
            products: pl.DataFrame | None = None, reimbursements: pl.DataFrame | None = None,
-           sku_economics: pl.DataFrame | None = None, ctx: AuditContext) -> Judged:
+           sku_economics: pl.DataFrame | None = None, fulfilled_shipments: pl.DataFrame | None = None,
+           ctx: AuditContext) -> Judged:
     # Referral fee charged per order item, with the total sales price (and promotions) of that item; where the
     # schedule's rates apply to the price with VAT or consumption tax (UK, EU, JP), with the taxes on them.
     taxed = rc.prices_include_tax(ctx.marketplace)
@@ -226,7 +227,7 @@ def detect(*, transactions: pl.DataFrame, fee_preview: pl.DataFrame | None = Non
         "referral", charges, _fees.fee_corrections(reimbursements, transactions, ctx),
         earlier=lambda: [c | {"fee": "fulfillment"} for c in fba01_fee_size_tier.overcharges(
             transactions=transactions, fee_preview=fee_preview, products=products, sku_economics=sku_economics,
-            ctx=ctx)[0]],
+            fulfilled_shipments=fulfilled_shipments, ctx=ctx)[0]],
     )
     rows = []
     for g in _fees.group_charges(CODE, ctx, charges, shares):
@@ -295,5 +296,5 @@ def _schedule_notes(items: pl.DataFrame, ctx: AuditContext) -> tuple[str, ...]:
 DETECTOR = Detector(
     code=CODE, name="referral-fee-rate", family="fee", needs=("transactions",),
     # sku_economics: read only to see FBA01's overcharges as FBA01 does (fee corrections pay those first).
-    optional=("fee_preview", "products", "reimbursements", "sku_economics"), run=detect, doc=__doc__,
+    optional=("fee_preview", "products", "reimbursements", "sku_economics", "fulfilled_shipments"), run=detect, doc=__doc__,
 )

@@ -35,6 +35,8 @@ IDENTITY: dict[str, tuple[str, ...]] = {
     "settlements": ("settlement_id",),
     # Order and item status change until the order is closed: newest wins.
     "orders": ("amazon_order_id", "sku", "asin"),
+    # A shipment item is shipped once: monthly downloads that overlap hold the same row.
+    "fulfilled_shipments": ("amazon_order_id", "shipment_item_id", "sku"),
     "inbound_shipments": ("shipment_id",),
     # QuantityReceived grows while a shipment is received: newest wins.
     "inbound_shipment_items": ("shipment_id", "sku", "fnsku"),

@@ -232,6 +232,25 @@ class Orders(_Sourced):
     is_business_order: str = _opt("`is-business-order`.")
 
 
+class FulfilledShipments(_Sourced):
+    """Amazon Fulfilled Shipments: one row per shipment item, with the fulfilment centre that shipped it."""
+
+    amazon_order_id: str = _req("`amazon-order-id`.")
+    shipment_id: str = _opt("`shipment-id`.")
+    shipment_item_id: str = _req("`shipment-item-id`.")
+    amazon_order_item_id: str = _opt("`amazon-order-item-id`.")
+    shipment_date: pl.Date = _opt("`shipment-date`: the date as printed (the offset's own day).")
+    shipped_at: UtcDatetime = _opt("`shipment-date` in UTC.")
+    sku: str = _req("`sku`.")
+    quantity_shipped: pl.Int64 = _req("`quantity-shipped`: units actually shipped.", ge=0)
+    currency: str = _opt("`currency`.")
+    ship_country: str = _opt("`ship-country` (empty in the non-restricted report).")
+    fulfillment_center_id: str = _req(
+        "`fulfillment-center-id`: the FC that shipped the item (its country: `fba_audit.fulfilment_centres`).")
+    fulfillment_channel: str = _opt("`fulfillment-channel`.")
+    sales_channel: str = _opt("`sales-channel` (Amazon.de, Amazon.co.uk, ...).")
+
+
 class InboundShipments(_Sourced):
     """Inbound shipments (Fulfillment Inbound API v0 `getShipments`, or the CSV with its field names)."""
 
@@ -328,6 +347,7 @@ DATASET_MODELS: dict[str, type[_Sourced]] = {
     "transactions": Transactions,
     "settlements": Settlements,
     "orders": Orders,
+    "fulfilled_shipments": FulfilledShipments,
     "inbound_shipments": InboundShipments,
     "inbound_shipment_items": InboundShipmentItems,
     "inbound_transport": InboundTransport,
@@ -352,6 +372,8 @@ REPETITIVE_TEXT: dict[str, frozenset[str]] = {
                                "amount_description", "currency", "fulfillment_id", "source_format"}),
     "orders": frozenset({"order_status", "fulfillment_channel", "sales_channel", "item_status", "currency",
                          "ship_country", "is_business_order"}),
+    "fulfilled_shipments": frozenset({"fulfillment_center_id", "fulfillment_channel", "sales_channel", "currency",
+                                      "ship_country"}),
 }
 
 # The item ids, and refund ids (one per refund, null on every other settlement line). As text each costs a 16-byte

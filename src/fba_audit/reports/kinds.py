@@ -396,6 +396,31 @@ DATE_RANGE = ReportKind(
     ),
 )
 
+# Header: the 48 columns of GET_AMAZON_FULFILLED_SHIPMENTS_DATA_GENERAL (docs/report-formats.md, "Amazon Fulfilled
+# Shipments"). Read for `fulfillment-center-id`: the FC that shipped the order item tells which fee column applies
+# outside North America (fba_audit.fulfilment_centres). PII columns are left unread.
+AMAZON_FULFILLED_SHIPMENTS = ReportKind(
+    key="amazon_fulfilled_shipments",
+    title="Amazon Fulfilled Shipments",
+    datasets=("fulfilled_shipments",),
+    source="report-formats.md: Amazon Fulfilled Shipments (GET_AMAZON_FULFILLED_SHIPMENTS_DATA_GENERAL)",
+    download="Seller Central > Reports > Fulfillment > Sales > Amazon Fulfilled Shipments > Request .txt download",
+    columns=(
+        col("amazon_order_id", "amazon-order-id", required=True),
+        col("shipment_id", "shipment-id"),
+        col("shipment_item_id", "shipment-item-id", required=True),
+        col("amazon_order_item_id", "amazon-order-item-id"),
+        col("shipped_at", "shipment-date", type=TIMESTAMP, date_name="shipment_date"),
+        col("sku", "sku", required=True),
+        col("quantity_shipped", "quantity-shipped", type=INT, required=True),
+        col("currency", "currency"),
+        col("ship_country", "ship-country"),
+        col("fulfillment_center_id", "fulfillment-center-id", required=True),
+        col("fulfillment_channel", "fulfillment-channel"),
+        col("sales_channel", "sales-channel"),
+    ),
+)
+
 ALL_ORDERS = ReportKind(
     key="all_orders",
     title="All Orders",
@@ -566,6 +591,7 @@ REPORT_KINDS: tuple[ReportKind, ...] = (
     CUSTOMER_RETURNS,
     REIMBURSEMENTS,
     FEE_PREVIEW,
+    AMAZON_FULFILLED_SHIPMENTS,
     ALL_ORDERS,
     INBOUND_SHIPMENT_ITEMS,
     INBOUND_SHIPMENTS,

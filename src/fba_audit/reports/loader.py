@@ -61,6 +61,7 @@ PERIOD_COLUMN = {
     "reimbursements": "approval_date",
     "transactions": "posted_date",
     "orders": "purchase_date",
+    "fulfilled_shipments": "shipment_date",
     "sku_economics": "start_date",
 }
 
@@ -461,7 +462,7 @@ def _no_rows(file: str, kind: ReportKind, cr_line_ends: bool) -> Problem:
 # Kinds whose columns become dataset columns of the same name. Settlement V1 and Date Range reshape their
 # columns into amount lines, so they are read whole.
 _ONE_TO_ONE_KINDS = frozenset({"ledger_detail", "inventory_adjustments", "received_inventory", "customer_returns",
-                               "reimbursements", "fee_preview", "all_orders", "products",
+                               "reimbursements", "fee_preview", "all_orders", "amazon_fulfilled_shipments", "products",
                                "inbound_shipments", "inbound_shipment_items", "inbound_transport", "sku_economics"})
 
 

@@ -7,7 +7,6 @@ UNUSED_KINDS: tuple[tuple[str, frozenset[str]], ...] = (
     ("Manage FBA Inventory", frozenset({"afn-fulfillable-quantity", "afn-warehouse-quantity"})),
     ("Removal Order Detail", frozenset({"requested-quantity", "removal-fee"})),
     ("Removal Shipment Detail", frozenset({"removal-order-type", "tracking-number", "shipped-quantity"})),
-    ("Amazon Fulfilled Shipments", frozenset({"shipment-item-id", "amazon-order-item-id"})),
     ("Monthly Storage Fees", frozenset({"estimated_monthly_storage_fee"})),
     ("Inbound Performance (non-compliance)", frozenset({"problem-type", "fba-carton-id"})),
 )
