@@ -219,7 +219,7 @@ def _bases(measures: tuple, price, on, ctx: AuditContext, *, amazon_too: bool = 
     Amazon's is left out (None) when yours gives a fee. `columns`: the fee columns the shipping centre leaves."""
     amazon_size, seller_size, apparel, sipp, category = measures
 
-    def compute(size: tuple | None) -> rc.FeeResult | None:
+    def compute(size: tuple | None, columns: frozenset[str] | None) -> rc.FeeResult | None:
         if size is None:
             return None
         try:
@@ -228,11 +228,12 @@ def _bases(measures: tuple, price, on, ctx: AuditContext, *, amazon_too: bool = 
         except ValueError:
             return None  # a unit the rate card cannot convert (e.g. "mm"): no basis rather than a guess
 
-    seller = compute(seller_size)
-    if not amazon_too and seller is not None and seller.fee is not None:
-        return None, seller, seller
-    amazon = compute(amazon_size)
-    return amazon, seller, seller if seller is not None and seller.fee is not None else amazon
+    seller = compute(seller_size, columns)
+    if seller is not None and seller.fee is not None:
+        # Amazon's measurements then only say its tier: on every column, as the narrowed ones may not price it.
+        return (compute(amazon_size, None) if amazon_too else None), seller, seller
+    amazon = compute(amazon_size, columns)
+    return amazon, seller, amazon
 
 
 def _upper(basis: rc.FeeResult) -> Decimal:
