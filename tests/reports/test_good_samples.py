@@ -666,3 +666,21 @@ def test_amazon_fulfilled_shipments_48_columns(load_fixtures) -> None:
              sku="SKU-UK-1", quantity_shipped=2, currency="GBP", ship_country=None, fulfillment_center_id="XQZ9",
              fulfillment_channel="Amazon", sales_channel="Amazon.co.uk"),
     ]
+
+
+def test_amazon_fulfilled_shipments_bad_quantity_rejected_with_its_line_and_column(tmp_path) -> None:
+    """One bad value rejects its row only, named by file, line and column; the rest of the file is read."""
+    from fba_audit.reports import load_folder
+
+    lines = (FIXTURES / "amazon_fulfilled_shipments" / "ok.txt").read_text(encoding="utf-8").splitlines()
+    cells = lines[2].split("\t")
+    cells[15] = "two"  # quantity-shipped
+    lines[2] = "\t".join(cells)
+    (tmp_path / "shipped.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = load_folder(tmp_path)
+    (summary,) = result.files
+    assert [(p.file, p.line, p.column, p.message) for p in summary.problems] == [
+        ("shipped.txt", 3, "quantity-shipped",
+         'column quantity-shipped has "two", expected a whole number such as 3 or -1; the row was rejected.')]
+    assert accounting(result) == {"shipped.txt": (2, 1, 0, 1)}
+    assert result.datasets["fulfilled_shipments"]["shipment_item_id"].to_list() == ["DkXyz1abCitem1"]
