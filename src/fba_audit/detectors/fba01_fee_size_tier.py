@@ -376,15 +376,14 @@ def _shipped_from(fulfilled_shipments: pl.DataFrame | None, flagged: pl.DataFram
             for r in grouped.iter_rows(named=True) if None not in r["country"]}
 
 
-def _shipment_notes(transactions: pl.DataFrame, fulfilled_shipments: pl.DataFrame | None,
+def _shipment_notes(charged: pl.DataFrame, fulfilled_shipments: pl.DataFrame | None,
                     ctx: AuditContext) -> tuple[str, ...]:
     """How many charged order items the Amazon Fulfilled Shipments report placed, and the centre codes whose country
     is not known (those items are judged against every fee column, as without the report)."""
     centres = _shipment_centres(fulfilled_shipments, ctx)
     if centres is None:
         return ()
-    items = _fees.order_items(transactions, ctx, fee="fulfillment", price=("principal",)).frame.select(
-        pl.col("order_id").cast(pl.String), pl.col("sku").cast(pl.String)).unique()
+    items = charged.select(pl.col("order_id").cast(pl.String), pl.col("sku").cast(pl.String)).unique()
     shipped = centres.join(items, on=["order_id", "sku"], how="semi")
     per_item = shipped.group_by("order_id", "sku").agg(known=pl.col("country").is_not_null().all())
     unknown = sorted(shipped.filter(pl.col("country").is_null())["code"].unique().to_list())
@@ -436,7 +435,9 @@ def detect(*, transactions: pl.DataFrame, fee_preview: pl.DataFrame, products: p
                                         reimbursements=reimbursements, sku_economics=sku_economics,
                                         fulfilled_shipments=fulfilled_shipments, ctx=ctx)
     return Judged(findings, item=ITEM, judged=judged, not_checked=left_out,
-                  notes=_card_notes(transactions, ctx) + _shipment_notes(transactions, fulfilled_shipments, ctx))
+                  notes=_card_notes(transactions, ctx) + overcharges(
+                      transactions=transactions, fee_preview=fee_preview, products=products,
+                      sku_economics=sku_economics, fulfilled_shipments=fulfilled_shipments, ctx=ctx)[5])
 
 
 def _card_notes(transactions: pl.DataFrame, ctx: AuditContext) -> tuple[str, ...]:
@@ -482,7 +483,7 @@ def assess(*, transactions: pl.DataFrame, fee_preview: pl.DataFrame, products: p
     `detect` hands the not-judged frame to the coverage channel (`fba_audit.coverage`), with `ITEM` as what one
     judged item is (tests/detectors/test_fba01_coverage.py tests it in detail).
     """
-    charges, previews, catalog, left_out, judged = overcharges(
+    charges, previews, catalog, left_out, judged, _ = overcharges(
         transactions=transactions, fee_preview=fee_preview, products=products, sku_economics=sku_economics,
         fulfilled_shipments=fulfilled_shipments, ctx=ctx)
     # Fee corrections Amazon already paid pay for these first (before FBA10's), each once.
@@ -535,13 +536,14 @@ def assess(*, transactions: pl.DataFrame, fee_preview: pl.DataFrame, products: p
 
 def overcharges(*, transactions: pl.DataFrame, fee_preview: pl.DataFrame | None, products: pl.DataFrame | None,
                 sku_economics: pl.DataFrame | None, ctx: AuditContext,
-                fulfilled_shipments: pl.DataFrame | None = None) -> tuple[list[dict], dict, dict, pl.DataFrame, int]:
+                fulfilled_shipments: pl.DataFrame | None = None) -> tuple[list[dict], dict, dict, pl.DataFrame, int,
+                                                                          tuple[str, ...]]:
     """(the order items charged more than the expected fulfillment fee, one dict per item (see `_expected`); the
     Fee Preview and products.csv rows of their SKUs; the charges not judged, as `not_judged` gives them; the order
-    items judged), the same for the same frames within a run: FBA10 spreads the fee corrections after these
-    (`_fees.correction_shares`)."""
+    items judged; the coverage notes on the Amazon Fulfilled Shipments report), the same for the same frames within
+    a run: FBA10 spreads the fee corrections after these (`_fees.correction_shares`)."""
     if fee_preview is None:
-        return [], {}, {}, pl.DataFrame(schema={"reason": pl.String, "item": pl.String}), 0
+        return [], {}, {}, pl.DataFrame(schema={"reason": pl.String, "item": pl.String}), 0, ()
     return _fees.remembered("FBA01 overcharges", (transactions, fee_preview, products, sku_economics,
                                                   fulfilled_shipments), ctx,
                             lambda: _overcharges(transactions, fee_preview, products, sku_economics, ctx,
@@ -587,7 +589,7 @@ def _overcharges(transactions: pl.DataFrame, fee_preview: pl.DataFrame, products
     charges = [c for item in flagged.iter_rows(named=True)
                if (c := _expected(item, previews.get(item["sku"]), catalog.get(item["sku"]), ctx, low_inventory,
                                   origins.get((item["order_id"], str(item["sku"]))))) is not None]
-    return charges, previews, catalog, left_out, judged
+    return charges, previews, catalog, left_out, judged, _shipment_notes(items.frame, fulfilled_shipments, ctx)
 
 
 DETECTOR = Detector(
