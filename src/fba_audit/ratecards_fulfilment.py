@@ -297,12 +297,13 @@ def expected_fee(card: rc.RateCard, length: Any, width: Any, height: Any, dimens
     judged on the cheapest is only `review`, `doubts` why any finding is. `columns`: the columns the reports show
     the unit can be on (the shipping centre's country); the candidates are cut to them."""
     unit = unit_of(length, width, height, dimension_unit, weight, weight_unit)
+    narrowed = []
     if card.data["system"] == "jp":
         found = _jp_candidates(card, unit, price)
     else:
         found = candidates(card, unit, price, on, category=category, selected=True if apparel else None)
-        if columns:
-            found = [c for c in found if c.column in columns] or found
+        narrowed = [c for c in found if c.column in columns] if columns else []
+        found = narrowed or found
     doubts = list(card.data.get("always_review", ()))
     known = [c for c in found if c.fee is not None]
     if not known:
@@ -313,7 +314,9 @@ def expected_fee(card: rc.RateCard, length: Any, width: Any, height: Any, dimens
     guesses = ()
     if len(found) > 1:
         unknown = [what for what, several in (
-            ("where the unit shipped from", len({c.column for c in found}) > 1),
+            ("which column applies where it shipped from (in Germany, whether the seller is in the Central Europe "
+             "Programme; between EU stores, Pan-EU or EFN)" if narrowed else "where the unit shipped from",
+             len({c.column for c in found}) > 1),
             ("its fee category", len({c.rate for c in found} - {"low-price"}) > 1),
             ("whether the low-price rate applied", any(c.rate == "low-price" for c in found))) if several]
         guesses = (f"the charge does not show {_joined(unknown)}: of the fees that could apply ({_listed(found)}) "
