@@ -4,9 +4,11 @@ Why: a UK or EU fulfilment charge can be on several columns of the rate card (lo
 settlement line does not say which (docs/rate-cards.md, "Which column applies"). The Amazon Fulfilled Shipments
 report names the centre that shipped each order item (`fulfillment-center-id`); its country narrows the columns.
 
-Amazon names its centres after the IATA code of a nearby airport plus a number (LEJ1: Leipzig/Halle), but an
-airport's catchment can cross a border, so the table (`data/fulfilment_centres.csv`) holds whole codes only, each
-with the site it names. A code not in the table gives no country: the charge is then judged against every column,
+Amazon names its centres after the IATA code of a nearby airport plus a number (LEJ1: Leipzig/Halle; the
+convention as described in "Decoding Amazon's DAX codes", oreateai.com), but an airport's catchment can cross a
+border, so the table (`data/fulfilment_centres.csv`) holds whole codes only, each with the airport and the site it
+names (public lists of Amazon's European sites; no real Amazon Fulfilled Shipments file was seen, so the table
+holds the large, long-established centres only and grows as users' files show more codes). A code not in the table gives no country: the charge is then judged against every column,
 as without the report, and the run counts the item with its code (never guessed from the prefix).
 """
 
