@@ -731,7 +731,9 @@ def test_json_is_exact(two_findings: AuditResult, tmp_path: Path) -> None:
 
 def test_csv_is_exact_and_defuses_formulas(two_findings: AuditResult, tmp_path: Path) -> None:
     # Bytes, not read_text(): universal newlines would hide the line ends.
-    text = write_csv(two_findings, tmp_path / "findings.csv").read_bytes().decode("utf-8")
+    written = write_csv(two_findings, tmp_path / "findings.csv").read_bytes()
+    assert written.startswith(b"\xef\xbb\xbf")
+    text = written.decode("utf-8-sig")
     assert text == (
         ",".join(FINDINGS_COLUMNS) + "\r\n"
         "FBA02:US:X00ABC123:1,FBA02,claimable,US,USD,SKU-A,Measuring Spoons,X00ABC123,B000000001,,,1,3,1234.50,"
@@ -749,6 +751,31 @@ def test_csv_is_exact_and_defuses_formulas(two_findings: AuditResult, tmp_path: 
     assert rows[1]["sku"] == "'" + EVIL_SKU
     assert rows[1]["title"] == "'" + EVIL_TITLE
     assert rows[1]["case_text"] == "Refund\rno return."
+
+
+def test_csv_starts_with_a_byte_order_mark_so_excel_reads_chinese_text(tmp_path: Path) -> None:
+    """Excel on Windows opens a CSV without a BOM in the ANSI code page (cp1252, cp936...): 量勺 would show as
+    mojibake. With the UTF-8 BOM it reads UTF-8; csv readers given utf-8-sig (and polars) skip the mark."""
+    chinese = audit_result(findings_frame([finding("FBA02:US:X00ABC123:1", title="不锈钢量勺 6件套", sku="勺-01")]))
+    written = write_csv(chinese, tmp_path / "findings.csv").read_bytes()
+    assert written[:3] == b"\xef\xbb\xbf"
+    assert written[3:].startswith(b"finding_id,code,")
+    assert written.count(b"\xef\xbb\xbf") == 1
+    rows = list(csv.DictReader(io.StringIO(written.decode("utf-8-sig"), newline="")))
+    assert [(row["finding_id"], row["sku"], row["title"]) for row in rows] == [
+        ("FBA02:US:X00ABC123:1", "勺-01", "不锈钢量勺 6件套")]
+    assert pl.read_csv(tmp_path / "findings.csv", infer_schema=False).columns == list(FINDINGS_COLUMNS)
+
+
+def test_csv_of_no_findings_is_the_header_alone(tmp_path: Path) -> None:
+    empty = audit_result(findings_frame([]))
+    written = write_csv(empty, tmp_path / "findings.csv").read_bytes()
+    assert written == b"\xef\xbb\xbf" + ",".join(FINDINGS_COLUMNS).encode() + b"\r\n"
+
+
+def test_json_of_no_findings_has_an_empty_array(tmp_path: Path) -> None:
+    document = json.loads(write_json(audit_result(findings_frame([])), tmp_path / "findings.json").read_text())
+    assert document["findings"] == []
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,6 @@ from pathlib import Path
 import polars as pl
 
 from fba_audit import __version__
-from fba_audit.findings import FINDINGS_COLUMNS
 from fba_audit.reports.model import FileSummary, Problem
 from fba_audit.results import AuditResult
 
@@ -121,10 +120,11 @@ def plain_value(value: object) -> object:
     return value
 
 
-def finding_records(findings: pl.DataFrame) -> list[dict[str, object]]:
-    """Every finding as a dict of plain values, fields in FINDINGS_COLUMNS order, sorted by finding_id."""
-    ordered = findings.select(FINDINGS_COLUMNS).sort("finding_id")
-    return [{name: plain_value(value) for name, value in row.items()} for row in ordered.iter_rows(named=True)]
+def plain_columns(frame: pl.DataFrame) -> pl.DataFrame:
+    """`frame` with the values `plain_value` gives, column by column: money as exact decimal strings ("1234.50",
+    the column's scale), dates as ISO dates; other columns as they are."""
+    return frame.with_columns(pl.col(name).cast(pl.String) for name, dtype in frame.schema.items()
+                              if isinstance(dtype, pl.Decimal) or dtype == pl.Date)
 
 
 def input_files(result: AuditResult) -> list[FileSummary]:
