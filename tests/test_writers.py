@@ -270,7 +270,7 @@ def test_unknown_language_is_refused() -> None:
 
 def test_sheet_names_in_english(workbook: openpyxl.Workbook) -> None:
     assert workbook.sheetnames == [
-        "Summary", "Cases", "Follow up", "Expiring soon", "FBA02", "FBA07", "FBA08",
+        "Summary", "Cases", "Follow up", "Expiring soon", "FBA02", "FBA07", "FBA08", "Expired",
         "Not checked", "Input problems", "Files", "Evidence",
     ]
 
@@ -278,7 +278,8 @@ def test_sheet_names_in_english(workbook: openpyxl.Workbook) -> None:
 def test_sheet_names_headers_statuses_and_dropdown_in_chinese(zh_workbook_path: Path) -> None:
     book = openpyxl.load_workbook(zh_workbook_path)
     assert book.sheetnames == [
-        "汇总", "索赔案件", "跟进", "即将到期", "FBA02", "FBA07", "FBA08", "未检查项", "输入问题", "输入文件", "证据",
+        "汇总", "索赔案件", "跟进", "即将到期", "FBA02", "FBA07", "FBA08", "已过期", "未检查项", "输入问题", "输入文件",
+        "证据",
     ]
     ws = book["FBA07"]
     headers = [cell.value for cell in ws[1]]
@@ -302,14 +303,13 @@ def test_detector_sheet_has_every_field_then_staff_columns(workbook: openpyxl.Wo
     ws = workbook["FBA02"]
     assert [cell.value for cell in ws[1]] == [*FINDINGS_COLUMNS, *STAFF_COLUMNS]
     assert ws.freeze_panes == "A2"
-    assert ws.auto_filter.ref == "A1:AA10"  # 27 columns, header + 9 findings
-    # claimable (by window_closes), then waiting, then expired
+    assert ws.auto_filter.ref == "A1:AA9"  # 27 columns, header + 8 findings
+    # claimable (by window_closes), then waiting; the expired one is only summed up, on the Expired sheet
     assert column(ws, "finding_id") == [
         *(f"FBA02:US:X00ABC123:2118000100{n}" for n in range(1, 8)),
         "FBA02:US:X00ABC123:21190000001",
-        "FBA02:US:X00ZZZ999:21170000001",
     ]
-    assert column(ws, "status") == ["claimable"] * 7 + ["waiting", "expired"]
+    assert column(ws, "status") == ["claimable"] * 7 + ["waiting"]
 
 
 def test_detector_sheet_row_values_types_and_formats(workbook: openpyxl.Workbook) -> None:
@@ -361,7 +361,7 @@ def test_outcome_dropdown_lists_the_staff_outcomes(workbook: openpyxl.Workbook) 
     (dropdown,) = ws.data_validations.dataValidation
     assert dropdown.type == "list"
     assert dropdown.formula1 == '"filed,reimbursed,denied,not filing"'
-    assert str(dropdown.sqref) == "Z2:Z10"
+    assert str(dropdown.sqref) == "Z2:Z9"
     assert ws["Z1"].value == "outcome"
 
 
@@ -385,7 +385,7 @@ def test_report_text_is_never_a_formula(workbook_path: Path, workbook: openpyxl.
     # And in the file itself: no worksheet holds a formula element.
     with zipfile.ZipFile(workbook_path) as archive:
         sheet_parts = [name for name in archive.namelist() if name.startswith("xl/worksheets/sheet")]
-        assert len(sheet_parts) == 11
+        assert len(sheet_parts) == 12
         for part in sheet_parts:
             tree = ElementTree.fromstring(archive.read(part))
             assert tree.find(f".//{SHEET_MAIN}f") is None, part
@@ -485,7 +485,7 @@ def test_cases_sheet_has_one_row_per_case(workbook: openpyxl.Workbook) -> None:
 
 def test_case_group_is_written_only_for_claimable_findings(workbook: openpyxl.Workbook) -> None:
     fba02_groups = column(workbook["FBA02"], "case_group")
-    assert fba02_groups == ["FBA02-X00ABC123-1"] * 5 + ["FBA02-X00ABC123-2"] * 2 + [None, None]
+    assert fba02_groups == ["FBA02-X00ABC123-1"] * 5 + ["FBA02-X00ABC123-2"] * 2 + [None]
     assert column(workbook["FBA07"], "case_group") == [None, "FBA07-X00FBA07-1"]
 
 
@@ -551,8 +551,11 @@ def test_summary_has_a_bar_chart_of_claimable_value(workbook_path: Path, workboo
 def test_summary_without_findings_says_none_and_has_no_chart(tmp_path: Path) -> None:
     result = audit_result(findings_frame([]))
     book = openpyxl.load_workbook(write_all(result, tmp_path)["xlsx"])
-    assert book.sheetnames == ["Summary", "Cases", "Follow up", "Expiring soon", "Not checked", "Input problems", "Files",
-                               "Evidence"]
+    assert book.sheetnames == ["Summary", "Cases", "Follow up", "Expiring soon", "Expired", "Not checked",
+                               "Input problems", "Files", "Evidence"]
+    assert values(book["Expired"]) == [
+        ["code", "detector", "deadline month", "findings", "units", "not valued", "value", "currency"],
+        ["Total: 0 rows", None, None, 0, 0, 0, None, None]]
     summary = book["Summary"]
     assert summary._charts == []
     assert [row[:2] for row in values(summary)[-2:]] == [
@@ -604,7 +607,9 @@ def test_not_checked_problems_and_files_sheets(workbook: openpyxl.Workbook) -> N
 def test_evidence_sheet_has_one_row_per_evidence_item(workbook: openpyxl.Workbook) -> None:
     rows = values(workbook["Evidence"])
     assert rows[0] == ["finding_id", "code", "file", "line", "report row"]
-    assert len(rows) == 1 + 12 + 2 * 2 + 1
+    # Expired findings are not in the workbook one by one, nor their evidence: FBA02:US:X00ZZZ999:21170000001 is not.
+    assert len(rows) == 1 + 11 + 2 * 2 + 1
+    assert "FBA02:US:X00ZZZ999:21170000001" not in [row[0] for row in rows]
     # The result holds no loaded rows, so there is no report row to show beside file:line.
     assert [row for row in rows[1:-1] if row[1] != "FBA02"] == [
         ["FBA07:US:111-1234567-1234567:EVIL", "FBA07", "settlement.tsv", 12, None],
@@ -615,7 +620,7 @@ def test_evidence_sheet_has_one_row_per_evidence_item(workbook: openpyxl.Workboo
         ["FBA08:US:FBA15ABCDEF:X00SHIP02", "FBA08", "shipments.tsv", 4, None],
         ["FBA08:US:FBA15ABCDEF:X00SHIP02", "FBA08", "ledger.tsv", 5, None],
     ]
-    assert rows[-1] == ["Total: 16 rows", None, None, None, None]
+    assert rows[-1] == ["Total: 15 rows", None, None, None, None]
 
 
 def test_evidence_items_split_only_at_a_numeric_line() -> None:
@@ -872,21 +877,61 @@ def test_workbook_begun_while_the_detectors_run_is_the_same_workbook(month: Audi
     assert streamed["csv"].read_bytes() == whole["csv"].read_bytes()
 
 
-def test_a_detector_sheet_that_fails_while_streaming_fails_the_finish(
-    month: AuditResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from fba_audit.writers import Outputs
-
-    def broken(self, value, kind="text", *, font=None):
-        raise ValueError("unwritable cell")
+def test_a_detector_sheet_that_fails_in_the_writer_process_fails_the_finish(month: AuditResult,
+                                                                           tmp_path: Path) -> None:
+    """The writer's error comes back to the run with what went wrong; nothing is written, no spool is left."""
+    from fba_audit.writers import Outputs, WorkbookWriterError
 
     code = month.findings["code"][0]
     with Outputs(tmp_path, lang="en") as outputs:
-        monkeypatch.setattr("fba_audit.writers.excel._Workbook._cell", broken)
-        outputs.add(code, month.findings.filter(pl.col("code") == code))
-        with pytest.raises(ValueError, match="unwritable cell"):
+        outputs.add(code, month.findings.filter(pl.col("code") == code).drop("status"))
+        with pytest.raises(WorkbookWriterError, match=r'^claims.xlsx could not be written: ColumnNotFoundError: .*"status"') as failed:
             outputs.finish(month)
+    assert "Traceback" in failed.value.details
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_writer_process_killed_part_way_is_an_error_and_the_old_outputs_stay(month: AuditResult,
+                                                                              tmp_path: Path) -> None:
+    import os
+    import signal
+
+    from fba_audit.writers import Outputs, WorkbookWriterError
+
+    before = write_all(month, tmp_path)
+    old = {path.name: path.read_bytes() for path in before.values()}
+    with Outputs(tmp_path, lang="en") as outputs:
+        outputs.add("FBA02", month.findings.filter(pl.col("code") == "FBA02"))
+        os.kill(outputs._workbook._process.pid, signal.SIGKILL)  # as the kernel's memory killer would
+        with pytest.raises(WorkbookWriterError, match=r"^claims.xlsx could not be written: the process writing it "
+                                                      r"was killed by signal 9 before it was saved"):
+            outputs.finish(month)
+    assert {path.name: path.read_bytes() for path in tmp_path.iterdir()} == old
+
+
+def test_run_exits_2_with_one_line_when_the_workbook_cannot_be_written(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from fba_audit.cli import app
+    from fba_audit.writers import WorkbookWriterError
+    from fba_audit.writers.workbook_process import WorkbookProcess
+
+    def killed(self, temporary: Path) -> None:
+        raise WorkbookWriterError("claims.xlsx could not be written: the process writing it was killed by signal 9 "
+                                  "before it was saved (out of memory?); run again, with fewer months of reports if "
+                                  "it happens again.")
+
+    monkeypatch.setattr(WorkbookProcess, "saved_into", killed)
+    samples = Path(__file__).parent.parent / "sample_reports"
+    out = tmp_path / "out"
+    outcome = CliRunner().invoke(app, ["run", str(samples), "--out", str(out), "--as-of", "2026-11-22",
+                                       "--no-ledger", "--fail-on-findings"])
+    assert outcome.exit_code == 2
+    assert ("claims.xlsx could not be written: the process writing it was killed by signal 9 before it was saved "
+            f"(out of memory?); run again, with fewer months of reports if it happens again. Nothing in {out} was "
+            "replaced.") in " ".join(outcome.output.split())
+    assert not out.exists() or list(out.iterdir()) == []
 
 
 def test_outputs_left_without_finish_write_nothing(month: AuditResult, tmp_path: Path) -> None:
@@ -900,12 +945,12 @@ def test_outputs_left_without_finish_write_nothing(month: AuditResult, tmp_path:
 
 
 def test_findings_added_that_the_result_does_not_hold_are_an_error(month: AuditResult, tmp_path: Path) -> None:
-    from fba_audit.writers import Outputs
+    from fba_audit.writers import Outputs, WorkbookWriterError
 
     other = month.findings.head(1).with_columns(code=pl.lit("FBA99"))
     with Outputs(tmp_path) as outputs:
         outputs.add("FBA99", other)
-        with pytest.raises(ValueError, match=r"findings of \['FBA99'\] were added but are not in the result"):
+        with pytest.raises(WorkbookWriterError, match=r"findings of \['FBA99'\] were added but are not in the result"):
             outputs.finish(month)
 
 
@@ -933,22 +978,23 @@ def last_rows(ws, n: int) -> list[list[object]]:
 def test_detector_sheet_ends_with_a_total_row_outside_the_filter(workbook: openpyxl.Workbook) -> None:
     ws = workbook["FBA02"]
     last = openpyxl.utils.get_column_letter(ws.max_column)
-    assert ws.auto_filter.ref == f"A1:{last}10"  # the 9 findings; the total row below is not sorted or filtered with them
+    assert ws.auto_filter.ref == f"A1:{last}9"  # the 8 findings; the total row below is not sorted or filtered with them
     (total,) = last_rows(ws, 1)
-    # 9 findings of 1 unit; valued: 1234.50 + 5 x 10.00 (21180001002-06) + 5.00 (expired) + 7.25 (waiting).
-    assert total[0] == "Total: 9 rows"
-    assert total[FINDINGS_COLUMNS.index("quantity")] == 9
-    assert total[FINDINGS_COLUMNS.index("amount")] == 1296.75
+    # 8 findings of 1 unit (the expired one is on the Expired sheet); valued: 1234.50 + 5 x 10.00 (21180001002-06)
+    # + 7.25 (waiting).
+    assert total[0] == "Total: 8 rows"
+    assert total[FINDINGS_COLUMNS.index("quantity")] == 8
+    assert total[FINDINGS_COLUMNS.index("amount")] == 1291.75
     assert total[FINDINGS_COLUMNS.index("currency")] == "USD"
     filled = {0, *(FINDINGS_COLUMNS.index(name) for name in ("quantity", "amount", "currency"))}
     assert [value for index, value in enumerate(total) if index not in filled] == [None] * (len(total) - 4)
-    cells = ws[11]
+    cells = ws[10]
     assert cells[0].font.b and cells[FINDINGS_COLUMNS.index("quantity")].font.b
     assert cells[FINDINGS_COLUMNS.index("amount")].number_format == "#,##0.00"
     assert cells[FINDINGS_COLUMNS.index("amount")].data_type == "n"  # a number, never a formula
     # The outcome dropdown stays on the findings' rows.
     outcome = header_letter(ws, "outcome")
-    assert str(ws.data_validations.dataValidation[0].sqref) == f"{outcome}2:{outcome}10"
+    assert str(ws.data_validations.dataValidation[0].sqref) == f"{outcome}2:{outcome}9"
 
 
 def test_expiring_soon_total_row(workbook: openpyxl.Workbook) -> None:
@@ -998,7 +1044,7 @@ def test_deadlines_are_coloured_by_the_audit_date_not_the_clock(workbook: openpy
         ]
 
     closes = header_letter(workbook["FBA02"], "window_closes")
-    assert deadline_rules(workbook["FBA02"]) == rules(f"{closes}2:{closes}10")
+    assert deadline_rules(workbook["FBA02"]) == rules(f"{closes}2:{closes}9")
     assert deadline_rules(workbook["FBA07"]) == rules(f"{closes}2:{closes}3")
     assert deadline_rules(workbook["Cases"]) == rules("G2:G5")
     assert deadline_rules(workbook["Expiring soon"]) == rules("D2:D4")
@@ -1147,11 +1193,9 @@ def test_chinese_workbook_explains_each_english_case_text_in_chinese(zh_workbook
         "FBA07：请亚马逊赔偿已退款但买家未退回的商品。1 件，金额 15.00 USD；参考编号 111-7654321-7654321；"
         "请于 2026-11-10 前提交。",
     ]
-    assert column(book["FBA02"], "案件说明（中文）")[-2:] == [
+    assert column(book["FBA02"], "案件说明（中文）")[-1:] == [
         "FBA02：请亚马逊赔偿在运营中心丢失或损坏、既未找回也未赔偿的商品。1 件，金额 7.25 USD；"
         "索赔窗口于 2026-11-10 开启。",
-        "FBA02：请亚马逊赔偿在运营中心丢失或损坏、既未找回也未赔偿的商品。1 件，金额 5.00 USD；"
-        "索赔窗口已于 2026-09-30 关闭。",
     ]
     cases = book["索赔案件"]
     assert [cell.value for cell in cases[1]][-10:] == ["案件文本（英文）", "案件说明（中文）", "卖家平台", "SKU", "FNSKU",

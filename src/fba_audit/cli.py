@@ -311,7 +311,7 @@ def run(
     from fba_audit.api import UnknownDetector, audit
     from fba_audit.detectors import ALL_DETECTORS
     from fba_audit.ledger.run import LedgerRun
-    from fba_audit.writers import OutputFolderError, Outputs, check_output_folder
+    from fba_audit.writers import OutputFolderError, Outputs, WorkbookWriterError, check_output_folder
     from fba_audit.writers.console import (
         coverage_table,
         files_table,
@@ -379,6 +379,11 @@ def run(
             # Disk full, or the folder changed under the run: the three files are one set, the old one stays.
             err.print(f"cannot write the outputs into {_shown(out)}: {printable_name(str(exc))}. Nothing was "
                       "replaced: the files there are those of the previous run, if any.")
+            raise typer.Exit(Exit.ERROR)
+        except WorkbookWriterError as exc:
+            if _Settings.debug and exc.details:
+                err.print(exc.details, markup=False)
+            err.print(f"{printable_name(str(exc))} Nothing in {_shown(out)} was replaced.", markup=False)
             raise typer.Exit(Exit.ERROR)
     console.print(files_table(load.files))
     _cache_line(console, parse_cache, load.files)

@@ -2,6 +2,9 @@
 
 File names are fixed here, never taken from report content, so nothing is written outside `out_dir`. The three
 files are one set: they replace the previous run's together or not at all (`replaced_together`).
+
+openpyxl is imported only where a workbook is written (the workbook's own process, or `write_workbook`), not by a
+run's main process: `write_workbook` is loaded when first asked for.
 """
 
 from __future__ import annotations
@@ -15,17 +18,25 @@ import polars as pl
 from fba_audit._names import printable_name
 from fba_audit.ledger.view import StaffEntry
 from fba_audit.results import AuditResult
-from fba_audit.writers._common import replaced_together
+from fba_audit.writers._common import atomic_write, replaced_together
 from fba_audit.writers.csv_out import write_csv
-from fba_audit.writers.excel import WorkbookStream, write_workbook
 from fba_audit.writers.json_out import write_json
+from fba_audit.writers.workbook_process import WorkbookProcess, WorkbookWriterError
 
 WORKBOOK_NAME = "claims.xlsx"
 JSON_NAME = "findings.json"
 CSV_NAME = "findings.csv"
 
-__all__ = ["OutputFolderError", "Outputs", "check_output_folder", "write_all", "write_csv", "write_json",
-           "write_workbook"]
+__all__ = ["OutputFolderError", "Outputs", "WorkbookWriterError", "check_output_folder", "write_all", "write_csv",
+           "write_json", "write_workbook"]
+
+
+def __getattr__(name: str) -> object:
+    if name == "write_workbook":
+        from fba_audit.writers.excel import write_workbook
+
+        return write_workbook
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class OutputFolderError(Exception):
@@ -71,8 +82,8 @@ class Outputs:
                  detector_titles: Mapping[str, str] | None = None,
                  staff: Mapping[str, StaffEntry] | None = None) -> None:
         self.out_dir = Path(out_dir)
-        self._workbook = WorkbookStream(self.out_dir / WORKBOOK_NAME, lang=lang, per_case=per_case,
-                                        detector_titles=detector_titles, staff=staff)
+        self._workbook = WorkbookProcess(self.out_dir / WORKBOOK_NAME, lang=lang, per_case=per_case,
+                                         detector_titles=detector_titles, staff=staff)
 
     def add(self, code: str, findings: pl.DataFrame) -> None:
         self._workbook.add(code, findings)
@@ -81,13 +92,13 @@ class Outputs:
         """Write claims.xlsx, findings.json and findings.csv into `out_dir` (created if missing).
 
         Returns the written paths keyed by format: "xlsx", "json", "csv". The three replace the old ones together.
+        `WorkbookWriterError` when the workbook could not be written (then nothing is replaced).
         """
+        self._workbook.finish(result)  # the workbook's process writes the other sheets meanwhile
         with replaced_together():
-            return {
-                "xlsx": self._workbook.finish(result),
-                "json": write_json(result, self.out_dir / JSON_NAME),
-                "csv": write_csv(result, self.out_dir / CSV_NAME),
-            }
+            written = {"json": write_json(result, self.out_dir / JSON_NAME),
+                       "csv": write_csv(result, self.out_dir / CSV_NAME)}
+            return {"xlsx": atomic_write(self.out_dir / WORKBOOK_NAME, self._workbook.saved_into), **written}
 
     def close(self) -> None:
         self._workbook.close()

@@ -28,6 +28,12 @@ DEADLINE_MONTH_DAYS = 30
 URGENT_STATUSES = ("claimable", "review")
 
 
+def check_per_case(per_case: int) -> None:
+    """Refused before the audit runs, not when the workbook is finished."""
+    if per_case < 1:
+        raise ValueError(f"per_case must be at least 1, got {per_case}")
+
+
 def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
     """Let `write` fill a temporary file beside `path`, then move it into place in one step.
 

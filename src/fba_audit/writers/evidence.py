@@ -10,10 +10,11 @@ which are the key columns of each report (ids, dates, quantities, amounts, codes
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 
 import polars as pl
 
+from fba_audit.ledger.view import StaffEntry
 from fba_audit.reports.datasets import keyed_like
 from fba_audit.reports.kinds import KINDS_BY_KEY
 from fba_audit.reports.model import LoadResult
@@ -23,6 +24,43 @@ SOURCE_COLUMNS = ("source_file", "source_line")
 MAX_VALUE_CHARS = 80
 MAX_ROW_CHARS = 400
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S%:z"
+
+
+def filed_ids(staff: Mapping[str, StaffEntry]) -> set[str]:
+    """The findings staff filed (a case id, a filing date or an outcome entered), from the staff columns known."""
+    return {fid for fid, entry in staff.items() if entry.case_id or entry.filed_on or entry.outcome}
+
+
+def in_workbook(findings: pl.DataFrame, filed: Collection[str] = ()) -> pl.DataFrame:
+    """The findings the workbook lists one by one: those staff can act on. An expired finding is only summed up
+    (sheet Expired), unless it was filed: its case still needs staff (an outcome to enter, a payment to chase).
+    findings.json and findings.csv list them all."""
+    keep = pl.col("status") != "expired"
+    if filed:
+        keep = keep | pl.col("finding_id").is_in(list(filed))
+    return findings.filter(keep)
+
+
+def cited_lines(findings: pl.DataFrame, filed: Collection[str] = ()) -> set[tuple[str, int]]:
+    """The report lines the Evidence sheet shows: those cited by the findings in the workbook."""
+    return {item for evidence in in_workbook(findings, filed)["evidence"] for item in evidence_items(evidence)
+            if item[1] is not None}
+
+
+def evidence_items(evidence: str) -> list[tuple[str, int | None]]:
+    """Split `"file:line; file:line"` into (file, line); an item without a numeric line keeps line None."""
+    items = []
+    for item in evidence.split(";"):
+        item = item.strip()
+        if not item:
+            continue
+        file, separator, line = item.rpartition(":")
+        # NOTE: only a numeric tail is a line, so "C:\reports\x.tsv" or "reimbursements:(no match)" stay whole.
+        if separator and line.isdigit():
+            items.append((file, int(line)))
+        else:
+            items.append((item, None))
+    return items
 
 
 def report_rows(load: LoadResult | None, cited: Iterable[tuple[str, int]]) -> dict[tuple[str, int], str]:

@@ -2,8 +2,14 @@
 
 Sheets, in order: Summary (totals and a bar chart; with a claim ledger also the money recovered), Cases (claimable
 findings not yet filed, grouped for filing), Follow up (filed cases that need staff's attention, from the claim
-ledger), Expiring soon, one sheet per detector code, Not checked (what each detector could not judge, and why;
-detectors that did not run are rows of it), Input problems, Files, Evidence.
+ledger), Expiring soon, one sheet per detector code, Expired (what late filing cost, per detector and month), Not
+checked (what each detector could not judge, and why; detectors that did not run are rows of it), Input problems,
+Files, Evidence.
+
+The workbook is for action: its detector sheets and the Evidence sheet hold the claimable, review and waiting
+findings (and filed ones, whatever their status); the expired ones, most of the findings of a big account, are
+only added up, and listed one by one in findings.json and findings.csv. No sheet passes Excel's row limit: what does
+not fit is left to those files, and the sheet says so.
 
 The staff columns (`filed_on`, `case_id`, `outcome`, `notes`) of the Cases and detector sheets are read back into
 the claim ledger (fba_audit.ledger.staff); the detector sheets show what the ledger already holds, so a new
@@ -29,12 +35,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import queue
 import re
-import threading
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -63,14 +66,17 @@ from fba_audit.writers._common import (
     GENERATED_BY,
     URGENT_STATUSES,
     atomic_write,
+    check_per_case,
     input_files,
     input_problems,
 )
-from fba_audit.writers.evidence import report_rows
+from fba_audit.writers.evidence import cited_lines, evidence_items, filed_ids, in_workbook, report_rows
 from fba_audit.writers.i18n import DETECTOR_TITLES_ZH, case_explanation_zh, cases_explanation_zh, texts_for
 from fba_audit.writers.links import LINKS
 
 MONEY_FORMAT = "#,##0.00"
+# The most rows an Excel sheet holds (Excel's "Specifications and limits": 1,048,576 rows by 16,384 columns).
+EXCEL_MAX_ROWS = 1_048_576
 DATE_FORMAT = "yyyy-mm-dd"
 # Amazon's inbound claims are filed per shipment; every other claim per item (FNSKU).
 INBOUND_CODES = frozenset(code for code, family in CODE_FAMILY.items() if family == "inbound")
@@ -124,90 +130,33 @@ def write_workbook(
     per_case: int = 5,
     detector_titles: Mapping[str, str] | None = None,
 ) -> Path:
-    """Write the claims workbook to `path` (atomically) and return `path`."""
-    with WorkbookStream(path, lang=lang, per_case=per_case, detector_titles=detector_titles) as stream:
-        return stream.finish(result)
+    """Write the claims workbook to `path` (atomically), in this process, and return `path`.
+
+    `fba-audit run` writes it in a process of its own while the detectors run (`writers.workbook_process`)."""
+    workbook = new_workbook(lang=lang, per_case=per_case, detector_titles=detector_titles)
+    shown = report_rows(result.load, cited_lines(result.findings, filed_ids(result.ledger.staff if result.ledger
+                                                                            else {})))
+
+    def write(temporary: Path) -> None:
+        workbook.finish(result, lambda: shown)
+        workbook.book.save(temporary)
+
+    try:
+        return atomic_write(Path(path), write)
+    finally:
+        workbook.close_open_sheets()
 
 
-class WorkbookStream:
-    """The claims workbook, begun while the detectors run: `add(code, findings)` as each detector finishes writes
-    its sheet in a thread of its own; `finish(result)` writes the other sheets and saves (atomically).
+def new_workbook(*, lang: str = "en", per_case: int = 5, detector_titles: Mapping[str, str] | None = None,
+                 staff: Mapping[str, StaffEntry] | None = None) -> _Workbook:
+    """An empty claims workbook: `detector_sheet` as each detector finishes, then `finish` and save `book`.
 
-    A detector's sheet is a large part of a big workbook, and openpyxl's writing is Python that keeps a core busy:
-    written while the detectors run (polars, which lets go of Python while it works), that time overlaps theirs
-    instead of adding to it (1.1-1.4 s of the 50,000-SKU account's run; no difference measurable at 5,000 and
-    15,000 SKUs). `add` only queues; a sheet that fails is reported by `finish`. Without any `add`, `finish` writes
-    every sheet itself.
-    """
-
-    def __init__(self, path: Path, *, lang: str = "en", per_case: int = 5,
-                 detector_titles: Mapping[str, str] | None = None,
-                 staff: Mapping[str, StaffEntry] | None = None) -> None:
-        """`staff`: the staff columns already known per finding id (from the claim ledger), shown on the detector
-        sheets; those findings are filed and left off the Cases sheet."""
-        _check_per_case(per_case)  # before the audit runs, not when the workbook is finished
-        if lang == "zh":
-            detector_titles = {**(detector_titles or {}), **DETECTOR_TITLES_ZH}
-        self.path = Path(path)
-        self._workbook = _Workbook(texts_for(lang), detector_titles or {}, per_case, staff or {},
-                                   explain_zh=lang == "zh")
-        self._queue: queue.SimpleQueue[tuple[str, pl.DataFrame] | None] = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
-        self._error: BaseException | None = None
-        self._saved = False
-
-    def add(self, code: str, findings: pl.DataFrame) -> None:
-        """Queue one detector's findings (`FINDINGS_COLUMNS`) for its sheet."""
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._write_queued, name="fba-audit-workbook", daemon=True)
-            self._thread.start()
-        self._queue.put((code, findings))
-
-    def _write_queued(self) -> None:
-        while (item := self._queue.get()) is not None:
-            if self._error is None:
-                try:
-                    self._workbook.detector_sheet(*item)
-                except BaseException as exc:  # noqa: BLE001 - raised again by finish, in the caller's thread
-                    self._error = exc
-
-    def _join(self) -> None:
-        if self._thread is not None:
-            self._queue.put(None)
-            self._thread.join()
-            self._thread = None
-
-    def finish(self, result: AuditResult) -> Path:
-        """Write the rest of the workbook for `result` (whose findings are those added, if any) and save it."""
-        self._workbook.look_up_report_rows(result)  # polars, meanwhile: while the last detector sheets are written
-        self._join()
-        if self._error is not None:
-            raise self._error
-
-        def write(temporary: Path) -> None:
-            self._workbook.finish(result)
-            self._workbook.book.save(temporary)
-
-        path = atomic_write(self.path, write)
-        self._saved = True
-        return path
-
-    def close(self) -> None:
-        """Stop writing; after a failure (or without `finish`) close the sheets openpyxl is still streaming."""
-        self._join()
-        if not self._saved:
-            self._workbook.close_open_sheets()
-
-    def __enter__(self) -> WorkbookStream:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-
-def _check_per_case(per_case: int) -> None:
-    if per_case < 1:
-        raise ValueError(f"per_case must be at least 1, got {per_case}")
+    `staff`: the staff columns already known per finding id (from the claim ledger), shown on the detector sheets;
+    those findings are filed and left off the Cases sheet."""
+    check_per_case(per_case)
+    if lang == "zh":
+        detector_titles = {**(detector_titles or {}), **DETECTOR_TITLES_ZH}
+    return _Workbook(texts_for(lang), detector_titles or {}, per_case, staff or {}, explain_zh=lang == "zh")
 
 
 def group_cases(findings: pl.DataFrame, per_case: int = 5) -> list[CaseGroup]:
@@ -216,7 +165,7 @@ def group_cases(findings: pl.DataFrame, per_case: int = 5) -> list[CaseGroup]:
     When a finding lacks its grouping id it falls back to the SKU, then the reference id, then its own id,
     so that it is still filed, just on its own. Labels are deterministic for the same findings.
     """
-    _check_per_case(per_case)
+    check_per_case(per_case)
     claimable = findings.filter(pl.col("status") == "claimable").sort(
         ["code", "window_closes", "finding_id"], nulls_last=True
     )
@@ -233,22 +182,6 @@ def group_cases(findings: pl.DataFrame, per_case: int = 5) -> list[CaseGroup]:
         for number, start in enumerate(range(0, len(rows), per_case), start=1):
             groups.append(CaseGroup(f"{prefix}-{key}-{number}", code, tuple(rows[start : start + per_case])))
     return groups
-
-
-def evidence_items(evidence: str) -> list[tuple[str, int | None]]:
-    """Split `"file:line; file:line"` into (file, line); an item without a numeric line keeps line None."""
-    items = []
-    for item in evidence.split(";"):
-        item = item.strip()
-        if not item:
-            continue
-        file, separator, line = item.rpartition(":")
-        # NOTE: only a numeric tail is a line, so "C:\reports\x.tsv" or "reimbursements:(no match)" stay whole.
-        if separator and line.isdigit():
-            items.append((file, int(line)))
-        else:
-            items.append((item, None))
-    return items
 
 
 def _case_key(row: Mapping[str, Any]) -> str:
@@ -281,6 +214,14 @@ class _Totals:
             totals.add(row)
         return totals
 
+    @classmethod
+    def of_frame(cls, findings: pl.DataFrame) -> _Totals:
+        """The same for a frame of findings, added up by polars (exact: Decimal sums)."""
+        valued = (findings.filter(pl.col("amount").is_not_null())
+                  .group_by(pl.col("currency").fill_null("")).agg(pl.col("amount").sum()))
+        return cls(findings.height, int(findings["quantity"].sum()), findings["amount"].null_count(),
+                   dict(valued.iter_rows()))
+
 
 @dataclass(frozen=True)
 class _Column:
@@ -308,39 +249,39 @@ class _Workbook:
         self.explain_zh = explain_zh
         self.book = Workbook(write_only=True)
         self.detector_sheets: dict[str, Any] = {}
+        self.added_without_sheet: set[str] = set()  # codes added whose findings had nothing to list (all expired)
         # (sheet, range) of every deadline column: coloured by `finish`, once the audit date is known (a sheet's
         # conditional formats are written when the workbook is saved, after its rows).
         self.deadline_ranges: list[tuple[Any, str]] = []
-        self._lookups = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fba-audit-evidence")
-        self._report_rows: Future[dict[tuple[str, int], str]] | None = None
 
-    def look_up_report_rows(self, result: AuditResult) -> None:
-        """Begin finding the report rows the Evidence sheet shows, in a thread: polars' work, which lets go of
-        Python, so it overlaps the sheets written before the Evidence sheet instead of adding to them."""
-        if self._report_rows is None:
-            cited = {item for evidence in result.findings["evidence"] for item in evidence_items(evidence)
-                     if item[1] is not None}
-            self._report_rows = self._lookups.submit(report_rows, result.load, cited)
+    def finish(self, result: AuditResult, report_rows: Callable[[], Mapping[tuple[str, int], str]]) -> None:
+        """Write the sheets other than the detector sheets added so far, and put them all in order.
 
-    def finish(self, result: AuditResult) -> None:
-        self.look_up_report_rows(result)
+        `report_rows` gives the report row of every line `cited_lines` names; it is called for the Evidence sheet,
+        which comes last, so a writer in another process can begin before the rows are looked up."""
         self.result = result
+        self.report_rows = report_rows
         if result.ledger is not None:
             self.staff.update(result.ledger.staff)
-        self.rows = list(result.findings.select(FINDINGS_COLUMNS).iter_rows(named=True))
-        self.cases = group_cases(self._not_filed(result.findings), self.per_case)
+        filed = self._filed_ids()
+        listed = in_workbook(result.findings.select(FINDINGS_COLUMNS), filed)
+        self.rows = list(listed.iter_rows(named=True))
+        self.expired = result.findings.filter(pl.col("status") == "expired")
+        self.expired_unfiled = self.expired.filter(~pl.col("finding_id").is_in(list(filed)))
+        self.cases = group_cases(self._not_filed(listed), self.per_case)
         self.case_of = {row["finding_id"]: case.label for case in self.cases for row in case.findings}
-        valued_currencies = {row["currency"] or "" for row in self.rows if row["amount"] is not None}
-        self.currencies = sorted(valued_currencies)
+        valued = result.findings.filter(pl.col("amount").is_not_null())["currency"].fill_null("")
+        self.currencies = sorted(set(valued))
+        added = set(self.detector_sheets) | self.added_without_sheet
+        unknown = sorted(added - set(result.findings["code"]))
+        if unknown:
+            raise ValueError(f"findings of {unknown} were added but are not in the result")
         codes = sorted({row["code"] for row in self.rows})
-        if not set(self.detector_sheets) <= set(codes):
-            raise ValueError(f"findings of {sorted(set(self.detector_sheets) - set(codes))} were added but are not in "
-                             "the result")
         for code in codes:
             if code not in self.detector_sheets:
-                self.detector_sheet(code, result.findings.filter(pl.col("code") == code))
+                self.detector_sheet(code, listed.filter(pl.col("code") == code))
         order = [self._summary_sheet(), self._cases_sheet(), self._follow_up_sheet(), self._expiring_sheet(),
-                 *(self.detector_sheets[code] for code in codes),
+                 *(self.detector_sheets[code] for code in codes), self._expired_sheet(),
                  self._not_checked_sheet(), self._problems_sheet(), self._files_sheet(), self._evidence_sheet()]
         self._colour_deadlines(result.as_of)
         # Detector sheets were made as their detectors finished: the sheets go in reading order for the save.
@@ -359,7 +300,6 @@ class _Workbook:
                 # NOTE: a second error here would hide the one being raised, which is the one that matters.
                 with contextlib.suppress(Exception):
                     ws.close()
-        self._lookups.shutdown(cancel_futures=True)
 
     # ---- sheets ----
 
@@ -405,7 +345,8 @@ class _Workbook:
         status_headers = [None, t["col.status"], *headers[2:], *value_headers]
         lines.append([self._cell(ws, header, font=HEADER_FONT) for header in status_headers])
         for status in STATUSES:
-            totals = _Totals.of(row for row in self.rows if row["status"] == status)
+            totals = (_Totals.of_frame(self.expired) if status == "expired"
+                      else _Totals.of(row for row in self.rows if row["status"] == status))
             lines.append(self._totals_cells(ws, [t[f"summary.{status}"], t[f"status.{status}"]], totals))
         lines.append([])
 
@@ -616,9 +557,14 @@ class _Workbook:
                                  row_marketplaces=[row["marketplace"] for row in expiring])
 
     def detector_sheet(self, code: str, findings: pl.DataFrame) -> None:
-        """The sheet of one detector's findings (`FINDINGS_COLUMNS`), nearest deadline first; none without any."""
-        if findings.is_empty():
+        """The sheet of one detector's findings (`FINDINGS_COLUMNS`), nearest deadline first; expired findings are
+        left out (the Expired sheet sums them up), and a detector with nothing else gets no sheet."""
+        listed = in_workbook(findings, self._filed_ids())
+        if listed.is_empty():
+            if not findings.is_empty():
+                self.added_without_sheet.add(code)
             return
+        findings = listed
         t = self.texts
         columns = [self._finding_column(name) for name in FINDINGS_COLUMNS] + [
             *([_Column(t["col.explanation_zh"], "wrap")] if self.explain_zh else []),
@@ -665,7 +611,7 @@ class _Workbook:
         letter = get_column_letter(column)
         outcomes = ",".join(self.texts[key] for key in OUTCOME_KEYS)
         dropdown = DataValidation(type="list", formula1=f'"{outcomes}"', allow_blank=True, showErrorMessage=True)
-        dropdown.add(f"{letter}2:{letter}{max(rows, 1) + 1}")
+        dropdown.add(f"{letter}2:{letter}{min(max(rows, 1) + 1, EXCEL_MAX_ROWS)}")
         ws.data_validations.append(dropdown)
 
     def _staff_values(self, finding_id: str) -> list[object]:
@@ -676,12 +622,41 @@ class _Workbook:
         return [entry.filed_on, entry.case_id, outcome, entry.notes]
 
     def _filed_ids(self) -> set[str]:
-        return {fid for fid, entry in self.staff.items() if entry.case_id or entry.filed_on or entry.outcome}
+        return filed_ids(self.staff)
 
     def _not_filed(self, findings: pl.DataFrame) -> pl.DataFrame:
         """Findings without a case: only these are offered for filing (a filed claim is never listed as new)."""
         filed = self._filed_ids()
         return findings.filter(~pl.col("finding_id").is_in(list(filed))) if filed else findings
+
+    def _expired_sheet(self) -> Any:
+        """What late filing cost: expired findings never filed, added up per detector and the month their window
+        closed (a filed one stays on its detector sheet, for its case).
+
+        One by one they would be most of a big account's workbook (69 % of the findings of one simulated account)
+        while nobody can file them any more; findings.json and findings.csv list every one."""
+        t = self.texts
+        columns = [
+            _Column(t["col.code"]),
+            _Column(t["col.title"], width=TEXT_WIDTH_CAP),
+            _Column(t["col.deadline_month"], note=t["note.deadline_month"]),
+            _Column(t["col.findings"], "int", t["note.expired"], total=True),
+            _Column(t["col.units"], "int", total=True),
+            _Column(t["col.not_valued"], "int", total=True),
+            _Column(t["col.value"], "money"),
+            _Column(t["col.currency"], currency=True),
+        ]
+        months = (
+            self.expired_unfiled.group_by(
+                "code", pl.coalesce("window_closes", "event_date").dt.strftime("%Y-%m").alias("month"), "currency")
+            .agg(pl.len(), pl.col("quantity").sum(), pl.col("amount").null_count().alias("not_valued"),
+                 pl.col("amount").sum().alias("value"), pl.col("amount").is_not_null().any().alias("valued"))
+            .sort("code", "month", "currency", nulls_last=True)  # group_by order is not stable
+        )
+        rows = [[code, self.detector_titles.get(code), month, count, units, not_valued, value if valued else None,
+                 currency]
+                for code, month, currency, count, units, not_valued, value, valued in months.iter_rows()]
+        return self._table_sheet(t["sheet.expired"], columns, rows)
 
     def _not_checked_sheet(self) -> Any:
         """One row per detector and reason it could not judge items for (every item listed); a detector that
@@ -759,8 +734,7 @@ class _Workbook:
             for row in sorted(self.rows, key=lambda row: row["finding_id"])
             for file, line in evidence_items(row["evidence"])
         ]
-        shown = self._report_rows.result()  # begun by finish
-        self._lookups.shutdown()
+        shown = self.report_rows()
         rows = [[*item, shown.get((item[2], item[3]))] for item in cited]
         return self._table_sheet(t["sheet.evidence"], columns, rows)
 
@@ -782,6 +756,14 @@ class _Workbook:
         ws.append([self._header_cell(ws, column) for column in columns])
         linked = [(index, LINKS[column.link]) for index, column in enumerate(columns) if column.link]
         kinds = [column.kind for column in columns]
+        totals = _total_rows(columns, rows, self.texts)
+        # Excel opens no sheet longer than its row limit: what does not fit is left to findings.csv and .json, and
+        # a row under the totals says so. The totals still add up every row.
+        fitting = EXCEL_MAX_ROWS - 1 - len(totals)
+        left_out = 0
+        if len(rows) > fitting:
+            left_out = len(rows) - (fitting - 1)
+            rows, every_row = rows[:fitting - 1], rows
         for number, row in enumerate(rows):
             cells = [self._cell(ws, value, kind) for value, kind in zip(row, kinds, strict=True)]
             where = row_marketplaces[number] if row_marketplaces is not None else marketplace
@@ -793,9 +775,12 @@ class _Workbook:
         last_letter = get_column_letter(len(columns))
         # The filter covers the items only, so that sorting or filtering them never moves the totals.
         ws.auto_filter.ref = f"A1:{last_letter}{len(rows) + 1}"
-        for total in _total_rows(columns, rows, self.texts):
+        for total in totals:
             ws.append([self._cell(ws, value, column.kind, font=HEADER_FONT)
                        for value, column in zip(total, columns, strict=True)])
+        if left_out:
+            ws.append([self._cell(ws, self.texts["table.left_out"].format(
+                shown=len(rows), count=len(every_row), left_out=left_out), font=HEADER_FONT)])
         for index, column in enumerate(columns, start=1):
             if column.deadline and rows:
                 letter = get_column_letter(index)

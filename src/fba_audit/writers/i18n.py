@@ -145,6 +145,18 @@ EN: dict[str, str] = {
     "summary.chart_title": "Claimable value by detector",
     # The claim ledger: the Follow up sheet and the recovery block of the Summary.
     "sheet.follow_up": "Follow up",
+    # The Expired sheet, and a table longer than Excel allows.
+    "sheet.expired": "Expired",
+    "col.deadline_month": "deadline month",
+    "note.deadline_month": "The month the claim window closed, before the audit date.",
+    "note.expired": (
+        "Findings whose claim window closed before they were filed: what late filing cost. Each one is listed in "
+        "findings.csv and findings.json."
+    ),
+    "table.left_out": (
+        "Only the first {shown:,} of {count:,} rows fit in an Excel sheet: the other {left_out:,} are in findings.csv "
+        "and findings.json."
+    ),
     "col.follow_up_kind": "follow up",
     "col.action": "what to do next",
     "col.act_by": "act by",
@@ -280,6 +292,11 @@ ZH: dict[str, str] = {
     "summary.none": "无",
     "summary.chart_title": "各检测可索赔金额",
     "sheet.follow_up": "跟进",
+    "sheet.expired": "已过期",
+    "col.deadline_month": "截止月份",
+    "note.deadline_month": "索赔窗口关闭的月份（在审计日期之前）。",
+    "note.expired": "索赔窗口在提交前已关闭的发现：延误提交造成的损失。每一项都列在 findings.csv 和 findings.json 中。",
+    "table.left_out": "Excel 工作表只能容纳前 {shown:,} 行（共 {count:,} 行）：其余 {left_out:,} 行见 findings.csv 和 findings.json。",
     "col.follow_up_kind": "跟进类型",
     "col.action": "下一步操作",
     "col.act_by": "截止处理日",

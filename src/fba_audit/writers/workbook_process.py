@@ -1,0 +1,204 @@
+"""claims.xlsx written in a process of its own, while the detectors run.
+
+openpyxl's writing is Python that keeps a core busy for seconds on a big account. In a thread of the audit's own
+process it competed with the detectors for the interpreter (a detector that took 0.16 s alone took 1.2 s beside it)
+and what it had not done by the end of the run was added to the run's time. In its own process it takes a core,
+not the interpreter: the detectors keep theirs, and the workbook costs wall time only where it outlasts them.
+
+What crosses over: each detector's findings as an Arrow IPC file in a spool folder inside the output folder (the
+same disk as the outputs; removed at the end), and small messages on a pipe: the finished result without its
+loaded frames (coverage, files, problems, ledger view), and the report rows the Evidence sheet shows, looked up in
+this process, which holds the loaded reports, while the other one writes the first sheets. The writer saves into
+the spool folder; `finish` then moves the file into place with the other outputs, as one set
+(`_common.replaced_together`).
+
+A writer that fails, or dies (the memory killer, a signal), is an error of the run: `WorkbookWriterError` names what
+happened, nothing is replaced, and the run exits 2. A process that may not start children of its own (a daemonic
+multiprocessing worker) writes the workbook itself, as `write_workbook` does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import multiprocessing
+import shutil
+import threading
+import traceback
+import uuid
+from collections.abc import Mapping
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+
+import polars as pl
+
+from fba_audit.findings import FINDINGS_COLUMNS
+from fba_audit.ledger.view import StaffEntry
+from fba_audit.results import AuditResult
+from fba_audit.writers._common import check_per_case
+from fba_audit.writers.evidence import cited_lines, filed_ids, report_rows
+from fba_audit.writers.i18n import texts_for
+
+SPOOL_PREFIX = ".fba-audit-workbook-"
+REPORT_ROWS_SCHEMA = {"file": pl.String, "line": pl.Int64, "text": pl.String}
+
+
+class WorkbookWriterError(RuntimeError):
+    """claims.xlsx could not be written: the message says why; `details` holds the writer's traceback, if any."""
+
+    def __init__(self, message: str, details: str = "") -> None:
+        super().__init__(message)
+        self.details = details
+
+
+class WorkbookProcess:
+    """The claims workbook written by another process: `add(code, findings)` as each detector finishes (from any
+    thread), `finish(result)` once the audit is done, then `saved_into(temporary)` to take the saved file."""
+
+    def __init__(self, path: Path, *, lang: str = "en", per_case: int = 5,
+                 detector_titles: Mapping[str, str] | None = None,
+                 staff: Mapping[str, StaffEntry] | None = None) -> None:
+        check_per_case(per_case)  # before the audit runs, not when the workbook is finished
+        texts_for(lang)
+        self.path = Path(path)
+        self._options = {"lang": lang, "per_case": per_case, "detector_titles": dict(detector_titles or {}),
+                         "staff": dict(staff or {})}
+        self._spool: Path | None = None
+        self._created: list[Path] = []  # folders made for the spool, removed again when nothing was written
+        self._lock = threading.Lock()  # detectors finish on two threads; one message at a time on the pipe
+        self._sent = 0
+        self._lost: BaseException | None = None  # a message the writer never got: it has stopped
+        self._finished = False
+        context = multiprocessing.get_context("spawn")  # not fork: polars' thread pool does not survive a fork
+        self._connection, child_end = context.Pipe()
+        self._process = context.Process(target=_serve, args=(child_end, self._options), name="fba-audit-workbook",
+                                         daemon=True)
+        # Started now, so that its imports (polars, openpyxl) overlap the loading of the reports.
+        self._process.start()
+        child_end.close()
+
+    def add(self, code: str, findings: pl.DataFrame) -> None:
+        """Hand over one detector's findings (`FINDINGS_COLUMNS`) for its sheet; never raises (`finish` does)."""
+        with self._lock:
+            if self._lost is not None:
+                return
+            try:
+                part = self._spool_file(f"{self._sent}.arrow")
+                findings.write_ipc(part)
+                self._connection.send(("sheet", code, str(part)))
+                self._sent += 1
+            except BaseException as exc:  # noqa: BLE001 - on a detector's thread: kept for finish to report
+                self._lost = exc
+
+    def finish(self, result: AuditResult) -> None:
+        """Hand over the finished result; the writer writes the other sheets and saves while this returns. The
+        report rows the Evidence sheet shows are looked up here meanwhile (polars, in this process)."""
+        light = dataclasses.replace(result, findings=result.findings.clear())
+        if result.load is not None:
+            light.load = dataclasses.replace(result.load, datasets={}, titles=result.load.titles.clear())
+        findings = self._spool_file("result.arrow")
+        with self._lock:
+            try:
+                result.findings.select(FINDINGS_COLUMNS).write_ipc(findings)
+                self._connection.send(("result", light, str(findings)))
+            except (OSError, EOFError, ValueError) as exc:
+                self._lost = self._lost or exc
+        if self._lost is not None:
+            return  # saved_into reports why the writer stopped
+        staff = {**self._options["staff"], **(result.ledger.staff if result.ledger is not None else {})}
+        shown = report_rows(result.load, cited_lines(result.findings, filed_ids(staff)))
+        rows = self._spool_file("report_rows.arrow")
+        pl.DataFrame([(file, line, text) for (file, line), text in shown.items()], schema=REPORT_ROWS_SCHEMA,
+                     orient="row").write_ipc(rows)
+        with contextlib.suppress(OSError, EOFError, ValueError):
+            self._connection.send(("report_rows", str(rows), str(self._spool_file("claims.xlsx"))))
+
+    def saved_into(self, temporary: Path) -> None:
+        """Wait for the writer, then move the saved workbook to `temporary` (for `atomic_write`)."""
+        if self._lost is not None and not isinstance(self._lost, (ConnectionError, EOFError)):
+            # Not the pipe (a writer that stopped says why below): this side could not hand the findings over.
+            raise WorkbookWriterError(f"claims.xlsx could not be written: {type(self._lost).__name__}: {self._lost}")
+        reply = self._reply()
+        if reply[0] != "saved":
+            _, message, details = reply
+            raise WorkbookWriterError(f"claims.xlsx could not be written: {message}", details)
+        Path(reply[1]).replace(temporary)
+        self._finished = True
+
+    def _reply(self) -> tuple:
+        ready = wait([self._connection, self._process.sentinel])
+        if self._connection in ready:
+            with contextlib.suppress(EOFError, OSError):  # the writer ended without a word: said below
+                return self._connection.recv()
+        self._process.join()
+        code = self._process.exitcode
+        how = f"was killed by signal {-code}" if code is not None and code < 0 else f"ended with status {code}"
+        return ("failed", f"the process writing it {how} before it was saved (out of memory?); run again, with "
+                          "fewer months of reports if it happens again.", "")
+
+    def close(self) -> None:
+        """Stop the writer if it still runs and remove the spool folder (and any folder made for it)."""
+        with contextlib.suppress(OSError, ValueError):
+            self._connection.send(("stop",))
+        # A writer stopped part-way gets a moment to close its sheets (openpyxl's spool files), no more.
+        self._process.join(timeout=None if self._finished else 2)
+        if self._process.is_alive():
+            self._process.kill()
+            self._process.join()
+        self._connection.close()
+        if self._spool is not None:
+            shutil.rmtree(self._spool, ignore_errors=True)
+        for folder in reversed(self._created):
+            with contextlib.suppress(OSError):
+                folder.rmdir()  # only when empty: a run that wrote its outputs keeps the folder
+
+    def _spool_file(self, name: str) -> Path:
+        if self._spool is None:
+            out_dir = self.path.parent
+            self._created = [folder for folder in reversed((out_dir, *out_dir.parents)) if not folder.exists()]
+            spool = out_dir / f"{SPOOL_PREFIX}{uuid.uuid4().hex}.tmp"
+            spool.mkdir(parents=True)
+            self._spool = spool
+        return self._spool / name
+
+
+def _serve(connection: Connection, options: dict) -> None:
+    """The writer process: a detector sheet per "sheet" message, then the rest for "result" and "report_rows"."""
+    workbook = None
+    try:
+        from fba_audit.writers.excel import new_workbook
+
+        workbook = new_workbook(**options)
+        while True:
+            message = connection.recv()
+            if message[0] == "stop":
+                return
+            if message[0] == "sheet":
+                _, code, part = message
+                workbook.detector_sheet(code, pl.read_ipc(part))
+            elif message[0] == "result":
+                _, result, findings = message
+                result.findings = pl.read_ipc(findings)
+                saved: list[str] = []
+
+                def shown() -> dict[tuple[str, int], str]:
+                    reply = connection.recv()
+                    if reply[0] != "report_rows":
+                        raise EOFError("the run stopped before the workbook was finished")
+                    saved.append(reply[2])
+                    rows = pl.read_ipc(reply[1])
+                    return {(file, line): text for file, line, text in rows.iter_rows()}
+
+                workbook.finish(result, shown)
+                workbook.book.save(saved[0])
+                connection.send(("saved", saved[0]))
+                return
+    except EOFError:
+        return  # the run ended (or stopped) without finishing the workbook: nothing to report to anyone
+    except BaseException as exc:  # noqa: BLE001 - reported to the run, which exits 2
+        with contextlib.suppress(OSError, ValueError):
+            connection.send(("failed", f"{type(exc).__name__}: {exc}", traceback.format_exc()))
+    finally:
+        if workbook is not None:
+            workbook.close_open_sheets()
+        connection.close()
