@@ -567,6 +567,90 @@ def test_summary_without_findings_says_none_and_has_no_chart(tmp_path: Path) -> 
     assert book["Cases"].auto_filter.ref == "A1:R1"
 
 
+# ---- expired findings and Excel's row limit ----
+
+
+def test_expired_sheet_adds_up_what_late_filing_cost(workbook: openpyxl.Workbook) -> None:
+    # The month's one expired finding: FBA02 X00ZZZ999, 1 unit, 5.00 USD, window closed 2026-09-30.
+    assert values(workbook["Expired"]) == [
+        ["code", "detector", "deadline month", "findings", "units", "not valued", "value", "currency"],
+        ["FBA02", "Lost or damaged in the warehouse", "2026-09", 1, 1, 0, 5.0, "USD"],
+        ["Total: 1 row", None, None, 1, 1, 0, 5.0, "USD"],
+    ]
+    assert "findings.csv and findings.json" in workbook["Expired"]["D1"].comment.text
+    # The Summary still counts it among all findings by status.
+    summary = {row[0]: row[1:] for row in workbook["Summary"].iter_rows(values_only=True) if row and row[0]}
+    assert summary["Lost: window expired"][:5] == ("expired", 1, 1, 0, 5.0)
+
+
+def test_expired_findings_are_summed_per_detector_and_month_and_a_filed_one_stays_listed(tmp_path: Path) -> None:
+    from fba_audit.ledger.view import StaffEntry
+    from fba_audit.writers import Outputs
+
+    def expired(finding_id: str, closes: dt.date, **fields: object) -> dict[str, object]:
+        return finding(finding_id, status="expired", window_closes=closes, **fields)
+
+    rows = [
+        expired("FBA02:US:X00A:1", dt.date(2026, 8, 3), amount=Decimal("3.00")),
+        expired("FBA02:US:X00A:2", dt.date(2026, 8, 31), amount=Decimal("4.50"), quantity=2),
+        expired("FBA02:US:X00A:3", dt.date(2026, 9, 1), amount=None, valuation_basis="none"),
+        expired("FBA07:US:111-1:S", dt.date(2026, 8, 15), amount=Decimal("12.00"), quantity=2),
+        expired("FBA07:US:111-2:S", dt.date(2026, 8, 16), amount=Decimal("0.01")),  # filed: stays on FBA07
+        finding("FBA07:US:111-3:S", window_closes=dt.date(2026, 11, 20)),
+    ]
+    result = audit_result(findings_frame(rows))
+    staff = {"FBA07:US:111-2:S": StaffEntry(filed_on=dt.date(2026, 8, 10), case_id="12345678901")}
+    with Outputs(tmp_path, staff=staff) as outputs:
+        for code in ("FBA07", "FBA02"):
+            outputs.add(code, result.findings.filter(pl.col("code") == code))
+        written = outputs.finish(result)
+    book = openpyxl.load_workbook(written["xlsx"])
+    assert book.sheetnames == ["Summary", "Cases", "Follow up", "Expiring soon", "FBA07", "Expired", "Not checked",
+                               "Input problems", "Files", "Evidence"]
+    assert values(book["Expired"])[1:] == [
+        ["FBA02", None, "2026-08", 2, 3, 0, 7.5, "USD"],
+        ["FBA02", None, "2026-09", 1, 1, 1, None, "USD"],
+        ["FBA07", None, "2026-08", 1, 2, 0, 12.0, "USD"],
+        ["Total: 3 rows", None, None, 4, 6, 1, 19.5, "USD"],
+    ]
+    fba07 = book["FBA07"]
+    assert column(fba07, "finding_id") == ["FBA07:US:111-3:S", "FBA07:US:111-2:S"]
+    assert column(fba07, "case_id") == [None, "12345678901"]
+    assert sorted({row[0] for row in values(book["Evidence"])[1:-1]}) == ["FBA07:US:111-2:S", "FBA07:US:111-3:S"]
+    # findings.csv and findings.json list every finding.
+    assert len(json.loads(written["json"].read_text(encoding="utf-8"))["findings"]) == 6
+    assert written["csv"].read_bytes().count(b"\r\n") == 1 + 6
+
+
+def test_a_sheet_longer_than_excel_allows_leaves_the_rest_to_the_csv_and_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Excel's limit is 1,048,576 rows; 8 here, so that 10 findings do not fit: header, 5 findings, total, note.
+    monkeypatch.setattr("fba_audit.writers.excel.EXCEL_MAX_ROWS", 8)
+    rows = [fba02_lost(n, dt.date(2026, 11, 10 + n), evidence=f"ledger.tsv:{n}") for n in range(10)]
+    ws = openpyxl.load_workbook(write_workbook(audit_result(findings_frame(rows)), tmp_path / "claims.xlsx"))["FBA02"]
+    assert ws.max_row == 8
+    assert column(ws, "finding_id") == [f"FBA02:US:X00ABC123:2118000100{n}" for n in range(5)]
+    assert ws.auto_filter.ref == "A1:AA6"
+    at = {name: FINDINGS_COLUMNS.index(name) for name in ("quantity", "amount")}
+    total, note = last_rows(ws, 2)
+    # The totals still add up all ten.
+    assert (total[0], total[at["quantity"]], total[at["amount"]]) == ("Total: 10 rows", 10, 100.0)
+    assert note == ["Only the first 5 of 10 rows fit in an Excel sheet: the other 5 are in findings.csv and "
+                    "findings.json.", *[None] * (len(note) - 1)]
+    outcome = header_letter(ws, "outcome")
+    assert str(ws.data_validations.dataValidation[0].sqref) == f"{outcome}2:{outcome}6"
+
+
+def test_a_sheet_at_excels_limit_exactly_has_no_note(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("fba_audit.writers.excel.EXCEL_MAX_ROWS", 8)
+    rows = [fba02_lost(n, dt.date(2026, 11, 10 + n)) for n in range(6)]  # header, 6 findings, total: 8 rows
+    ws = openpyxl.load_workbook(write_workbook(audit_result(findings_frame(rows)), tmp_path / "claims.xlsx"))["FBA02"]
+    assert ws.max_row == 8
+    assert len(column(ws, "finding_id")) == 6
+    assert last_rows(ws, 1)[0][0] == "Total: 6 rows"
+
+
 # ---- the other sheets ----
 
 

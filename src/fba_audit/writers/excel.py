@@ -250,6 +250,7 @@ class _Workbook:
         self.book = Workbook(write_only=True)
         self.detector_sheets: dict[str, Any] = {}
         self.added_without_sheet: set[str] = set()  # codes added whose findings had nothing to list (all expired)
+        self.rows_shown: dict[str, int] = {}  # sheet title -> its item rows (fewer than given when Excel's limit cut)
         # (sheet, range) of every deadline column: coloured by `finish`, once the audit date is known (a sheet's
         # conditional formats are written when the workbook is saved, after its rows).
         self.deadline_ranges: list[tuple[Any, str]] = []
@@ -479,7 +480,7 @@ class _Workbook:
             ])
         ws = self._table_sheet(t["sheet.cases"], columns, rows,
                                row_marketplaces=[case.marketplace for case in self.cases])
-        self._outcome_dropdown(ws, len(columns) - 1, len(rows))
+        self._outcome_dropdown(ws, len(columns) - 1)
         return ws
 
     def _follow_up_sheet(self) -> Any:
@@ -593,7 +594,7 @@ class _Workbook:
                          *self._staff_values(finding["finding_id"])])
         # Each row links to the pages of its own marketplace (a folder of several gives a sheet of several).
         ws = self._table_sheet(code, columns, rows, row_marketplaces=[finding["marketplace"] for finding in ordered])
-        self._outcome_dropdown(ws, len(columns) - 1, len(rows))
+        self._outcome_dropdown(ws, len(columns) - 1)
         self.detector_sheets[code] = ws
 
     # ---- staff columns ----
@@ -607,11 +608,12 @@ class _Workbook:
             _Column(t["col.notes"], "wrap"),
         ]
 
-    def _outcome_dropdown(self, ws: Any, column: int, rows: int) -> None:
+    def _outcome_dropdown(self, ws: Any, column: int) -> None:
+        rows = self.rows_shown[ws.title]
         letter = get_column_letter(column)
         outcomes = ",".join(self.texts[key] for key in OUTCOME_KEYS)
         dropdown = DataValidation(type="list", formula1=f'"{outcomes}"', allow_blank=True, showErrorMessage=True)
-        dropdown.add(f"{letter}2:{letter}{min(max(rows, 1) + 1, EXCEL_MAX_ROWS)}")
+        dropdown.add(f"{letter}2:{letter}{max(rows, 1) + 1}")
         ws.data_validations.append(dropdown)
 
     def _staff_values(self, finding_id: str) -> list[object]:
@@ -773,6 +775,7 @@ class _Workbook:
                     cells[index] = self._cell(ws, row[index], kinds[index], link=url)
             ws.append(cells)
         last_letter = get_column_letter(len(columns))
+        self.rows_shown[ws.title] = len(rows)
         # The filter covers the items only, so that sorting or filtering them never moves the totals.
         ws.auto_filter.ref = f"A1:{last_letter}{len(rows) + 1}"
         for total in totals:
