@@ -174,3 +174,25 @@ def test_detectors_run_two_at_a_time_give_the_findings_of_one_at_a_time(monkeypa
     fewer = audit(folder, as_of=AS_OF, claimed=filed, on_findings=lambda code, found: handed_over.append((code, found)))
     assert fewer.findings.height == together.findings.height - 1
     assert pl.concat([found for _, found in handed_over]).sort("finding_id").equals(fewer.findings)
+
+
+@pytest.mark.parametrize("rate", [0.03, 0.08])
+def test_exact_at_a_high_discrepancy_rate(rate, tmp_path) -> None:
+    """`simulate --discrepancy-rate`: many more customer-side stories (per order, sharing SKUs), every one found
+    exactly and no trap claimed; about `rate` of the order items are customer-side findings."""
+    folder = tmp_path / "reports"
+    summary = simulate(folder, skus=60, months=5, seed=3, as_of=AS_OF, discrepancy_rate=rate)
+    usual = simulate(tmp_path / "usual", skus=60, months=5, seed=3, as_of=AS_OF)
+    truth = json.loads((folder / TRUTH_FILE).read_text(encoding="utf-8"))
+    result = audit(folder, as_of=AS_OF)
+    report = compare(truth, result.findings)
+    assert [m.describe() for m in report.mismatches] == []
+    for code, row in report.detectors.items():
+        assert (row.matched, row.missed, row.false_claims, row.trap_hits, row.extra) == (row.planted, 0, 0, 0, 0), code
+    customer = sum(summary.claims[code] for code in ("FBA03", "FBA06", "FBA07", "FBA09"))
+    assert customer > 3 * sum(usual.claims[code] for code in ("FBA03", "FBA06", "FBA07", "FBA09"))
+    order_items = result.load.datasets["orders"].height
+    assert 0.8 * rate <= customer / order_items <= 1.2 * rate
+    # The other stories keep their usual count.
+    assert {code: n for code, n in summary.claims.items() if code in ("FBA02", "FBA04", "FBA05", "FBA08")} == {
+        code: n for code, n in usual.claims.items() if code in ("FBA02", "FBA04", "FBA05", "FBA08")}

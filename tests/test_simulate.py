@@ -421,3 +421,28 @@ def test_date_range_only_and_sparse_returns(ranges) -> None:
     assert not [p for f in loaded.files if f.kind == "customer_returns" for p in f.problems]
     touched = [c for c in truth["claims"] if "sparse_returns" in c.get("shapes", [])]
     assert touched and {c["code"] for c in touched} == {"FBA07"}
+def test_discrepancy_rate_option_plants_more_customer_stories_and_is_bounded(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from fba_audit.cli import app
+
+    runner = CliRunner()
+    result = runner.invoke(app, ["simulate", str(tmp_path / "high"), "--skus", "30", "--months", "3",
+                                 "--discrepancy-rate", "0.05"])
+    assert result.exit_code == 0, result.output
+    truth = json.loads((tmp_path / "high" / TRUTH_FILE).read_text(encoding="utf-8"))
+    per_variant = {}
+    for claim in truth["claims"]:
+        if claim["code"] == "FBA07":
+            per_variant[claim["variant"]] = per_variant.get(claim["variant"], 0) + 1
+    # Every FBA07 variant that fits in 3 months (not the expired or window-closing ones, 116 days and more before
+    # the audit date) has the same, larger count.
+    assert sorted(per_variant) == ["refund_without_return", "refund_without_return_partly_reimbursed",
+                                   "refund_without_return_waiting"]
+    assert len(set(per_variant.values())) == 1 and next(iter(per_variant.values())) > 1
+    for bad in ("0.3", "-0.01"):
+        refused = runner.invoke(app, ["simulate", str(tmp_path / bad), "--skus", "3", "--discrepancy-rate", bad])
+        assert refused.exit_code == 2
+        assert "--discrepancy-rate" in refused.output
+    with pytest.raises(ValueError, match="discrepancy_rate must be between 0 and 0.2 findings per order item, got 0.5"):
+        simulate(tmp_path / "lib", skus=3, months=1, seed=1, discrepancy_rate=0.5)

@@ -475,6 +475,11 @@ def simulate(
         "--shape", help="Add an account shape real folders have (repeat it, or give several separated by commas): "
         "split-shipments, unit-spellings, duplicate-products, fee-corrections, sparse-returns, mfn-orders, "
         "promotions, legacy-adjustments, date-range-only; or realistic for all of them.")] = None,
+    discrepancy_rate: Annotated[float | None, typer.Option(
+        "--discrepancy-rate", min=0.0, max=0.2,
+        help="About this many planted findings per order item, e.g. 0.025 (25,000 per million order items): more "
+             "customer-side stories (refunds, returns and their settlement lines). Default: a few per thousand "
+             "SKUs.")] = None,
 ) -> None:
     """Write a simulated seller account with known truth: every report kind in Amazon's formats, plus truth.json
     listing every planted claim and trap (for accuracy tests and benchmarks)."""
@@ -491,7 +496,7 @@ def simulate(
     try:
         audit_date = dt.date.fromisoformat(as_of) if as_of else None
         summary = write_account(out_dir, skus=skus, months=months, seed=seed, marketplace=marketplace,
-                                as_of=audit_date, shapes=shape)
+                                as_of=audit_date, shapes=shape, discrepancy_rate=discrepancy_rate)
     except ValueError as exc:
         err.print(str(exc))
         raise typer.Exit(Exit.ERROR)

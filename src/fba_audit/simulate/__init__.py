@@ -41,12 +41,14 @@ from fba_audit.simulate._rng import Rng
 from fba_audit.simulate._stories import Planter
 from fba_audit.simulate._world import (
     ALNUM62, DAY_US, HOUR_US, Period, at_expr, daytime, describe_returns, finish_orders, make_period, natural_inbound,
-    natural_orders, natural_returns, natural_transfers, natural_warehouse,
+    natural_orders, natural_returns, natural_transfers, natural_warehouse, seasonality,
 )
 
 DEFAULT_AS_OF = dt.date(2026, 11, 22)
 TRUTH_FILE = "truth.json"
 SUPPORTED_MARKETPLACES = ("US",)
+# Beyond one finding in five order items an account is no longer a seller's: a stress test, not a benchmark.
+MAX_DISCREPANCY_RATE = 0.2
 _SETTLEMENT_CODE = {
     "Lost_Warehouse": "WAREHOUSE_LOST", "Damaged_Warehouse": "WAREHOUSE_DAMAGE", "Lost_Inbound": "MISSING_FROM_INBOUND",
     "Damaged_Inbound": "INBOUND_CARRIER_DAMAGE", "CustomerReturn": "REVERSAL_REIMBURSEMENT",
@@ -89,15 +91,24 @@ def _iso(col: str | pl.Expr) -> pl.Expr:
 
 def simulate(out_dir: Path, *, skus: int, months: int, seed: int, marketplace: str = "US",
              as_of: dt.date | None = None, truth_path: Path | None = None,
-             shapes: Iterable[str] | str | None = None) -> SimulationSummary:
+             shapes: Iterable[str] | str | None = None,
+             discrepancy_rate: float | None = None) -> SimulationSummary:
     """Write a simulated seller account into `out_dir` (created if needed) and its truth file. `shapes`: account
-    shapes to add (`_shapes.SHAPES`, or the preset `realistic` for all of them)."""
+    shapes to add (`_shapes.SHAPES`, or the preset `realistic` for all of them).
+
+    `discrepancy_rate`: about this many planted findings per order item (0.025: 25,000 per million), by planting
+    more customer-side stories (refunds without returns, damaged returns, refunds above the charge, restocking
+    fees: each with its order, refund, return and settlement lines); the others keep their usual count. Default:
+    the usual count of every story, a few per thousand SKUs."""
     started = time.perf_counter()
     shapes = _shapes.resolve(shapes)
     if marketplace.upper() not in SUPPORTED_MARKETPLACES:
         raise ValueError(f"simulate supports {', '.join(SUPPORTED_MARKETPLACES)} only (rate cards), not {marketplace!r}")
     if skus < 1 or months < 1:
         raise ValueError("skus and months must be at least 1")
+    if discrepancy_rate is not None and not 0 <= discrepancy_rate <= MAX_DISCREPANCY_RATE:
+        raise ValueError(f"discrepancy_rate must be between 0 and {MAX_DISCREPANCY_RATE} findings per order item, "
+                         f"got {discrepancy_rate}")
     as_of = as_of or DEFAULT_AS_OF
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -111,7 +122,13 @@ def simulate(out_dir: Path, *, skus: int, months: int, seed: int, marketplace: s
     sales_pool = planter.perm["sku_idx"].to_list()
     fee_skus, fee_plan = planter.fees(sales_pool, set(SMALL_STANDARD))
     restock_skus = planter.restock(sales_pool)
-    planter.customer(list(sales_pool))
+    per_variant = None
+    if discrepancy_rate:
+        # Expected order items: daily demand is base rate x season x noise of mean 1, and the count drawn per day
+        # is floor(demand + uniform), whose mean is the demand (natural_orders).
+        order_items = cat["base_rate"].sum() * seasonality(period)["season"].sum()
+        per_variant = planter.customer_per_variant(discrepancy_rate, order_items)
+    planter.customer(list(sales_pool), per_variant)
     warehouse_skus = planter.warehouse()
     planter.inbound()
     out = planter.out

@@ -196,15 +196,22 @@ def _count(skus: int) -> int:
     return max(1, round(RATE * skus))
 
 
-def _anchor(rng: Rng, period: Period, variant: Variant, frame: pl.DataFrame) -> pl.DataFrame | None:
-    """Give each story an anchor day inside its offsets, the data period and its lead/tail; None if impossible."""
+def _offsets(period: Period, variant: Variant) -> tuple[int, int] | None:
+    """The days before the audit date the variant's anchor may fall on, inside the data; None if there are none."""
     lo, hi = variant.offsets
     a = period.as_of_day
-    last = period.days - 1
-    lo = max(lo, a - last + variant.tail)
+    lo = max(lo, a - (period.days - 1) + variant.tail)
     hi = min(hi, a - 1 - variant.lead)
-    if lo > hi:
+    return (lo, hi) if lo <= hi else None
+
+
+def _anchor(rng: Rng, period: Period, variant: Variant, frame: pl.DataFrame) -> pl.DataFrame | None:
+    """Give each story an anchor day inside its offsets, the data period and its lead/tail; None if impossible."""
+    offsets = _offsets(period, variant)
+    if offsets is None:
         return None
+    lo, hi = offsets
+    a = period.as_of_day
     return frame.with_columns(
         anchor=(a - (lo + (rng.uniform("anchor-" + variant.name, "story") * (hi - lo + 1)).floor())).cast(pl.Int64))
 
@@ -250,8 +257,17 @@ class Planter:
         ))
 
     # --------------------------------------------------------------------------------- customer side
-    def customer(self, pool: list[int]) -> None:
-        n = _count(self.catalog.height)
+    def customer_per_variant(self, discrepancy_rate: float, order_items: float) -> int:
+        """Customer stories per variant for about `discrepancy_rate` findings per order item from the customer
+        side's claims alone (at least the usual count): an account with many refunds and returns, the
+        settlement-heavy kind. Only the variants that fit in the period count (no expired ones in 3 months)."""
+        claims = sum(1 for v in CUSTOMER if v.status != "trap" and _offsets(self.period, v) is not None)
+        return max(_count(self.catalog.height), round(discrepancy_rate * order_items / max(claims, 1)))
+
+    def customer(self, pool: list[int], per_variant: int | None = None) -> None:
+        """The customer-side stories; `per_variant` of each (default: the usual count for the catalog's size). They
+        are per order, so any number of them can share the SKUs of `pool`."""
+        n = per_variant or _count(self.catalog.height)
         i = 0
         for variant in CUSTOMER:
             skus = [pool[(i + k) % len(pool)] for k in range(n)] if pool else []
