@@ -28,6 +28,7 @@ app = typer.Typer(
     help="Find the money Amazon owes you in your Seller Central FBA report exports.",
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode=None,
 )
 
 
@@ -383,7 +384,7 @@ def run(
         except WorkbookWriterError as exc:
             if _Settings.debug and exc.details:
                 err.print(exc.details, markup=False)
-            err.print(f"{printable_name(str(exc))} Nothing in {_shown(out)} was replaced.", markup=False)
+            err.print(f"{printable_name(str(exc)).rstrip('.')}. Nothing in {_shown(out)} was replaced.", markup=False)
             raise typer.Exit(Exit.ERROR)
     console.print(files_table(load.files))
     _cache_line(console, parse_cache, load.files)

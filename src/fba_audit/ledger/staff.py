@@ -16,8 +16,6 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from openpyxl import load_workbook
-from openpyxl.utils import get_column_letter
 
 from fba_audit.ledger.view import STAFF_OUTCOMES
 from fba_audit.writers.i18n import EN, ZH
@@ -69,6 +67,8 @@ class StaffRow:
     finding_cell: str = ""
 
     def cell(self, field_name: str, columns: dict[str, int]) -> str:
+        from openpyxl.utils import get_column_letter
+
         return f"{get_column_letter(columns[field_name])}{self.row}"
 
     @property
@@ -93,6 +93,10 @@ def read_workbook(path: Path) -> StaffSheetRead:
     result = StaffSheetRead()
     name = Path(path).name
     try:
+        # openpyxl is imported here, not with the module: a run with no workbook to read back never loads it (the
+        # claims workbook is written in a process of its own).
+        from openpyxl import load_workbook
+
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - any unreadable file gets the same clear message
         result.problems.append(StaffProblem(name, "-", None, f"cannot be read as an Excel workbook ({exc}). Give "
@@ -110,6 +114,8 @@ def read_workbook(path: Path) -> StaffSheetRead:
 
 
 def _read_sheet(ws, workbook: str, title: str, result: StaffSheetRead) -> None:
+    from openpyxl.utils import get_column_letter
+
     rows = ws.iter_rows(values_only=True)
     header = next(rows, None)
     if header is None:

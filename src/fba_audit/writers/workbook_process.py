@@ -84,8 +84,8 @@ class WorkbookProcess:
                 return
             try:
                 part = self._spool_file(f"{self._sent}.arrow")
-                findings.write_ipc(part)
-                self._connection.send(("sheet", code, str(part)))
+                _write_ipc(findings, part)
+                self._connection.send(("sheet", code, part))
                 self._sent += 1
             except BaseException as exc:  # noqa: BLE001 - on a detector's thread: kept for finish to report
                 self._lost = exc
@@ -99,8 +99,8 @@ class WorkbookProcess:
         findings = self._spool_file("result.arrow")
         with self._lock:
             try:
-                result.findings.select(FINDINGS_COLUMNS).write_ipc(findings)
-                self._connection.send(("result", light, str(findings)))
+                _write_ipc(result.findings.select(FINDINGS_COLUMNS), findings)
+                self._connection.send(("result", light, findings))
             except (OSError, EOFError, ValueError) as exc:
                 self._lost = self._lost or exc
         if self._lost is not None:
@@ -108,17 +108,23 @@ class WorkbookProcess:
         staff = {**self._options["staff"], **(result.ledger.staff if result.ledger is not None else {})}
         shown = report_rows(result.load, cited_lines(result.findings, filed_ids(staff)))
         rows = self._spool_file("report_rows.arrow")
-        pl.DataFrame([(file, line, text) for (file, line), text in shown.items()], schema=REPORT_ROWS_SCHEMA,
-                     orient="row").write_ipc(rows)
+        _write_ipc(pl.DataFrame([(file, line, text) for (file, line), text in shown.items()],
+                                schema=REPORT_ROWS_SCHEMA, orient="row"), rows)
         with contextlib.suppress(OSError, EOFError, ValueError):
-            self._connection.send(("report_rows", str(rows), str(self._spool_file("claims.xlsx"))))
+            self._connection.send(("report_rows", rows, self._spool_file("claims.xlsx")))
 
     def saved_into(self, temporary: Path) -> None:
         """Wait for the writer, then move the saved workbook to `temporary` (for `atomic_write`)."""
         if self._lost is not None and not isinstance(self._lost, (ConnectionError, EOFError)):
-            # Not the pipe (a writer that stopped says why below): this side could not hand the findings over.
+            # Not the pipe (a writer that stopped says why below): this side could not hand the findings over,
+            # e.g. a full disk, which the run reports like any other output it cannot write.
+            if isinstance(self._lost, OSError):
+                raise self._lost
             raise WorkbookWriterError(f"claims.xlsx could not be written: {type(self._lost).__name__}: {self._lost}")
         reply = self._reply()
+        if reply[0] == "oserror":  # the writer's disk is this run's output folder: reported as such
+            _, number, reason, filename = reply
+            raise OSError(number, reason, filename)
         if reply[0] != "saved":
             _, message, details = reply
             raise WorkbookWriterError(f"claims.xlsx could not be written: {message}", details)
@@ -175,18 +181,18 @@ def _serve(connection: Connection, options: dict) -> None:
                 return
             if message[0] == "sheet":
                 _, code, part = message
-                workbook.detector_sheet(code, pl.read_ipc(part))
+                workbook.detector_sheet(code, _read_ipc(part, consume=True))
             elif message[0] == "result":
                 _, result, findings = message
-                result.findings = pl.read_ipc(findings)
-                saved: list[str] = []
+                result.findings = _read_ipc(findings, consume=True)
+                saved: list[Path] = []
 
                 def shown() -> dict[tuple[str, int], str]:
                     reply = connection.recv()
                     if reply[0] != "report_rows":
                         raise EOFError("the run stopped before the workbook was finished")
                     saved.append(reply[2])
-                    rows = pl.read_ipc(reply[1])
+                    rows = _read_ipc(reply[1], consume=True)
                     return {(file, line): text for file, line, text in rows.iter_rows()}
 
                 workbook.finish(result, shown)
@@ -197,8 +203,26 @@ def _serve(connection: Connection, options: dict) -> None:
         return  # the run ended (or stopped) without finishing the workbook: nothing to report to anyone
     except BaseException as exc:  # noqa: BLE001 - reported to the run, which exits 2
         with contextlib.suppress(OSError, ValueError):
-            connection.send(("failed", f"{type(exc).__name__}: {exc}", traceback.format_exc()))
+            if isinstance(exc, OSError) and exc.errno is not None:
+                connection.send(("oserror", exc.errno, exc.strerror, exc.filename))
+            else:
+                connection.send(("failed", f"{type(exc).__name__}: {exc}", traceback.format_exc()))
     finally:
         if workbook is not None:
             workbook.close_open_sheets()
         connection.close()
+
+
+# Open files, not paths: polars cannot open a path whose folder name is not UTF-8 (an output folder can have one).
+def _write_ipc(frame: pl.DataFrame, path: Path) -> None:
+    with open(path, "wb") as out:
+        frame.write_ipc(out)
+
+
+def _read_ipc(path: Path, *, consume: bool = False) -> pl.DataFrame:
+    """The frame in `path`; `consume` removes the file once read (the output folder's disk holds the spool)."""
+    with open(path, "rb") as stream:
+        frame = pl.read_ipc(stream)
+    if consume:
+        path.unlink()
+    return frame
