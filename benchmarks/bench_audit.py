@@ -1,6 +1,7 @@
 """End-to-end speed and memory of `fba-audit run`, against a plain polars read of the same files.
 
     python benchmarks/bench_audit.py --skus 5000 15000 50000 --months 12 --repeat 3
+    python benchmarks/bench_audit.py --skus 5000 --months 6 --discrepancy-rate 0.025 --repeat 3 --old ../main/src
 
 For each size it simulates a seller account (kept in benchmarks/.data/ between runs), then measures, each in a
 fresh process so that peak memory is its own:
@@ -14,6 +15,12 @@ read of the 50,000-SKU account moved between 20.5 and 24.8 s within one hour, so
 Every file is read through once before the two are measured, so that both find it in the page cache: on this
 machine a read from disk took a 50,000-SKU plain read from 20 s to 33 s, and flattered the ratio of the run after it.
 The figures in docs/performance.md were taken this way.
+
+`--discrepancy-rate` simulates a high-finding account (`fba-audit simulate --discrepancy-rate`). `--old SRC` also
+runs `fba-audit run` from another source tree (e.g. the main branch's `src`) in every pair, after the plain read and
+before the new run: old and new alternate on the same files, and the table gets a row for each. Peak memory and CPU
+time count the run's own processes too (the workbook is written in a process of its own): the peak is the run's
+plus its largest child's, an upper bound, as the two do not peak at the same moment.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ import argparse
 import csv
 import importlib
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -43,6 +51,7 @@ def child(mode: str, folder: str, out: str) -> None:
     importlib.import_module("polars")  # before the clock starts, in both modes
 
     before = resource.getrusage(resource.RUSAGE_SELF)
+    before_children = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     rows = 0
     phases: dict[str, float] = {}
@@ -61,9 +70,11 @@ def child(mode: str, folder: str, out: str) -> None:
         rows = sum(f["rows_read"] for f in document["files"])
     seconds = time.perf_counter() - start
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    cpu = usage.ru_utime + usage.ru_stime - before.ru_utime - before.ru_stime
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)  # the workbook's process, once it has ended
+    cpu = (usage.ru_utime + usage.ru_stime - before.ru_utime - before.ru_stime
+           + children.ru_utime + children.ru_stime - before_children.ru_utime - before_children.ru_stime)
     print(json.dumps({"mode": mode, "rows": rows, "seconds": seconds, "cpu_seconds": cpu,
-                      "peak_bytes": usage.ru_maxrss * 1024, "phases": phases}))
+                      "peak_bytes": (usage.ru_maxrss + children.ru_maxrss) * 1024, "phases": phases}))
 
 
 def plain_read(path: Path) -> int:
@@ -118,14 +129,15 @@ def _time_phases(phases: dict[str, float]) -> None:
     timed(fba_audit.writers.Outputs, "finish", "write")  # the rest of the workbook, the JSON and the CSV
 
 
-def account(skus: int, months: int, seed: int) -> Path:
+def account(skus: int, months: int, seed: int, rate: float | None = None) -> Path:
     """The simulated account's folder in benchmarks/.data/, simulated first when missing."""
-    folder = DATA / f"account_{skus}_{months}_{seed}"
+    folder = DATA / (f"account_{skus}_{months}_{seed}" + (f"_r{rate}" if rate is not None else ""))
     if not folder.exists():
         # In its own process: a child forked from a parent that grew to the simulator's size would report
         # that size as its own peak (Linux carries the high-water mark of resident memory over fork and exec).
+        knob = ["--discrepancy-rate", str(rate)] if rate is not None else []
         subprocess.run([sys.executable, "-m", "fba_audit", "simulate", str(folder), "--skus", str(skus),
-                        "--months", str(months), "--seed", str(seed)], check=True, stdout=subprocess.DEVNULL)
+                        "--months", str(months), "--seed", str(seed), *knob], check=True, stdout=subprocess.DEVNULL)
     return folder
 
 
@@ -137,9 +149,11 @@ def _read_through(folder: Path) -> None:
                 pass
 
 
-def measure(mode: str, folder: Path, out: Path) -> dict:
+def measure(mode: str, folder: Path, out: Path, source: str | None = None) -> dict:
+    """One measurement in a fresh process; `source`: import fba_audit from that folder instead (`--old`)."""
+    env = {**os.environ, "PYTHONPATH": source} if source else None
     result = subprocess.run([sys.executable, __file__, "--child", mode, str(folder), str(out)], check=True,
-                            capture_output=True, text=True)
+                            capture_output=True, text=True, env=env)
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
@@ -156,6 +170,9 @@ def main() -> None:
     parser.add_argument("--months", type=int, default=12)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--repeat", type=int, default=1, help="alternate plain and run N times; print medians")
+    parser.add_argument("--discrepancy-rate", type=float, help="simulate a high-finding account (findings per "
+                                                               "order item, e.g. 0.025)")
+    parser.add_argument("--old", help="also run fba-audit from this source folder (e.g. ../main/src), in turn")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -167,25 +184,32 @@ def main() -> None:
     from fba_audit.simulate import TRUTH_FILE  # here, not at the top: the child imports polars after configuring it
 
     for skus in args.skus:
-        folder = account(skus, args.months, args.seed)
+        folder = account(skus, args.months, args.seed, args.discrepancy_rate)
         disk = sum(p.stat().st_size for p in folder.iterdir() if p.name != TRUTH_FILE)
         _read_through(folder)
-        pairs = [(measure("plain", folder, DATA / "out"), measure("run", folder, DATA / "out"))
-                 for _ in range(args.repeat)]
+        label = f"{skus:,} x {args.months}" + (f", {args.discrepancy_rate} findings/item" if args.discrepancy_rate
+                                                else "")
+        versions = [("old", args.old), ("new", None)] if args.old else [("", None)]
+        pairs = []
+        for _ in range(args.repeat):
+            plain = measure("plain", folder, DATA / "out")
+            pairs.append((plain, {name: measure("run", folder, DATA / "out", source) for name, source in versions}))
         plain = {key: statistics.median([p[key] for p, _ in pairs]) for key in ("seconds", "cpu_seconds", "peak_bytes")}
-        run = {key: statistics.median([r[key] for _, r in pairs]) for key in ("seconds", "cpu_seconds", "peak_bytes")}
-        run["rows"] = pairs[0][1]["rows"]
-        ratio = statistics.median([r["seconds"] / p["seconds"] for p, r in pairs])
-        print(f"| {skus:,} x {args.months} | {disk / 1e6:,.0f} MB | {run['rows']:,} | "
-              f"{plain['seconds']:.1f} s{_spread([p['seconds'] for p, _ in pairs], ' s')} | "
-              f"{run['seconds']:.1f} s{_spread([r['seconds'] for _, r in pairs], ' s')} | "
-              f"{ratio:.2f}x{_spread([r['seconds'] / p['seconds'] for p, r in pairs], 'x', 2)} | "
-              f"{run['cpu_seconds'] / plain['cpu_seconds']:.2f}x | {run['rows'] / run['seconds']:,.0f} | "
-              f"{plain['peak_bytes'] / 1e6:,.0f} MB | {run['peak_bytes'] / 1e6:,.0f} MB | "
-              f"{run['peak_bytes'] / disk:.2f} |", flush=True)
-        phases = {phase: statistics.median([r["phases"][phase] for _, r in pairs]) for phase in pairs[0][1]["phases"]}
-        split = ", ".join(f"{phase} {seconds:.1f} s" for phase, seconds in phases.items())
-        print(f"<!-- {skus:,} SKUs, run: {split} -->", flush=True)
+        for name, _ in versions:
+            runs = [(p, r[name]) for p, r in pairs]
+            run = {key: statistics.median([r[key] for _, r in runs]) for key in ("seconds", "cpu_seconds", "peak_bytes")}
+            run["rows"] = runs[0][1]["rows"]
+            ratio = statistics.median([r["seconds"] / p["seconds"] for p, r in runs])
+            print(f"| {label}{' ' + name if name else ''} | {disk / 1e6:,.0f} MB | {run['rows']:,} | "
+                  f"{plain['seconds']:.1f} s{_spread([p['seconds'] for p, _ in runs], ' s')} | "
+                  f"{run['seconds']:.1f} s{_spread([r['seconds'] for _, r in runs], ' s')} | "
+                  f"{ratio:.2f}x{_spread([r['seconds'] / p['seconds'] for p, r in runs], 'x', 2)} | "
+                  f"{run['cpu_seconds'] / plain['cpu_seconds']:.2f}x | {run['rows'] / run['seconds']:,.0f} | "
+                  f"{plain['peak_bytes'] / 1e6:,.0f} MB | {run['peak_bytes'] / 1e6:,.0f} MB | "
+                  f"{run['peak_bytes'] / disk:.2f} |", flush=True)
+            phases = {phase: statistics.median([r["phases"][phase] for _, r in runs]) for phase in runs[0][1]["phases"]}
+            split = ", ".join(f"{phase} {seconds:.1f} s" for phase, seconds in phases.items())
+            print(f"<!-- {label}{' ' + name if name else ''}, run: {split} -->", flush=True)
 
 
 if __name__ == "__main__":

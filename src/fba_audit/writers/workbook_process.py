@@ -6,29 +6,33 @@ and what it had not done by the end of the run was added to the run's time. In i
 not the interpreter: the detectors keep theirs, and the workbook costs wall time only where it outlasts them.
 
 What crosses over: each detector's findings as an Arrow IPC file in a spool folder inside the output folder (the
-same disk as the outputs; removed at the end), and small messages on a pipe: the finished result without its
-loaded frames (coverage, files, problems, ledger view), and the report rows the Evidence sheet shows, looked up in
-this process, which holds the loaded reports, while the other one writes the first sheets. The writer saves into
-the spool folder; `finish` then moves the file into place with the other outputs, as one set
-(`_common.replaced_together`).
+same disk as the outputs; each file removed once read), the finished result without its loaded frames (coverage,
+files, problems, ledger view; pickled, a file too) and the report rows the Evidence sheet shows, looked up in this
+process, which holds the loaded reports, while the other one writes the first sheets. Messages naming those files go
+over the writer's stdin and stdout. The writer saves into the spool folder; `finish` then moves the file into place
+with the other outputs, as one set (`_common.replaced_together`).
 
 A writer that fails, or dies (the memory killer, a signal), is an error of the run: `WorkbookWriterError` names what
-happened, nothing is replaced, and the run exits 2. A process that may not start children of its own (a daemonic
-multiprocessing worker) writes the workbook itself, as `write_workbook` does.
+happened, nothing is replaced, and the run exits 2; a full disk is the `OSError` it is.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
-import multiprocessing
+import os
+import pickle
 import shutil
+import subprocess
+import sys
 import threading
 import traceback
 import uuid
 from collections.abc import Mapping
-from multiprocessing.connection import Connection, wait
 from pathlib import Path
+from typing import BinaryIO
+
+import fba_audit
 
 import polars as pl
 
@@ -69,13 +73,23 @@ class WorkbookProcess:
         self._sent = 0
         self._lost: BaseException | None = None  # a message the writer never got: it has stopped
         self._finished = False
-        context = multiprocessing.get_context("spawn")  # not fork: polars' thread pool does not survive a fork
-        self._connection, child_end = context.Pipe()
-        self._process = context.Process(target=_serve, args=(child_end, self._options), name="fba-audit-workbook",
-                                         daemon=True)
+        # A program of its own, not multiprocessing: multiprocessing would run the caller's main
+        # script again in the child (a library user's script without a __main__ guard starts over), and a daemonic
+        # worker process may not start one at all. Its stdin and stdout carry the messages; its stderr is ours.
+        package_root = str(Path(fba_audit.__file__).parent.parent)
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (package_root, os.environ.get("PYTHONPATH"))))}
         # Started now, so that its imports (polars, openpyxl) overlap the loading of the reports.
-        self._process.start()
-        child_end.close()
+        self._process = subprocess.Popen(
+            [sys.executable, "-c", "from fba_audit.writers.workbook_process import main; main()"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+        self._channel = _Channel(self._process.stdout, self._process.stdin)
+        self._send(("options", self._options))
+
+    def _send(self, message: tuple) -> None:
+        try:
+            self._channel.send(message)
+        except (OSError, ValueError) as exc:  # a writer that stopped: `saved_into` says why
+            self._lost = self._lost or exc
 
     def add(self, code: str, findings: pl.DataFrame) -> None:
         """Hand over one detector's findings (`FINDINGS_COLUMNS`) for its sheet; never raises (`finish` does)."""
@@ -85,7 +99,7 @@ class WorkbookProcess:
             try:
                 part = self._spool_file(f"{self._sent}.arrow")
                 _write_ipc(findings, part)
-                self._connection.send(("sheet", code, part))
+                self._send(("sheet", code, part))
                 self._sent += 1
             except BaseException as exc:  # noqa: BLE001 - on a detector's thread: kept for finish to report
                 self._lost = exc
@@ -96,13 +110,16 @@ class WorkbookProcess:
         light = dataclasses.replace(result, findings=result.findings.clear())
         if result.load is not None:
             light.load = dataclasses.replace(result.load, datasets={}, titles=result.load.titles.clear())
-        findings = self._spool_file("result.arrow")
+        findings, rest = self._spool_file("result.arrow"), self._spool_file("result.pickle")
         with self._lock:
             try:
                 _write_ipc(result.findings.select(FINDINGS_COLUMNS), findings)
-                self._connection.send(("result", light, findings))
-            except (OSError, EOFError, ValueError) as exc:
+                # A file too: the coverage lists every item not judged, more than a pipe holds without waiting.
+                rest.write_bytes(pickle.dumps(light, protocol=pickle.HIGHEST_PROTOCOL))
+            except OSError as exc:
                 self._lost = self._lost or exc
+            else:
+                self._send(("result", rest, findings))
         if self._lost is not None:
             return  # saved_into reports why the writer stopped
         staff = {**self._options["staff"], **(result.ledger.staff if result.ledger is not None else {})}
@@ -110,12 +127,11 @@ class WorkbookProcess:
         rows = self._spool_file("report_rows.arrow")
         _write_ipc(pl.DataFrame([(file, line, text) for (file, line), text in shown.items()],
                                 schema=REPORT_ROWS_SCHEMA, orient="row"), rows)
-        with contextlib.suppress(OSError, EOFError, ValueError):
-            self._connection.send(("report_rows", rows, self._spool_file("claims.xlsx")))
+        self._send(("report_rows", rows, self._spool_file("claims.xlsx")))
 
     def saved_into(self, temporary: Path) -> None:
         """Wait for the writer, then move the saved workbook to `temporary` (for `atomic_write`)."""
-        if self._lost is not None and not isinstance(self._lost, (ConnectionError, EOFError)):
+        if self._lost is not None and not isinstance(self._lost, (BrokenPipeError, ValueError)):
             # Not the pipe (a writer that stopped says why below): this side could not hand the findings over,
             # e.g. a full disk, which the run reports like any other output it cannot write.
             if isinstance(self._lost, OSError):
@@ -132,26 +148,26 @@ class WorkbookProcess:
         self._finished = True
 
     def _reply(self) -> tuple:
-        ready = wait([self._connection, self._process.sentinel])
-        if self._connection in ready:
-            with contextlib.suppress(EOFError, OSError):  # the writer ended without a word: said below
-                return self._connection.recv()
-        self._process.join()
-        code = self._process.exitcode
-        how = f"was killed by signal {-code}" if code is not None and code < 0 else f"ended with status {code}"
-        return ("failed", f"the process writing it {how} before it was saved (out of memory?); run again, with "
-                          "fewer months of reports if it happens again.", "")
+        try:
+            return self._channel.recv()
+        except (EOFError, OSError, pickle.UnpicklingError):  # the writer ended without a word: said here
+            code = self._process.wait()
+            how = f"was killed by signal {-code}" if code < 0 else f"ended with status {code}"
+            return ("failed", f"the process writing it {how} before it was saved (out of memory?); run again, with "
+                              "fewer months of reports if it happens again.", "")
 
     def close(self) -> None:
         """Stop the writer if it still runs and remove the spool folder (and any folder made for it)."""
-        with contextlib.suppress(OSError, ValueError):
-            self._connection.send(("stop",))
-        # A writer stopped part-way gets a moment to close its sheets (openpyxl's spool files), no more.
-        self._process.join(timeout=None if self._finished else 2)
-        if self._process.is_alive():
+        self._send(("stop",))
+        with contextlib.suppress(OSError):
+            self._process.stdin.close()  # a writer waiting for a message reads the end of its input and stops
+        try:
+            # A writer stopped part-way gets a moment to close its sheets (openpyxl's spool files), no more.
+            self._process.wait(timeout=None if self._finished else 2)
+        except subprocess.TimeoutExpired:
             self._process.kill()
-            self._process.join()
-        self._connection.close()
+            self._process.wait()
+        self._process.stdout.close()
         if self._spool is not None:
             shutil.rmtree(self._spool, ignore_errors=True)
         for folder in reversed(self._created):
@@ -168,27 +184,45 @@ class WorkbookProcess:
         return self._spool / name
 
 
-def _serve(connection: Connection, options: dict) -> None:
-    """The writer process: a detector sheet per "sheet" message, then the rest for "result" and "report_rows"."""
+class _Channel:
+    """Messages (pickled tuples) between the run and the writer, over a pair of byte streams."""
+
+    def __init__(self, incoming: BinaryIO, outgoing: BinaryIO) -> None:
+        self.incoming, self.outgoing = incoming, outgoing
+
+    def send(self, message: tuple) -> None:
+        pickle.dump(message, self.outgoing, protocol=pickle.HIGHEST_PROTOCOL)
+        self.outgoing.flush()
+
+    def recv(self) -> tuple:
+        return pickle.load(self.incoming)
+
+
+def _serve(channel: _Channel) -> None:
+    """The writer process: its options, a detector sheet per "sheet" message, then the rest for "result" and
+    "report_rows"; it answers "saved" (or why not) and ends."""
     workbook = None
     try:
         from fba_audit.writers.excel import new_workbook
 
+        _, options = channel.recv()
         workbook = new_workbook(**options)
         while True:
-            message = connection.recv()
+            message = channel.recv()
             if message[0] == "stop":
                 return
             if message[0] == "sheet":
                 _, code, part = message
                 workbook.detector_sheet(code, _read_ipc(part, consume=True))
             elif message[0] == "result":
-                _, result, findings = message
+                _, rest, findings = message
+                result = pickle.loads(rest.read_bytes())
+                rest.unlink()
                 result.findings = _read_ipc(findings, consume=True)
                 saved: list[Path] = []
 
                 def shown() -> dict[tuple[str, int], str]:
-                    reply = connection.recv()
+                    reply = channel.recv()
                     if reply[0] != "report_rows":
                         raise EOFError("the run stopped before the workbook was finished")
                     saved.append(reply[2])
@@ -197,20 +231,19 @@ def _serve(connection: Connection, options: dict) -> None:
 
                 workbook.finish(result, shown)
                 workbook.book.save(saved[0])
-                connection.send(("saved", saved[0]))
+                channel.send(("saved", saved[0]))
                 return
     except EOFError:
         return  # the run ended (or stopped) without finishing the workbook: nothing to report to anyone
     except BaseException as exc:  # noqa: BLE001 - reported to the run, which exits 2
         with contextlib.suppress(OSError, ValueError):
             if isinstance(exc, OSError) and exc.errno is not None:
-                connection.send(("oserror", exc.errno, exc.strerror, exc.filename))
+                channel.send(("oserror", exc.errno, exc.strerror, exc.filename))
             else:
-                connection.send(("failed", f"{type(exc).__name__}: {exc}", traceback.format_exc()))
+                channel.send(("failed", f"{type(exc).__name__}: {exc}", traceback.format_exc()))
     finally:
         if workbook is not None:
             workbook.close_open_sheets()
-        connection.close()
 
 
 # Open files, not paths: polars cannot open a path whose folder name is not UTF-8 (an output folder can have one).
@@ -226,3 +259,17 @@ def _read_ipc(path: Path, *, consume: bool = False) -> pl.DataFrame:
     if consume:
         path.unlink()
     return frame
+
+
+
+def main() -> None:
+    """The writer's program. Messages come on stdin and go out on a copy of stdout; stdout itself goes to stderr,
+    so that nothing a library prints can corrupt them."""
+    replies = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    _serve(_Channel(sys.stdin.buffer, replies))
+    replies.close()
+    sys.stderr.flush()
+    # Everything is saved and said: the interpreter's teardown of polars and openpyxl (a second on a busy machine)
+    # would only keep the run waiting.
+    os._exit(0)
