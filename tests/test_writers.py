@@ -946,19 +946,22 @@ def test_workbook_begun_while_the_detectors_run_is_the_same_workbook(month: Audi
     from fba_audit.writers import Outputs
 
     whole = write_all(month, tmp_path / "whole", lang="zh", per_case=2)
+    in_process = write_workbook(month, tmp_path / "claims.xlsx", lang="zh", per_case=2)
     codes = sorted(set(month.findings["code"]), reverse=True)
-    with Outputs(tmp_path / "streamed", lang="zh", per_case=2) as outputs:
-        threads = [threading.Thread(target=outputs.add, args=(code, month.findings.filter(pl.col("code") == code)))
-                   for code in codes]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        streamed = outputs.finish(month)
-    assert len(codes) >= 3
-    assert _workbook_contents(streamed["xlsx"]) == _workbook_contents(whole["xlsx"])
-    assert streamed["json"].read_bytes() == whole["json"].read_bytes()
-    assert streamed["csv"].read_bytes() == whole["csv"].read_bytes()
+    for own_process in (True, False):  # the writer's process, or this one (a small account)
+        with Outputs(tmp_path / f"streamed{own_process}", lang="zh", per_case=2, own_process=own_process) as outputs:
+            threads = [threading.Thread(target=outputs.add, args=(code, month.findings.filter(pl.col("code") == code)))
+                       for code in codes]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            streamed = outputs.finish(month)
+        assert len(codes) >= 3
+        assert _workbook_contents(streamed["xlsx"]) == _workbook_contents(whole["xlsx"])
+        assert _workbook_contents(streamed["xlsx"]) == _workbook_contents(in_process)
+        assert streamed["json"].read_bytes() == whole["json"].read_bytes()
+        assert streamed["csv"].read_bytes() == whole["csv"].read_bytes()
 
 
 def test_a_detector_sheet_that_fails_in_the_writer_process_fails_the_finish(month: AuditResult,
@@ -998,15 +1001,20 @@ def test_run_exits_2_with_one_line_when_the_workbook_cannot_be_written(tmp_path:
     from typer.testing import CliRunner
 
     from fba_audit.cli import app
-    from fba_audit.writers import WorkbookWriterError
     from fba_audit.writers.workbook_process import WorkbookProcess
 
-    def killed(self, temporary: Path) -> None:
-        raise WorkbookWriterError("claims.xlsx could not be written: the process writing it was killed by signal 9 "
-                                  "before it was saved (out of memory?); run again, with fewer months of reports if "
-                                  "it happens again.")
+    import os
+    import signal
 
-    monkeypatch.setattr(WorkbookProcess, "saved_into", killed)
+    finish = WorkbookProcess.finish
+
+    def killed_first(self, result) -> None:
+        os.kill(self._process.pid, signal.SIGKILL)  # as the kernel's memory killer would
+        self._process.wait()
+        finish(self, result)
+
+    monkeypatch.setattr("fba_audit.cli.WORKBOOK_PROCESS_FROM_BYTES", 0)  # the small samples too
+    monkeypatch.setattr(WorkbookProcess, "finish", killed_first)
     samples = Path(__file__).parent.parent / "sample_reports"
     out = tmp_path / "out"
     outcome = CliRunner().invoke(app, ["run", str(samples), "--out", str(out), "--as-of", "2026-11-22",
@@ -1016,6 +1024,29 @@ def test_run_exits_2_with_one_line_when_the_workbook_cannot_be_written(tmp_path:
             f"(out of memory?); run again, with fewer months of reports if it happens again. Nothing in {out} was "
             "replaced.") in " ".join(outcome.output.split())
     assert not out.exists() or list(out.iterdir()) == []
+
+
+@pytest.mark.parametrize(("threshold", "expected"), [(0, "WorkbookProcess"), (10**12, "WorkbookHere")])
+def test_run_writes_the_workbook_in_its_own_process_from_a_size_of_reports_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, threshold: int, expected: str
+) -> None:
+    from typer.testing import CliRunner
+
+    from fba_audit.cli import app
+    from fba_audit.writers import workbook_process
+
+    used = []
+    for name in ("WorkbookProcess", "WorkbookHere"):
+        cls = getattr(workbook_process, name)
+        monkeypatch.setattr(cls, "add", lambda self, *args, _add=cls.add, _name=name: (used.append(_name),
+                                                                                       _add(self, *args)))
+    monkeypatch.setattr("fba_audit.cli.WORKBOOK_PROCESS_FROM_BYTES", threshold)
+    samples = Path(__file__).parent.parent / "sample_reports"
+    outcome = CliRunner().invoke(app, ["run", str(samples), "--out", str(tmp_path), "--as-of", "2026-11-22",
+                                       "--no-ledger"])
+    assert outcome.exit_code == 0, outcome.output
+    assert used and set(used) == {expected}
+    assert "FBA07" in openpyxl.load_workbook(tmp_path / "claims.xlsx").sheetnames
 
 
 def test_outputs_left_without_finish_write_nothing(month: AuditResult, tmp_path: Path) -> None:

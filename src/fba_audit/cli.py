@@ -32,6 +32,12 @@ app = typer.Typer(
 )
 
 
+# From this size of reports on, `run` writes the workbook in a process of its own while the detectors run; below it,
+# in the run's process after them: a second interpreter costs about 0.5 s of CPU in imports, more than the whole
+# workbook of a small account (docs/performance.md).
+WORKBOOK_PROCESS_FROM_BYTES = 50 * 1024**2
+
+
 class Exit(IntEnum):
     OK = 0  # ran (findings or not)
     FINDINGS = 1  # --fail-on-findings and at least one claimable finding
@@ -306,7 +312,8 @@ def run(
 
     from fba_audit._memory import configure_allocator, reports_size
 
-    configure_allocator(reports_size(reports_dir))  # before polars is imported: a big account keeps freed pages longer
+    size = reports_size(reports_dir)
+    configure_allocator(size)  # before polars is imported: a big account keeps freed pages longer
     import polars as pl
 
     from fba_audit.api import UnknownDetector, audit
@@ -350,7 +357,8 @@ def run(
         raise typer.Exit(Exit.ERROR)
     with record, Progress(TextColumn("Reading {task.description}", markup=False), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal) as bar, \
-            Outputs(out, lang=lang, per_case=per_case, detector_titles=titles, staff=record.staff) as outputs:
+            Outputs(out, lang=lang, per_case=per_case, detector_titles=titles, staff=record.staff,
+                    own_process=size >= WORKBOOK_PROCESS_FROM_BYTES) as outputs:
         task = bar.add_task("reports", total=None)
 
         def progress(name: str, number: int, total: int) -> None:

@@ -21,7 +21,7 @@ from fba_audit.results import AuditResult
 from fba_audit.writers._common import atomic_write, replaced_together
 from fba_audit.writers.csv_out import write_csv
 from fba_audit.writers.json_out import write_json
-from fba_audit.writers.workbook_process import WorkbookProcess, WorkbookWriterError
+from fba_audit.writers.workbook_process import WorkbookHere, WorkbookProcess, WorkbookWriterError
 
 WORKBOOK_NAME = "claims.xlsx"
 JSON_NAME = "findings.json"
@@ -80,10 +80,13 @@ class Outputs:
 
     def __init__(self, out_dir: Path, *, lang: str = "en", per_case: int = 5,
                  detector_titles: Mapping[str, str] | None = None,
-                 staff: Mapping[str, StaffEntry] | None = None) -> None:
+                 staff: Mapping[str, StaffEntry] | None = None, own_process: bool = True) -> None:
+        """`own_process`: write the workbook in a process of its own while the detectors run (`WorkbookProcess`);
+        False writes it here after them (`WorkbookHere`), cheaper for a small account."""
         self.out_dir = Path(out_dir)
-        self._workbook = WorkbookProcess(self.out_dir / WORKBOOK_NAME, lang=lang, per_case=per_case,
-                                         detector_titles=detector_titles, staff=staff)
+        writer = WorkbookProcess if own_process else WorkbookHere
+        self._workbook = writer(self.out_dir / WORKBOOK_NAME, lang=lang, per_case=per_case,
+                                detector_titles=detector_titles, staff=staff)
 
     def add(self, code: str, findings: pl.DataFrame) -> None:
         self._workbook.add(code, findings)

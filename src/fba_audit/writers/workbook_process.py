@@ -184,6 +184,49 @@ class WorkbookProcess:
         return self._spool / name
 
 
+class WorkbookHere:
+    """The claims workbook written in this process, when `finish` is done: for a small account, where another
+    interpreter importing polars, pandera and openpyxl (about 0.5 s of CPU) would cost more than the workbook
+    itself. The same calls as `WorkbookProcess`; errors are raised as they come."""
+
+    def __init__(self, path: Path, *, lang: str = "en", per_case: int = 5,
+                 detector_titles: Mapping[str, str] | None = None,
+                 staff: Mapping[str, StaffEntry] | None = None) -> None:
+        check_per_case(per_case)
+        texts_for(lang)
+        self.path = Path(path)
+        self._options = {"lang": lang, "per_case": per_case, "detector_titles": dict(detector_titles or {}),
+                         "staff": dict(staff or {})}
+        self._lock = threading.Lock()
+        self._added: list[tuple[str, pl.DataFrame]] = []
+        self._result: AuditResult | None = None
+        self._workbook = None
+
+    def add(self, code: str, findings: pl.DataFrame) -> None:
+        with self._lock:
+            self._added.append((code, findings))
+
+    def finish(self, result: AuditResult) -> None:
+        self._result = result
+
+    def saved_into(self, temporary: Path) -> None:
+        from fba_audit.writers.excel import new_workbook
+
+        result = self._result
+        assert result is not None, "finish first"
+        self._workbook = workbook = new_workbook(**self._options)
+        for code, findings in self._added:
+            workbook.detector_sheet(code, findings)
+        staff = {**self._options["staff"], **(result.ledger.staff if result.ledger is not None else {})}
+        shown = report_rows(result.load, cited_lines(result.findings, filed_ids(staff)))
+        workbook.finish(result, lambda: shown)
+        workbook.book.save(temporary)
+
+    def close(self) -> None:
+        if self._workbook is not None:
+            self._workbook.close_open_sheets()
+
+
 class _Channel:
     """Messages (pickled tuples) between the run and the writer, over a pair of byte streams."""
 
