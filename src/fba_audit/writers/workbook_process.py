@@ -73,12 +73,20 @@ class WorkbookProcess:
         self._sent = 0
         self._lost: BaseException | None = None  # a message the writer never got: it has stopped
         self._finished = False
-        # A program of its own, not multiprocessing: multiprocessing would run the caller's main
-        # script again in the child (a library user's script without a __main__ guard starts over), and a daemonic
-        # worker process may not start one at all. Its stdin and stdout carry the messages; its stderr is ours.
+        self._process: subprocess.Popen | None = None
+        self._channel: _Channel | None = None
+
+    def _start(self) -> None:
+        """Start the writer, with the first findings: its imports (polars, pandera, openpyxl, about a second of one
+        core) then overlap the detectors, which leave part of the second core idle, rather than the loading of the
+        reports, which keeps both busy (the load took 2.2 s longer with the writer started beside it)."""
+        if self._process is not None:
+            return
+        # A program of its own, not multiprocessing: multiprocessing would run the caller's main script again in the
+        # child (a library user's script without a __main__ guard starts over), and a daemonic worker process may
+        # not start one at all. Its stdin and stdout carry the messages; its stderr is ours.
         package_root = str(Path(fba_audit.__file__).parent.parent)
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (package_root, os.environ.get("PYTHONPATH"))))}
-        # Started now, so that its imports (polars, openpyxl) overlap the loading of the reports.
         self._process = subprocess.Popen(
             [sys.executable, "-c", "from fba_audit.writers.workbook_process import main; main()"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
@@ -97,6 +105,7 @@ class WorkbookProcess:
             if self._lost is not None:
                 return
             try:
+                self._start()
                 part = self._spool_file(f"{self._sent}.arrow")
                 _write_ipc(findings, part)
                 self._send(("sheet", code, part))
@@ -113,6 +122,7 @@ class WorkbookProcess:
         findings, rest = self._spool_file("result.arrow"), self._spool_file("result.pickle")
         with self._lock:
             try:
+                self._start()
                 _write_ipc(result.findings.select(FINDINGS_COLUMNS), findings)
                 # A file too: the coverage lists every item not judged, more than a pipe holds without waiting.
                 rest.write_bytes(pickle.dumps(light, protocol=pickle.HIGHEST_PROTOCOL))
@@ -158,16 +168,17 @@ class WorkbookProcess:
 
     def close(self) -> None:
         """Stop the writer if it still runs and remove the spool folder (and any folder made for it)."""
-        self._send(("stop",))
-        with contextlib.suppress(OSError):
-            self._process.stdin.close()  # a writer waiting for a message reads the end of its input and stops
-        try:
-            # A writer stopped part-way gets a moment to close its sheets (openpyxl's spool files), no more.
-            self._process.wait(timeout=None if self._finished else 2)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait()
-        self._process.stdout.close()
+        if self._process is not None:
+            self._send(("stop",))
+            with contextlib.suppress(OSError):
+                self._process.stdin.close()  # a writer waiting for a message reads the end of its input and stops
+            try:
+                # A writer stopped part-way gets a moment to close its sheets (openpyxl's spool files), no more.
+                self._process.wait(timeout=None if self._finished else 2)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+            self._process.stdout.close()
         if self._spool is not None:
             shutil.rmtree(self._spool, ignore_errors=True)
         for folder in reversed(self._created):
