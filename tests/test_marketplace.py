@@ -166,3 +166,23 @@ def test_the_currency_of_products_csv_says_nothing_about_the_marketplace(tmp_pat
     load = load_folder(reports)
     assert (load.marketplace.code, load.marketplace.error, load.problems) == ("CA", None, [])
     assert "USD" in (REPORTS / "products" / "ok.csv").read_text(encoding="utf-8")
+
+
+def test_a_folder_of_two_marketplaces_gives_the_same_workbook_from_the_writers_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The workbook's own process gets each marketplace's part (coverage, ledger) without its frames, and writes
+    what the run's process writes."""
+    import openpyxl
+
+    reports = folder(tmp_path, (CA_V2, "ca.txt"), (DE_V2, "de.txt"))
+    books = []
+    for threshold, name in ((0, "process"), (10**12, "here")):
+        monkeypatch.setattr("fba_audit.cli.WORKBOOK_PROCESS_FROM_BYTES", threshold)
+        result = cli("run", str(reports), "--out", str(tmp_path / name), "--as-of", AS_OF, "--no-ledger")
+        assert result.exit_code == 0, result.output
+        book = openpyxl.load_workbook(tmp_path / name / "claims.xlsx")
+        books.append([(ws.title, [list(row) for row in ws.iter_rows(values_only=True)]) for ws in book.worksheets])
+    assert books[0] == books[1]
+    not_checked = dict(books[0])["Not checked"]
+    assert {row[0] for row in not_checked[1:-1]} == {"CA", "DE"}

@@ -21,7 +21,7 @@ import polars as pl
 from fba_audit.context import MARKETPLACE_CURRENCY
 from fba_audit.coverage import STATUS_RAN, Coverage
 from fba_audit.findings import FINDINGS_COLUMNS, STATUSES
-from fba_audit.ledger.view import CaseInfo, FollowUp, LedgerView
+from fba_audit.ledger.view import FollowUp, LedgerView
 from fba_audit.reports.model import FileSummary, Problem
 from fba_audit.results import AuditResult, SkippedDetector
 from fba_audit.writers._common import (
@@ -111,19 +111,6 @@ def _marketplace_record(part: AuditResult) -> dict[str, object]:
         "recovered": _recovered_record(part.ledger),
         "skipped": [_skipped_record(skipped) for skipped in part.skipped],
         "coverage": [coverage_record(entry) for entry in part.coverage],
-    }
-
-
-def _case_record(case: CaseInfo | None) -> dict[str, object] | None:
-    if case is None:
-        return None
-    return {
-        "case_id": case.case_id,
-        "filed_on": plain_value(case.filed_on),
-        "outcome": case.outcome,
-        "claimed": plain_value(case.claimed),
-        "reimbursed": plain_value(case.reimbursed),
-        "reimbursed_on": plain_value(case.reimbursed_on),
     }
 
 

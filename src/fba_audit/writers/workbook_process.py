@@ -116,9 +116,7 @@ class WorkbookProcess:
     def finish(self, result: AuditResult) -> None:
         """Hand over the finished result; the writer writes the other sheets and saves while this returns. The
         report rows the Evidence sheet shows are looked up here meanwhile (polars, in this process)."""
-        light = dataclasses.replace(result, findings=result.findings.clear())
-        if result.load is not None:
-            light.load = dataclasses.replace(result.load, datasets={}, titles=result.load.titles.clear())
+        light = _without_frames(result)
         findings, rest = self._spool_file("result.arrow"), self._spool_file("result.pickle")
         with self._lock:
             try:
@@ -236,6 +234,16 @@ class WorkbookHere:
     def close(self) -> None:
         if self._workbook is not None:
             self._workbook.close_open_sheets()
+
+
+def _without_frames(result: AuditResult) -> AuditResult:
+    """`result` without its findings and loaded reports (the writer gets the findings as a file and needs no
+    report), its marketplaces' parts too: what is left is small."""
+    load = result.load
+    if load is not None:
+        load = dataclasses.replace(load, datasets={}, titles=load.titles.clear())
+    return dataclasses.replace(result, findings=result.findings.clear(), load=load,
+                               parts=[_without_frames(part) for part in result.parts])
 
 
 class _Channel:
