@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import csv
 import importlib
+import importlib.util
 import json
 import os
 import statistics
@@ -64,7 +65,12 @@ def child(mode: str, folder: str, out: str) -> None:
         from fba_audit.cli import app
 
         _time_phases(phases)
-        result = CliRunner().invoke(app, ["run", folder, "--out", out, "--as-of", AS_OF])
+        # A cold audit: no claim ledger (bench_ledger.py measures it) and, where the version has one, no parse cache
+        # (bench_cache.py measures the warm run); otherwise every run after the first would read its own cache.
+        args = ["run", folder, "--out", out, "--as-of", AS_OF, "--no-ledger"]
+        if importlib.util.find_spec("fba_audit.reports.cache") is not None:
+            args.append("--no-cache")
+        result = CliRunner().invoke(app, args)
         assert result.exit_code == 0, result.output[-3000:]
         document = json.loads((Path(out) / "findings.json").read_text(encoding="utf-8"))
         rows = sum(f["rows_read"] for f in document["files"])
