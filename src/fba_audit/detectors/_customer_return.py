@@ -12,15 +12,11 @@ from decimal import ROUND_HALF_UP, Decimal
 import polars as pl
 
 from fba_audit.detectors._base import cents, evidence_agg, from_cents, with_evidence_of
+from fba_audit.events.refunds import IS_FEE, IS_PRINCIPAL, PRINCIPAL
 from fba_audit.netting import CLAIM_OUTPUT_SCHEMA, allocate_with_usage
 from fba_audit.reports.datasets import in_currency
 
 CENT = Decimal("0.01")
-# The principal of an item: `Principal` in settlement files, `ProductSales` in Date Range files.
-PRINCIPAL = ["Principal", "ProductSales"]
-# The referral fee credited back on a refund: settlement `Commission` (positive on Refund lines); Date Range
-# files only give the net `SellingFees` of the refund line.
-FEE_RETURNED = ["Commission", "SellingFees"]
 
 
 def money_div(num: Decimal | None, den: int | Decimal | None) -> Decimal | None:
@@ -30,15 +26,11 @@ def money_div(num: Decimal | None, den: int | Decimal | None) -> Decimal | None:
     return (Decimal(num) / Decimal(den)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-_IS_PRINCIPAL = (pl.col("amount_type") == "ItemPrice") & pl.col("amount_description").is_in(PRINCIPAL)
-_IS_FEE = (pl.col("amount_type") == "ItemFees") & pl.col("amount_description").is_in(FEE_RETURNED)
-
-
 def refund_lines(transactions: pl.DataFrame, currency: str) -> pl.DataFrame:
     """The principal and fee lines of dated refunds, with `refund_date` (what `events.refunds.per_day` sums)."""
     return transactions.filter(
         in_currency(currency) & (pl.col("transaction_type") == "Refund") & pl.col("order_id").is_not_null()
-        & pl.col("posted_date").is_not_null() & (_IS_PRINCIPAL | _IS_FEE)
+        & pl.col("posted_date").is_not_null() & (IS_PRINCIPAL | IS_FEE)
     ).with_columns(refund_date=pl.col("posted_date"))
 
 
@@ -52,7 +44,7 @@ def with_refund_evidence(frame: pl.DataFrame, transactions: pl.DataFrame, curren
 def _principal_lines(transactions: pl.DataFrame, currency: str) -> pl.DataFrame:
     return transactions.filter(
         in_currency(currency) & (pl.col("transaction_type") == "Order") & (pl.col("amount_type") == "ItemPrice")
-        & pl.col("amount_description").is_in(PRINCIPAL) & pl.col("order_id").is_not_null()
+        & pl.col("amount_description").is_in(list(PRINCIPAL)) & pl.col("order_id").is_not_null()
     )
 
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 import polars as pl
 
 from fba_audit.detectors._base import with_evidence_of
+from fba_audit.events.refunds import PRINCIPAL
 from fba_audit.reports.datasets import in_currency
 
-PRINCIPAL = ("Principal", "ProductSales")
 MONEY = pl.Decimal(18, 2)
 
 
